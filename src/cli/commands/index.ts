@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../io.ts';
+
+/** A command module adds its subcommand(s) to the program. */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+/** Every command of the CLI, in the order `--help` lists them. */
+export const COMMANDS: RegisterCommand[] = [];

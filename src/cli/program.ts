@@ -1,0 +1,59 @@
+import { Command, CommanderError } from 'commander';
+import { describeError, RuntimeError } from '../errors.ts';
+import { VERSION } from '../version.ts';
+import { COMMANDS } from './commands/index.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { type CliContext, err } from './io.ts';
+
+/** Builds the commander program with every command registered against `ctx`. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('hostpod')
+    .description(
+      'Run Kubernetes HostProcess pods on a Linux host: same pod spec, validation and behaviour as\n' +
+        'the Windows reference runtime (containerd + hcsshim job containers).',
+    )
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help for a command')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 failure found (lint errors, pod failed), 2 bad input, 3 not found,\n' +
+      '4 precondition, 5 permission, 6 unavailable, 7 internal, 130 interrupted. See docs/cli.md.',
+  );
+  for (const register of COMMANDS) register(program, ctx);
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws:
+ * user errors are printed as `hostpod: <message>` with a hint; unexpected errors as an
+ * internal error (with the stack only when HOSTPOD_DEBUG is set).
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    if (e instanceof RuntimeError) {
+      err(ctx, `hostpod: ${e.message}`);
+      if (e.hint) err(ctx, `hint: ${e.hint}`);
+      return exitCodeFor(e.code);
+    }
+    err(ctx, `hostpod: internal error: ${describeError(e)}`);
+    if (ctx.env.HOSTPOD_DEBUG && e instanceof Error && e.stack) err(ctx, e.stack);
+    else err(ctx, 'hint: this is a bug in hostpod; run again with HOSTPOD_DEBUG=1 for details and report it');
+    return EXIT.internal;
+  }
+}
