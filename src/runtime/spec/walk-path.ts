@@ -1,0 +1,69 @@
+import { posix } from 'node:path';
+import { RuntimeError } from '../../errors.ts';
+
+/** What `lstat` found, as path walking cares. */
+export type LinkKind = 'dir' | 'file' | 'symlink' | 'missing';
+
+/** The I/O a path walk needs, injected so that the walk itself stays pure. */
+export interface PathWalker {
+  /** The host path that holds a (normalised, absolute) path of the walked view. */
+  toHost(path: string): string;
+  /** lstat of a host path (never follows a symlink); anything not a dir or symlink is 'file'. */
+  lstatKind(hostPath: string): Promise<LinkKind>;
+  readlink(hostPath: string): Promise<string>;
+}
+
+export interface WalkResult {
+  /** The path with every symlink resolved, in the walked view. */
+  path: string;
+  kind: 'dir' | 'file' | 'missing';
+}
+
+const MAX_LINKS = 40;
+
+/**
+ * Resolves `path` component by component in a view of the filesystem (a container's mount
+ * namespace, or a directory treated as `/`), following symlinks *within that view*: an
+ * absolute link target restarts at the view's `/`, `..` never climbs above it. A missing
+ * component ends the walk with kind 'missing' and the rest appended as is. Throws
+ * InvalidArgument after 40 symlinks (a loop).
+ */
+export async function walkPath(path: string, walker: PathWalker): Promise<WalkResult> {
+  let pending = split(path);
+  const done: string[] = [];
+  let links = 0;
+  let kind: LinkKind = 'dir';
+  while (pending.length > 0) {
+    const c = pending.shift()!;
+    if (c === '..') {
+      done.pop();
+      kind = 'dir';
+      continue;
+    }
+    const here = `/${[...done, c].join('/')}`;
+    const host = walker.toHost(here);
+    kind = await walker.lstatKind(host);
+    if (kind === 'symlink') {
+      if (++links > MAX_LINKS) {
+        throw new RuntimeError(
+          'InvalidArgument',
+          `Cannot resolve "${path}": too many levels of symbolic links`,
+        );
+      }
+      const target = await walker.readlink(host);
+      if (target.startsWith('/')) done.length = 0;
+      pending = [...split(target), ...pending];
+      kind = 'dir';
+      continue;
+    }
+    if (kind === 'missing' || (kind === 'file' && pending.length > 0)) {
+      return { path: posix.normalize(`/${[...done, c, ...pending].join('/')}`), kind: 'missing' };
+    }
+    done.push(c);
+  }
+  return { path: `/${done.join('/')}`, kind: kind === 'file' ? 'file' : 'dir' };
+}
+
+function split(p: string): string[] {
+  return p.split('/').filter((c) => c !== '' && c !== '.');
+}
