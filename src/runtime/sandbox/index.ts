@@ -1,0 +1,8 @@
+/** The workspace of a container and its layouts (see README.md). */
+export * from './copy-layers.ts';
+export * from './host-paths.ts';
+export * from './mountinfo.ts';
+export * from './overlay.ts';
+export * from './sandbox.ts';
+export * from './volumes.ts';
+export * from './working-dir.ts';

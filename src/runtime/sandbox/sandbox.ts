@@ -1,0 +1,424 @@
+import {
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode, isRuntimeError, RuntimeError } from '../../errors.ts';
+import { writeFileAtomic } from '../../lib/atomic-write.ts';
+import { Rollback } from '../../lib/rollback.ts';
+import { resolveMountPoint } from '../spec/mount-point.ts';
+import { stripTrailingSlash } from '../spec/tokens.ts';
+import type { MountMapping } from '../spec/translate-path.ts';
+import type { Layout, VolumeMount } from '../spec/types.ts';
+import { copyLayers } from './copy-layers.ts';
+import { mkdirInRoot, mkdirs } from './host-paths.ts';
+import { mountsUnder } from './mountinfo.ts';
+import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
+import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
+
+/** How the workspace holds the image: an overlay of the layers, or a copy of them. */
+export type WorkspaceMode = 'overlay' | 'copy';
+
+export interface CreateSandboxOptions {
+  /** hostpod's state root; sandboxes live in `<root>/sandboxes/<id>/`. */
+  root: string;
+  /** The container id: a safe path component. */
+  id: string;
+  /** The container name, for messages (default: the id). */
+  container?: string;
+  /** Unpacked layer directories, lowest first. */
+  layers: readonly string[];
+  layout: Layout;
+  /** The `microsoft.com/hostprocess-rootfs-location` annotation, if set. */
+  rootfsLocation?: string | undefined;
+  mounts: readonly VolumeMount[];
+  /** 'auto' (default): overlay when the host allows it (probed once), else copy. */
+  mode?: 'auto' | WorkspaceMode;
+}
+
+/** One bind mount the shim makes inside the container's private mount namespace. */
+export interface BindMount {
+  /** Host path. */
+  source: string;
+  /** Path in the container (it exists on the host when the plan is returned). */
+  target: string;
+  readOnly: boolean;
+}
+
+/** What the shim executes for the bind layout, in order: the workspace first, then volumes. */
+export interface MountPlan {
+  binds: BindMount[];
+  /** True when hostpod created the mount point (e.g. `/hpc`) on the host for this container. */
+  createdMountPoint: boolean;
+}
+
+export interface Sandbox {
+  id: string;
+  /** `<root>/sandboxes/<id>`. */
+  dir: string;
+  layout: Layout;
+  mode: WorkspaceMode;
+  /** The workspace on the host. */
+  workspace: string;
+  /** `CONTAINER_SANDBOX_MOUNT_POINT`, with its trailing `/`. */
+  mountPoint: string;
+  /** Only for the bind layout. */
+  plan: MountPlan | undefined;
+  /** Container path → host path mappings for `makeContainerProbe()` (empty for symlink). */
+  mappings: MountMapping[];
+  mounts: CheckedMount[];
+  /** Things the caller should log (a shadowed host directory, a failed back-compat link, …). */
+  warnings: string[];
+}
+
+/** What `sandbox.json` records, so that removal (also after a crash) knows what was made. */
+interface SandboxRecord {
+  version: 1;
+  id: string;
+  layout: Layout;
+  mode: WorkspaceMode | undefined;
+  workspace: string;
+  /** Host paths created as mount targets, outermost first. */
+  createdTargets: string[];
+  /** Host paths used as mount targets (so another container's removal leaves them alone). */
+  bindTargets: string[];
+}
+
+const RECORD = 'sandbox.json';
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** `<root>/sandboxes`. */
+export function sandboxesDir(root: string): string {
+  return join(stripTrailingSlash(root), 'sandboxes');
+}
+
+function checkId(id: string): void {
+  if (!SAFE_ID.test(id) || id.includes('..')) {
+    throw new RuntimeError('InvalidArgument', `Invalid container id "${id}": not a safe path component`);
+  }
+}
+
+/**
+ * Gives a container its own clean workspace of its image, laid out for `layout`:
+ * - the workspace: an overlay (lower = layers, fresh upper/work under the sandbox dir) where
+ *   the host allows, else a copy; at `<root>/sandboxes/<id>/rootfs`, or `<location>/<id>` for
+ *   the symlink layout with a rootfs location;
+ * - symlink layout: each volume linked at `<workspace>/<mountPath>` (parents created; a failure
+ *   is fatal "failed to setup mount for job container");
+ * - bind layout: the same links (failures are warnings), the mount targets made on the host,
+ *   and the plan of binds the shim runs in the container's mount namespace.
+ * Everything is checked before the first side effect; on failure nothing is left behind.
+ * Throws InvalidArgument / NotFound (bad mounts or id), AlreadyExists (the sandbox exists),
+ * Internal (mount or copy failed).
+ */
+export async function createSandbox(options: CreateSandboxOptions): Promise<Sandbox> {
+  const { root, id, layout } = options;
+  const container = options.container ?? id;
+  checkId(id);
+  const { mountPoint, workspaceHostPath: workspace } = resolveMountPoint({
+    layout,
+    id,
+    root,
+    rootfsLocation: options.rootfsLocation,
+  });
+  const mounts = await checkVolumeMounts(options.mounts, { container, mountPoint });
+  const base = sandboxesDir(root);
+  const dir = join(base, id);
+  await mkdir(base, { recursive: true, mode: 0o711 });
+  try {
+    await mkdir(dir, { mode: 0o711 });
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') {
+      throw new RuntimeError(
+        'AlreadyExists',
+        `Cannot create the sandbox of container "${container}": ${dir} exists`,
+        {
+          hint: 'remove the container first (its sandbox is removed with it)',
+        },
+      );
+    }
+    throw err;
+  }
+  const record: SandboxRecord = {
+    version: 1,
+    id,
+    layout,
+    mode: undefined,
+    workspace: join(dir, 'rootfs'),
+    createdTargets: [],
+    bindTargets: [],
+  };
+  const rollback = new Rollback();
+  rollback.add('sandbox', () => removeSandbox({ root, id }));
+  try {
+    await saveRecord(dir, record);
+    const mode = options.mode === undefined || options.mode === 'auto' ? await pickMode(base) : options.mode;
+    record.mode = mode;
+    await saveRecord(dir, record);
+    if (workspace !== join(dir, 'rootfs')) {
+      await mkdir(dirname(workspace), { recursive: true });
+      try {
+        await mkdir(workspace, { mode: 0o755 });
+      } catch (err) {
+        if (errnoCode(err) === 'EEXIST') {
+          throw new RuntimeError(
+            'AlreadyExists',
+            `Cannot create the workspace of container "${container}": ${workspace} exists`,
+          );
+        }
+        throw err;
+      }
+      record.workspace = workspace;
+      await saveRecord(dir, record);
+    } else {
+      await mkdir(workspace, { mode: 0o755 });
+    }
+    const warnings: string[] = [];
+    if (mode === 'overlay') {
+      const upper = join(dir, 'upper');
+      const work = join(dir, 'work');
+      await mkdir(upper, { mode: 0o755 });
+      await mkdir(work, { mode: 0o700 });
+      let layers = options.layers;
+      if (layers.length === 0) {
+        layers = [join(dir, 'empty')];
+        await mkdir(layers[0]!, { mode: 0o755 });
+      }
+      await mountOverlay({ layers, upper, work, target: workspace });
+    } else {
+      warnings.push(...(await copyLayers(options.layers, workspace)));
+    }
+    for (const m of mounts) {
+      try {
+        await linkVolume(workspace, m);
+      } catch (err) {
+        const msg = `failed to setup mount for job container: cannot link "${m.mountPath}" to "${m.hostPath}" in the workspace: ${describe(err)}`;
+        if (layout === 'symlink')
+          throw new RuntimeError('FailedPrecondition', `Cannot start container "${container}": ${msg}`, {
+            cause: err,
+          });
+        warnings.push(msg);
+      }
+    }
+    let plan: MountPlan | undefined;
+    let mappings: MountMapping[] = [];
+    if (layout === 'bind') {
+      const others = await otherRecords(root, id);
+      const target = stripTrailingSlash(mountPoint);
+      const created = await makeTarget(target, 'dir', others, record, rollback);
+      plan = { binds: [{ source: workspace, target, readOnly: false }], createdMountPoint: created };
+      for (const m of mounts) {
+        const under = m.mountPath.startsWith(`${target}/`);
+        if (under) {
+          await mkdirInRoot(workspace, m.mountPath.slice(target.length), { mode: 0o755 });
+        } else {
+          const existed = !(await makeTarget(m.mountPath, m.kind, others, record, rollback));
+          if (existed && !record.createdTargets.includes(m.mountPath)) {
+            warnings.push(
+              `the volume at "${m.mountPath}" shadows the existing host ${m.kind === 'dir' ? 'directory' : 'file'} ` +
+                `"${m.mountPath}" inside container "${container}" (the host's copy is unchanged)`,
+            );
+          }
+        }
+        plan.binds.push({ source: m.hostPath, target: m.mountPath, readOnly: m.readOnly });
+      }
+      mappings = plan.binds.map((b) => ({ source: b.source, target: b.target }));
+      await saveRecord(dir, record);
+    }
+    rollback.commit();
+    return { id, dir, layout, mode, workspace, mountPoint, plan, mappings, mounts, warnings };
+  } catch (err) {
+    await rollback.rollback();
+    throw err;
+  }
+}
+
+async function pickMode(base: string): Promise<WorkspaceMode> {
+  return (await probeOverlay(base)) ? 'overlay' : 'copy';
+}
+
+/**
+ * Ensures a bind target exists on the host (a directory, or an empty file for a file volume).
+ * Returns true when hostpod owns it: created now, or created by a live sandbox before.
+ */
+async function makeTarget(
+  target: string,
+  kind: 'dir' | 'file',
+  others: SandboxRecord[],
+  record: SandboxRecord,
+  rollback: Rollback,
+): Promise<boolean> {
+  record.bindTargets.push(target);
+  let existing: Awaited<ReturnType<typeof stat>> | undefined;
+  try {
+    existing = await stat(target);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  if (existing !== undefined) {
+    if (existing.isDirectory() !== (kind === 'dir')) {
+      throw new RuntimeError(
+        'InvalidArgument',
+        `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${target}": the host has a ${existing.isDirectory() ? 'directory' : 'file'} there`,
+      );
+    }
+    const owned = others.some((r) => r.createdTargets.includes(target));
+    if (owned) record.createdTargets.push(target);
+    return owned;
+  }
+  const created = await mkdirs(kind === 'dir' ? target : dirname(target), { mode: 0o755 });
+  if (kind === 'file') {
+    await writeFile(target, '', { flag: 'wx', mode: 0o644 });
+    created.push(target);
+  }
+  record.createdTargets.push(...created);
+  rollback.add(`mount target ${target}`, () => removeTargets(created, []));
+  return true;
+}
+
+/** Links a volume at `<workspace>/<mountPath>`, creating parents (mode 0777 less umask). */
+async function linkVolume(workspace: string, m: CheckedMount): Promise<void> {
+  const { hostPath } = await mkdirInRoot(workspace, dirname(m.mountPath));
+  const link = join(hostPath, basename(m.mountPath));
+  try {
+    await symlink(m.hostPath, link);
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+    const st = await lstat(link);
+    if (st.isSymbolicLink()) await unlink(link);
+    else if (st.isDirectory() && (await readdir(link)).length === 0) await rmdir(link);
+    else throw new Error(`the image has a non-empty ${st.isDirectory() ? 'directory' : 'file'} there`);
+    await symlink(m.hostPath, link);
+  }
+}
+
+export interface RemoveSandboxOptions {
+  root: string;
+  id: string;
+}
+
+/**
+ * Unmounts and deletes everything `createSandbox()` made for `id`: mounts at or under the
+ * workspace and the sandbox dir, the workspace, the sandbox dir, and the mount targets it
+ * created on the host (unless another sandbox uses them). Never follows a symlink out of the
+ * sandbox while deleting (a volume link is removed, its target untouched), and refuses to delete
+ * while something is still mounted below. Idempotent. Throws Internal when a mount cannot be
+ * removed.
+ */
+export async function removeSandbox(options: RemoveSandboxOptions): Promise<void> {
+  checkId(options.id);
+  const dir = join(sandboxesDir(options.root), options.id);
+  const record = await loadRecord(dir);
+  const workspace = record?.workspace ?? join(dir, 'rootfs');
+  const areas = workspace.startsWith(`${dir}/`) ? [dir] : [dir, workspace];
+  for (const area of areas) {
+    for (const m of await mountsUnder(area)) await unmount(m.mountPoint);
+    const left = await mountsUnder(area);
+    if (left.length > 0) {
+      throw new RuntimeError(
+        'Internal',
+        `Cannot remove sandbox "${options.id}": "${left[0]!.mountPoint}" is still mounted`,
+        {
+          hint: `unmount it (umount -l ${left[0]!.mountPoint}) and retry`,
+        },
+      );
+    }
+  }
+  if (areas.length === 2) await rm(workspace, { recursive: true, force: true });
+  if (record !== undefined && record.createdTargets.length > 0) {
+    const others = await otherRecords(options.root, options.id);
+    const inUse = new Set(others.flatMap((r) => r.bindTargets));
+    await removeTargets(record.createdTargets, [...inUse]);
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Removes created mount targets, deepest first, if empty, unmounted and not in use. */
+async function removeTargets(created: readonly string[], inUse: readonly string[]): Promise<void> {
+  const mounted = new Set((await mountsUnder('/')).map((m) => m.mountPoint));
+  for (const p of [...created].reverse()) {
+    if (inUse.includes(p) || inUse.some((u) => u.startsWith(`${p}/`)) || mounted.has(p)) continue;
+    try {
+      const st = await lstat(p);
+      if (st.isDirectory()) await rmdir(p);
+      else if (st.isFile() && st.size === 0) await unlink(p);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EBUSY') throw err;
+    }
+  }
+}
+
+/** The ids of the sandboxes under `<root>/sandboxes` (for crash cleanup). */
+export async function listSandboxes(root: string): Promise<string[]> {
+  try {
+    const entries = await readdir(sandboxesDir(root), { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory() && SAFE_ID.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+async function saveRecord(dir: string, record: SandboxRecord): Promise<void> {
+  await writeFileAtomic(join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+}
+
+async function loadRecord(dir: string): Promise<SandboxRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, RECORD), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  const v: unknown = JSON.parse(text);
+  if (!isRecord(v)) {
+    throw new RuntimeError('DataLoss', `Cannot read ${join(dir, RECORD)}: not a sandbox record`);
+  }
+  return v;
+}
+
+function isRecord(v: unknown): v is SandboxRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  const strings = (x: unknown) =>
+    Array.isArray(x) && x.every((s) => typeof s === 'string' && s.startsWith('/'));
+  return (
+    r.version === 1 &&
+    typeof r.id === 'string' &&
+    typeof r.workspace === 'string' &&
+    r.workspace.startsWith('/') &&
+    strings(r.createdTargets) &&
+    strings(r.bindTargets)
+  );
+}
+
+async function otherRecords(root: string, id: string): Promise<SandboxRecord[]> {
+  const out: SandboxRecord[] = [];
+  for (const other of await listSandboxes(root)) {
+    if (other === id) continue;
+    try {
+      const r = await loadRecord(join(sandboxesDir(root), other));
+      if (r) out.push(r);
+    } catch (err) {
+      if (!isRuntimeError(err) && !(err instanceof SyntaxError)) throw err;
+    }
+  }
+  return out;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
