@@ -1,0 +1,709 @@
+/*
+ * hostpod-shim: launches and watches the processes of one hostpod container (a "task").
+ *
+ *   hostpod-shim start DIR
+ *       Reads DIR/spec, daemonizes, starts the init process inside the job, prints
+ *       "ok SHIMPID INITPID STARTED\n" (or "error STAGE ERRNO\n") on stdout, then copies the
+ *       init's stdout/stderr into the log in the CRI format. When init exits: SIGTERM to the
+ *       rest of the job, SIGKILL after the grace period, DIR/exit written atomically, exit.
+ *   hostpod-shim exec [--tty] [--status-fd N] SPECFILE
+ *       Runs one more process in the same job (cgroups, mount namespace, user, env, cwd) as
+ *       this process's child, in the foreground; exits with its code (a signal n gives 128+n).
+ *
+ * The spec is a sequence of NUL-terminated tokens: a key, then that key's values
+ * (see parse_spec). Only libc; every syscall checked.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_CHUNK 16384
+#define MAX_PIDS 65536
+
+/* Stages a launch can fail at; the TypeScript side maps the names to messages. */
+enum stage { ST_CGROUP = 1, ST_SETNS, ST_UNSHARE, ST_PROPAGATION, ST_BIND, ST_SYMLINK,
+             ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_CHDIR, ST_EXEC, ST_FORK, ST_PIPE, ST_LOG };
+static const char *stage_names[] = { "", "cgroup", "setns", "unshare", "propagation", "bind",
+                                     "symlink", "setgroups", "setgid", "setuid", "chdir", "exec",
+                                     "fork", "pipe", "log" };
+
+struct bind { const char *src, *dst; int ro; };
+struct link { const char *target, *path; };
+
+struct spec {
+  char **argv, **envp;
+  int argc, envc;
+  const char *cwd, *log_path, *kill_file;
+  int has_uid;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  int ngroups;
+  const char **cgroups;
+  int ncgroups;
+  int private_ns;
+  struct bind *binds;
+  int nbinds;
+  struct link *links;
+  int nlinks;
+  int grace_ms;
+  pid_t ns_pid;
+};
+
+static void die(const char *what) {
+  fprintf(stderr, "hostpod-shim: %s: %s\n", what, strerror(errno));
+  exit(125);
+}
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) die("calloc");
+  return p;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  if (!buf) die("malloc");
+  for (;;) {
+    if (n == cap && !(buf = realloc(buf, cap *= 2))) die("realloc");
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd), free(buf), errno = e;
+      return NULL;
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  *len = n;
+  return buf;
+}
+
+static long parse_num(const char *s, const char *key) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *s == '\0' || *end != '\0' || v < 0) {
+    fprintf(stderr, "hostpod-shim: spec: bad number for %s: \"%s\"\n", key, s);
+    exit(125);
+  }
+  return v;
+}
+
+/* Keys: arg V | env V | cwd V | uid N | gid N | group N | cgroup PROCSFILE | kill KILLFILE |
+ * ns private | bind ro|rw SRC DST | symlink TARGET PATH | log PATH | grace MS | nsfrom PID */
+static void parse_spec(const char *path, struct spec *s) {
+  size_t len;
+  char *buf = read_all(path, &len);
+  if (!buf) die(path);
+  if (len == 0 || buf[len - 1] != '\0') {
+    fprintf(stderr, "hostpod-shim: spec %s: not NUL-terminated\n", path);
+    exit(125);
+  }
+  size_t ntok = 0;
+  for (size_t i = 0; i < len; i++) ntok += buf[i] == '\0';
+  char **tok = xcalloc(ntok, sizeof *tok);
+  for (size_t i = 0, t = 0; i < len; t++) {
+    tok[t] = buf + i;
+    i += strlen(buf + i) + 1;
+  }
+  memset(s, 0, sizeof *s);
+  s->argv = xcalloc(ntok + 1, sizeof(char *));
+  s->envp = xcalloc(ntok + 1, sizeof(char *));
+  s->groups = xcalloc(ntok, sizeof(gid_t));
+  s->cgroups = xcalloc(ntok, sizeof(char *));
+  s->binds = xcalloc(ntok, sizeof(struct bind));
+  s->links = xcalloc(ntok, sizeof(struct link));
+  s->grace_ms = 5000;
+  for (size_t i = 0; i < ntok;) {
+    const char *k = tok[i++];
+    int want = !strcmp(k, "bind") ? 3 : !strcmp(k, "symlink") ? 2 : 1;
+    if (i + (size_t)want > ntok) {
+      fprintf(stderr, "hostpod-shim: spec: %s needs %d value(s)\n", k, want);
+      exit(125);
+    }
+    char **v = tok + i;
+    i += (size_t)want;
+    if (!strcmp(k, "arg")) s->argv[s->argc++] = v[0];
+    else if (!strcmp(k, "env")) s->envp[s->envc++] = v[0];
+    else if (!strcmp(k, "cwd")) s->cwd = v[0];
+    else if (!strcmp(k, "uid")) s->has_uid = 1, s->uid = (uid_t)parse_num(v[0], k);
+    else if (!strcmp(k, "gid")) s->gid = (gid_t)parse_num(v[0], k);
+    else if (!strcmp(k, "group")) s->groups[s->ngroups++] = (gid_t)parse_num(v[0], k);
+    else if (!strcmp(k, "cgroup")) s->cgroups[s->ncgroups++] = v[0];
+    else if (!strcmp(k, "kill")) s->kill_file = v[0];
+    else if (!strcmp(k, "ns")) s->private_ns = !strcmp(v[0], "private");
+    else if (!strcmp(k, "bind"))
+      s->binds[s->nbinds++] = (struct bind){ v[1], v[2], !strcmp(v[0], "ro") };
+    else if (!strcmp(k, "symlink")) s->links[s->nlinks++] = (struct link){ v[0], v[1] };
+    else if (!strcmp(k, "log")) s->log_path = v[0];
+    else if (!strcmp(k, "grace")) s->grace_ms = (int)parse_num(v[0], k);
+    else if (!strcmp(k, "nsfrom")) s->ns_pid = (pid_t)parse_num(v[0], k);
+    else {
+      fprintf(stderr, "hostpod-shim: spec: unknown key \"%s\"\n", k);
+      exit(125);
+    }
+  }
+  if (s->argc == 0) {
+    fprintf(stderr, "hostpod-shim: spec %s: no arg\n", path);
+    exit(125);
+  }
+}
+
+static int write_str(const char *path, const char *str) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, str, strlen(str));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return n == (ssize_t)strlen(str) ? 0 : -1;
+}
+
+static int mkdir_p(const char *path) {
+  char tmp[PATH_MAX];
+  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return errno = ENAMETOOLONG, -1;
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Makes `dst` a mount point of the same kind (dir or file) as `src`. */
+static int make_mount_point(const char *src, const char *dst) {
+  struct stat st;
+  if (stat(src, &st) < 0) return -1;
+  if (S_ISDIR(st.st_mode)) return mkdir_p(dst);
+  char parent[PATH_MAX];
+  if (snprintf(parent, sizeof parent, "%s", dst) >= (int)sizeof parent) return errno = ENAMETOOLONG, -1;
+  char *slash = strrchr(parent, '/');
+  if (slash && slash != parent) {
+    *slash = '\0';
+    if (mkdir_p(parent) < 0) return -1;
+  }
+  int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 && errno != EISDIR) return -1;
+  if (fd >= 0) close(fd);
+  return 0;
+}
+
+static void fail_stage(int status_fd, int stage) {
+  int msg[2] = { stage, errno };
+  ssize_t ignored = write(status_fd, msg, sizeof msg);
+  (void)ignored;
+  _exit(127);
+}
+
+/* In the new child: join the job, mounts, user, cwd, exec. Never returns. */
+static void child_exec(const struct spec *s, int status_fd, int ns_fd) {
+  char pid[24];
+  snprintf(pid, sizeof pid, "%d", (int)getpid());
+  for (int i = 0; i < s->ncgroups; i++)
+    if (write_str(s->cgroups[i], pid) < 0) fail_stage(status_fd, ST_CGROUP);
+  if (ns_fd >= 0) {
+    if (setns(ns_fd, CLONE_NEWNS) < 0) fail_stage(status_fd, ST_SETNS);
+  } else if (s->private_ns) {
+    if (unshare(CLONE_NEWNS) < 0) fail_stage(status_fd, ST_UNSHARE);
+    /* Host mounts keep propagating in; ours do not leak out. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) fail_stage(status_fd, ST_PROPAGATION);
+    for (int i = 0; i < s->nbinds; i++) {
+      const struct bind *b = &s->binds[i];
+      if (make_mount_point(b->src, b->dst) < 0) fail_stage(status_fd, ST_BIND);
+      if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0) fail_stage(status_fd, ST_BIND);
+      if (b->ro && mount(NULL, b->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        fail_stage(status_fd, ST_BIND);
+    }
+  }
+  for (int i = 0; i < s->nlinks; i++) {
+    if (symlink(s->links[i].target, s->links[i].path) == 0) continue;
+    char cur[PATH_MAX];
+    ssize_t n = errno == EEXIST ? readlink(s->links[i].path, cur, sizeof cur - 1) : -1;
+    if (n < 0 || (cur[n] = '\0', strcmp(cur, s->links[i].target) != 0)) {
+      if (n >= 0) errno = EEXIST;
+      fail_stage(status_fd, ST_SYMLINK);
+    }
+  }
+  if (s->has_uid) {
+    if (setgroups((size_t)s->ngroups, s->groups) < 0) fail_stage(status_fd, ST_SETGROUPS);
+    if (setgid(s->gid) < 0) fail_stage(status_fd, ST_SETGID);
+    if (setuid(s->uid) < 0) fail_stage(status_fd, ST_SETUID);
+  }
+  if (s->cwd && chdir(s->cwd) < 0) fail_stage(status_fd, ST_CHDIR);
+  /* Dispositions set to ignore survive execve: give the workload a clean slate. */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(s->argv[0], s->argv, s->envp);
+  fail_stage(status_fd, ST_EXEC);
+}
+
+/* Reads the child's launch report: 0 when it exec'd (EOF), else fills stage/err. */
+static int read_status(int fd, int *stage, int *err) {
+  int msg[2];
+  ssize_t n;
+  do n = read(fd, msg, sizeof msg); while (n < 0 && errno == EINTR);
+  if (n == (ssize_t)sizeof msg) {
+    *stage = msg[0], *err = msg[1];
+    return -1;
+  }
+  return 0;
+}
+
+static void format_time(char *out, size_t size, const struct timespec *ts) {
+  struct tm tm;
+  gmtime_r(&ts->tv_sec, &tm);
+  size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out + n, size - n, ".%09ldZ", ts->tv_nsec);
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the job: its pids, signalling it, killing it ---- */
+
+static const struct spec *job;
+
+/* Pids of the job (the first cgroup.procs), or without cgroups every descendant of ours. */
+static int job_pids(pid_t *out, int max) {
+  int n = 0;
+  if (job->ncgroups > 0) {
+    size_t len;
+    char *buf = read_all(job->cgroups[0], &len);
+    if (!buf) return 0;
+    for (char *p = buf; p < buf + len && n < max;) {
+      char *end;
+      long v = strtol(p, &end, 10);
+      if (end == p) break;
+      if (v > 0) out[n++] = (pid_t)v;
+      p = end + 1;
+    }
+    free(buf);
+    return n;
+  }
+  /* No cgroups: we are a child subreaper, so every process of the job descends from us. */
+  static pid_t pid[MAX_PIDS], ppid[MAX_PIDS];
+  int all = 0;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && all < MAX_PIDS) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r <= 0) continue;
+    buf[r] = '\0';
+    char *rp = strrchr(buf, ')');
+    char state;
+    int pp;
+    if (!rp || sscanf(rp + 1, " %c %d", &state, &pp) != 2 || state == 'Z') continue;
+    pid[all] = atoi(e->d_name), ppid[all++] = pp;
+  }
+  closedir(d);
+  out[0] = getpid();
+  int have = 1, grew = 1;
+  while (grew) {
+    grew = 0;
+    for (int i = 0; i < all; i++) {
+      int known = 0, parent = 0;
+      for (int j = 0; j < have && !(known && parent); j++) known |= out[j] == pid[i], parent |= out[j] == ppid[i];
+      if (parent && !known && have < max) out[have++] = pid[i], grew = 1;
+    }
+  }
+  for (int i = 1; i < have; i++) out[n++] = out[i];
+  return n;
+}
+
+static void signal_job(int sig, pid_t except) {
+  static pid_t pids[MAX_PIDS];
+  int n = job_pids(pids, MAX_PIDS);
+  for (int i = 0; i < n; i++)
+    if (pids[i] != except && pids[i] != getpid()) kill(pids[i], sig);
+}
+
+static void kill_job(void) {
+  if (job->kill_file && write_str(job->kill_file, "1") == 0) return;
+  signal_job(SIGKILL, 0);
+}
+
+/* ---- the log, in the CRI format ---- */
+
+struct stream {
+  int fd;
+  const char *name;
+  char buf[LOG_CHUNK];
+  size_t len;
+};
+
+static int log_fd = -1;
+
+static void log_line(const struct stream *st, char tag, const char *data, size_t n) {
+  if (log_fd < 0) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char head[80];
+  format_time(head, sizeof head, &ts);
+  size_t hl = strlen(head);
+  hl += (size_t)snprintf(head + hl, sizeof head - hl, " %s %c ", st->name, tag);
+  char *line = malloc(hl + n + 1);
+  if (!line) return;
+  memcpy(line, head, hl);
+  memcpy(line + hl, data, n);
+  line[hl + n] = '\n';
+  /* One write per line: with O_APPEND, readers never see half a record. */
+  size_t off = 0;
+  while (off < hl + n + 1) {
+    ssize_t w = write(log_fd, line + off, hl + n + 1 - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    off += (size_t)w;
+  }
+  free(line);
+}
+
+/* Reads what is available; returns 0 at EOF (stream closed). */
+static int pump(struct stream *st) {
+  ssize_t r;
+  do r = read(st->fd, st->buf + st->len, sizeof st->buf - st->len); while (r < 0 && errno == EINTR);
+  if (r <= 0) {
+    if (r < 0 && errno == EAGAIN) return 1;
+    if (st->len) log_line(st, 'F', st->buf, st->len);
+    st->len = 0;
+    close(st->fd);
+    st->fd = -1;
+    return 0;
+  }
+  st->len += (size_t)r;
+  size_t start = 0;
+  for (size_t i = 0; i < st->len; i++)
+    if (st->buf[i] == '\n') log_line(st, 'F', st->buf + start, i - start), start = i + 1;
+  memmove(st->buf, st->buf + start, st->len - start);
+  st->len -= start;
+  if (st->len == sizeof st->buf) log_line(st, 'P', st->buf, st->len), st->len = 0;
+  return 1;
+}
+
+/* ---- start ---- */
+
+static void write_file_atomic(const char *dir, const char *name, const char *content) {
+  char tmp[PATH_MAX], dst[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+  snprintf(dst, sizeof dst, "%s/%s", dir, name);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  ssize_t w = write(fd, content, strlen(content));
+  int ok = w == (ssize_t)strlen(content) && fsync(fd) == 0;
+  close(fd);
+  if (ok) rename(tmp, dst);
+  else unlink(tmp);
+}
+
+static int cmd_start(const char *dir) {
+  static struct spec s;
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/spec", dir);
+  parse_spec(path, &s);
+  job = &s;
+
+  pid_t first = fork();
+  if (first < 0) {
+    printf("error fork %d\n", errno);
+    return 1;
+  }
+  if (first > 0) _exit(0); /* the caller's child returns at once; the shim lives on */
+
+  if (setsid() < 0) die("setsid");
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl");
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0) die("sigprocmask");
+  int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sig_fd < 0) die("signalfd");
+
+  int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2];
+  int stage = 0, code = 0;
+  if (s.log_path) {
+    log_fd = open(s.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (log_fd < 0) stage = ST_LOG, code = errno;
+  }
+  if (!stage && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0))
+    stage = ST_PIPE, code = errno;
+  pid_t init = -1;
+  if (!stage && (init = fork()) < 0) stage = ST_FORK, code = errno;
+  if (init == 0) {
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) fail_stage(status[1], ST_PIPE);
+    if (null > 2) close(null);
+    child_exec(&s, status[1], -1);
+  }
+  struct timespec started;
+  if (!stage) {
+    close(out[1]), close(err[1]), close(status[1]);
+    if (read_status(status[0], &stage, &code) < 0) waitpid(init, NULL, 0);
+    close(status[0]);
+  }
+  if (stage) {
+    printf("error %s %d\n", stage_names[stage], code);
+    return 1;
+  }
+  clock_gettime(CLOCK_REALTIME, &started);
+  char text[128], when[64];
+  snprintf(text, sizeof text, "%d\n", (int)getpid());
+  write_file_atomic(dir, "shim.pid", text);
+  snprintf(text, sizeof text, "%d\n", (int)init);
+  write_file_atomic(dir, "init.pid", text);
+  format_time(when, sizeof when, &started);
+  printf("ok %d %d %s\n", (int)getpid(), (int)init, when);
+  fflush(stdout);
+  int null = open("/dev/null", O_RDWR);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die("/dev/null");
+  if (null > 2) close(null);
+
+  static struct stream streams[2];
+  streams[0] = (struct stream){ .fd = out[0], .name = "stdout" };
+  streams[1] = (struct stream){ .fd = err[0], .name = "stderr" };
+  int init_status = 0, init_done = 0, killed = 0;
+  long long deadline = 0, empty_since = 0;
+  struct timespec finished = { 0, 0 };
+  for (;;) {
+    struct pollfd pf[3] = { { sig_fd, POLLIN, 0 }, { streams[0].fd, POLLIN, 0 }, { streams[1].fd, POLLIN, 0 } };
+    int r = poll(pf, 3, init_done ? 20 : -1);
+    if (r < 0 && errno != EINTR) die("poll");
+    if (r > 0 && (pf[0].revents & POLLIN)) {
+      struct signalfd_siginfo si;
+      while (read(sig_fd, &si, sizeof si) > 0) {}
+    }
+    for (int i = 0; i < 2; i++)
+      if (r > 0 && pf[i + 1].revents) pump(&streams[i]);
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (p != init) continue;
+      init_done = 1, init_status = st;
+      clock_gettime(CLOCK_REALTIME, &finished);
+      deadline = now_ms() + s.grace_ms;
+      signal_job(SIGTERM, init);
+    }
+    if (!init_done) continue;
+    static pid_t pids[MAX_PIDS];
+    int alive = job_pids(pids, MAX_PIDS);
+    long long now = now_ms();
+    if (alive > 0 && now >= deadline) {
+      kill_job();
+      killed = 1;
+    }
+    if (alive > 0) continue;
+    /* Job empty: the pipes end as soon as the last writer is gone; allow a short drain. */
+    if (!empty_since) empty_since = now;
+    if ((streams[0].fd < 0 && streams[1].fd < 0) || now - empty_since > 500) break;
+  }
+  for (int i = 0; i < 2; i++)
+    if (streams[i].fd >= 0 && streams[i].len) log_line(&streams[i], 'F', streams[i].buf, streams[i].len);
+
+  int exit_code = WIFEXITED(init_status) ? WEXITSTATUS(init_status) : 128 + WTERMSIG(init_status);
+  int signo = WIFSIGNALED(init_status) ? WTERMSIG(init_status) : 0;
+  char fin[64], record[512];
+  format_time(fin, sizeof fin, &finished);
+  snprintf(record, sizeof record,
+           "{\"exitCode\":%d,\"signal\":%d,\"startedAt\":\"%s\",\"finishedAt\":\"%s\",\"killed\":%s,"
+           "\"initPid\":%d,\"shimPid\":%d}\n",
+           exit_code, signo, when, fin, killed ? "true" : "false", (int)init, (int)getpid());
+  write_file_atomic(dir, "exit", record);
+  return 0;
+}
+
+/* ---- exec ---- */
+
+static pid_t exec_child = -1;
+static struct termios saved_tty;
+static int tty_raw = 0;
+
+static void forward(int sig) {
+  if (exec_child > 0) kill(exec_child, sig);
+}
+
+static void restore_tty(void) {
+  if (tty_raw) tcsetattr(0, TCSAFLUSH, &saved_tty);
+}
+
+static void copy_winsize(int master) {
+  struct winsize ws;
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int write_full(int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -1;
+    buf += w, n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int relay_tty(int master) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGWINCH);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die("signalfd");
+  int in_open = 1, status = 0, exited = 0;
+  char buf[8192];
+  for (;;) {
+    struct pollfd pf[3] = { { sfd, POLLIN, 0 }, { master, POLLIN, 0 }, { in_open ? 0 : -1, POLLIN, 0 } };
+    if (poll(pf, 3, -1) < 0 && errno != EINTR) die("poll");
+    if (pf[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si)
+        if (si.ssi_signo == SIGWINCH) copy_winsize(master);
+      if (waitpid(exec_child, &status, WNOHANG) == exec_child) exited = 1;
+    }
+    if (exited) {
+      /* The child is gone: copy what it left in the terminal, even if a background
+       * process still holds the terminal open, then stop. */
+      fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+      ssize_t n;
+      while ((n = read(master, buf, sizeof buf)) > 0) write_full(1, buf, (size_t)n);
+      return status;
+    }
+    if (pf[1].revents) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n > 0) write_full(1, buf, (size_t)n);
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) break; /* EIO: the terminal is closed */
+    }
+    if (pf[2].revents) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n > 0) write_full(master, buf, (size_t)n);
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        in_open = 0;
+        char eof = 4; /* ^D: the end of our input is the end of the terminal's input */
+        write_full(master, &eof, 1);
+      }
+    }
+  }
+  while (waitpid(exec_child, &status, 0) < 0 && errno == EINTR) {}
+  return status;
+}
+
+static int cmd_exec(int argc, char **argv) {
+  int tty = 0, status_fd = -1;
+  const char *path = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--tty")) tty = 1;
+    else if (!strcmp(argv[i], "--status-fd") && i + 1 < argc) status_fd = (int)parse_num(argv[++i], "--status-fd");
+    else path = argv[i];
+  }
+  if (!path) {
+    fprintf(stderr, "usage: hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
+    return 125;
+  }
+  if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+  static struct spec s;
+  parse_spec(path, &s);
+  int stage = 0, code = 0, ns_fd = -1, master = -1, status[2];
+  char slave[128];
+  if (s.ns_pid > 0) {
+    char nspath[64];
+    snprintf(nspath, sizeof nspath, "/proc/%d/ns/mnt", (int)s.ns_pid);
+    if ((ns_fd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0) stage = ST_SETNS, code = errno;
+  }
+  if (!stage && tty &&
+      ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || grantpt(master) < 0 ||
+       unlockpt(master) < 0 || ptsname_r(master, slave, sizeof slave) != 0))
+    stage = ST_PIPE, code = errno;
+  if (!stage && pipe2(status, O_CLOEXEC) < 0) stage = ST_PIPE, code = errno;
+  struct sigaction sa = { .sa_handler = forward };
+  sigemptyset(&sa.sa_mask);
+  int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  if (!stage && tty) {
+    copy_winsize(master);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGWINCH);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+  }
+  if (!stage && (exec_child = fork()) < 0) stage = ST_FORK, code = errno;
+  if (!stage && exec_child == 0) {
+    if (tty) {
+      int fd;
+      if (setsid() < 0 || (fd = open(slave, O_RDWR)) < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 ||
+          dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+        fail_stage(status[1], ST_PIPE);
+      if (fd > 2) close(fd);
+    }
+    child_exec(&s, status[1], ns_fd);
+  }
+  if (!stage) {
+    close(status[1]);
+    if (read_status(status[0], &stage, &code) < 0) waitpid(exec_child, NULL, 0);
+    close(status[0]);
+  }
+  if (stage) {
+    if (status_fd >= 0) dprintf(status_fd, "error %s %d\n", stage_names[stage], code);
+    fprintf(stderr, "hostpod-shim: exec %s failed at %s: %s\n", s.argv[0], stage_names[stage], strerror(code));
+    return code == ENOENT ? 127 : 126;
+  }
+  if (status_fd >= 0) dprintf(status_fd, "ok %d\n", (int)exec_child), close(status_fd);
+  int wstatus = 0;
+  if (tty) {
+    if (isatty(0) && tcgetattr(0, &saved_tty) == 0) {
+      struct termios raw = saved_tty;
+      cfmakeraw(&raw);
+      if (tcsetattr(0, TCSAFLUSH, &raw) == 0) tty_raw = 1, atexit(restore_tty);
+    }
+    wstatus = relay_tty(master);
+  } else {
+    while (waitpid(exec_child, &wstatus, 0) < 0)
+      if (errno != EINTR) die("waitpid");
+  }
+  return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "start")) return cmd_start(argv[2]);
+  if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc - 2, argv + 2);
+  fprintf(stderr, "usage: hostpod-shim start DIR | hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
+  return 125;
+}

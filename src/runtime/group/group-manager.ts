@@ -1,0 +1,199 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { posix } from 'node:path';
+import { errnoCode, RuntimeError } from '../../errors.ts';
+import { Rollback } from '../../lib/rollback.ts';
+import { checkGroupId, removeCgroupDirs, writeControl } from './cgroup-fs.ts';
+import { type CgroupDirs, CgroupV2Group, HybridCgroupGroup } from './cgroup-group.ts';
+import { type CgroupLayout, type Hierarchy, readCgroupLayout, type V1Controller } from './layout.ts';
+import { cgroupLimits, type JobLimits } from './limits.ts';
+import { NoCgroupManager } from './no-cgroup.ts';
+import type { Group, GroupManager } from './types.ts';
+
+export interface GroupManagerOptions {
+  /**
+   * The cgroup under which jobs are made, the same path in every hierarchy (e.g. `/hostpod`).
+   * Default: a `hostpod` child of the cgroup this process runs in, per hierarchy.
+   */
+  parent?: string;
+  /** CPUs of the host, for the CPU limit arithmetic. Default: `os.availableParallelism()`. */
+  hostCpus?: number;
+}
+
+type Role = 'unified' | V1Controller;
+
+/** The v2 controllers jobs need enabled in their parent's `cgroup.subtree_control`. */
+const V2_CONTROLLERS = ['memory', 'cpu', 'pids'];
+
+function checkParent(parent: string): void {
+  if (!parent.startsWith('/') || parent.split('/').some((c) => c === '..' || c === '.')) {
+    throw new RuntimeError(
+      'InvalidArgument',
+      `Cannot use "${parent}" as the cgroup parent: not an absolute cgroup path`,
+      {
+        hint: 'Give a path such as /hostpod, relative to the root of each cgroup hierarchy.',
+      },
+    );
+  }
+}
+
+/** Makes cgroup jobs (v2, hybrid or plain v1) under one parent cgroup. */
+export class CgroupManager implements GroupManager {
+  readonly kind: 'v2' | 'hybrid' | 'v1';
+  readonly warning = undefined;
+  /** The parent directory of the jobs, per hierarchy. */
+  readonly parents: Partial<Record<Role, string>> = {};
+  private readonly hostCpus: number;
+  private prepared: Promise<void> | undefined;
+
+  constructor(layout: Exclude<CgroupLayout, { kind: 'none' }>, options: GroupManagerOptions = {}) {
+    if (options.parent !== undefined) checkParent(options.parent);
+    this.kind = layout.kind;
+    this.hostCpus = options.hostCpus ?? availableParallelism();
+    const parentIn = (h: Hierarchy): string =>
+      posix.join(h.mount, options.parent ?? posix.join(h.own, 'hostpod'));
+    if (layout.kind !== 'v1') this.parents.unified = parentIn(layout.unified);
+    if (layout.kind !== 'v2') {
+      // With cgroup2 beside v1 (hybrid), cgroup.kill replaces the freezer.
+      const wanted: V1Controller[] =
+        layout.kind === 'hybrid'
+          ? ['memory', 'cpu', 'cpuacct', 'pids']
+          : ['memory', 'cpu', 'cpuacct', 'pids', 'freezer'];
+      for (const c of wanted) {
+        const h = layout.controllers[c];
+        if (h !== undefined) this.parents[c] = parentIn(h);
+      }
+    }
+  }
+
+  private dirsOf(id: string): CgroupDirs {
+    const dirs: CgroupDirs = {};
+    for (const [role, parent] of Object.entries(this.parents) as [Role, string][]) {
+      dirs[role] = posix.join(parent, id);
+    }
+    return dirs;
+  }
+
+  private groupOf(id: string): CgroupV2Group | HybridCgroupGroup {
+    const dirs = this.dirsOf(id);
+    return this.kind === 'v2' ? new CgroupV2Group(id, dirs) : new HybridCgroupGroup(id, dirs);
+  }
+
+  /** Creates the parent directories once; on v2 enables the controllers down to the parent. */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      for (const dir of new Set(Object.values(this.parents))) {
+        await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+          throw new RuntimeError(
+            errnoCode(err) === 'EACCES' || errnoCode(err) === 'EPERM'
+              ? 'PermissionDenied'
+              : 'FailedPrecondition',
+            `Cannot create the cgroup parent ${dir}: ${errnoCode(err) ?? String(err)}`,
+            { hint: 'Run hostpod as root, or configure a cgroup parent it may write to.', cause: err },
+          );
+        });
+      }
+      const unified = this.parents.unified;
+      if (this.kind === 'v2' && unified !== undefined) await enableControllers(unified);
+    })();
+    this.prepared.catch(() => {
+      this.prepared = undefined;
+    });
+    return this.prepared;
+  }
+
+  async create(id: string, limits: JobLimits = {}): Promise<Group> {
+    checkGroupId(id);
+    const values = cgroupLimits(limits, this.hostCpus);
+    await this.prepare();
+    const group = this.groupOf(id);
+    const rollback = new Rollback();
+    try {
+      for (const dir of new Set(Object.values(this.dirsOf(id)))) {
+        try {
+          await mkdir(dir);
+        } catch (err) {
+          if (errnoCode(err) === 'EEXIST') {
+            throw new RuntimeError('AlreadyExists', `Cannot create job "${id}": cgroup ${dir} exists`, {
+              hint: 'A job with this id is running or was left by a crash; destroy it first.',
+            });
+          }
+          throw new RuntimeError(
+            'FailedPrecondition',
+            `Cannot create cgroup ${dir}: ${errnoCode(err) ?? String(err)}`,
+            {
+              cause: err,
+            },
+          );
+        }
+        rollback.add(`cgroup ${dir}`, () => removeCgroupDirs([dir]));
+      }
+      await group.applyLimits(values);
+    } catch (err) {
+      await rollback.rollback();
+      throw err;
+    }
+    rollback.commit();
+    return group;
+  }
+
+  open(id: string, _options?: { shimPid?: number }): Group {
+    checkGroupId(id);
+    return this.groupOf(id);
+  }
+
+  async listOrphans(live: Iterable<string>): Promise<string[]> {
+    const keep = new Set(live);
+    const found = new Set<string>();
+    for (const parent of new Set(Object.values(this.parents))) {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(parent, { withFileTypes: true });
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') continue;
+        throw err;
+      }
+      for (const e of entries) if (e.isDirectory() && !keep.has(e.name)) found.add(e.name);
+    }
+    return [...found].sort();
+  }
+}
+
+/** Writes `+memory +cpu +pids` (those available) into each subtree_control from the root down. */
+async function enableControllers(parent: string): Promise<void> {
+  const chain: string[] = [];
+  for (let dir = parent; ; dir = posix.dirname(dir)) {
+    chain.unshift(dir);
+    let isRoot = false;
+    try {
+      await readFile(posix.join(posix.dirname(dir), 'cgroup.controllers'), 'utf8');
+    } catch {
+      isRoot = true;
+    }
+    if (isRoot || dir === '/') break;
+  }
+  for (const dir of chain) {
+    let available: string[];
+    try {
+      available = (await readFile(posix.join(dir, 'cgroup.controllers'), 'utf8')).trim().split(/\s+/);
+    } catch {
+      continue;
+    }
+    const want = V2_CONTROLLERS.filter((c) => available.includes(c));
+    if (want.length > 0)
+      await writeControl(posix.join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+  }
+}
+
+/**
+ * The group backend for `layout` (detected from this process's view of the host when omitted):
+ * cgroups when the host has them, else the process-tree fallback with a warning.
+ */
+export async function createGroupManager(
+  options: GroupManagerOptions & { layout?: CgroupLayout } = {},
+): Promise<GroupManager> {
+  const layout = options.layout ?? (await readCgroupLayout());
+  if (layout.kind === 'none') return new NoCgroupManager(layout.reason);
+  const { layout: _, ...rest } = options;
+  return new CgroupManager(layout, rest);
+}

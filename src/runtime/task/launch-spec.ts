@@ -1,0 +1,137 @@
+import { RuntimeError } from '../../errors.ts';
+
+/**
+ * What the shim needs to start a container's process, already resolved by the runtime spec:
+ * an absolute program path, the full environment, the user, the mount plan.
+ */
+export interface LaunchSpec {
+  /** argv; `argv[0]` is the absolute path of the program. */
+  argv: readonly string[];
+  /** The whole environment, `NAME=value` each. */
+  env: readonly string[];
+  /** Absolute working directory. */
+  cwd: string;
+  /** The account to run as; absent = hostpod's own user (the inherit-user annotation). */
+  user?: { uid: number; gid: number; groups: readonly number[] };
+  /**
+   * A private mount namespace for the task (`/` made a slave: host mounts still propagate in,
+   * the task's do not leak out) holding these bind mounts, mount points created as needed.
+   */
+  mounts?: readonly { source: string; destination: string; readOnly: boolean }[];
+  /** Symlinks made before the program starts (`path` → `target`); an identical one is kept. */
+  symlinks?: readonly { target: string; path: string }[];
+  /** The CRI-format log file the task's stdout/stderr go to; absent = discarded. */
+  logPath?: string;
+  /** After the first process exits: time the rest of the job gets between SIGTERM and SIGKILL. */
+  shutdownGraceMs?: number;
+}
+
+function checkToken(what: string, value: string): string {
+  if (value.includes('\0')) {
+    throw new RuntimeError('InvalidArgument', `Cannot launch: ${what} contains a NUL byte`, {
+      hint: 'Arguments, environment values and paths cannot hold NUL bytes.',
+    });
+  }
+  return value;
+}
+
+function checkAbsolute(what: string, path: string): string {
+  if (!path.startsWith('/')) {
+    throw new RuntimeError('InvalidArgument', `Cannot launch: ${what} "${path}" is not an absolute path`);
+  }
+  return checkToken(what, path);
+}
+
+function checkId(what: string, n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xfffffffe) {
+    throw new RuntimeError('InvalidArgument', `Cannot launch: ${what} ${n} is not a valid id`);
+  }
+  return String(n);
+}
+
+/** The job-side facts the shim needs besides the spec. */
+export interface JobFiles {
+  procsFiles: readonly string[];
+  killFile?: string | undefined;
+}
+
+/**
+ * Encodes a spec in the shim's format: NUL-terminated tokens, a key then its values.
+ * `nsFrom` (exec only) joins the mount namespace of that pid instead of making one.
+ * Throws `InvalidArgument` for a relative program path or cwd, NUL bytes, bad ids.
+ */
+export function encodeLaunchSpec(spec: LaunchSpec, job: JobFiles, nsFrom?: number): Buffer {
+  const t: string[] = [];
+  const [program] = spec.argv;
+  if (program === undefined) throw new RuntimeError('InvalidArgument', 'Cannot launch: the command is empty');
+  checkAbsolute('the program', program);
+  for (const a of spec.argv) t.push('arg', checkToken('an argument', a));
+  for (const e of spec.env) {
+    if (!e.includes('='))
+      throw new RuntimeError('InvalidArgument', `Cannot launch: env entry "${e}" has no "="`);
+    t.push('env', checkToken('an environment entry', e));
+  }
+  t.push('cwd', checkAbsolute('the working directory', spec.cwd));
+  if (spec.user) {
+    t.push('uid', checkId('uid', spec.user.uid), 'gid', checkId('gid', spec.user.gid));
+    for (const g of spec.user.groups) t.push('group', checkId('group', g));
+  }
+  for (const f of job.procsFiles) t.push('cgroup', checkAbsolute('a cgroup file', f));
+  if (job.killFile !== undefined) t.push('kill', checkAbsolute('a cgroup file', job.killFile));
+  if (nsFrom !== undefined) t.push('nsfrom', checkId('pid', nsFrom));
+  else if (spec.mounts !== undefined) {
+    t.push('ns', 'private');
+    for (const m of spec.mounts) {
+      t.push('bind', m.readOnly ? 'ro' : 'rw', checkAbsolute('a mount source', m.source));
+      t.push(checkAbsolute('a mount destination', m.destination));
+    }
+  }
+  for (const l of spec.symlinks ?? [])
+    t.push('symlink', checkToken('a symlink target', l.target), checkAbsolute('a symlink', l.path));
+  if (spec.logPath !== undefined) t.push('log', checkAbsolute('the log path', spec.logPath));
+  if (spec.shutdownGraceMs !== undefined) t.push('grace', checkId('grace', Math.round(spec.shutdownGraceMs)));
+  return Buffer.from(`${t.join('\0')}\0`);
+}
+
+/** What `decodeLaunchSpec` gives back: the parts an exec reuses. */
+export interface DecodedSpec {
+  spec: LaunchSpec;
+  procsFiles: string[];
+  killFile: string | undefined;
+  privateMounts: boolean;
+}
+
+/** Reads back a spec written by `encodeLaunchSpec`. Throws `DataLoss` when it is malformed. */
+export function decodeLaunchSpec(data: Buffer): DecodedSpec {
+  const tokens = data.toString('utf8').split('\0');
+  if (tokens.pop() !== '') throw new RuntimeError('DataLoss', 'Launch spec is not NUL-terminated');
+  const argv: string[] = [];
+  const env: string[] = [];
+  const procsFiles: string[] = [];
+  const groups: number[] = [];
+  let cwd = '/';
+  let uid: number | undefined;
+  let gid = 0;
+  let killFile: string | undefined;
+  let privateMounts = false;
+  const arity: Record<string, number> = { bind: 3, symlink: 2 };
+  for (let i = 0; i < tokens.length; ) {
+    const key = tokens[i++] as string;
+    const n = arity[key] ?? 1;
+    const v = tokens.slice(i, i + n);
+    if (v.length < n) throw new RuntimeError('DataLoss', `Launch spec: "${key}" lacks its value`);
+    i += n;
+    const first = v[0] as string;
+    if (key === 'arg') argv.push(first);
+    else if (key === 'env') env.push(first);
+    else if (key === 'cwd') cwd = first;
+    else if (key === 'uid') uid = Number(first);
+    else if (key === 'gid') gid = Number(first);
+    else if (key === 'group') groups.push(Number(first));
+    else if (key === 'cgroup') procsFiles.push(first);
+    else if (key === 'kill') killFile = first;
+    else if (key === 'ns') privateMounts = first === 'private';
+  }
+  const spec: LaunchSpec = { argv, env, cwd, ...(uid === undefined ? {} : { user: { uid, gid, groups } }) };
+  return { spec, procsFiles, killFile, privateMounts };
+}

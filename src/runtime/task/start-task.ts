@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, RuntimeError } from '../../errors.ts';
+import type { Group, GroupManager } from '../group/types.ts';
+import { encodeLaunchSpec, type LaunchSpec } from './launch-spec.ts';
+import { parseShimError, shimPath } from './shim.ts';
+
+/** A running task: its shim, its first process, its job and its state directory. */
+export interface TaskHandle {
+  /** The task's directory: `spec`, `shim.pid`, `init.pid`, and `exit` once it ended. */
+  dir: string;
+  shimPid: number;
+  initPid: number;
+  /** When the first process exec'd (RFC 3339, UTC, nanoseconds). */
+  startedAt: string;
+  group: Group;
+}
+
+export interface StartTaskOptions {
+  /** The job every process of the task joins (made by `GroupManager.create`). */
+  group: Group;
+  /** The task's directory (created if missing); must be private to hostpod. */
+  dir: string;
+  /** Overrides where the shim binary is. */
+  shim?: string;
+}
+
+/**
+ * Starts the task's first process through the shim: it joins the job, gets the mount plan and
+ * the user, then execs. The shim outlives the caller and writes `<dir>/exit` at the end.
+ * Resolves once the program runs. Throws `TaskStartError` (a RuntimeError: `NotFound` for a
+ * missing program, `PermissionDenied`, `FailedPrecondition`) naming the failed step,
+ * `InvalidArgument` for a bad spec, `FailedPrecondition` when the shim is not built.
+ */
+export async function startTask(spec: LaunchSpec, options: StartTaskOptions): Promise<TaskHandle> {
+  const { group, dir } = options;
+  const data = encodeLaunchSpec(spec, { procsFiles: group.procsFiles, killFile: group.killFile });
+  const shim = shimPath(options.shim);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, 'spec'), data, { mode: 0o600 });
+  const what = `process "${spec.argv[0]}"`;
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(shim, ['start', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        out += s;
+      });
+      child.stderr.setEncoding('utf8').on('data', (s: string) => {
+        err += s;
+      });
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+    },
+  );
+  const line = stdout.trim();
+  const m = /^ok (\d+) (\d+) (\S+)$/.exec(line);
+  if (code === 0 && m) {
+    const shimPid = Number(m[1]);
+    group.adopt(shimPid);
+    return { dir, shimPid, initPid: Number(m[2]), startedAt: m[3] as string, group };
+  }
+  throw (
+    parseShimError(line, what) ??
+    new RuntimeError(
+      'Internal',
+      `Cannot start ${what}: the shim failed: ${(stderr || line || `exit ${code}`).trim()}`,
+    )
+  );
+}
+
+/**
+ * A handle for a task started earlier, possibly by another hostpod process: reads `shim.pid`
+ * and `init.pid` from `dir` and opens the job `groupId`. Throws `NotFound` if the task
+ * never started there.
+ */
+export async function openTask(dir: string, groups: GroupManager, groupId: string): Promise<TaskHandle> {
+  const readPid = async (name: string): Promise<number> => {
+    try {
+      return Number.parseInt(await readFile(join(dir, name), 'utf8'), 10);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        throw new RuntimeError('NotFound', `Cannot open the task in ${dir}: no ${name}`, {
+          hint: 'The task was never started there.',
+        });
+      }
+      throw err;
+    }
+  };
+  const [shimPid, initPid] = await Promise.all([readPid('shim.pid'), readPid('init.pid')]);
+  return { dir, shimPid, initPid, startedAt: '', group: groups.open(groupId, { shimPid }) };
+}

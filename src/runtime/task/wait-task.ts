@@ -1,0 +1,82 @@
+import { watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, RuntimeError } from '../../errors.ts';
+import { type ExitRecord, readExit } from './exit-record.ts';
+
+/** True while the shim whose pid is in `<dir>/shim.pid` runs (a zombie or a reused pid is not it). */
+export async function shimAlive(dir: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(await readFile(join(dir, 'shim.pid'), 'utf8'), 10);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return comm === 'hostpod-shim' && state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export interface WaitTaskOptions {
+  signal?: AbortSignal;
+  /** The backstop poll, in ms, besides watching the directory (default 1000). */
+  pollMs?: number;
+}
+
+/**
+ * Resolves with the exit record once `<dir>/exit` appears, for a task started by this process
+ * or an earlier one. Rejects `DataLoss` if the shim is gone without writing it (it was killed),
+ * `Canceled` when `signal` aborts.
+ */
+export async function waitTask(dir: string, options: WaitTaskOptions = {}): Promise<ExitRecord> {
+  const now = await readExit(dir);
+  if (now) return now;
+  return new Promise<ExitRecord>((resolve, reject) => {
+    let settled = false;
+    let busy = false;
+    const finish = (err: unknown, rec?: ExitRecord): void => {
+      if (settled) return;
+      settled = true;
+      watcher.close();
+      clearInterval(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (rec) resolve(rec);
+      else reject(err);
+    };
+    const check = async (checkShim: boolean): Promise<void> => {
+      if (settled || busy) return;
+      busy = true;
+      try {
+        const rec = await readExit(dir);
+        if (rec) return finish(undefined, rec);
+        if (checkShim && !(await shimAlive(dir))) {
+          const late = await readExit(dir);
+          if (late) return finish(undefined, late);
+          finish(
+            new RuntimeError('DataLoss', `Task in ${dir} ended without an exit record: its shim is gone`, {
+              hint: 'The shim was killed; the exit code of the task is unknown.',
+            }),
+          );
+        }
+      } catch (err) {
+        finish(err);
+      } finally {
+        busy = false;
+      }
+    };
+    const onAbort = (): void =>
+      finish(new RuntimeError('Canceled', `Stopped waiting for the task in ${dir}`));
+    const watcher = watch(dir, () => void check(false));
+    watcher.on('error', () => {});
+    const timer = setInterval(() => void check(true), options.pollMs ?? 1000);
+    options.signal?.addEventListener('abort', onAbort);
+    if (options.signal?.aborted) onAbort();
+    void check(true);
+  });
+}
