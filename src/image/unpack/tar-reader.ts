@@ -145,8 +145,13 @@ export class TarParser {
   /** Signals the end of the stream; throws DataLoss when it ended inside an entry. */
   end(): void {
     if (this.#state === 'done') return;
-    if (this.#state === 'header' && this.#hdrFill === 0 && this.#pax === undefined && !this.#longName) {
-      this.#state = 'done'; // missing (or partial) end-of-archive marker: accepted
+    // A missing end-of-archive marker, or even missing padding after the last body (umoci
+    // insert writes both such layers), is accepted: every entry arrived whole.
+    const betweenEntries =
+      (this.#state === 'header' && this.#hdrFill === 0) ||
+      (this.#state === 'padding' && this.#current === '');
+    if (betweenEntries && this.#pax === undefined && this.#longName === undefined) {
+      this.#state = 'done';
       return;
     }
     const where = this.#current ? `in entry "${this.#current}"` : 'in a header';

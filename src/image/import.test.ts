@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { isRuntimeError } from '../errors.ts';
+import { LocalContentStore } from './content-store.ts';
+import { ImageStore } from './image-store.ts';
+import { importImage } from './import.ts';
+import { ensureUnpacked, pruneLayers, unpackImageTo } from './layers.ts';
+import { craftTar } from './unpack/testing/tar-builder.ts';
+import { describeTree } from './unpack/testing/tree.ts';
+import { buildUmociImage, run } from './unpack/testing/umoci-image.ts';
+
+let work = '';
+let layout = '';
+/** umoci's own unpack of the test image: the reference result. */
+let expected: string[] = [];
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'hostpod-import-'));
+  ({ layout } = buildUmociImage(work));
+  run('umoci', ['unpack', '--image', `${layout}:t`, join(work, 'umoci-bundle')]);
+  expected = describeTree(join(work, 'umoci-bundle', 'rootfs'));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function stores(): { root: string; content: LocalContentStore; images: ImageStore; tmpDir: string } {
+  const root = mkdtempSync(join(work, 'state-'));
+  const content = new LocalContentStore(join(root, 'content'));
+  return { root, content, images: new ImageStore(root, content), tmpDir: join(root, 'tmp') };
+}
+
+test('importImage() imports a umoci OCI layout and unpacks it identically to umoci unpack', async () => {
+  const s = stores();
+  const [img] = await importImage(layout, s.content, s.images, {
+    tag: 'localhost/test/umoci:1',
+    tmpDir: s.tmpDir,
+  });
+  assert.equal(img?.name, 'localhost/test/umoci:1');
+  const target = join(s.root, 'rootfs');
+  await unpackImageTo(target, s.content, img!.digest, { keepSetuid: true });
+  assert.deepEqual(describeTree(target), expected);
+  assert.ok(
+    expected.some((l) => l.startsWith('opt/inserted.txt file')),
+    'the umoci insert layer is in',
+  );
+  assert.ok(expected.some((l) => l.startsWith('usr/bin/su-tool file 4755')));
+  // Without keepSetuid the setuid bit is the one difference.
+  const t2 = join(s.root, 'rootfs2');
+  await unpackImageTo(t2, s.content, img!.digest);
+  const diff = describeTree(t2).filter((l) => !expected.includes(l));
+  assert.deepEqual(
+    diff.map((l) => l.split(' ').slice(0, 3).join(' ')),
+    ['usr/bin/su-tool file 0755'],
+  );
+});
+
+test('importImage() imports skopeo oci-archive and docker-archive files, gzip or not', async () => {
+  const ociTar = join(work, 'img-oci.tar');
+  const dockerTar = join(work, 'img-docker.tar');
+  run('skopeo', ['copy', '-q', `oci:${layout}:t`, `oci-archive:${ociTar}:latest`]);
+  run('skopeo', ['copy', '-q', `oci:${layout}:t`, `docker-archive:${dockerTar}:localhost/test/img:1`]);
+  run('gzip', ['-k', '-1', dockerTar]);
+  const cases: [string, string | undefined, string][] = [
+    [ociTar, 'localhost/from/oci-archive:2', 'localhost/from/oci-archive:2'],
+    [dockerTar, undefined, 'localhost/test/img:1'],
+    [`${dockerTar}.gz`, undefined, 'localhost/test/img:1'],
+  ];
+  for (const [file, tag, name] of cases) {
+    const s = stores();
+    const imgs = await importImage(file, s.content, s.images, { ...(tag ? { tag } : {}), tmpDir: s.tmpDir });
+    assert.deepEqual(
+      imgs.map((i) => i.name),
+      [name],
+      file,
+    );
+    assert.equal((await s.images.get(name))?.digest, imgs[0]!.digest);
+    const target = join(s.root, 'rootfs');
+    await unpackImageTo(target, s.content, imgs[0]!.digest, { keepSetuid: true });
+    assert.deepEqual(describeTree(target), expected, file);
+    assert.deepEqual(readdirSync(s.tmpDir), [], 'the extraction dir is cleaned up');
+  }
+});
+
+test('importImage() without a name keeps a tag-only archive as digest-only and says so', async () => {
+  const s = stores();
+  const [img] = await importImage(layout, s.content, s.images, { tmpDir: s.tmpDir });
+  assert.equal(img?.name, '');
+  assert.match(img!.notes.join('\n'), /only by tag "t".*--tag/);
+});
+
+test('ensureUnpacked() caches layers by chain ID and a real overlay mount of them matches umoci', async (t) => {
+  const s = stores();
+  const [img] = await importImage(layout, s.content, s.images, {
+    tag: 'localhost/test/overlay:1',
+    tmpDir: s.tmpDir,
+  });
+  const events: boolean[] = [];
+  const layers = await ensureUnpacked(s.root, s.content, img!.digest, {
+    keepSetuid: true,
+    onLayer: (e) => events.push(e.cached),
+  });
+  assert.equal(layers.length, 3);
+  assert.deepEqual(events, [false, false, false]);
+  const again = await ensureUnpacked(s.root, s.content, img!.digest, {
+    onLayer: (e) => events.push(e.cached),
+  });
+  assert.deepEqual(again, layers);
+  assert.deepEqual(events.slice(3), [true, true, true]);
+  // Layer 2 deleted data/gone: an overlay whiteout in its own dir.
+  assert.ok(describeTree(layers[1]!.dir).includes('data/gone char 0'));
+  const merged = join(s.root, 'merged');
+  mkdirSync(merged);
+  const lower = layers
+    .map((l) => l.dir)
+    .reverse()
+    .join(':');
+  const m = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${lower}`, merged], {
+    encoding: 'utf8',
+  });
+  if (m.status !== 0) {
+    t.skip(`overlay mount not available: ${m.stderr.trim()}`);
+  } else {
+    try {
+      assert.deepEqual(describeTree(merged), expected);
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  }
+  const removed = await pruneLayers(s.root, [layers[0]!.chainId]);
+  assert.equal(removed.length, 2);
+  assert.deepEqual(readdirSync(join(s.root, 'layers', 'sha256')), [layers[0]!.chainId.slice(7)]);
+});
+
+test('ensureUnpacked() refuses a layer whose diffID does not match the config and leaves nothing behind', async () => {
+  const s = stores();
+  const layer = craftTar([{ name: 'hello', body: 'hi' }]);
+  const layerBlob = await s.content.writeBlob(layer);
+  const config = await s.content.writeBlob(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${'ab'.repeat(32)}`] },
+    }),
+  );
+  const manifest = await s.content.writeBlob(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layerBlob }],
+    }),
+  );
+  await assert.rejects(ensureUnpacked(s.root, s.content, manifest.digest), (e: unknown) => {
+    assert.ok(isRuntimeError(e, 'DataLoss'), String(e));
+    assert.match(e.message, /diffID/);
+    return true;
+  });
+  assert.deepEqual(readdirSync(join(s.root, 'layers')), ['sha256']);
+  assert.deepEqual(readdirSync(join(s.root, 'layers', 'sha256')), []);
+});
+
+test('importImage() refuses archives that point outside themselves and leaves the host untouched', async () => {
+  const s = stores();
+  const outside = join(work, 'outside-import');
+  mkdirSync(outside, { recursive: true });
+  writeFileSync(join(outside, 'sentinel'), 'keep');
+  const before = describeTree(work, { exclude: [s.root.slice(work.length + 1)], mtime: true });
+  const cases: [string, Buffer, string][] = [
+    ['escape-entry.tar', craftTar([{ name: '../outside-import/sentinel', body: 'pwned' }]), 'climbs above'],
+    [
+      'escape-manifest.tar',
+      craftTar([
+        {
+          name: 'manifest.json',
+          body: JSON.stringify([{ Config: '../../etc/passwd', RepoTags: [], Layers: [] }]),
+        },
+      ]),
+      'points outside',
+    ],
+    [
+      'escape-symlink.tar',
+      craftTar([
+        { name: 'cfg.json', type: 'symlink', linkname: join(outside, 'sentinel') },
+        { name: 'manifest.json', body: JSON.stringify([{ Config: 'cfg.json', RepoTags: [], Layers: [] }]) },
+      ]),
+      'missing from the archive',
+    ],
+    ['not-an-image.tar', craftTar([{ name: 'readme', body: 'x' }]), 'neither an OCI image layout'],
+  ];
+  for (const [name, bytes, why] of cases) {
+    const f = join(s.root, name);
+    writeFileSync(f, bytes);
+    await assert.rejects(importImage(f, s.content, s.images, { tmpDir: s.tmpDir }), (e: unknown) => {
+      assert.ok(isRuntimeError(e, 'InvalidArgument'), String(e));
+      assert.ok(e.message.includes(why), e.message);
+      return true;
+    });
+  }
+  assert.deepEqual(describeTree(work, { exclude: [s.root.slice(work.length + 1)], mtime: true }), before);
+  assert.deepEqual(await s.images.list(), []);
+});

@@ -1,0 +1,307 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, RuntimeError } from '../errors.ts';
+import { type Digest, digestHex, isDigest } from '../oci/digest.ts';
+import {
+  type Descriptor,
+  type ImageConfig,
+  type ImageManifest,
+  parseImageConfig,
+  parseJson,
+  parseManifest,
+} from '../oci/manifest.ts';
+import type { LocalContentStore } from './content-store.ts';
+import type { LowerLayer } from './unpack/applier.ts';
+import { type ApplyLayerResult, applyLayer, type UnpackLimits } from './unpack/apply-layer.ts';
+
+/** One unpacked layer of the cache, ready to be an overlay lower dir. */
+export interface UnpackedLayer {
+  /** containerd's chain ID: identifies this layer together with everything below it. */
+  chainId: Digest;
+  diffId: Digest;
+  /** The layer's own content (overlay whiteouts and opaque markers included). */
+  dir: string;
+}
+
+/** What `<root>/layers/sha256/<chainid>/layer.json` records. */
+interface LayerRecord {
+  chainId: Digest;
+  diffId: Digest;
+  parent: Digest | null;
+  blob: Digest;
+  size: number;
+  entries: number;
+  opaque: string[];
+  notes: string[];
+  unpackedAt: string;
+}
+
+export interface EnsureUnpackedOptions {
+  keepSetuid?: boolean;
+  limits?: Partial<UnpackLimits>;
+  signal?: AbortSignal;
+  /** Called after each layer: `cached` when it was already there. */
+  onLayer?: (ev: { index: number; count: number; chainId: Digest; cached: boolean; notes: string[] }) => void;
+}
+
+/** The chain IDs of a stack of diffIDs (lowest first), as containerd computes them. */
+export function chainIds(diffIds: readonly Digest[]): Digest[] {
+  const out: Digest[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(
+      prev === undefined
+        ? d
+        : (`sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}` as Digest),
+    );
+  }
+  return out;
+}
+
+function layersDir(root: string): string {
+  return join(root, 'layers');
+}
+
+/** Where the cache keeps the layer with chain ID `chainId` (its content is in `fs/`). */
+export function layerPath(root: string, chainId: Digest): string {
+  return join(layersDir(root), 'sha256', digestHex(chainId));
+}
+
+async function readRecord(dir: string): Promise<LayerRecord | undefined> {
+  try {
+    const v = parseJson(await readFile(join(dir, 'layer.json')), 'layer record') as Partial<LayerRecord>;
+    if (!isDigest(v.chainId) || !isDigest(v.diffId) || !Array.isArray(v.opaque)) return undefined;
+    return v as LayerRecord;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** Reads an image's manifest and config from the content store. */
+export async function readImage(
+  content: LocalContentStore,
+  manifestDigest: Digest,
+): Promise<{ manifest: ImageManifest; config: ImageConfig }> {
+  const manifest = parseManifest(
+    parseJson(await content.readBytes(manifestDigest), `manifest ${manifestDigest}`),
+  );
+  const config = parseImageConfig(
+    parseJson(await content.readBytes(manifest.config.digest), `image config ${manifest.config.digest}`),
+  );
+  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+    throw new RuntimeError(
+      'DataLoss',
+      `Image ${manifestDigest} has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length} diffIDs`,
+      { hint: 'the image is malformed; rebuild or pull it again' },
+    );
+  }
+  return { manifest, config };
+}
+
+function blobSource(content: LocalContentStore, d: Descriptor): AsyncIterable<Uint8Array> {
+  return createReadStream(content.path(d.digest), { highWaterMark: 1 << 20 });
+}
+
+const inFlight = new Map<string, Promise<UnpackedLayer>>();
+
+/**
+ * Makes sure every layer of the image `manifestDigest` is unpacked in the cache under
+ * `<root>/layers/`, keyed by chain ID, and returns them lowest first. Each layer is unpacked in
+ * overlay mode into `<root>/layers/tmp-<pid>-<random>/fs`, its diffID checked against the
+ * config's `rootfs.diff_ids`, then renamed to `<root>/layers/sha256/<chainid>`; a failure
+ * removes the temporary dir. Concurrent unpacks of the same layer (in or across processes) are
+ * safe: the loser of the rename discards its copy.
+ *
+ * Throws RuntimeError `NotFound` (a blob is missing), `DataLoss` (diffID mismatch, corrupt blob)
+ * and whatever {@link applyLayer} throws for a hostile or malformed layer.
+ */
+export async function ensureUnpacked(
+  root: string,
+  content: LocalContentStore,
+  manifestDigest: Digest,
+  opts: EnsureUnpackedOptions = {},
+): Promise<UnpackedLayer[]> {
+  const { manifest, config } = await readImage(content, manifestDigest);
+  const diffIds = config.rootfs.diff_ids;
+  const chains = chainIds(diffIds);
+  const out: UnpackedLayer[] = [];
+  const lowers: LowerLayer[] = [];
+  for (let i = 0; i < chains.length; i++) {
+    const chainId = chains[i]!;
+    const final = layerPath(root, chainId);
+    let rec = await readRecord(final);
+    const cached = rec !== undefined;
+    if (!rec) {
+      let p = inFlight.get(final);
+      if (!p) {
+        p = unpackOne(
+          root,
+          content,
+          manifest.layers[i]!,
+          diffIds[i]!,
+          chainId,
+          chains[i - 1] ?? null,
+          lowers,
+          opts,
+        );
+        inFlight.set(final, p);
+        p.finally(() => inFlight.delete(final)).catch(() => {});
+      }
+      await p;
+      rec = await readRecord(final);
+      if (!rec)
+        throw new RuntimeError('Internal', `Layer ${chainId} vanished from ${final} right after unpacking`);
+    }
+    const layer = { chainId, diffId: diffIds[i]!, dir: join(final, 'fs') };
+    out.push(layer);
+    lowers.unshift({ dir: layer.dir, opaque: new Set(rec.opaque) });
+    opts.onLayer?.({ index: i, count: chains.length, chainId, cached, notes: rec.notes });
+  }
+  return out;
+}
+
+async function unpackOne(
+  root: string,
+  content: LocalContentStore,
+  desc: Descriptor,
+  diffId: Digest,
+  chainId: Digest,
+  parent: Digest | null,
+  lowers: readonly LowerLayer[],
+  opts: EnsureUnpackedOptions,
+): Promise<UnpackedLayer> {
+  if (!(await content.info(desc.digest))) {
+    throw new RuntimeError(
+      'NotFound',
+      `Cannot unpack layer ${desc.digest}: the blob is not in the content store`,
+      {
+        hint: 'pull or import the image again',
+      },
+    );
+  }
+  const base = layersDir(root);
+  await mkdir(join(base, 'sha256'), { recursive: true });
+  const tmp = join(base, `tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  await mkdir(join(tmp, 'fs'), { recursive: true });
+  const final = layerPath(root, chainId);
+  try {
+    const r: ApplyLayerResult = await applyLayer(blobSource(content, desc), {
+      target: join(tmp, 'fs'),
+      mode: 'overlay',
+      lowers,
+      keepSetuid: opts.keepSetuid ?? false,
+      limits: opts.limits ?? {},
+      expectedDiffId: diffId,
+      what: `layer ${desc.digest}`,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const rec: LayerRecord = {
+      chainId,
+      diffId,
+      parent,
+      blob: desc.digest,
+      size: r.size,
+      entries: r.entries,
+      opaque: r.opaque,
+      notes: r.notes,
+      unpackedAt: new Date().toISOString(),
+    };
+    await writeFile(join(tmp, 'layer.json'), `${JSON.stringify(rec, null, 2)}\n`);
+    try {
+      await rename(tmp, final);
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+      // Another unpack of the same layer won the race: keep theirs.
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return { chainId, diffId, dir: join(final, 'fs') };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Removes every cached layer whose chain ID is not in `keepChainIds`, and temporary dirs left
+ * by unpacks whose process is gone. Returns the chain IDs removed. A layer still used as a lower
+ * dir by a running workspace must be in `keepChainIds`: the caller decides.
+ */
+export async function pruneLayers(root: string, keepChainIds: Iterable<Digest>): Promise<Digest[]> {
+  const keep = new Set<string>([...keepChainIds].map((d) => digestHex(d)));
+  const base = layersDir(root);
+  const removed: Digest[] = [];
+  let names: string[];
+  try {
+    names = await readdir(join(base, 'sha256'));
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return removed;
+    throw e;
+  }
+  for (const hex of names) {
+    if (keep.has(hex)) continue;
+    await rm(join(base, 'sha256', hex), { recursive: true, force: true });
+    removed.push(`sha256:${hex}` as Digest);
+  }
+  for (const name of await readdir(base)) {
+    const m = /^tmp-(\d+)-/.exec(name);
+    if (!m) continue;
+    if (processAlive(Number(m[1]))) continue;
+    await rm(join(base, name), { recursive: true, force: true });
+  }
+  return removed;
+}
+
+/** Chain IDs of every layer currently in the cache. */
+export async function listLayers(root: string): Promise<Digest[]> {
+  try {
+    return (await readdir(join(layersDir(root), 'sha256'))).map((h) => `sha256:${h}` as Digest);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM';
+  }
+}
+
+/**
+ * Unpacks every layer of the image `manifestDigest` onto one directory `target` (apply mode:
+ * whiteouts delete, opaque directories are emptied) — the copy fallback for hosts without
+ * overlayfs, and what tests compare with `umoci unpack`. Each layer's diffID is checked.
+ */
+export async function unpackImageTo(
+  target: string,
+  content: LocalContentStore,
+  manifestDigest: Digest,
+  opts: Omit<EnsureUnpackedOptions, 'onLayer'> = {},
+): Promise<ApplyLayerResult[]> {
+  const { manifest, config } = await readImage(content, manifestDigest);
+  await mkdir(target, { recursive: true });
+  const results: ApplyLayerResult[] = [];
+  for (let i = 0; i < manifest.layers.length; i++) {
+    const desc = manifest.layers[i]!;
+    results.push(
+      await applyLayer(blobSource(content, desc), {
+        target,
+        mode: 'apply',
+        keepSetuid: opts.keepSetuid ?? false,
+        limits: opts.limits ?? {},
+        expectedDiffId: config.rootfs.diff_ids[i]!,
+        what: `layer ${desc.digest}`,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
+    );
+  }
+  return results;
+}
