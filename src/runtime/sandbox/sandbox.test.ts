@@ -215,11 +215,11 @@ test('createSandbox() bind layout returns the mount plan, makes and later remove
     assert.deepEqual(s.plan, {
       createdMountPoint: true,
       binds: [
-        { source: s.workspace, target: loc, readOnly: false },
-        { source: vol, target: join(host, 'etc/configmap'), readOnly: true },
-        { source: vol, target: existing, readOnly: false },
-        { source: file, target: join(host, 'new/dir/config.json'), readOnly: true },
-        { source: vol, target: `${loc}/data`, readOnly: false },
+        { source: s.workspace, destination: loc, readOnly: false },
+        { source: vol, destination: join(host, 'etc/configmap'), readOnly: true },
+        { source: vol, destination: existing, readOnly: false },
+        { source: file, destination: join(host, 'new/dir/config.json'), readOnly: true },
+        { source: vol, destination: `${loc}/data`, readOnly: false },
       ],
     });
     assert.ok(statSync(loc).isDirectory());

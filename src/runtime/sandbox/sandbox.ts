@@ -49,7 +49,7 @@ export interface BindMount {
   /** Host path. */
   source: string;
   /** Path in the container (it exists on the host when the plan is returned). */
-  target: string;
+  destination: string;
   readOnly: boolean;
 }
 
@@ -214,7 +214,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       const others = await otherRecords(root, id);
       const target = stripTrailingSlash(mountPoint);
       const created = await makeTarget(target, 'dir', others, record, rollback);
-      plan = { binds: [{ source: workspace, target, readOnly: false }], createdMountPoint: created };
+      plan = { binds: [{ source: workspace, destination: target, readOnly: false }], createdMountPoint: created };
       for (const m of mounts) {
         const under = m.mountPath.startsWith(`${target}/`);
         if (under) {
@@ -228,9 +228,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
             );
           }
         }
-        plan.binds.push({ source: m.hostPath, target: m.mountPath, readOnly: m.readOnly });
+        plan.binds.push({ source: m.hostPath, destination: m.mountPath, readOnly: m.readOnly });
       }
-      mappings = plan.binds.map((b) => ({ source: b.source, target: b.target }));
+      mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
       await saveRecord(dir, record);
     }
     rollback.commit();
