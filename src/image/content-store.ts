@@ -1,5 +1,15 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
 import { syncDir } from '../lib/atomic-write.ts';
@@ -371,5 +381,48 @@ export class LocalContentStore {
     if (!w) return false;
     await w.close({ discard: true });
     return true;
+  }
+
+  /**
+   * Marks the start of work that commits blobs before an image record names them (a pull).
+   * While a lease is held by a live process, garbage collection keeps every blob committed
+   * since the lease began. Release it when the work is recorded (or failed).
+   */
+  async lease(): Promise<{ release(): Promise<void> }> {
+    const dir = join(this.root, 'leases');
+    await mkdir(dir, { recursive: true });
+    const p = join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    await writeFile(p, '');
+    return { release: () => unlink(p).catch(() => {}) };
+  }
+
+  /** Start time (ms) of the oldest lease held by a live process; undefined when none. Stale leases are removed. */
+  async oldestLiveLease(): Promise<number | undefined> {
+    const dir = join(this.root, 'leases');
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+    let oldest: number | undefined;
+    for (const n of names) {
+      const pid = Number.parseInt(n.split('-')[0] ?? '', 10);
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (e) {
+        alive = errnoCode(e) === 'EPERM';
+      }
+      if (!alive) {
+        await unlink(join(dir, n)).catch(() => {});
+        continue;
+      }
+      const st = await stat(join(dir, n)).catch(() => undefined);
+      if (st && (oldest === undefined || st.mtimeMs < oldest)) oldest = st.mtimeMs;
+    }
+    return oldest;
   }
 }

@@ -140,6 +140,8 @@ export class ImageStore {
     let byName: ImageRecord[] = [];
     try {
       const ref = parseReference(q);
+      byName = all.images.filter((r) => r.name === ref.string());
+      if (byName.length > 0) return byName;
       if (ref.digest) {
         byName = all.images.filter(
           (r) =>
