@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { isRuntimeError } from '../../errors.ts';
+import { DigestMismatchError } from '../../oci/digest.ts';
+import { LocalContentStore } from '../content-store.ts';
+import { ImageStore } from '../image-store.ts';
+import { pullImage } from '../pull.ts';
+import { type FaultProxy, startFaultProxy } from '../testing/fault-proxy.ts';
+import { startRegistry, type TestRegistry, writeImage, writeLayout } from '../testing/registry.ts';
+import { RegistryClient } from './client.ts';
+
+// One registry with basic auth (htpasswd, bcrypt), one image in it, a fault proxy in front.
+let reg: TestRegistry;
+let proxy: FaultProxy;
+let tmp: string;
+const user = { username: 'puller', password: 's3cret:with:colons' };
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'hostpod-client-'));
+  reg = await startRegistry({ htpasswd: { user: user.username, password: user.password } });
+  proxy = await startFaultProxy(reg.url);
+  const layout = join(tmp, 'layout');
+  const img = await writeImage(layout, {
+    os: 'linux',
+    architecture: 'amd64',
+    layers: [{ 'hello.txt': 'hello' }],
+  });
+  await writeLayout(layout, 'v1', [img], false);
+  await reg.push(layout, 'v1', 'private/app:v1');
+});
+after(async () => {
+  await proxy?.stop();
+  await reg?.stop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function stores(name: string) {
+  const content = new LocalContentStore(join(tmp, name, 'content'));
+  return { content, images: new ImageStore(join(tmp, name), content) };
+}
+
+test('pullImage() with basic auth uses the Docker-config credentials for the host', async () => {
+  const client = new RegistryClient({ credentials: (h) => (h === reg.host ? user : undefined) });
+  const r = await pullImage(`${reg.host}/private/app:v1`, { ...stores('basic'), client });
+  assert.equal(r.fetchedBlobs, 2);
+});
+
+test('pullImage() without or with wrong credentials is refused with a hint naming the config', async () => {
+  const s = stores('denied');
+  await assert.rejects(
+    pullImage(`${reg.host}/private/app:v1`, { ...s, client: new RegistryClient() }),
+    (e) =>
+      isRuntimeError(e, 'PermissionDenied') &&
+      e.message.includes(`Registry ${reg.host} refused access to manifest ${reg.host}/private/app:v1`) &&
+      (e.hint ?? '').includes(`auths["${reg.host}"]`),
+  );
+  const wrong = new RegistryClient({ credentials: () => ({ username: user.username, password: 'nope' }) });
+  await assert.rejects(
+    pullImage(`${reg.host}/private/app:v1`, { ...s, client: wrong }),
+    (e) =>
+      isRuntimeError(e, 'PermissionDenied') &&
+      /HTTP 401/.test(e.message) &&
+      /were refused/.test(e.hint ?? ''),
+  );
+  assert.deepEqual(await s.images.list(), []);
+});
+
+test('getManifest() by tag checks the bytes against Docker-Content-Digest', async () => {
+  const client = new RegistryClient({ credentials: () => user, retries: 0 });
+  proxy.rules = [{ match: '/manifests/v1', fault: { kind: 'corrupt' } }];
+  try {
+    await assert.rejects(client.getManifest(proxy.host, 'private/app', 'v1'), (e) => {
+      assert.ok(e instanceof DigestMismatchError);
+      assert.match(e.message, /manifest 127\.0\.0\.1:\d+\/private\/app:v1/);
+      return true;
+    });
+  } finally {
+    proxy.rules = [];
+  }
+  const ok = await client.getManifest(proxy.host, 'private/app', 'v1');
+  assert.equal((await client.getManifest(proxy.host, 'private/app', ok.digest)).digest, ok.digest);
+});
+
+test('RegistryClient uses plain HTTP only for loopback hosts and --insecure-registry ones', () => {
+  const c = new RegistryClient({ insecureRegistries: ['build-box:5000', 'lab'] });
+  assert.equal(c.baseUrl('127.0.0.1:5000'), 'http://127.0.0.1:5000');
+  assert.equal(c.baseUrl('localhost:5000'), 'http://localhost:5000');
+  assert.equal(c.baseUrl('[::1]:5000'), 'http://[::1]:5000');
+  assert.equal(c.baseUrl('build-box:5000'), 'http://build-box:5000');
+  assert.equal(c.baseUrl('lab:9000'), 'http://lab:9000');
+  assert.equal(c.baseUrl('build-box:6000'), 'https://build-box:6000');
+  assert.equal(c.baseUrl('10.1.2.3:5000'), 'https://10.1.2.3:5000');
+  assert.equal(new RegistryClient().baseUrl('docker.io'), 'https://docker.io');
+});
+
+test('getManifest() from a registry nobody listens on fails as Unavailable after retries', async () => {
+  const retries: number[] = [];
+  const c = new RegistryClient({ retries: 2, retryBaseMs: 1, onRetry: (i) => retries.push(i.attempt) });
+  await assert.rejects(
+    c.getManifest('127.0.0.1:1', 'x/y', 'latest'),
+    (e) =>
+      isRuntimeError(e, 'Unavailable') && /ECONNREFUSED/.test(e.message) && /127\.0\.0\.1:1/.test(e.message),
+  );
+  assert.deepEqual(retries, [1, 2]);
+});
