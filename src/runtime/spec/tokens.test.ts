@@ -17,7 +17,7 @@ test('replaceSandboxTokens() is case-sensitive and leaves look-alikes alone', ()
     '$ENV:CONTAINER_SANDBOX_MOUNT_POINT',
     '$CONTAINER_SANDBOX_MOUNT_POINT',
     '%CONTAINER_SANDBOX_MOUNT_POINT',
-    '${CONTAINER_SANDBOX_MOUNT_POINT}',
+    `\${CONTAINER_SANDBOX_MOUNT_POINT}`,
   ]) {
     assert.equal(replaceSandboxTokens(s, '/hpc/'), s);
     assert.equal(hasSandboxToken(s), false);
