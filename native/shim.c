@@ -420,6 +420,8 @@ static int pump(struct stream *st) {
 
 /* ---- start ---- */
 
+/* temp + rename: a reader sees the whole file or none. No fsync: these files describe live
+ * processes, which a machine crash ends anyway; a crash of hostpod keeps the page cache. */
 static void write_file_atomic(const char *dir, const char *name, const char *content) {
   char tmp[PATH_MAX], dst[PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
@@ -427,7 +429,7 @@ static void write_file_atomic(const char *dir, const char *name, const char *con
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
   ssize_t w = write(fd, content, strlen(content));
-  int ok = w == (ssize_t)strlen(content) && fsync(fd) == 0;
+  int ok = w == (ssize_t)strlen(content);
   close(fd);
   if (ok) rename(tmp, dst);
   else unlink(tmp);

@@ -157,15 +157,22 @@ export class HybridCgroupGroup extends CgroupGroup {
       }
       return dir;
     };
-    if (l.memoryMaxBytes !== undefined) {
-      await writeControl(`${need('memory')}/memory.limit_in_bytes`, String(l.memoryMaxBytes));
-    }
-    if (l.cpuQuotaUs !== undefined) {
-      await writeControl(`${need('cpu')}/cpu.cfs_period_us`, String(l.cpuPeriodUs));
-      await writeControl(`${need('cpu')}/cpu.cfs_quota_us`, String(l.cpuQuotaUs));
-    }
-    if (l.cpuShares !== undefined) await writeControl(`${need('cpu')}/cpu.shares`, String(l.cpuShares));
-    if (l.pidsMax !== undefined) await writeControl(`${need('pids')}/pids.max`, String(l.pidsMax));
+    // One chain per controller, the chains in parallel (the period must precede the quota).
+    const memory = l.memoryMaxBytes === undefined ? undefined : need('memory');
+    const cpu = l.cpuQuotaUs === undefined && l.cpuShares === undefined ? undefined : need('cpu');
+    const pids = l.pidsMax === undefined ? undefined : need('pids');
+    await Promise.all([
+      memory && writeControl(`${memory}/memory.limit_in_bytes`, String(l.memoryMaxBytes)),
+      cpu &&
+        (async () => {
+          if (l.cpuQuotaUs !== undefined) {
+            await writeControl(`${cpu}/cpu.cfs_period_us`, String(l.cpuPeriodUs));
+            await writeControl(`${cpu}/cpu.cfs_quota_us`, String(l.cpuQuotaUs));
+          }
+          if (l.cpuShares !== undefined) await writeControl(`${cpu}/cpu.shares`, String(l.cpuShares));
+        })(),
+      pids && writeControl(`${pids}/pids.max`, String(l.pidsMax)),
+    ]);
   }
 
   async stats(): Promise<GroupStats> {

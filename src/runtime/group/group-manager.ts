@@ -109,25 +109,28 @@ export class CgroupManager implements GroupManager {
     const group = this.groupOf(id);
     const rollback = new Rollback();
     try {
-      for (const dir of new Set(Object.values(this.dirsOf(id)))) {
-        try {
-          await mkdir(dir);
-        } catch (err) {
-          if (errnoCode(err) === 'EEXIST') {
-            throw new RuntimeError('AlreadyExists', `Cannot create job "${id}": cgroup ${dir} exists`, {
-              hint: 'A job with this id is running or was left by a crash; destroy it first.',
-            });
-          }
-          throw new RuntimeError(
-            'FailedPrecondition',
-            `Cannot create cgroup ${dir}: ${errnoCode(err) ?? String(err)}`,
-            {
-              cause: err,
-            },
-          );
-        }
-        rollback.add(`cgroup ${dir}`, () => removeCgroupDirs([dir]));
-      }
+      // One directory per hierarchy, made in parallel; each one made is undone on failure.
+      const made = await Promise.allSettled(
+        [...new Set(Object.values(this.dirsOf(id)))].map(async (dir) => {
+          await mkdir(dir).catch((err: unknown) => {
+            if (errnoCode(err) === 'EEXIST') {
+              throw new RuntimeError('AlreadyExists', `Cannot create job "${id}": cgroup ${dir} exists`, {
+                hint: 'A job with this id is running or was left by a crash; destroy it first.',
+              });
+            }
+            throw new RuntimeError(
+              'FailedPrecondition',
+              `Cannot create cgroup ${dir}: ${errnoCode(err) ?? String(err)}`,
+              {
+                cause: err,
+              },
+            );
+          });
+          rollback.add(`cgroup ${dir}`, () => removeCgroupDirs([dir]));
+        }),
+      );
+      const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       await group.applyLimits(values);
     } catch (err) {
       await rollback.rollback();
