@@ -1,0 +1,287 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { errnoCode, RuntimeError } from '../errors.ts';
+import type { Digest } from '../oci/digest.ts';
+import { MediaType } from '../oci/media-types.ts';
+import { formatPlatform, hostPlatform, type Platform } from '../oci/platform.ts';
+import { parseReference } from '../oci/reference.ts';
+import type { LocalContentStore } from './content-store.ts';
+import type { ImageStore } from './image-store.ts';
+
+export interface BuildOptions {
+  /** `NAME[:TAG]` the image is stored under. */
+  tag: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  /** `KEY=VALUE` entries, in order. */
+  env?: string[];
+  workdir?: string;
+  labels?: Record<string, string>;
+  /** Default: linux and this host's architecture. */
+  platform?: Platform;
+  /** mtime of every entry and the config's `created` (default 0; the CLI passes SOURCE_DATE_EPOCH). */
+  sourceDateEpoch?: number;
+  /** Where the layer is written before it is ingested. */
+  tmpDir: string;
+}
+
+export interface BuildResult {
+  name: string;
+  digest: Digest;
+  configDigest: Digest;
+  layerDigest: Digest;
+  diffId: Digest;
+  /** Entries in the layer. */
+  entries: number;
+  /** Compressed layer size. */
+  layerSize: number;
+  platform: string;
+  /** Things left out (sockets, FIFOs, devices). */
+  notes: string[];
+}
+
+/** gzip level of built layers: fixed, so the same input gives the same bytes. */
+const GZIP_LEVEL = 6;
+const BLOCK = 512;
+
+interface Item {
+  rel: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  size: number;
+  linkname: string;
+}
+
+/** Lists `dir` depth-first in byte order of names (parents before children). */
+async function walk(dir: string, notes: string[]): Promise<Item[]> {
+  const items: Item[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    const names = (await readdir(rel === '' ? dir : join(dir, rel))).sort((a, b) =>
+      Buffer.compare(Buffer.from(a), Buffer.from(b)),
+    );
+    for (const name of names) {
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const st = await lstat(join(dir, r));
+      const mode = st.mode & 0o7777;
+      if (st.isDirectory()) {
+        items.push({ rel: r, type: 'dir', mode, size: 0, linkname: '' });
+        await visit(r);
+      } else if (st.isFile()) {
+        items.push({ rel: r, type: 'file', mode, size: st.size, linkname: '' });
+      } else if (st.isSymbolicLink()) {
+        items.push({ rel: r, type: 'symlink', mode: 0o777, size: 0, linkname: await readlink(join(dir, r)) });
+      } else {
+        notes.push(`left out "${r}": sockets, FIFOs and device nodes are not packed`);
+      }
+    }
+  };
+  await visit('');
+  return items;
+}
+
+function octal(n: number, width: number): string {
+  return `${n.toString(8).padStart(width - 1, '0')}\0`;
+}
+
+function paxRecord(key: string, value: string): string {
+  const rest = Buffer.byteLength(` ${key}=${value}\n`);
+  let len = rest + String(rest).length;
+  if (String(len).length !== String(rest).length) len = rest + String(len).length;
+  return `${len} ${key}=${value}\n`;
+}
+
+function header(
+  name: string,
+  flag: string,
+  mode: number,
+  size: number,
+  linkname: string,
+  mtime: number,
+): Buffer {
+  const b = Buffer.alloc(BLOCK);
+  b.write(name, 0, 100, 'utf8');
+  b.write(octal(mode, 8), 100, 'latin1');
+  b.write(octal(0, 8), 108, 'latin1');
+  b.write(octal(0, 8), 116, 'latin1');
+  b.write(octal(size, 12), 124, 'latin1');
+  b.write(octal(mtime, 12), 136, 'latin1');
+  b.write('        ', 148, 'latin1');
+  b.write(flag, 156, 'latin1');
+  b.write(linkname, 157, 100, 'utf8');
+  b.write('ustar\0', 257, 'latin1');
+  b.write('00', 263, 'latin1');
+  let sum = 0;
+  for (const x of b) sum += x;
+  b.write(octal(sum, 7), 148, 'latin1');
+  return b;
+}
+
+function pad(n: number): Buffer | undefined {
+  const r = n % BLOCK;
+  return r === 0 ? undefined : Buffer.alloc(BLOCK - r);
+}
+
+/** The deterministic tar stream of `items` (PAX records for long names and big files). */
+async function* tarStream(dir: string, items: readonly Item[], mtime: number): AsyncGenerator<Buffer> {
+  for (const it of items) {
+    const name = it.type === 'dir' ? `${it.rel}/` : it.rel;
+    const pax: string[] = [];
+    if (Buffer.byteLength(name) > 100) pax.push(paxRecord('path', name));
+    if (Buffer.byteLength(it.linkname) > 100) pax.push(paxRecord('linkpath', it.linkname));
+    if (it.size > 0o77777777777) pax.push(paxRecord('size', String(it.size)));
+    if (pax.length > 0) {
+      const body = Buffer.from(pax.join(''));
+      yield header('PaxHeaders/entry', 'x', 0o644, body.length, '', mtime);
+      yield body;
+      const p = pad(body.length);
+      if (p) yield p;
+    }
+    const flag = it.type === 'dir' ? '5' : it.type === 'symlink' ? '2' : '0';
+    const shortName = Buffer.byteLength(name) > 100 ? name.slice(-99) : name;
+    const shortLink = Buffer.byteLength(it.linkname) > 100 ? '' : it.linkname;
+    yield header(shortName, flag, it.mode, Math.min(it.size, 0o77777777777), shortLink, mtime);
+    if (it.type !== 'file' || it.size === 0) continue;
+    const fh = await open(join(dir, it.rel), 'r');
+    try {
+      let left = it.size;
+      while (left > 0) {
+        const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) {
+          throw new RuntimeError(
+            'FailedPrecondition',
+            `Cannot build: "${it.rel}" shrank while it was being packed`,
+            {
+              hint: 'build from a directory nothing else is writing to',
+            },
+          );
+        }
+        left -= bytesRead;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+    const p = pad(it.size);
+    if (p) yield p;
+  }
+  yield Buffer.alloc(2 * BLOCK);
+}
+
+/**
+ * Packs directory `dir` as a one-layer image and stores it as `opts.tag`. Deterministic: entries
+ * sorted by name, every mtime `sourceDateEpoch` (0 by default), uid/gid 0 with no user names,
+ * gzip at a fixed level with no name or timestamp, config and manifest JSON with a fixed key
+ * order — the same directory and options give the same manifest digest.
+ *
+ * Throws RuntimeError `InvalidArgument` (bad tag, env entry, label), `NotFound` (no such dir),
+ * `FailedPrecondition` (not a directory, a file changing while packed).
+ */
+export async function buildImage(
+  dir: string,
+  content: LocalContentStore,
+  images: ImageStore,
+  opts: BuildOptions,
+): Promise<BuildResult> {
+  const name = parseReference(opts.tag).string();
+  for (const e of opts.env ?? []) {
+    if (!/^[^=]+=/.test(e)) {
+      throw new RuntimeError('InvalidArgument', `Invalid --env ${JSON.stringify(e)}: expected KEY=VALUE`);
+    }
+  }
+  const mtime = Math.max(0, Math.floor(opts.sourceDateEpoch ?? 0));
+  let st: Awaited<ReturnType<typeof lstat>>;
+  try {
+    st = await lstat(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT')
+      throw new RuntimeError('NotFound', `Cannot build from ${dir}: no such directory`);
+    throw e;
+  }
+  if (!st.isDirectory())
+    throw new RuntimeError('FailedPrecondition', `Cannot build from ${dir}: not a directory`);
+  const notes: string[] = [];
+  const items = await walk(dir, notes);
+
+  await mkdir(opts.tmpDir, { recursive: true });
+  const tmp = join(opts.tmpDir, `build-${process.pid}-${randomBytes(6).toString('hex')}.tar.gz`);
+  const diffHash = createHash('sha256');
+  const blobHash = createHash('sha256');
+  let layerSize = 0;
+  try {
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          for await (const b of tarStream(dir, items, mtime)) {
+            diffHash.update(b);
+            yield b;
+          }
+        })(),
+      ),
+      createGzip({ level: GZIP_LEVEL }),
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const b of src) {
+          blobHash.update(b);
+          layerSize += b.length;
+          yield b;
+        }
+      },
+      createWriteStream(tmp),
+    );
+    const diffId = `sha256:${diffHash.digest('hex')}` as Digest;
+    const layerDigest = `sha256:${blobHash.digest('hex')}` as Digest;
+    await content.ingest(
+      { digest: layerDigest, size: layerSize },
+      createReadStream(tmp, { highWaterMark: 1 << 20 }),
+    );
+
+    const platform = opts.platform ?? { os: 'linux', architecture: hostPlatform().architecture };
+    const created = new Date(mtime * 1000).toISOString().replace('.000Z', 'Z');
+    const cfg: Record<string, unknown> = {};
+    if (opts.env && opts.env.length > 0) cfg.Env = opts.env;
+    if (opts.entrypoint) cfg.Entrypoint = opts.entrypoint;
+    if (opts.cmd) cfg.Cmd = opts.cmd;
+    if (opts.workdir) cfg.WorkingDir = opts.workdir;
+    if (opts.labels && Object.keys(opts.labels).length > 0) {
+      cfg.Labels = Object.fromEntries(
+        Object.entries(opts.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+    }
+    const config = {
+      created,
+      architecture: platform.architecture,
+      ...(platform.variant ? { variant: platform.variant } : {}),
+      os: platform.os,
+      config: cfg,
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+      history: [{ created, created_by: 'hostpod image build' }],
+    };
+    const configInfo = await content.writeBlob(JSON.stringify(config));
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: configInfo.digest, size: configInfo.size },
+      layers: [{ mediaType: MediaType.ociLayerGzip, digest: layerDigest, size: layerSize }],
+    };
+    const m = await content.writeBlob(JSON.stringify(manifest));
+    const rec = await images.put(name, m.digest);
+    return {
+      name: rec.name,
+      digest: m.digest,
+      configDigest: configInfo.digest,
+      layerDigest,
+      diffId,
+      entries: items.length,
+      layerSize,
+      platform: formatPlatform(platform),
+      notes,
+    };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
