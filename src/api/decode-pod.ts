@@ -3,7 +3,7 @@
  * defaults applied. Wrong types are reported as field errors and the field is left unset, so
  * validation can go on and report everything at once.
  */
-import { Decoder, defined } from './decoder.ts';
+import { type Decoder, defined } from './decoder.ts';
 import {
   DEFAULT_DNS_POLICY,
   DEFAULT_PROBE,
@@ -105,13 +105,25 @@ function common(d: Decoder, o: Record<string, unknown>, path: FieldPath) {
     appArmorProfile: apparmor
       ? defined({
           type: d.str(apparmor.type, [...path, 'appArmorProfile', 'type']),
-          localhostProfile: d.str(apparmor.localhostProfile, [...path, 'appArmorProfile', 'localhostProfile']),
+          localhostProfile: d.str(apparmor.localhostProfile, [
+            ...path,
+            'appArmorProfile',
+            'localhostProfile',
+          ]),
         })
       : undefined,
   };
 }
 
-const COMMON_SC = ['windowsOptions', 'runAsUser', 'runAsGroup', 'runAsNonRoot', 'seLinuxOptions', 'seccompProfile', 'appArmorProfile'];
+const COMMON_SC = [
+  'windowsOptions',
+  'runAsUser',
+  'runAsGroup',
+  'runAsNonRoot',
+  'seLinuxOptions',
+  'seccompProfile',
+  'appArmorProfile',
+];
 
 function podSecurityContext(d: Decoder, v: unknown, path: FieldPath): PodSecurityContext | undefined {
   const o = d.obj(v, path, [
@@ -128,11 +140,15 @@ function podSecurityContext(d: Decoder, v: unknown, path: FieldPath): PodSecurit
     ...common(d, o, path),
     fsGroup: d.int(o.fsGroup, [...path, 'fsGroup'], 64),
     fsGroupChangePolicy: d.str(o.fsGroupChangePolicy, [...path, 'fsGroupChangePolicy']),
-    supplementalGroups: d.arr(o.supplementalGroups, [...path, 'supplementalGroups'], (x, p) => d.int(x, p, 64)),
+    supplementalGroups: d.arr(o.supplementalGroups, [...path, 'supplementalGroups'], (x, p) =>
+      d.int(x, p, 64),
+    ),
     supplementalGroupsPolicy: d.str(o.supplementalGroupsPolicy, [...path, 'supplementalGroupsPolicy']),
     sysctls: d.arr(o.sysctls, [...path, 'sysctls'], (x, p) => {
       const s = d.obj(x, p, ['name', 'value']);
-      return s ? { name: d.str(s.name, [...p, 'name']) ?? '', value: d.str(s.value, [...p, 'value']) ?? '' } : undefined;
+      return s
+        ? { name: d.str(s.name, [...p, 'name']) ?? '', value: d.str(s.value, [...p, 'value']) ?? '' }
+        : undefined;
     }),
     seLinuxChangePolicy: d.str(o.seLinuxChangePolicy, [...path, 'seLinuxChangePolicy']),
   });
@@ -196,7 +212,11 @@ function resourceSelector(d: Decoder, v: unknown, path: FieldPath): ResourceFiel
 function envVar(d: Decoder, v: unknown, path: FieldPath): EnvVar | undefined {
   const o = d.obj(v, path, ['name', 'value', 'valueFrom']);
   if (!o) return undefined;
-  const vf = d.obj(o.valueFrom, [...path, 'valueFrom'], ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef']);
+  const vf = d.obj(
+    o.valueFrom,
+    [...path, 'valueFrom'],
+    ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'],
+  );
   const vp = [...path, 'valueFrom'];
   return defined<EnvVar>({
     name: d.str(o.name, [...path, 'name']) ?? '',
@@ -217,7 +237,12 @@ function envFrom(d: Decoder, v: unknown, path: FieldPath): EnvFromSource | undef
   if (!o) return undefined;
   const ref = (x: unknown, p: FieldPath) => {
     const r = d.obj(x, p, ['name', 'optional']);
-    return r ? defined<{ name?: string; optional?: boolean }>({ name: d.str(r.name, [...p, 'name']), optional: d.bool(r.optional, [...p, 'optional']) }) : undefined;
+    return r
+      ? defined<{ name?: string; optional?: boolean }>({
+          name: d.str(r.name, [...p, 'name']),
+          optional: d.bool(r.optional, [...p, 'optional']),
+        })
+      : undefined;
   };
   return defined<EnvFromSource>({
     prefix: d.str(o.prefix, [...path, 'prefix']),
@@ -239,7 +264,15 @@ function port(d: Decoder, v: unknown, path: FieldPath): ContainerPort | undefine
 }
 
 function volumeMount(d: Decoder, v: unknown, path: FieldPath): VolumeMount | undefined {
-  const o = d.obj(v, path, ['name', 'mountPath', 'readOnly', 'subPath', 'subPathExpr', 'mountPropagation', 'recursiveReadOnly']);
+  const o = d.obj(v, path, [
+    'name',
+    'mountPath',
+    'readOnly',
+    'subPath',
+    'subPathExpr',
+    'mountPropagation',
+    'recursiveReadOnly',
+  ]);
   if (!o) return undefined;
   return defined<VolumeMount>({
     name: d.str(o.name, [...path, 'name']) ?? '',
@@ -270,15 +303,23 @@ function handler(d: Decoder, o: Record<string, unknown>, path: FieldPath): Handl
           scheme: d.str(http.scheme, [...hp, 'scheme']) ?? 'HTTP',
           httpHeaders: d.arr(http.httpHeaders, [...hp, 'httpHeaders'], (x, p) => {
             const h = d.obj(x, p, ['name', 'value']);
-            return h ? { name: d.str(h.name, [...p, 'name']) ?? '', value: d.str(h.value, [...p, 'value']) ?? '' } : undefined;
+            return h
+              ? { name: d.str(h.name, [...p, 'name']) ?? '', value: d.str(h.value, [...p, 'value']) ?? '' }
+              : undefined;
           }),
         })
       : undefined,
     tcpSocket: tcp
-      ? defined({ port: d.intOrString(tcp.port, [...path, 'tcpSocket', 'port']) ?? 0, host: d.str(tcp.host, [...path, 'tcpSocket', 'host']) })
+      ? defined({
+          port: d.intOrString(tcp.port, [...path, 'tcpSocket', 'port']) ?? 0,
+          host: d.str(tcp.host, [...path, 'tcpSocket', 'host']),
+        })
       : undefined,
     grpc: grpc
-      ? defined({ port: d.int(grpc.port, [...path, 'grpc', 'port']) ?? 0, service: d.str(grpc.service, [...path, 'grpc', 'service']) })
+      ? defined({
+          port: d.int(grpc.port, [...path, 'grpc', 'port']) ?? 0,
+          service: d.str(grpc.service, [...path, 'grpc', 'service']),
+        })
       : undefined,
     sleep: sleep ? { seconds: d.int(sleep.seconds, [...path, 'sleep', 'seconds'], 64) ?? 0 } : undefined,
   });
@@ -297,12 +338,19 @@ function probe(d: Decoder, v: unknown, path: FieldPath): Probe | undefined {
   if (!o) return undefined;
   return defined<Probe>({
     ...handler(d, o, path),
-    initialDelaySeconds: d.int(o.initialDelaySeconds, [...path, 'initialDelaySeconds']) ?? DEFAULT_PROBE.initialDelaySeconds,
+    initialDelaySeconds:
+      d.int(o.initialDelaySeconds, [...path, 'initialDelaySeconds']) ?? DEFAULT_PROBE.initialDelaySeconds,
     timeoutSeconds: d.int(o.timeoutSeconds, [...path, 'timeoutSeconds']) ?? DEFAULT_PROBE.timeoutSeconds,
     periodSeconds: d.int(o.periodSeconds, [...path, 'periodSeconds']) ?? DEFAULT_PROBE.periodSeconds,
-    successThreshold: d.int(o.successThreshold, [...path, 'successThreshold']) ?? DEFAULT_PROBE.successThreshold,
-    failureThreshold: d.int(o.failureThreshold, [...path, 'failureThreshold']) ?? DEFAULT_PROBE.failureThreshold,
-    terminationGracePeriodSeconds: d.int(o.terminationGracePeriodSeconds, [...path, 'terminationGracePeriodSeconds'], 64),
+    successThreshold:
+      d.int(o.successThreshold, [...path, 'successThreshold']) ?? DEFAULT_PROBE.successThreshold,
+    failureThreshold:
+      d.int(o.failureThreshold, [...path, 'failureThreshold']) ?? DEFAULT_PROBE.failureThreshold,
+    terminationGracePeriodSeconds: d.int(
+      o.terminationGracePeriodSeconds,
+      [...path, 'terminationGracePeriodSeconds'],
+      64,
+    ),
   });
 }
 
@@ -348,7 +396,12 @@ const CONTAINER_FIELDS = [
 ];
 
 /** Decodes one container (init, regular or ephemeral). */
-export function decodeContainer(d: Decoder, v: unknown, path: FieldPath, ephemeral = false): Container | undefined {
+export function decodeContainer(
+  d: Decoder,
+  v: unknown,
+  path: FieldPath,
+  ephemeral = false,
+): Container | undefined {
   const o = d.obj(v, path, ephemeral ? [...CONTAINER_FIELDS, 'targetContainerName'] : CONTAINER_FIELDS);
   if (!o) return undefined;
   const image = d.str(o.image, [...path, 'image']);
@@ -374,14 +427,19 @@ export function decodeContainer(d: Decoder, v: unknown, path: FieldPath, ephemer
     readinessProbe: probe(d, o.readinessProbe, [...path, 'readinessProbe']),
     startupProbe: probe(d, o.startupProbe, [...path, 'startupProbe']),
     lifecycle: lifecycle(d, o.lifecycle, [...path, 'lifecycle']),
-    terminationMessagePath: d.str(o.terminationMessagePath, [...path, 'terminationMessagePath']) ?? DEFAULT_TERMINATION_MESSAGE_PATH,
+    terminationMessagePath:
+      d.str(o.terminationMessagePath, [...path, 'terminationMessagePath']) ??
+      DEFAULT_TERMINATION_MESSAGE_PATH,
     terminationMessagePolicy:
-      d.str(o.terminationMessagePolicy, [...path, 'terminationMessagePolicy']) ?? DEFAULT_TERMINATION_MESSAGE_POLICY,
+      d.str(o.terminationMessagePolicy, [...path, 'terminationMessagePolicy']) ??
+      DEFAULT_TERMINATION_MESSAGE_POLICY,
     imagePullPolicy: d.str(o.imagePullPolicy, [...path, 'imagePullPolicy']) ?? defaultImagePullPolicy(image),
     securityContext: securityContext(d, o.securityContext, [...path, 'securityContext']),
     stdin: d.bool(o.stdin, [...path, 'stdin']),
     tty: d.bool(o.tty, [...path, 'tty']),
-    targetContainerName: ephemeral ? d.str(o.targetContainerName, [...path, 'targetContainerName']) : undefined,
+    targetContainerName: ephemeral
+      ? d.str(o.targetContainerName, [...path, 'targetContainerName'])
+      : undefined,
   });
 }
 
@@ -389,7 +447,11 @@ function keyToPaths(d: Decoder, v: unknown, path: FieldPath): KeyToPath[] | unde
   return d.arr(v, path, (x, p) => {
     const o = d.obj(x, p, ['key', 'path', 'mode']);
     return o
-      ? defined<KeyToPath>({ key: d.str(o.key, [...p, 'key']) ?? '', path: d.str(o.path, [...p, 'path']) ?? '', mode: d.int(o.mode, [...p, 'mode']) })
+      ? defined<KeyToPath>({
+          key: d.str(o.key, [...p, 'key']) ?? '',
+          path: d.str(o.path, [...p, 'path']) ?? '',
+          mode: d.int(o.mode, [...p, 'mode']),
+        })
       : undefined;
   });
 }
@@ -410,13 +472,47 @@ function downwardItems(d: Decoder, v: unknown, path: FieldPath): DownwardAPIVolu
 
 /** Every volume source the API defines; those hostpod implements are decoded, the rest noted. */
 export const VOLUME_SOURCES = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi',
-  'glusterfs', 'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc',
-  'azureFile', 'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected',
-  'portworxVolume', 'scaleIO', 'storageos', 'csi', 'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ];
 /** The volume sources hostpod implements. */
-export const SUPPORTED_VOLUME_SOURCES = ['hostPath', 'emptyDir', 'secret', 'persistentVolumeClaim', 'downwardAPI', 'configMap', 'projected'];
+export const SUPPORTED_VOLUME_SOURCES = [
+  'hostPath',
+  'emptyDir',
+  'secret',
+  'persistentVolumeClaim',
+  'downwardAPI',
+  'configMap',
+  'projected',
+];
 
 function volume(d: Decoder, v: unknown, path: FieldPath): Volume | undefined {
   const o = d.obj(v, path, ['name', ...VOLUME_SOURCES]);
@@ -435,9 +531,17 @@ function volume(d: Decoder, v: unknown, path: FieldPath): Volume | undefined {
   return defined<Volume>({
     name: d.str(o.name, p('name')) ?? '',
     emptyDir: ed
-      ? defined({ medium: d.str(ed.medium, [...p('emptyDir'), 'medium']), sizeLimit: d.quantity(ed.sizeLimit, [...p('emptyDir'), 'sizeLimit']) })
+      ? defined({
+          medium: d.str(ed.medium, [...p('emptyDir'), 'medium']),
+          sizeLimit: d.quantity(ed.sizeLimit, [...p('emptyDir'), 'sizeLimit']),
+        })
       : undefined,
-    hostPath: hp ? { path: d.str(hp.path, [...p('hostPath'), 'path']) ?? '', type: d.str(hp.type, [...p('hostPath'), 'type']) ?? '' } : undefined,
+    hostPath: hp
+      ? {
+          path: d.str(hp.path, [...p('hostPath'), 'path']) ?? '',
+          type: d.str(hp.type, [...p('hostPath'), 'type']) ?? '',
+        }
+      : undefined,
     configMap: cm
       ? defined({
           name: d.str(cm.name, [...p('configMap'), 'name']),
@@ -477,7 +581,14 @@ function volume(d: Decoder, v: unknown, path: FieldPath): Volume | undefined {
 }
 
 function projection(d: Decoder, v: unknown, path: FieldPath): ProjectionSource | undefined {
-  const o = d.obj(v, path, ['configMap', 'secret', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle', 'podCertificate']);
+  const o = d.obj(v, path, [
+    'configMap',
+    'secret',
+    'downwardAPI',
+    'serviceAccountToken',
+    'clusterTrustBundle',
+    'podCertificate',
+  ]);
   if (!o) return undefined;
   const ref = (k: 'configMap' | 'secret') => {
     const r = d.obj(o[k], [...path, k], ['name', 'items', 'optional']);
@@ -490,16 +601,24 @@ function projection(d: Decoder, v: unknown, path: FieldPath): ProjectionSource |
       : undefined;
   };
   const dw = d.obj(o.downwardAPI, [...path, 'downwardAPI'], ['items']);
-  const sat = d.obj(o.serviceAccountToken, [...path, 'serviceAccountToken'], ['audience', 'expirationSeconds', 'path']);
+  const sat = d.obj(
+    o.serviceAccountToken,
+    [...path, 'serviceAccountToken'],
+    ['audience', 'expirationSeconds', 'path'],
+  );
   const sp = [...path, 'serviceAccountToken'];
   return defined<ProjectionSource>({
     configMap: ref('configMap'),
     secret: ref('secret'),
-    downwardAPI: dw ? defined({ items: downwardItems(d, dw.items, [...path, 'downwardAPI', 'items']) }) : undefined,
+    downwardAPI: dw
+      ? defined({ items: downwardItems(d, dw.items, [...path, 'downwardAPI', 'items']) })
+      : undefined,
     serviceAccountToken: sat
       ? defined({
           audience: d.str(sat.audience, [...sp, 'audience']),
-          expirationSeconds: d.int(sat.expirationSeconds, [...sp, 'expirationSeconds'], 64) ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_EXPIRATION_SECONDS,
+          expirationSeconds:
+            d.int(sat.expirationSeconds, [...sp, 'expirationSeconds'], 64) ??
+            DEFAULT_SERVICE_ACCOUNT_TOKEN_EXPIRATION_SECONDS,
           path: d.str(sat.path, [...sp, 'path']) ?? '',
         })
       : undefined,
@@ -514,7 +633,11 @@ function selectorTerm(d: Decoder, v: unknown, path: FieldPath): NodeSelectorTerm
     d.arr(x, p, (r, rp) => {
       const ro = d.obj(r, rp, ['key', 'operator', 'values']);
       return ro
-        ? defined({ key: d.str(ro.key, [...rp, 'key']) ?? '', operator: d.str(ro.operator, [...rp, 'operator']) ?? '', values: d.strArr(ro.values, [...rp, 'values']) })
+        ? defined({
+            key: d.str(ro.key, [...rp, 'key']) ?? '',
+            operator: d.str(ro.operator, [...rp, 'operator']) ?? '',
+            values: d.strArr(ro.values, [...rp, 'values']),
+          })
         : undefined;
     });
   return defined<NodeSelectorTerm>({
@@ -538,13 +661,24 @@ function affinity(d: Decoder, v: unknown, path: FieldPath): Affinity | undefined
   return {
     nodeAffinity: defined({
       requiredDuringSchedulingIgnoredDuringExecution: req
-        ? { nodeSelectorTerms: d.arr(req.nodeSelectorTerms, [...rp, 'nodeSelectorTerms'], (x, p) => selectorTerm(d, x, p)) ?? [] }
+        ? {
+            nodeSelectorTerms:
+              d.arr(req.nodeSelectorTerms, [...rp, 'nodeSelectorTerms'], (x, p) => selectorTerm(d, x, p)) ??
+              [],
+          }
         : undefined,
-      preferredDuringSchedulingIgnoredDuringExecution: d.arr(na.preferredDuringSchedulingIgnoredDuringExecution, pp, (x, p) => {
-        const w = d.obj(x, p, ['weight', 'preference']);
-        if (!w) return undefined;
-        return { weight: d.int(w.weight, [...p, 'weight']) ?? 0, preference: selectorTerm(d, w.preference, [...p, 'preference']) ?? {} };
-      }),
+      preferredDuringSchedulingIgnoredDuringExecution: d.arr(
+        na.preferredDuringSchedulingIgnoredDuringExecution,
+        pp,
+        (x, p) => {
+          const w = d.obj(x, p, ['weight', 'preference']);
+          if (!w) return undefined;
+          return {
+            weight: d.int(w.weight, [...p, 'weight']) ?? 0,
+            preference: selectorTerm(d, w.preference, [...p, 'preference']) ?? {},
+          };
+        },
+      ),
     }),
   };
 }
@@ -562,13 +696,47 @@ function toleration(d: Decoder, v: unknown, path: FieldPath): Toleration | undef
 }
 
 const POD_SPEC_FIELDS = [
-  'volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds',
-  'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount',
-  'automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace',
-  'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations',
-  'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName',
-  'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os',
-  'hostUsers', 'schedulingGates', 'resourceClaims', 'resources', 'hostnameOverride',
+  'volumes',
+  'initContainers',
+  'containers',
+  'ephemeralContainers',
+  'restartPolicy',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'dnsPolicy',
+  'nodeSelector',
+  'serviceAccountName',
+  'serviceAccount',
+  'automountServiceAccountToken',
+  'nodeName',
+  'hostNetwork',
+  'hostPID',
+  'hostIPC',
+  'shareProcessNamespace',
+  'securityContext',
+  'imagePullSecrets',
+  'hostname',
+  'subdomain',
+  'affinity',
+  'schedulerName',
+  'tolerations',
+  'hostAliases',
+  'priorityClassName',
+  'priority',
+  'dnsConfig',
+  'readinessGates',
+  'runtimeClassName',
+  'enableServiceLinks',
+  'preemptionPolicy',
+  'overhead',
+  'topologySpreadConstraints',
+  'setHostnameAsFQDN',
+  'os',
+  'hostUsers',
+  'schedulingGates',
+  'resourceClaims',
+  'resources',
+  'hostnameOverride',
 ];
 
 /** Decodes a PodSpec at `path` (e.g. `spec` or `spec.template.spec`), defaults applied. */
@@ -581,14 +749,18 @@ export function decodePodSpec(d: Decoder, v: unknown, path: FieldPath): PodSpec 
     volumes: d.arr(o.volumes, p('volumes'), (x, vp) => volume(d, x, vp)),
     initContainers: d.arr(o.initContainers, p('initContainers'), (x, cp) => decodeContainer(d, x, cp)),
     containers: d.arr(o.containers, p('containers'), (x, cp) => decodeContainer(d, x, cp)) ?? [],
-    ephemeralContainers: d.arr(o.ephemeralContainers, p('ephemeralContainers'), (x, cp) => decodeContainer(d, x, cp, true)),
+    ephemeralContainers: d.arr(o.ephemeralContainers, p('ephemeralContainers'), (x, cp) =>
+      decodeContainer(d, x, cp, true),
+    ),
     restartPolicy: d.str(o.restartPolicy, p('restartPolicy')) ?? DEFAULT_RESTART_POLICY,
     terminationGracePeriodSeconds:
-      d.int(o.terminationGracePeriodSeconds, p('terminationGracePeriodSeconds'), 64) ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+      d.int(o.terminationGracePeriodSeconds, p('terminationGracePeriodSeconds'), 64) ??
+      DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
     activeDeadlineSeconds: d.int(o.activeDeadlineSeconds, p('activeDeadlineSeconds'), 64),
     dnsPolicy: d.str(o.dnsPolicy, p('dnsPolicy')) ?? DEFAULT_DNS_POLICY,
     nodeSelector: d.strMap(o.nodeSelector, p('nodeSelector')),
-    serviceAccountName: d.str(o.serviceAccountName, p('serviceAccountName')) ?? d.str(o.serviceAccount, p('serviceAccount')),
+    serviceAccountName:
+      d.str(o.serviceAccountName, p('serviceAccountName')) ?? d.str(o.serviceAccount, p('serviceAccount')),
     automountServiceAccountToken: d.bool(o.automountServiceAccountToken, p('automountServiceAccountToken')),
     nodeName: d.str(o.nodeName, p('nodeName')),
     hostNetwork,

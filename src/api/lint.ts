@@ -4,8 +4,21 @@
  * Returns data; the CLI prints it.
  */
 import { errorBody, type FieldPath, formatPath } from './field-path.ts';
-import { type InputProblem, type LoadOptions, loadManifests, type Position, type SourceDocument } from './manifests.ts';
-import { decodeConfigMap, decodeSecret, decodeWorkload, findObjects, isWorkloadKind, type ManifestObject } from './objects.ts';
+import {
+  type InputProblem,
+  type LoadOptions,
+  loadManifests,
+  type Position,
+  type SourceDocument,
+} from './manifests.ts';
+import {
+  decodeConfigMap,
+  decodeSecret,
+  decodeWorkload,
+  findObjects,
+  isWorkloadKind,
+  type ManifestObject,
+} from './objects.ts';
 import { evaluatePodSecurity, type PodSecurityLevel, type PodSecurityResult } from './pod-security.ts';
 import { workloadWarnings } from './warnings.ts';
 
@@ -66,7 +79,8 @@ export function lintDocuments(
   const objects: LintedObject[] = [];
   const { objects: found, problems } = findObjects(documents);
 
-  const at = (doc: SourceDocument, objectPath: FieldPath, path: FieldPath): Position => doc.locate([...objectPath, ...path]);
+  const at = (doc: SourceDocument, objectPath: FieldPath, path: FieldPath): Position =>
+    doc.locate([...objectPath, ...path]);
   const label = (o: { kind: string; name: string | undefined; doc: SourceDocument; objectPath: FieldPath }) =>
     `${o.kind}/${o.name ?? `<unnamed #${o.doc.index}${o.objectPath.length > 0 ? formatPath(o.objectPath) : ''}>`}`;
 
@@ -86,16 +100,35 @@ export function lintDocuments(
 
   for (const o of found) {
     const pos = at(o.doc, o.objectPath, []);
-    const entry: LintedObject = { file: o.doc.file, line: pos.line, kind: o.kind, name: o.name ?? '', status: 'checked' };
+    const entry: LintedObject = {
+      file: o.doc.file,
+      line: pos.line,
+      kind: o.kind,
+      name: o.name ?? '',
+      status: 'checked',
+    };
     objects.push(entry);
     const push = (severity: 'error' | 'warning', code: string, path: FieldPath, message: string) => {
       const p = at(o.doc, o.objectPath, path);
-      issues.push({ severity, code, file: o.doc.file, line: p.line, col: p.col, object: label(o), path: formatPath(path), message });
+      issues.push({
+        severity,
+        code,
+        file: o.doc.file,
+        line: p.line,
+        col: p.col,
+        object: label(o),
+        path: formatPath(path),
+        message,
+      });
     };
     if (isWorkloadKind(o.kind)) {
-      const w = decodeWorkload(o, options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged });
+      const w = decodeWorkload(
+        o,
+        options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged },
+      );
       for (const e of w.errors) push('error', e.type, e.path, errorBody(e));
-      for (const wn of workloadWarnings(w.pod, w.specPath, w.unknownFields)) push('warning', wn.code, wn.path, wn.message);
+      for (const wn of workloadWarnings(w.pod, w.specPath, w.unknownFields))
+        push('warning', wn.code, wn.path, wn.message);
       if (options.podSecurity) entry.podSecurity = evaluatePodSecurity(w.pod.spec, options.podSecurity);
     } else if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
       const r = o.kind === 'ConfigMap' ? decodeConfigMap(o) : decodeSecret(o);

@@ -8,7 +8,17 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Document, type Tags } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  type Tags,
+} from 'yaml';
 import { RuntimeError } from '../errors.ts';
 import type { FieldPath } from './field-path.ts';
 
@@ -28,7 +38,9 @@ const YAML_OPTIONS = {
   version: '1.1' as const,
   // go-yaml v2 keeps times and sexagesimal numbers as strings; so do we.
   customTags: (tags: Tags): Tags =>
-    tags.filter((t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp')),
+    tags.filter(
+      (t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'),
+    ),
   uniqueKeys: true,
 };
 
@@ -99,7 +111,8 @@ export async function loadManifests(inputs: readonly string[], options: LoadOpti
     if (st.isDirectory()) {
       const files: string[] = [];
       await collect(abs, files, result, options.cwd);
-      if (files.length === 0) result.problems.push({ file: shown, message: 'directory holds no *.yaml, *.yml or *.json file' });
+      if (files.length === 0)
+        result.problems.push({ file: shown, message: 'directory holds no *.yaml, *.yml or *.json file' });
       for (const f of files) await loadFile(f, displayName(f, options.cwd, f), result);
     } else {
       await loadFile(abs, shown, result);
@@ -140,7 +153,10 @@ async function collect(dir: string, out: string[], result: LoadResult, cwd: stri
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (out.length >= MANIFEST_LIMITS.maxFiles) {
-      result.problems.push({ file: displayName(dir, cwd, dir), message: `more than ${MANIFEST_LIMITS.maxFiles} manifest files` });
+      result.problems.push({
+        file: displayName(dir, cwd, dir),
+        message: `more than ${MANIFEST_LIMITS.maxFiles} manifest files`,
+      });
       return;
     }
     const p = join(dir, e.name);
@@ -154,7 +170,10 @@ async function loadFile(abs: string, shown: string, result: LoadResult): Promise
   try {
     const st = await stat(abs);
     if (st.size > MANIFEST_LIMITS.maxFileBytes) {
-      result.problems.push({ file: shown, message: `file is ${st.size} bytes, more than the ${MANIFEST_LIMITS.maxFileBytes}-byte limit` });
+      result.problems.push({
+        file: shown,
+        message: `file is ${st.size} bytes, more than the ${MANIFEST_LIMITS.maxFileBytes}-byte limit`,
+      });
       return;
     }
     text = await readFile(abs, 'utf8');
@@ -210,7 +229,11 @@ function parseText(text: string, file: string, result: LoadResult): void {
     } catch (e) {
       const start = doc.contents.range?.[0] ?? 0;
       const pos = lineCounter.linePos(start);
-      result.problems.push({ file, position: { line: pos.line, col: pos.col }, message: deepOrOther(e, 'cannot read document') });
+      result.problems.push({
+        file,
+        position: { line: pos.line, col: pos.col },
+        message: deepOrOther(e, 'cannot read document'),
+      });
       return;
     }
     result.documents.push({

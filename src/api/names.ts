@@ -85,7 +85,9 @@ export function labelValueErrors(value: string): string[] {
 export function envVarNameErrors(value: string): string[] {
   if (value.length === 0) return [];
   if (!/^[\x20-\x3c\x3e-\x7e]+$/.test(value)) {
-    return ["a valid environment variable name must consist only of printable ASCII characters other than '='"];
+    return [
+      "a valid environment variable name must consist only of printable ASCII characters other than '='",
+    ];
   }
   return [];
 }
@@ -99,9 +101,10 @@ export function portNumErrors(port: number): string[] {
 export function portNameErrors(name: string): string[] {
   const errs: string[] = [];
   if (name.length > 15) errs.push(maxLen(15));
-  if (!PORT_NAME_CHARS_RE.test(name)) errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (!PORT_NAME_CHARS_RE.test(name))
+    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   else if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
-  else if (name.includes('--')) errs.push("must not contain consecutive hyphens");
+  else if (name.includes('--')) errs.push('must not contain consecutive hyphens');
   else if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
   return errs;
 }

@@ -22,13 +22,41 @@ export interface ManifestObject {
 }
 
 /** Where a workload kind keeps its pod template, and which restart policies it allows. */
-const TEMPLATES: Record<WorkloadKind, { spec: FieldPath; meta: FieldPath; restart?: readonly string[]; group: string }> = {
+const TEMPLATES: Record<
+  WorkloadKind,
+  { spec: FieldPath; meta: FieldPath; restart?: readonly string[]; group: string }
+> = {
   Pod: { spec: ['spec'], meta: ['metadata'], group: 'v1' },
-  DaemonSet: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'], restart: ['Always'], group: 'apps/v1' },
-  Deployment: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'], restart: ['Always'], group: 'apps/v1' },
-  ReplicaSet: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'], restart: ['Always'], group: 'apps/v1' },
-  StatefulSet: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'], restart: ['Always'], group: 'apps/v1' },
-  Job: { spec: ['spec', 'template', 'spec'], meta: ['spec', 'template', 'metadata'], restart: ['OnFailure', 'Never'], group: 'batch/v1' },
+  DaemonSet: {
+    spec: ['spec', 'template', 'spec'],
+    meta: ['spec', 'template', 'metadata'],
+    restart: ['Always'],
+    group: 'apps/v1',
+  },
+  Deployment: {
+    spec: ['spec', 'template', 'spec'],
+    meta: ['spec', 'template', 'metadata'],
+    restart: ['Always'],
+    group: 'apps/v1',
+  },
+  ReplicaSet: {
+    spec: ['spec', 'template', 'spec'],
+    meta: ['spec', 'template', 'metadata'],
+    restart: ['Always'],
+    group: 'apps/v1',
+  },
+  StatefulSet: {
+    spec: ['spec', 'template', 'spec'],
+    meta: ['spec', 'template', 'metadata'],
+    restart: ['Always'],
+    group: 'apps/v1',
+  },
+  Job: {
+    spec: ['spec', 'template', 'spec'],
+    meta: ['spec', 'template', 'metadata'],
+    restart: ['OnFailure', 'Never'],
+    group: 'batch/v1',
+  },
   CronJob: {
     spec: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
     meta: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'],
@@ -63,18 +91,29 @@ export interface ObjectProblem {
 }
 
 /** Splits documents into objects; unpacks `List` and `*List` kinds. */
-export function findObjects(docs: readonly SourceDocument[]): { objects: ManifestObject[]; problems: ObjectProblem[] } {
+export function findObjects(docs: readonly SourceDocument[]): {
+  objects: ManifestObject[];
+  problems: ObjectProblem[];
+} {
   const objects: ManifestObject[] = [];
   const problems: ObjectProblem[] = [];
   const visit = (doc: SourceDocument, value: unknown, objectPath: FieldPath): void => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({ doc, objectPath, error: typeInvalid(objectPath, value, 'an object with apiVersion and kind') });
+      problems.push({
+        doc,
+        objectPath,
+        error: typeInvalid(objectPath, value, 'an object with apiVersion and kind'),
+      });
       return;
     }
     const raw = value as Record<string, unknown>;
     const kind = raw.kind;
     if (typeof kind !== 'string' || kind === '') {
-      problems.push({ doc, objectPath, error: required([...objectPath, 'kind'], "Object 'Kind' is missing") });
+      problems.push({
+        doc,
+        objectPath,
+        error: required([...objectPath, 'kind'], "Object 'Kind' is missing"),
+      });
       return;
     }
     if (kind === 'List' || (kind.endsWith('List') && Array.isArray(raw.items))) {
@@ -82,10 +121,13 @@ export function findObjects(docs: readonly SourceDocument[]): { objects: Manifes
         problems.push({ doc, objectPath, error: typeInvalid([...objectPath, 'items'], raw.items, 'a list') });
         return;
       }
-      raw.items.forEach((item, i) => visit(doc, item, [...objectPath, 'items', i]));
+      for (const [i, item] of raw.items.entries()) visit(doc, item, [...objectPath, 'items', i]);
       return;
     }
-    const meta = raw.metadata !== null && typeof raw.metadata === 'object' ? (raw.metadata as Record<string, unknown>) : {};
+    const meta =
+      raw.metadata !== null && typeof raw.metadata === 'object'
+        ? (raw.metadata as Record<string, unknown>)
+        : {};
     objects.push({
       doc,
       objectPath,
@@ -162,7 +204,8 @@ function getPath(v: unknown, path: FieldPath): unknown {
 /** Decodes a ConfigMap object. */
 export function decodeConfigMap(object: ManifestObject): { value: ConfigMap; errors: FieldError[] } {
   const d = new Decoder();
-  const o = d.obj(object.raw, [], ['apiVersion', 'kind', 'metadata', 'data', 'binaryData', 'immutable']) ?? {};
+  const o =
+    d.obj(object.raw, [], ['apiVersion', 'kind', 'metadata', 'data', 'binaryData', 'immutable']) ?? {};
   const metadata = decodeMeta(d, o.metadata, ['metadata']);
   const errors = validateObjectMeta(metadata, ['metadata'], true);
   const binaryData: Record<string, Uint8Array> = {};
@@ -170,7 +213,13 @@ export function decodeConfigMap(object: ManifestObject): { value: ConfigMap; err
     binaryData[k] = Buffer.from(v, 'base64');
   }
   return {
-    value: { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: d.strMap(o.data, ['data']) ?? {}, binaryData },
+    value: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata,
+      data: d.strMap(o.data, ['data']) ?? {},
+      binaryData,
+    },
     errors: [...d.errors, ...errors],
   };
 }
@@ -178,7 +227,9 @@ export function decodeConfigMap(object: ManifestObject): { value: ConfigMap; err
 /** Decodes a Secret object (`data` base64-decoded, `stringData` merged over it). */
 export function decodeSecret(object: ManifestObject): { value: Secret; errors: FieldError[] } {
   const d = new Decoder();
-  const o = d.obj(object.raw, [], ['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable']) ?? {};
+  const o =
+    d.obj(object.raw, [], ['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable']) ??
+    {};
   const metadata = decodeMeta(d, o.metadata, ['metadata']);
   const errors = validateObjectMeta(metadata, ['metadata'], true);
   const data: Record<string, Uint8Array> = {};
@@ -189,7 +240,8 @@ export function decodeSecret(object: ManifestObject): { value: Secret; errors: F
     }
     data[k] = Buffer.from(v, 'base64');
   }
-  for (const [k, v] of Object.entries(d.strMap(o.stringData, ['stringData']) ?? {})) data[k] = Buffer.from(v, 'utf8');
+  for (const [k, v] of Object.entries(d.strMap(o.stringData, ['stringData']) ?? {}))
+    data[k] = Buffer.from(v, 'utf8');
   return {
     value: { apiVersion: 'v1', kind: 'Secret', metadata, type: d.str(o.type, ['type']) ?? 'Opaque', data },
     errors: [...d.errors, ...errors],

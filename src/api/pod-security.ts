@@ -23,14 +23,33 @@ export interface PodSecurityResult {
 }
 
 const BASELINE_CAPABILITIES = new Set([
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP',
-  'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
 ]);
 const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem',
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
 ]);
 /** Volume sources outside hostpod's model that restricted still allows. */
 const RESTRICTED_OK_VOLUMES = ['csi', 'ephemeral'];
@@ -51,23 +70,34 @@ type Check = (spec: PodSpec) => { reason: string; detail: string } | undefined;
 
 const baseline: Record<string, Check> = {
   windowsHostProcess(spec) {
-    const bad = allContainers(spec).filter((c) => c.securityContext?.windowsOptions?.hostProcess === true).map((c) => c.name);
+    const bad = allContainers(spec)
+      .filter((c) => c.securityContext?.windowsOptions?.hostProcess === true)
+      .map((c) => c.name);
     const setters: string[] = [];
     if (spec.securityContext?.windowsOptions?.hostProcess === true) setters.push('pod');
     if (bad.length > 0) setters.push(containers(bad));
     return setters.length > 0
-      ? { reason: 'hostProcess', detail: `${setters.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true` }
+      ? {
+          reason: 'hostProcess',
+          detail: `${setters.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true`,
+        }
       : undefined;
   },
   hostNamespaces(spec) {
-    const ns = [spec.hostIPC && 'hostIPC', spec.hostNetwork && 'hostNetwork', spec.hostPID && 'hostPID'].filter(
-      (x): x is string => typeof x === 'string',
-    );
+    const ns = [
+      spec.hostIPC && 'hostIPC',
+      spec.hostNetwork && 'hostNetwork',
+      spec.hostPID && 'hostPID',
+    ].filter((x): x is string => typeof x === 'string');
     return ns.length > 0 ? { reason: 'host namespaces', detail: ns.join(', ') } : undefined;
   },
   privileged(spec) {
-    const bad = allContainers(spec).filter((c) => c.securityContext?.privileged === true).map((c) => c.name);
-    return bad.length > 0 ? { reason: 'privileged', detail: `${containers(bad)} must not set securityContext.privileged=true` } : undefined;
+    const bad = allContainers(spec)
+      .filter((c) => c.securityContext?.privileged === true)
+      .map((c) => c.name);
+    return bad.length > 0
+      ? { reason: 'privileged', detail: `${containers(bad)} must not set securityContext.privileged=true` }
+      : undefined;
   },
   capabilities_baseline(spec) {
     const bad: string[] = [];
@@ -80,12 +110,17 @@ const baseline: Record<string, Check> = {
       }
     }
     return bad.length > 0
-      ? { reason: 'non-default capabilities', detail: `${containers(bad)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add` }
+      ? {
+          reason: 'non-default capabilities',
+          detail: `${containers(bad)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add`,
+        }
       : undefined;
   },
   hostPathVolumes(spec) {
     const bad = (spec.volumes ?? []).filter((v) => v.hostPath).map((v) => v.name);
-    return bad.length > 0 ? { reason: 'hostPath volumes', detail: `${bad.length === 1 ? 'volume' : 'volumes'} ${joinQuote(bad)}` } : undefined;
+    return bad.length > 0
+      ? { reason: 'hostPath volumes', detail: `${bad.length === 1 ? 'volume' : 'volumes'} ${joinQuote(bad)}` }
+      : undefined;
   },
   hostPorts(spec) {
     const bad: string[] = [];
@@ -98,20 +133,35 @@ const baseline: Record<string, Check> = {
       }
     }
     return bad.length > 0
-      ? { reason: 'hostPort', detail: `${containers(bad)} ${ports.length === 1 ? 'uses hostPort' : 'use hostPorts'} ${ports.join(', ')}` }
+      ? {
+          reason: 'hostPort',
+          detail: `${containers(bad)} ${ports.length === 1 ? 'uses hostPort' : 'use hostPorts'} ${ports.join(', ')}`,
+        }
       : undefined;
   },
   procMount(spec) {
-    const bad = allContainers(spec).filter((c) => c.securityContext?.procMount !== undefined && c.securityContext.procMount !== 'Default').map((c) => c.name);
-    return bad.length > 0 ? { reason: 'procMount', detail: `${containers(bad)} must not set securityContext.procMount to "Unmasked"` } : undefined;
+    const bad = allContainers(spec)
+      .filter((c) => c.securityContext?.procMount !== undefined && c.securityContext.procMount !== 'Default')
+      .map((c) => c.name);
+    return bad.length > 0
+      ? {
+          reason: 'procMount',
+          detail: `${containers(bad)} must not set securityContext.procMount to "Unmasked"`,
+        }
+      : undefined;
   },
   seccompProfile_baseline(spec) {
     const setters: string[] = [];
     if (spec.securityContext?.seccompProfile?.type === 'Unconfined') setters.push('pod');
-    const bad = allContainers(spec).filter((c) => c.securityContext?.seccompProfile?.type === 'Unconfined').map((c) => c.name);
+    const bad = allContainers(spec)
+      .filter((c) => c.securityContext?.seccompProfile?.type === 'Unconfined')
+      .map((c) => c.name);
     if (bad.length > 0) setters.push(containers(bad));
     return setters.length > 0
-      ? { reason: 'seccompProfile', detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to "Unconfined"` }
+      ? {
+          reason: 'seccompProfile',
+          detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to "Unconfined"`,
+        }
       : undefined;
   },
   sysctls(spec) {
@@ -125,57 +175,94 @@ const restricted: Record<string, Check> = {
     const bad = (spec.volumes ?? [])
       .filter(
         (v) =>
-          !(v.configMap || v.downwardAPI || v.emptyDir || v.persistentVolumeClaim || v.projected || v.secret) &&
-          !v.otherSources.some((k) => RESTRICTED_OK_VOLUMES.includes(k)),
+          !(
+            v.configMap ||
+            v.downwardAPI ||
+            v.emptyDir ||
+            v.persistentVolumeClaim ||
+            v.projected ||
+            v.secret
+          ) && !v.otherSources.some((k) => RESTRICTED_OK_VOLUMES.includes(k)),
       )
       .map((v) => v.name)
       .sort();
     return bad.length > 0
-      ? { reason: 'restricted volume types', detail: `volumes [${bad.map((n) => JSON.stringify(n)).join(' ')}] have restricted types` }
+      ? {
+          reason: 'restricted volume types',
+          detail: `volumes [${bad.map((n) => JSON.stringify(n)).join(' ')}] have restricted types`,
+        }
       : undefined;
   },
   allowPrivilegeEscalation(spec) {
     if (spec.os?.name === 'windows') return undefined;
-    const bad = allContainers(spec).filter((c) => c.securityContext?.allowPrivilegeEscalation !== false).map((c) => c.name);
+    const bad = allContainers(spec)
+      .filter((c) => c.securityContext?.allowPrivilegeEscalation !== false)
+      .map((c) => c.name);
     return bad.length > 0
-      ? { reason: 'allowPrivilegeEscalation != false', detail: `${containers(bad)} must set securityContext.allowPrivilegeEscalation=false` }
+      ? {
+          reason: 'allowPrivilegeEscalation != false',
+          detail: `${containers(bad)} must set securityContext.allowPrivilegeEscalation=false`,
+        }
       : undefined;
   },
   runAsNonRoot(spec) {
     const podTrue = spec.securityContext?.runAsNonRoot === true;
     const setters: string[] = [];
     if (spec.securityContext?.runAsNonRoot === false) setters.push('pod');
-    const explicit = allContainers(spec).filter((c) => c.securityContext?.runAsNonRoot === false).map((c) => c.name);
+    const explicit = allContainers(spec)
+      .filter((c) => c.securityContext?.runAsNonRoot === false)
+      .map((c) => c.name);
     if (explicit.length > 0) setters.push(containers(explicit));
     if (setters.length > 0) {
-      return { reason: 'runAsNonRoot != true', detail: `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false` };
+      return {
+        reason: 'runAsNonRoot != true',
+        detail: `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`,
+      };
     }
-    const implicit = allContainers(spec).filter((c) => c.securityContext?.runAsNonRoot === undefined && !podTrue).map((c) => c.name);
+    const implicit = allContainers(spec)
+      .filter((c) => c.securityContext?.runAsNonRoot === undefined && !podTrue)
+      .map((c) => c.name);
     return implicit.length > 0
-      ? { reason: 'runAsNonRoot != true', detail: `pod or ${containers(implicit)} must set securityContext.runAsNonRoot=true` }
+      ? {
+          reason: 'runAsNonRoot != true',
+          detail: `pod or ${containers(implicit)} must set securityContext.runAsNonRoot=true`,
+        }
       : undefined;
   },
   runAsUser(spec) {
     const setters: string[] = [];
     if (spec.securityContext?.runAsUser === 0) setters.push('pod');
-    const bad = allContainers(spec).filter((c) => c.securityContext?.runAsUser === 0).map((c) => c.name);
+    const bad = allContainers(spec)
+      .filter((c) => c.securityContext?.runAsUser === 0)
+      .map((c) => c.name);
     if (bad.length > 0) setters.push(containers(bad));
-    return setters.length > 0 ? { reason: 'runAsUser=0', detail: `${setters.join(' and ')} must not set runAsUser=0` } : undefined;
+    return setters.length > 0
+      ? { reason: 'runAsUser=0', detail: `${setters.join(' and ')} must not set runAsUser=0` }
+      : undefined;
   },
   seccompProfile_restricted(spec) {
     if (spec.os?.name === 'windows') return undefined;
     const ok = (t: string | undefined) => t === 'RuntimeDefault' || t === 'Localhost';
     const podOk = ok(spec.securityContext?.seccompProfile?.type);
     const bad = allContainers(spec)
-      .filter((c) => (c.securityContext?.seccompProfile?.type === undefined ? !podOk : !ok(c.securityContext.seccompProfile.type)))
+      .filter((c) =>
+        c.securityContext?.seccompProfile?.type === undefined
+          ? !podOk
+          : !ok(c.securityContext.seccompProfile.type),
+      )
       .map((c) => c.name);
     return bad.length > 0
-      ? { reason: 'seccompProfile', detail: `pod or ${containers(bad)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"` }
+      ? {
+          reason: 'seccompProfile',
+          detail: `pod or ${containers(bad)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+        }
       : undefined;
   },
   capabilities_restricted(spec) {
     if (spec.os?.name === 'windows') return undefined;
-    const noDrop = allContainers(spec).filter((c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL')).map((c) => c.name);
+    const noDrop = allContainers(spec)
+      .filter((c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL'))
+      .map((c) => c.name);
     const badAdd: string[] = [];
     const caps = new Set<string>();
     for (const c of allContainers(spec)) {
@@ -186,9 +273,15 @@ const restricted: Record<string, Check> = {
       }
     }
     const details: string[] = [];
-    if (noDrop.length > 0) details.push(`${containers(noDrop)} must set securityContext.capabilities.drop=["ALL"]`);
-    if (badAdd.length > 0) details.push(`${containers(badAdd)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add`);
-    return details.length > 0 ? { reason: 'unrestricted capabilities', detail: details.join('; ') } : undefined;
+    if (noDrop.length > 0)
+      details.push(`${containers(noDrop)} must set securityContext.capabilities.drop=["ALL"]`);
+    if (badAdd.length > 0)
+      details.push(
+        `${containers(badAdd)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add`,
+      );
+    return details.length > 0
+      ? { reason: 'unrestricted capabilities', detail: details.join('; ') }
+      : undefined;
   },
 };
 

@@ -302,7 +302,15 @@ export interface Secret {
 }
 
 /** The workload kinds whose pod template hostpod runs. */
-export const WORKLOAD_KINDS = ['Pod', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob'] as const;
+export const WORKLOAD_KINDS = [
+  'Pod',
+  'DaemonSet',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** The kinds hostpod reads besides workloads (volumes and env draw on them). */

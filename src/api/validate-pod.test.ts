@@ -18,7 +18,14 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   ['no containers', hpcPod({}, []), ['spec.containers: Required value']],
   [
     'volumes: names unique, exactly one source',
-    hpcPod({ volumes: [{ name: 'v', emptyDir: {} }, { name: 'v', emptyDir: {} }, { name: 'w' }, { name: 'x', emptyDir: {}, hostPath: { path: '/x' } }] }),
+    hpcPod({
+      volumes: [
+        { name: 'v', emptyDir: {} },
+        { name: 'v', emptyDir: {} },
+        { name: 'w' },
+        { name: 'x', emptyDir: {}, hostPath: { path: '/x' } },
+      ],
+    }),
     [
       'spec.volumes[1].name: Duplicate value: "v"',
       'spec.volumes[2]: Required value: must specify a volume type',
@@ -44,7 +51,7 @@ const cases: [string, Record<string, unknown>, string[]][] = [
       'spec.containers[0].volumeMounts[1].mountPath: Invalid value: "/a": must be unique',
       'spec.containers[0].volumeMounts[2].mountPath: Required value',
       'spec.containers[0].volumeMounts[3].subPath: Invalid value: "/abs": must be a relative path',
-      "spec.containers[0].volumeMounts[4].subPath: Invalid value: \"x/../../y\": must not contain '..'",
+      'spec.containers[0].volumeMounts[4].subPath: Invalid value: "x/../../y": must not contain \'..\'',
       'spec.containers[0].volumeMounts[5].subPathExpr: Invalid value: "$(POD)": subPathExpr and subPath are mutually exclusive',
     ],
   ],
@@ -63,7 +70,7 @@ const cases: [string, Record<string, unknown>, string[]][] = [
     ]),
     [
       'spec.containers[0].env[0].name: Required value',
-      "spec.containers[0].env[1].name: Invalid value: \"A=B\": a valid environment variable name must consist only of printable ASCII characters other than '='",
+      'spec.containers[0].env[1].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than \'=\'',
       'spec.containers[0].env[2].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
       'spec.containers[0].env[3].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.bogus": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
       'spec.containers[0].env[4].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
@@ -71,7 +78,16 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   ],
   [
     'ports and protocols',
-    hpcPod({}, [ctr('a', undefined, { ports: [{ containerPort: 0 }, { containerPort: 70000 }, { containerPort: 80, protocol: 'HTTP' }, { containerPort: 81, hostPort: -1 }] })]),
+    hpcPod({}, [
+      ctr('a', undefined, {
+        ports: [
+          { containerPort: 0 },
+          { containerPort: 70000 },
+          { containerPort: 80, protocol: 'HTTP' },
+          { containerPort: 81, hostPort: -1 },
+        ],
+      }),
+    ]),
     [
       'spec.containers[0].ports[0].containerPort: Required value',
       'spec.containers[0].ports[1].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
@@ -81,7 +97,9 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   ],
   [
     'enums: restartPolicy, dnsPolicy, imagePullPolicy',
-    hpcPod({ restartPolicy: 'Sometimes', dnsPolicy: 'Magic' }, [ctr('a', undefined, { imagePullPolicy: 'Maybe' })]),
+    hpcPod({ restartPolicy: 'Sometimes', dnsPolicy: 'Magic' }, [
+      ctr('a', undefined, { imagePullPolicy: 'Maybe' }),
+    ]),
     [
       'spec.containers[0].imagePullPolicy: Unsupported value: "Maybe": supported values: "Always", "IfNotPresent", "Never"',
       'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
@@ -91,11 +109,13 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   [
     'resources: invalid quantity, negative, requests above limits',
     hpcPod({}, [
-      ctr('a', undefined, { resources: { limits: { cpu: '500m', memory: '64Mi' }, requests: { cpu: '1', memory: 'lots' } } }),
+      ctr('a', undefined, {
+        resources: { limits: { cpu: '500m', memory: '64Mi' }, requests: { cpu: '1', memory: 'lots' } },
+      }),
       ctr('b', undefined, { resources: { limits: { memory: '-1Mi' } } }),
     ]),
     [
-      "spec.containers[0].resources.requests.memory: Invalid value: \"lots\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+      'spec.containers[0].resources.requests.memory: Invalid value: "lots": quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'',
       'spec.containers[0].resources.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m',
       'spec.containers[1].resources.limits.memory: Invalid value: "-1Mi": must be greater than or equal to 0',
     ],
@@ -136,7 +156,11 @@ const cases: [string, Record<string, unknown>, string[]][] = [
       'spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers',
     ],
   ],
-  ['metadata.name required', { ...hpcPod(), metadata: {} }, ['metadata.name: Required value: name or generateName is required']],
+  [
+    'metadata.name required',
+    { ...hpcPod(), metadata: {} },
+    ['metadata.name: Required value: name or generateName is required'],
+  ],
 ];
 
 for (const [name, pod, expected] of cases) {

@@ -24,8 +24,13 @@ import {
 } from './names.ts';
 import { compareQuantity, isNegative } from './quantity.ts';
 import type { Container, EnvVar, Handler, ObjectMeta, PodSpec, Probe, Volume } from './types.ts';
+import {
+  validateAllWindowsOptions,
+  validateHostProcessPod,
+  validateOsRules,
+  type WindowsValidationOptions,
+} from './validate-windows.ts';
 import { containersWithPath } from './visit-containers.ts';
-import { validateAllWindowsOptions, validateHostProcessPod, validateOsRules, type WindowsValidationOptions } from './validate-windows.ts';
 
 export interface PodValidationOptions extends WindowsValidationOptions {
   /** Restart policies the enclosing workload allows (a DaemonSet template: Always only). */
@@ -36,15 +41,42 @@ const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
-const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
+const HOST_PATH_TYPES = [
+  '',
+  'DirectoryOrCreate',
+  'Directory',
+  'FileOrCreate',
+  'File',
+  'Socket',
+  'CharDevice',
+  'BlockDevice',
+];
 const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 const ENV_FIELD_PATHS = [
-  'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName',
-  'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
 ];
-const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
+const VOLUME_FIELD_PATHS = [
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+];
 const RESOURCE_FIELD_REFS = [
-  'limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory',
+  'limits.cpu',
+  'limits.ephemeral-storage',
+  'limits.memory',
+  'requests.cpu',
+  'requests.ephemeral-storage',
+  'requests.memory',
 ];
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
 const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
@@ -57,9 +89,11 @@ export function validateObjectMeta(meta: ObjectMeta, path: FieldPath, requireNam
   if (requireName && !meta.name && !meta.generateName) {
     errs.push(required([...path, 'name'], 'name or generateName is required'));
   }
-  if (meta.name) for (const m of dns1123SubdomainErrors(meta.name)) errs.push(invalid([...path, 'name'], meta.name, m));
+  if (meta.name)
+    for (const m of dns1123SubdomainErrors(meta.name)) errs.push(invalid([...path, 'name'], meta.name, m));
   if (meta.namespace) {
-    for (const m of dns1123LabelErrors(meta.namespace)) errs.push(invalid([...path, 'namespace'], meta.namespace, m));
+    for (const m of dns1123LabelErrors(meta.namespace))
+      errs.push(invalid([...path, 'namespace'], meta.namespace, m));
   }
   for (const [k, v] of Object.entries(meta.labels ?? {})) {
     for (const m of qualifiedNameErrors(k)) errs.push(invalid([...path, 'labels'], k, m));
@@ -72,7 +106,11 @@ export function validateObjectMeta(meta: ObjectMeta, path: FieldPath, requireNam
 }
 
 /** Validates a pod spec at `specPath`: general rules, HostProcess rules and OS rules, all accumulated. */
-export function validatePodSpec(spec: PodSpec, specPath: FieldPath, options: PodValidationOptions = {}): FieldError[] {
+export function validatePodSpec(
+  spec: PodSpec,
+  specPath: FieldPath,
+  options: PodValidationOptions = {},
+): FieldError[] {
   const errs: FieldError[] = [];
   const volumes = validateVolumes(spec.volumes ?? [], [...specPath, 'volumes'], errs);
   if (spec.containers.length === 0) errs.push(required([...specPath, 'containers'], ''));
@@ -93,12 +131,25 @@ export function validatePodSpec(spec: PodSpec, specPath: FieldPath, options: Pod
   if (!allowedRestart.includes(spec.restartPolicy)) {
     errs.push(notSupported([...specPath, 'restartPolicy'], spec.restartPolicy, allowedRestart));
   }
-  if (!DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(notSupported([...specPath, 'dnsPolicy'], spec.dnsPolicy, DNS_POLICIES));
+  if (!DNS_POLICIES.includes(spec.dnsPolicy))
+    errs.push(notSupported([...specPath, 'dnsPolicy'], spec.dnsPolicy, DNS_POLICIES));
   if (spec.terminationGracePeriodSeconds < 0) {
-    errs.push(invalid([...specPath, 'terminationGracePeriodSeconds'], spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
+    errs.push(
+      invalid(
+        [...specPath, 'terminationGracePeriodSeconds'],
+        spec.terminationGracePeriodSeconds,
+        'must be greater than or equal to 0',
+      ),
+    );
   }
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
-    errs.push(invalid([...specPath, 'activeDeadlineSeconds'], spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
+    errs.push(
+      invalid(
+        [...specPath, 'activeDeadlineSeconds'],
+        spec.activeDeadlineSeconds,
+        'must be between 1 and 2147483647, inclusive',
+      ),
+    );
   }
   if (spec.serviceAccountName) {
     for (const m of dns1123SubdomainErrors(spec.serviceAccountName)) {
@@ -118,11 +169,19 @@ export function validatePodSpec(spec: PodSpec, specPath: FieldPath, options: Pod
     if (t.operator !== undefined && !TOLERATION_OPERATORS.includes(t.operator)) {
       errs.push(notSupported([...tp, 'operator'], t.operator, TOLERATION_OPERATORS));
     }
-    if (t.operator === 'Exists' && t.value) errs.push(invalid([...tp, 'operator'], t.value, 'value must be empty when `operator` is \'Exists\''));
+    if (t.operator === 'Exists' && t.value)
+      errs.push(invalid([...tp, 'operator'], t.value, "value must be empty when `operator` is 'Exists'"));
     if (!t.key && t.operator !== 'Exists') {
-      errs.push(invalid([...tp, 'operator'], t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+      errs.push(
+        invalid(
+          [...tp, 'operator'],
+          t.operator ?? '',
+          'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+        ),
+      );
     }
-    if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported([...tp, 'effect'], t.effect, TAINT_EFFECTS));
+    if (t.effect && !TAINT_EFFECTS.includes(t.effect))
+      errs.push(notSupported([...tp, 'effect'], t.effect, TAINT_EFFECTS));
   });
 
   errs.push(...validateAllWindowsOptions(spec, specPath));
@@ -143,22 +202,33 @@ function validateVolumes(volumes: Volume[], path: FieldPath, errs: FieldError[])
     }
     // In the API's field order, so the second source named is the one reported.
     const sources = VOLUME_SOURCES.filter(
-      (k) => v.otherSources.includes(k) || (SUPPORTED_VOLUME_SOURCES.includes(k) && v[k as keyof Volume] !== undefined),
+      (k) =>
+        v.otherSources.includes(k) ||
+        (SUPPORTED_VOLUME_SOURCES.includes(k) && v[k as keyof Volume] !== undefined),
     );
     if (sources.length === 0) errs.push(required(vp, 'must specify a volume type'));
-    for (const extra of sources.slice(1)) errs.push(forbidden([...vp, extra], 'may not specify more than 1 volume type'));
+    for (const extra of sources.slice(1))
+      errs.push(forbidden([...vp, extra], 'may not specify more than 1 volume type'));
 
     if (v.hostPath) {
       const hp = [...vp, 'hostPath'];
       if (v.hostPath.path === '') errs.push(required([...hp, 'path'], ''));
-      else if (v.hostPath.path.split(/[\\/]/).includes('..')) errs.push(invalid([...hp, 'path'], v.hostPath.path, "must not contain '..'"));
-      if (!HOST_PATH_TYPES.includes(v.hostPath.type)) errs.push(notSupported([...hp, 'type'], v.hostPath.type, HOST_PATH_TYPES));
+      else if (v.hostPath.path.split(/[\\/]/).includes('..'))
+        errs.push(invalid([...hp, 'path'], v.hostPath.path, "must not contain '..'"));
+      if (!HOST_PATH_TYPES.includes(v.hostPath.type))
+        errs.push(notSupported([...hp, 'type'], v.hostPath.type, HOST_PATH_TYPES));
     }
     if (v.emptyDir?.medium !== undefined && !['', 'Memory', 'HugePages'].includes(v.emptyDir.medium)) {
       errs.push(notSupported([...vp, 'emptyDir', 'medium'], v.emptyDir.medium, ['', 'Memory', 'HugePages']));
     }
     if (v.emptyDir?.sizeLimit && isNegative(v.emptyDir.sizeLimit)) {
-      errs.push(invalid([...vp, 'emptyDir', 'sizeLimit'], v.emptyDir.sizeLimit.text, 'must be greater than or equal to 0'));
+      errs.push(
+        invalid(
+          [...vp, 'emptyDir', 'sizeLimit'],
+          v.emptyDir.sizeLimit.text,
+          'must be greater than or equal to 0',
+        ),
+      );
     }
     if (v.configMap) {
       const cp = [...vp, 'configMap'];
@@ -179,7 +249,9 @@ function validateVolumes(volumes: Volume[], path: FieldPath, errs: FieldError[])
         validateLocalPath(it.path, [...ip, 'path'], errs, true);
         if (it.mode !== undefined) validateMode(it.mode, [...ip, 'mode'], errs);
         if (it.fieldRef && it.resourceFieldRef) {
-          errs.push(invalid(ip, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+          errs.push(
+            invalid(ip, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'),
+          );
         } else if (it.fieldRef) {
           validateFieldRef(it.fieldRef.fieldPath, [...ip, 'fieldRef', 'fieldPath'], VOLUME_FIELD_PATHS, errs);
         } else if (it.resourceFieldRef) {
@@ -191,16 +263,23 @@ function validateVolumes(volumes: Volume[], path: FieldPath, errs: FieldError[])
       validateMode(v.projected.defaultMode, [...vp, 'projected', 'defaultMode'], errs);
       (v.projected.sources ?? []).forEach((s, j) => {
         const sp = [...vp, 'projected', 'sources', j];
-        const kinds = (['configMap', 'secret', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'] as const).filter(
-          (k) => s[k] !== undefined,
-        );
-        if (kinds.length > 1) errs.push(forbidden([...sp, kinds[1]!], 'may not specify more than 1 volume type per source'));
+        const kinds = (
+          ['configMap', 'secret', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'] as const
+        ).filter((k) => s[k] !== undefined);
+        if (kinds.length > 1)
+          errs.push(forbidden([...sp, kinds[1]!], 'may not specify more than 1 volume type per source'));
         if (s.configMap) validateKeyToPaths(s.configMap.items ?? [], [...sp, 'configMap', 'items'], errs);
         if (s.secret) validateKeyToPaths(s.secret.items ?? [], [...sp, 'secret', 'items'], errs);
         if (s.serviceAccountToken) {
           const tp = [...sp, 'serviceAccountToken'];
           if (s.serviceAccountToken.expirationSeconds < 600) {
-            errs.push(invalid([...tp, 'expirationSeconds'], s.serviceAccountToken.expirationSeconds, 'may not specify a duration less than 10 minutes'));
+            errs.push(
+              invalid(
+                [...tp, 'expirationSeconds'],
+                s.serviceAccountToken.expirationSeconds,
+                'may not specify a duration less than 10 minutes',
+              ),
+            );
           }
           if (s.serviceAccountToken.path === '') errs.push(required([...tp, 'path'], ''));
           else validateLocalPath(s.serviceAccountToken.path, [...tp, 'path'], errs, true);
@@ -220,7 +299,11 @@ function validateMode(mode: number, path: FieldPath, errs: FieldError[]): void {
   }
 }
 
-function validateKeyToPaths(items: { key: string; path: string; mode?: number }[], path: FieldPath, errs: FieldError[]): void {
+function validateKeyToPaths(
+  items: { key: string; path: string; mode?: number }[],
+  path: FieldPath,
+  errs: FieldError[],
+): void {
   items.forEach((it, i) => {
     const ip = [...path, i];
     if (it.key === '') errs.push(required([...ip, 'key'], ''));
@@ -237,7 +320,12 @@ function validateLocalPath(p: string, path: FieldPath, errs: FieldError[], noLea
   else if (noLeadingDotDot && p.startsWith('..')) errs.push(invalid(path, p, "must not start with '..'"));
 }
 
-function validateFieldRef(fp: string, path: FieldPath, supported: readonly string[], errs: FieldError[]): void {
+function validateFieldRef(
+  fp: string,
+  path: FieldPath,
+  supported: readonly string[],
+  errs: FieldError[],
+): void {
   if (fp === '') {
     errs.push(required(path, ''));
     return;
@@ -265,15 +353,24 @@ function validateContainer(
   errs: FieldError[],
 ): void {
   if (!c.image || c.image.trim() === '') errs.push(required([...path, 'image'], ''));
-  else if (c.image !== c.image.trim()) errs.push(invalid([...path, 'image'], c.image, 'must not have leading or trailing whitespace'));
-  if (!PULL_POLICIES.includes(c.imagePullPolicy)) errs.push(notSupported([...path, 'imagePullPolicy'], c.imagePullPolicy, PULL_POLICIES));
+  else if (c.image !== c.image.trim())
+    errs.push(invalid([...path, 'image'], c.image, 'must not have leading or trailing whitespace'));
+  if (!PULL_POLICIES.includes(c.imagePullPolicy))
+    errs.push(notSupported([...path, 'imagePullPolicy'], c.imagePullPolicy, PULL_POLICIES));
   if (!TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
-    errs.push(notSupported([...path, 'terminationMessagePolicy'], c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
+    errs.push(
+      notSupported(
+        [...path, 'terminationMessagePolicy'],
+        c.terminationMessagePolicy,
+        TERMINATION_MESSAGE_POLICIES,
+      ),
+    );
   }
 
   if (c.restartPolicy !== undefined) {
     if (type === 'init_container') {
-      if (c.restartPolicy !== 'Always') errs.push(notSupported([...path, 'restartPolicy'], c.restartPolicy, ['Always']));
+      if (c.restartPolicy !== 'Always')
+        errs.push(notSupported([...path, 'restartPolicy'], c.restartPolicy, ['Always']));
     } else errs.push(forbidden([...path, 'restartPolicy'], 'may not be set for non-init containers'));
   }
   const sidecar = type === 'init_container' && c.restartPolicy === 'Always';
@@ -288,7 +385,9 @@ function validateContainer(
       portNames.add(p.name);
     }
     if (p.containerPort === 0) errs.push(required([...pp, 'containerPort'], ''));
-    else for (const m of portNumErrors(p.containerPort)) errs.push(invalid([...pp, 'containerPort'], p.containerPort, m));
+    else
+      for (const m of portNumErrors(p.containerPort))
+        errs.push(invalid([...pp, 'containerPort'], p.containerPort, m));
     if (p.hostPort !== undefined && p.hostPort !== 0) {
       for (const m of portNumErrors(p.hostPort)) errs.push(invalid([...pp, 'hostPort'], p.hostPort, m));
     }
@@ -296,10 +395,11 @@ function validateContainer(
   });
 
   // Env.
-  (c.env ?? []).forEach((e, i) => validateEnvVar(e, [...path, 'env', i], errs));
+  for (const [i, e] of (c.env ?? []).entries()) validateEnvVar(e, [...path, 'env', i], errs);
   (c.envFrom ?? []).forEach((e, i) => {
     const ep = [...path, 'envFrom', i];
-    if (e.prefix) for (const m of envVarNameErrors(e.prefix)) errs.push(invalid([...ep, 'prefix'], e.prefix, m));
+    if (e.prefix)
+      for (const m of envVarNameErrors(e.prefix)) errs.push(invalid([...ep, 'prefix'], e.prefix, m));
     const n = (e.configMapRef ? 1 : 0) + (e.secretRef ? 1 : 0);
     if (n === 0) errs.push(invalid(ep, '', 'must specify one of: `configMapRef` or `secretRef`'));
     else if (n > 1) errs.push(invalid(ep, '', 'may not have more than one field specified at a time'));
@@ -315,26 +415,46 @@ function validateContainer(
     else if (!volumes.has(m.name)) errs.push(notFound([...mp, 'name'], m.name));
     if (m.mountPath === '') errs.push(required([...mp, 'mountPath'], ''));
     else {
-      if (mountPaths.has(m.mountPath)) errs.push(invalid([...mp, 'mountPath'], m.mountPath, 'must be unique'));
+      if (mountPaths.has(m.mountPath))
+        errs.push(invalid([...mp, 'mountPath'], m.mountPath, 'must be unique'));
       mountPaths.add(m.mountPath);
     }
     if (m.subPath) validateLocalPath(m.subPath, [...mp, 'subPath'], errs);
     if (m.subPathExpr) {
-      if (m.subPath) errs.push(invalid([...mp, 'subPathExpr'], m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+      if (m.subPath)
+        errs.push(
+          invalid([...mp, 'subPathExpr'], m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'),
+        );
       validateLocalPath(m.subPathExpr, [...mp, 'subPathExpr'], errs);
     }
-    if (m.mountPropagation !== undefined && !['None', 'HostToContainer', 'Bidirectional'].includes(m.mountPropagation)) {
-      errs.push(notSupported([...mp, 'mountPropagation'], m.mountPropagation, ['Bidirectional', 'HostToContainer', 'None']));
+    if (
+      m.mountPropagation !== undefined &&
+      !['None', 'HostToContainer', 'Bidirectional'].includes(m.mountPropagation)
+    ) {
+      errs.push(
+        notSupported([...mp, 'mountPropagation'], m.mountPropagation, [
+          'Bidirectional',
+          'HostToContainer',
+          'None',
+        ]),
+      );
     }
   });
 
   // Resources.
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
-  for (const [kind, list] of [['limits', limits], ['requests', requests]] as const) {
+  for (const [kind, list] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
     for (const [name, q] of Object.entries(list)) {
       const rp = [...path, 'resources', kind, name];
-      if (!STANDARD_CONTAINER_RESOURCES.includes(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
+      if (
+        !STANDARD_CONTAINER_RESOURCES.includes(name) &&
+        !name.startsWith('hugepages-') &&
+        !name.includes('/')
+      ) {
         errs.push(invalid(rp, name, 'must be a standard resource for containers'));
       }
       if (isNegative(q)) errs.push(invalid(rp, q.text, 'must be greater than or equal to 0'));
@@ -343,7 +463,13 @@ function validateContainer(
   for (const [name, req] of Object.entries(requests)) {
     const lim = limits[name];
     if (lim && compareQuantity(req, lim) > 0) {
-      errs.push(invalid([...path, 'resources', 'requests'], req.text, `must be less than or equal to ${name} limit of ${lim.text}`));
+      errs.push(
+        invalid(
+          [...path, 'resources', 'requests'],
+          req.text,
+          `must be less than or equal to ${name} limit of ${lim.text}`,
+        ),
+      );
     }
   }
 
@@ -368,9 +494,12 @@ function validateContainer(
   }
   if (c.lifecycle) {
     if (type === 'init_container' && !sidecar) {
-      errs.push(forbidden([...path, 'lifecycle'], 'may not be set for init containers without restartPolicy=Always'));
+      errs.push(
+        forbidden([...path, 'lifecycle'], 'may not be set for init containers without restartPolicy=Always'),
+      );
     } else {
-      if (c.lifecycle.postStart) validateHandler(c.lifecycle.postStart, [...path, 'lifecycle', 'postStart'], errs);
+      if (c.lifecycle.postStart)
+        validateHandler(c.lifecycle.postStart, [...path, 'lifecycle', 'postStart'], errs);
       if (c.lifecycle.preStop) validateHandler(c.lifecycle.preStop, [...path, 'lifecycle', 'preStop'], errs);
     }
   }
@@ -382,22 +511,38 @@ function validateEnvVar(e: EnvVar, path: FieldPath, errs: FieldError[]): void {
   const vf = e.valueFrom;
   if (!vf) return;
   const vp = [...path, 'valueFrom'];
-  const set = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((k) => vf[k] !== undefined);
+  const set = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter(
+    (k) => vf[k] !== undefined,
+  );
   if (set.length === 0) {
-    errs.push(invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+    errs.push(
+      invalid(
+        vp,
+        '',
+        'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+      ),
+    );
   } else if (set.length > 1) {
     errs.push(invalid(vp, '', 'may not have more than one field specified at a time'));
   }
   if (e.value) errs.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
-  if (vf.fieldRef) validateFieldRef(vf.fieldRef.fieldPath, [...vp, 'fieldRef', 'fieldPath'], ENV_FIELD_PATHS, errs);
-  if (vf.resourceFieldRef) validateResourceRef(vf.resourceFieldRef.resource, [...vp, 'resourceFieldRef', 'resource'], errs);
+  if (vf.fieldRef)
+    validateFieldRef(vf.fieldRef.fieldPath, [...vp, 'fieldRef', 'fieldPath'], ENV_FIELD_PATHS, errs);
+  if (vf.resourceFieldRef)
+    validateResourceRef(vf.resourceFieldRef.resource, [...vp, 'resourceFieldRef', 'resource'], errs);
   for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
     const ref = vf[k];
     if (!ref) continue;
     if (!ref.name) errs.push(required([...vp, k, 'name'], ''));
     if (ref.key === '') errs.push(required([...vp, k, 'key'], ''));
     else if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
-      errs.push(invalid([...vp, k, 'key'], ref.key, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+      errs.push(
+        invalid(
+          [...vp, k, 'key'],
+          ref.key,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
     }
   }
 }
@@ -405,15 +550,23 @@ function validateEnvVar(e: EnvVar, path: FieldPath, errs: FieldError[]): void {
 const HANDLER_KINDS = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'] as const;
 
 /** Exactly one handler; returns false when none or several were given. */
-function validateHandler(h: Handler, path: FieldPath, errs: FieldError[], allowed: readonly string[] = HANDLER_KINDS): boolean {
+function validateHandler(
+  h: Handler,
+  path: FieldPath,
+  errs: FieldError[],
+  allowed: readonly string[] = HANDLER_KINDS,
+): boolean {
   const set = HANDLER_KINDS.filter((k) => h[k] !== undefined);
   if (set.length === 0) {
     errs.push(required(path, 'must specify a handler type'));
     return false;
   }
-  for (const extra of set.slice(1)) errs.push(forbidden([...path, extra], 'may not specify more than 1 handler type'));
-  for (const k of set) if (!allowed.includes(k)) errs.push(forbidden([...path, k], 'may not be set for probes'));
-  if (h.exec && (!h.exec.command || h.exec.command.length === 0)) errs.push(required([...path, 'exec', 'command'], ''));
+  for (const extra of set.slice(1))
+    errs.push(forbidden([...path, extra], 'may not specify more than 1 handler type'));
+  for (const k of set)
+    if (!allowed.includes(k)) errs.push(forbidden([...path, k], 'may not be set for probes'));
+  if (h.exec && (!h.exec.command || h.exec.command.length === 0))
+    errs.push(required([...path, 'exec', 'command'], ''));
   for (const k of ['httpGet', 'tcpSocket'] as const) {
     const a = h[k];
     if (!a) continue;
@@ -429,14 +582,26 @@ function validateHandler(h: Handler, path: FieldPath, errs: FieldError[], allowe
 
 function validateProbe(p: Probe, name: string, path: FieldPath, errs: FieldError[]): void {
   validateHandler(p, path, errs, ['exec', 'httpGet', 'tcpSocket', 'grpc']);
-  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
+  for (const f of [
+    'initialDelaySeconds',
+    'timeoutSeconds',
+    'periodSeconds',
+    'successThreshold',
+    'failureThreshold',
+  ] as const) {
     if (p[f] < 0) errs.push(invalid([...path, f], p[f], 'must be greater than or equal to 0'));
   }
   if ((name === 'livenessProbe' || name === 'startupProbe') && p.successThreshold !== 1) {
     errs.push(invalid([...path, 'successThreshold'], p.successThreshold, 'must be 1'));
   }
   if (p.terminationGracePeriodSeconds !== undefined && p.terminationGracePeriodSeconds <= 0) {
-    errs.push(invalid([...path, 'terminationGracePeriodSeconds'], p.terminationGracePeriodSeconds, 'must be greater than 0'));
+    errs.push(
+      invalid(
+        [...path, 'terminationGracePeriodSeconds'],
+        p.terminationGracePeriodSeconds,
+        'must be greater than 0',
+      ),
+    );
   }
 }
 
@@ -447,7 +612,8 @@ function validateAffinity(spec: PodSpec, specPath: FieldPath, errs: FieldError[]
   const req = na.requiredDuringSchedulingIgnoredDuringExecution;
   if (req) {
     const rp = [...base, 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'];
-    if (req.nodeSelectorTerms.length === 0) errs.push(required(rp, 'must have at least one node selector term'));
+    if (req.nodeSelectorTerms.length === 0)
+      errs.push(required(rp, 'must have at least one node selector term'));
     req.nodeSelectorTerms.forEach((t, i) => {
       (t.matchExpressions ?? []).forEach((r, j) => {
         const ep = [...rp, i, 'matchExpressions', j];
@@ -457,13 +623,20 @@ function validateAffinity(spec: PodSpec, specPath: FieldPath, errs: FieldError[]
         }
         const n = r.values?.length ?? 0;
         if ((r.operator === 'In' || r.operator === 'NotIn') && n === 0) {
-          errs.push(required([...ep, 'values'], 'must be specified when `operator` is \'In\' or \'NotIn\''));
+          errs.push(required([...ep, 'values'], "must be specified when `operator` is 'In' or 'NotIn'"));
         }
         if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && n > 0) {
-          errs.push(forbidden([...ep, 'values'], 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\''));
+          errs.push(
+            forbidden(
+              [...ep, 'values'],
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
         }
         if ((r.operator === 'Gt' || r.operator === 'Lt') && n !== 1) {
-          errs.push(required([...ep, 'values'], 'must be specified single value when `operator` is \'Lt\' or \'Gt\''));
+          errs.push(
+            required([...ep, 'values'], "must be specified single value when `operator` is 'Lt' or 'Gt'"),
+          );
         }
         for (const m of qualifiedNameErrors(r.key)) errs.push(invalid([...ep, 'key'], r.key, m));
       });
@@ -471,7 +644,13 @@ function validateAffinity(spec: PodSpec, specPath: FieldPath, errs: FieldError[]
   }
   (na.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p, i) => {
     if (p.weight < 1 || p.weight > 100) {
-      errs.push(invalid([...base, 'preferredDuringSchedulingIgnoredDuringExecution', i, 'weight'], p.weight, 'must be in the range 1-100'));
+      errs.push(
+        invalid(
+          [...base, 'preferredDuringSchedulingIgnoredDuringExecution', i, 'weight'],
+          p.weight,
+          'must be in the range 1-100',
+        ),
+      );
     }
   });
 }

@@ -31,14 +31,22 @@ describe('validateHostProcessPod() — the API server rules (spec §3, scenarios
   });
 
   test('scenario 4: pod unset, init container true, container unset → all-or-none error', () => {
-    const pod = hpcPod({ securityContext: undefined, initContainers: [ctr('init', { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' })] }, [ctr('main')]);
+    const pod = hpcPod(
+      {
+        securityContext: undefined,
+        initContainers: [ctr('init', { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' })],
+      },
+      [ctr('main')],
+    );
     assert.deepEqual(messages(pod), [
       'spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers',
     ]);
   });
 
   test('scenario 5: an ephemeral container without hostProcess in an all-HPC pod counts', () => {
-    const pod = hpcPod({ securityContext: undefined, ephemeralContainers: [ctr('debug')] }, [ctr('a', { hostProcess: true })]);
+    const pod = hpcPod({ securityContext: undefined, ephemeralContainers: [ctr('debug')] }, [
+      ctr('a', { hostProcess: true }),
+    ]);
     assert.deepEqual(messages(pod), [
       'spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers',
     ]);
@@ -54,10 +62,10 @@ describe('validateHostProcessPod() — the API server rules (spec §3, scenarios
   });
 
   test('pod false with a container true: mismatch plus all-or-none, and hostNetwork still checked', () => {
-    const pod = hpcPod(
-      { securityContext: { windowsOptions: { hostProcess: false } }, hostNetwork: false },
-      [ctr('a', { hostProcess: true }), ctr('b')],
-    );
+    const pod = hpcPod({ securityContext: { windowsOptions: { hostProcess: false } }, hostNetwork: false }, [
+      ctr('a', { hostProcess: true }),
+      ctr('b'),
+    ]);
     assert.deepEqual(messages(pod), [
       `spec.containers[0].${HP}: Invalid value: true: pod hostProcess value must be identical if both are specified, was false`,
       'spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers',
@@ -70,7 +78,10 @@ describe('validateHostProcessPod() — the API server rules (spec §3, scenarios
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name: 'ds' },
-      spec: { selector: {}, template: { metadata: {}, spec: (hpcPod({ hostNetwork: false }) as { spec: object }).spec } },
+      spec: {
+        selector: {},
+        template: { metadata: {}, spec: (hpcPod({ hostNetwork: false }) as { spec: object }).spec },
+      },
     };
     assert.deepEqual(messages(ds), [
       'spec.template.spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers',
@@ -95,26 +106,35 @@ describe('validateRunAsUserName() — scenario 7 table', () => {
     [' . ', ["runAsUserName's User cannot contain only periods or spaces"]],
     ['us@r', ['runAsUserName\'s User cannot contain the following characters: "/\\:;|=,+*?<>@[]']],
     ['.bad\\u', ["runAsUserName's Domain doesn't match the NetBios nor the DNS format"]],
-    [`${'d'.repeat(256)}\\u`, [
-      "runAsUserName's Domain length must be under 256 characters",
-      "runAsUserName's Domain doesn't match the NetBios nor the DNS format",
-    ]],
+    [
+      `${'d'.repeat(256)}\\u`,
+      [
+        "runAsUserName's Domain length must be under 256 characters",
+        "runAsUserName's Domain doesn't match the NetBios nor the DNS format",
+      ],
+    ],
     ['NT AUTHORITY\\SYSTEM', []],
     ['NT AUTHORITY\\Local service', []],
     ['NT AUTHORITY\\NetworkService', []],
     ['hpc-localgroup', []],
     ['corp.example.com\\svc', []],
     ['DOM\\...', ["runAsUserName's User cannot contain only periods or spaces"]],
-    ['.x\\...', [
-      "runAsUserName's Domain doesn't match the NetBios nor the DNS format",
-      "runAsUserName's User cannot contain only periods or spaces",
-    ]],
+    [
+      '.x\\...',
+      [
+        "runAsUserName's Domain doesn't match the NetBios nor the DNS format",
+        "runAsUserName's User cannot contain only periods or spaces",
+      ],
+    ],
   ];
   for (const [name, expected] of cases) {
     test(`runAsUserName ${JSON.stringify(name.length > 30 ? `${name.slice(0, 20)}…(${name.length})` : name)}`, () => {
       const pod = hpcPod({ securityContext: { windowsOptions: { hostProcess: true, runAsUserName: name } } });
       const errs = validate(pod);
-      assert.deepEqual(errs.map((e) => e.detail), expected);
+      assert.deepEqual(
+        errs.map((e) => e.detail),
+        expected,
+      );
       for (const e of errs) {
         assert.equal(formatPath(e.path), path);
         assert.equal(e.type, 'Invalid');
@@ -124,7 +144,9 @@ describe('validateRunAsUserName() — scenario 7 table', () => {
   }
 
   test('the rendered message quotes the value like the API server', () => {
-    const pod = hpcPod({ securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'a\\b\\c' } } });
+    const pod = hpcPod({
+      securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'a\\b\\c' } },
+    });
     assert.deepEqual(messages(pod), [
       `${path}: Invalid value: "a\\\\b\\\\c": runAsUserName cannot contain more than one backslash`,
     ]);
@@ -153,7 +175,10 @@ describe('validateWindowsOptions() — gMSA fields', () => {
   test('gmsaCredentialSpecName must be a DNS-1123 subdomain', () => {
     const errs = validate(hpcPod({}, [ctr('a', { gmsaCredentialSpecName: 'Bad_Name' })]));
     assert.equal(errs.length, 1);
-    assert.equal(formatPath(errs[0]!.path), 'spec.containers[0].securityContext.windowsOptions.gmsaCredentialSpecName');
+    assert.equal(
+      formatPath(errs[0]!.path),
+      'spec.containers[0].securityContext.windowsOptions.gmsaCredentialSpecName',
+    );
     assert.match(errs[0]!.detail, /^a lowercase RFC 1123 subdomain must consist of/);
     assert.deepEqual(validate(hpcPod({}, [ctr('a', { gmsaCredentialSpecName: 'webapp1.credspec' })])), []);
   });
@@ -169,8 +194,12 @@ describe('validateOsRules() — scenario 8', () => {
   });
 
   test('os windows forbids linux-only fields, e.g. a container runAsUser', () => {
-    const pod = hpcPod({ os: { name: 'windows' } }, [ctr('a', undefined, { securityContext: { runAsUser: 0 } })]);
-    assert.deepEqual(messages(pod), ['spec.containers[0].securityContext.runAsUser: Forbidden: cannot be set for a windows pod']);
+    const pod = hpcPod({ os: { name: 'windows' } }, [
+      ctr('a', undefined, { securityContext: { runAsUser: 0 } }),
+    ]);
+    assert.deepEqual(messages(pod), [
+      'spec.containers[0].securityContext.runAsUser: Forbidden: cannot be set for a windows pod',
+    ]);
     const pod2 = hpcPod({ os: { name: 'windows' }, hostPID: true });
     assert.deepEqual(messages(pod2), ['spec.hostPID: Forbidden: cannot be set for a windows pod']);
   });

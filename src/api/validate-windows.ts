@@ -44,7 +44,8 @@ export function validateWindowsOptions(o: WindowsSecurityContextOptions, path: F
       errs.push(invalid(p, o.gmsaCredentialSpec, 'gmsaCredentialSpec size must be under 64 KiB'));
     }
   }
-  if (o.runAsUserName !== undefined) errs.push(...validateRunAsUserName(o.runAsUserName, [...path, 'runAsUserName']));
+  if (o.runAsUserName !== undefined)
+    errs.push(...validateRunAsUserName(o.runAsUserName, [...path, 'runAsUserName']));
   return errs;
 }
 
@@ -59,7 +60,13 @@ export function validateRunAsUserName(name: string, p: FieldPath): FieldError[] 
   const user = hasDomain ? (parts[1] ?? '') : (parts[0] ?? '');
   const errs: FieldError[] = [];
   if (byteLength(domain) >= MAX_RUN_AS_USER_NAME_DOMAIN_LENGTH) {
-    errs.push(invalid(p, name, `runAsUserName's Domain length must be under ${MAX_RUN_AS_USER_NAME_DOMAIN_LENGTH} characters`));
+    errs.push(
+      invalid(
+        p,
+        name,
+        `runAsUserName's Domain length must be under ${MAX_RUN_AS_USER_NAME_DOMAIN_LENGTH} characters`,
+      ),
+    );
   }
   if (hasDomain && !(NETBIOS_RE.test(domain) || WINDOWS_DNS_DOMAIN_RE.test(domain))) {
     errs.push(invalid(p, name, "runAsUserName's Domain doesn't match the NetBios nor the DNS format"));
@@ -67,11 +74,20 @@ export function validateRunAsUserName(name: string, p: FieldPath): FieldError[] 
   const ul = byteLength(user);
   if (ul === 0) errs.push(invalid(p, name, "runAsUserName's User cannot be empty"));
   else if (ul > MAX_RUN_AS_USER_NAME_USER_LENGTH) {
-    errs.push(invalid(p, name, `runAsUserName's User length must not be longer than ${MAX_RUN_AS_USER_NAME_USER_LENGTH} characters`));
+    errs.push(
+      invalid(
+        p,
+        name,
+        `runAsUserName's User length must not be longer than ${MAX_RUN_AS_USER_NAME_USER_LENGTH} characters`,
+      ),
+    );
   }
-  if (DOTS_SPACES_RE.test(user)) errs.push(invalid(p, name, "runAsUserName's User cannot contain only periods or spaces"));
+  if (DOTS_SPACES_RE.test(user))
+    errs.push(invalid(p, name, "runAsUserName's User cannot contain only periods or spaces"));
   if (INVALID_USER_CHARS_RE.test(user)) {
-    errs.push(invalid(p, name, `runAsUserName's User cannot contain the following characters: "/\\:;|=,+*?<>@[]`));
+    errs.push(
+      invalid(p, name, `runAsUserName's User cannot contain the following characters: "/\\:;|=,+*?<>@[]`),
+    );
   }
   return errs;
 }
@@ -80,7 +96,8 @@ export function validateRunAsUserName(name: string, p: FieldPath): FieldError[] 
 export function validateAllWindowsOptions(spec: PodSpec, specPath: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
   const podOpts = spec.securityContext?.windowsOptions;
-  if (podOpts) errs.push(...validateWindowsOptions(podOpts, [...specPath, 'securityContext', 'windowsOptions']));
+  if (podOpts)
+    errs.push(...validateWindowsOptions(podOpts, [...specPath, 'securityContext', 'windowsOptions']));
   for (const { container, path } of containersWithPath(spec, specPath)) {
     const o = container.securityContext?.windowsOptions;
     if (o) errs.push(...validateWindowsOptions(o, [...path, 'securityContext', 'windowsOptions']));
@@ -114,11 +131,23 @@ export function validateHostProcessPod(
   }
   if (hpcCount > 0) {
     if (hpcCount !== count) {
-      errs.push(invalid(specPath, '', 'If pod contains any hostProcess containers then all containers must be HostProcess containers'));
+      errs.push(
+        invalid(
+          specPath,
+          '',
+          'If pod contains any hostProcess containers then all containers must be HostProcess containers',
+        ),
+      );
     }
     const hostNetwork = spec.hostNetwork === true;
     if (!hostNetwork) {
-      errs.push(invalid([...specPath, 'hostNetwork'], hostNetwork, 'hostNetwork must be true if pod contains any hostProcess containers'));
+      errs.push(
+        invalid(
+          [...specPath, 'hostNetwork'],
+          hostNetwork,
+          'hostNetwork must be true if pod contains any hostProcess containers',
+        ),
+      );
     }
     if (options.allowPrivileged === false) {
       errs.push(forbidden(specPath, 'hostProcess containers are disallowed by cluster policy'));
@@ -134,7 +163,8 @@ export function validateOsRules(spec: PodSpec, specPath: FieldPath): FieldError[
   const containers = containersWithPath(spec, specPath);
   if (os === 'linux') {
     const msg = 'windows options cannot be set for a linux pod';
-    if (spec.securityContext?.windowsOptions) errs.push(forbidden([...specPath, 'securityContext', 'windowsOptions'], msg));
+    if (spec.securityContext?.windowsOptions)
+      errs.push(forbidden([...specPath, 'securityContext', 'windowsOptions'], msg));
     for (const { container, path } of containers) {
       if (container.securityContext?.windowsOptions) {
         errs.push(forbidden([...path, 'securityContext', 'windowsOptions'], msg));
@@ -146,23 +176,42 @@ export function validateOsRules(spec: PodSpec, specPath: FieldPath): FieldError[
     const scp = [...specPath, 'securityContext'];
     if (sc) {
       const podFields = [
-        'appArmorProfile', 'seLinuxOptions', 'seccompProfile', 'fsGroup', 'fsGroupChangePolicy', 'sysctls',
-        'runAsUser', 'runAsGroup', 'supplementalGroups', 'supplementalGroupsPolicy', 'seLinuxChangePolicy',
+        'appArmorProfile',
+        'seLinuxOptions',
+        'seccompProfile',
+        'fsGroup',
+        'fsGroupChangePolicy',
+        'sysctls',
+        'runAsUser',
+        'runAsGroup',
+        'supplementalGroups',
+        'supplementalGroupsPolicy',
+        'seLinuxChangePolicy',
       ] as const;
       for (const f of podFields) if (sc[f] !== undefined) errs.push(forbidden([...scp, f], msg));
     }
     if (spec.hostUsers !== undefined) errs.push(forbidden([...specPath, 'hostUsers'], msg));
     if (spec.hostPID) errs.push(forbidden([...specPath, 'hostPID'], msg));
     if (spec.hostIPC) errs.push(forbidden([...specPath, 'hostIPC'], msg));
-    if (spec.shareProcessNamespace !== undefined) errs.push(forbidden([...specPath, 'shareProcessNamespace'], msg));
+    if (spec.shareProcessNamespace !== undefined)
+      errs.push(forbidden([...specPath, 'shareProcessNamespace'], msg));
     const ctrFields = [
-      'appArmorProfile', 'seLinuxOptions', 'seccompProfile', 'capabilities', 'readOnlyRootFilesystem', 'privileged',
-      'allowPrivilegeEscalation', 'procMount', 'runAsUser', 'runAsGroup',
+      'appArmorProfile',
+      'seLinuxOptions',
+      'seccompProfile',
+      'capabilities',
+      'readOnlyRootFilesystem',
+      'privileged',
+      'allowPrivilegeEscalation',
+      'procMount',
+      'runAsUser',
+      'runAsGroup',
     ] as const;
     for (const { container, path } of containers) {
       const csc = container.securityContext;
       if (!csc) continue;
-      for (const f of ctrFields) if (csc[f] !== undefined) errs.push(forbidden([...path, 'securityContext', f], msg));
+      for (const f of ctrFields)
+        if (csc[f] !== undefined) errs.push(forbidden([...path, 'securityContext', f], msg));
     }
   }
   return errs;

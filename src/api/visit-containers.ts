@@ -18,12 +18,13 @@ export interface VisitedContainer {
  */
 export function containersWithPath(spec: PodSpec, specPath: FieldPath): VisitedContainer[] {
   const out: VisitedContainer[] = [];
-  (spec.initContainers ?? []).forEach((c, i) =>
-    out.push({ container: c, type: 'init_container', path: [...specPath, 'initContainers', i] }),
-  );
-  spec.containers.forEach((c, i) => out.push({ container: c, type: 'container', path: [...specPath, 'containers', i] }));
-  (spec.ephemeralContainers ?? []).forEach((c, i) =>
-    out.push({ container: c, type: 'ephemeral_container', path: [...specPath, 'ephemeralContainers', i] }),
-  );
+  const lists = [
+    ['initContainers', 'init_container', spec.initContainers ?? []],
+    ['containers', 'container', spec.containers],
+    ['ephemeralContainers', 'ephemeral_container', spec.ephemeralContainers ?? []],
+  ] as const;
+  for (const [field, type, list] of lists) {
+    for (const [i, container] of list.entries()) out.push({ container, type, path: [...specPath, field, i] });
+  }
   return out;
 }

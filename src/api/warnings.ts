@@ -2,10 +2,11 @@
  * hostpod's warnings: HostProcess pitfalls that the API server accepts but that break at run
  * time. Codes are stable; each is documented in docs/lint.md with the reason and the fix.
  */
+
+import { SUPPORTED_VOLUME_SOURCES } from './decode-pod.ts';
 import { type FieldPath, formatPath } from './field-path.ts';
 import type { Container, Pod } from './types.ts';
 import { containersWithPath } from './visit-containers.ts';
-import { SUPPORTED_VOLUME_SOURCES } from './decode-pod.ts';
 
 export interface LintWarning {
   code: string;
@@ -28,13 +29,18 @@ export const WARNING_CODES = {
 } as const;
 
 const KNOWN_ACCOUNTS = ['system', 'localservice', 'local service', 'networkservice', 'network service'];
-const CLUSTER_DNS_RE = /\b[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.(svc|svc\.cluster\.local|cluster\.local)\b/i;
+const CLUSTER_DNS_RE =
+  /\b[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.(svc|svc\.cluster\.local|cluster\.local)\b/i;
 const TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** True when the runAsUserName names an `NT AUTHORITY` account hostpod maps. */
 export function isKnownAccount(name: string): boolean {
   const parts = name.split('\\');
-  return parts.length === 2 && parts[0] === 'NT AUTHORITY' && KNOWN_ACCOUNTS.includes((parts[1] ?? '').toLowerCase());
+  return (
+    parts.length === 2 &&
+    parts[0] === 'NT AUTHORITY' &&
+    KNOWN_ACCOUNTS.includes((parts[1] ?? '').toLowerCase())
+  );
 }
 
 /** True when any container of the pod is a HostProcess container (explicitly or inherited). */
@@ -55,8 +61,8 @@ function imageIsMutable(image: string): boolean {
 
 function stringsOf(c: Container): { path: FieldPath; value: string }[] {
   const out: { path: FieldPath; value: string }[] = [];
-  (c.command ?? []).forEach((v, i) => out.push({ path: ['command', i], value: v }));
-  (c.args ?? []).forEach((v, i) => out.push({ path: ['args', i], value: v }));
+  for (const [i, v] of (c.command ?? []).entries()) out.push({ path: ['command', i], value: v });
+  for (const [i, v] of (c.args ?? []).entries()) out.push({ path: ['args', i], value: v });
   (c.env ?? []).forEach((e, i) => {
     if (e.value !== undefined) out.push({ path: ['env', i, 'value'], value: e.value });
   });
@@ -64,10 +70,15 @@ function stringsOf(c: Container): { path: FieldPath; value: string }[] {
 }
 
 /** The warnings for one workload's pod; paths are from the object root (`specPath` prefixes them). */
-export function workloadWarnings(pod: Pod, specPath: FieldPath, unknownFields: readonly FieldPath[]): LintWarning[] {
+export function workloadWarnings(
+  pod: Pod,
+  specPath: FieldPath,
+  unknownFields: readonly FieldPath[],
+): LintWarning[] {
   const out: LintWarning[] = [];
   const spec = pod.spec;
-  for (const f of unknownFields) out.push({ code: 'HP007', path: f, message: `unknown field "${formatPath(f)}"` });
+  for (const f of unknownFields)
+    out.push({ code: 'HP007', path: f, message: `unknown field "${formatPath(f)}"` });
 
   const hpc = isHostProcessPod(pod);
   if (!hpc) {
@@ -89,17 +100,20 @@ export function workloadWarnings(pod: Pod, specPath: FieldPath, unknownFields: r
       });
     }
     if (!hpc) continue;
-    const user = container.securityContext?.windowsOptions?.runAsUserName ?? spec.securityContext?.windowsOptions?.runAsUserName;
-    const userPath = container.securityContext?.windowsOptions?.runAsUserName !== undefined
-      ? [...path, 'securityContext', 'windowsOptions', 'runAsUserName']
-      : [...specPath, 'securityContext', 'windowsOptions', 'runAsUserName'];
+    const user =
+      container.securityContext?.windowsOptions?.runAsUserName ??
+      spec.securityContext?.windowsOptions?.runAsUserName;
+    const userPath =
+      container.securityContext?.windowsOptions?.runAsUserName !== undefined
+        ? [...path, 'securityContext', 'windowsOptions', 'runAsUserName']
+        : [...specPath, 'securityContext', 'windowsOptions', 'runAsUserName'];
     if (user !== undefined && user !== '' && !isKnownAccount(user) && !user.includes('\\')) {
       out.push({
         code: 'HP005',
         path: userPath,
         message: `runAsUserName "${user}" is not NT AUTHORITY\\SYSTEM, Local Service or Network Service: it must name a local group that exists on the node when the container starts (an ephemeral user is created in it), or the start fails`,
       });
-    } else if (user !== undefined && user.includes('\\') && !isKnownAccount(user)) {
+    } else if (user?.includes('\\') && !isKnownAccount(user)) {
       out.push({
         code: 'HP005',
         path: userPath,
@@ -128,9 +142,9 @@ export function workloadWarnings(pod: Pod, specPath: FieldPath, unknownFields: r
   if (hpc) {
     const osSelected =
       spec.nodeSelector?.['kubernetes.io/os'] !== undefined ||
-      (spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []).some((t) =>
-        (t.matchExpressions ?? []).some((e) => e.key === 'kubernetes.io/os'),
-      );
+      (
+        spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
+      ).some((t) => (t.matchExpressions ?? []).some((e) => e.key === 'kubernetes.io/os'));
     if (!osSelected) {
       out.push({
         code: 'HP002',
@@ -143,16 +157,27 @@ export function workloadWarnings(pod: Pod, specPath: FieldPath, unknownFields: r
 
   (spec.volumes ?? []).forEach((v, i) => {
     const vp = [...specPath, 'volumes', i];
-    if (v.hostPath && (v.hostPath.type === 'Socket' || v.hostPath.path.startsWith('\\\\.\\pipe\\') || v.hostPath.path.startsWith('//./pipe/'))) {
+    if (
+      v.hostPath &&
+      (v.hostPath.type === 'Socket' ||
+        v.hostPath.path.startsWith('\\\\.\\pipe\\') ||
+        v.hostPath.path.startsWith('//./pipe/'))
+    ) {
       out.push({
         code: 'HP004',
         path: [...vp, 'hostPath'],
         message: `hostPath "${v.hostPath.path}" is a ${v.hostPath.type === 'Socket' ? 'unix socket' : 'named pipe'}: HostProcess containers cannot mount sockets or pipes; use the host path directly from the container`,
       });
     }
-    for (const other of v.persistentVolumeClaim ? [...v.otherSources, 'persistentVolumeClaim'] : v.otherSources) {
+    for (const other of v.persistentVolumeClaim
+      ? [...v.otherSources, 'persistentVolumeClaim']
+      : v.otherSources) {
       if (!SUPPORTED_VOLUME_SOURCES.includes(other)) {
-        out.push({ code: 'HP008', path: [...vp, other], message: `volume type "${other}" is not provided by hostpod; the pod cannot start` });
+        out.push({
+          code: 'HP008',
+          path: [...vp, other],
+          message: `volume type "${other}" is not provided by hostpod; the pod cannot start`,
+        });
       }
     }
   });

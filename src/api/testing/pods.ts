@@ -23,7 +23,12 @@ export function hpcPod(spec: Obj = {}, containers: Obj[] = [{ name: 'a', image: 
 
 /** A container with container-level windowsOptions. */
 export function ctr(name: string, windowsOptions?: Obj, extra: Obj = {}): Obj {
-  return { name, image: 'img:1', ...(windowsOptions ? { securityContext: { windowsOptions } } : {}), ...extra };
+  return {
+    name,
+    image: 'img:1',
+    ...(windowsOptions ? { securityContext: { windowsOptions } } : {}),
+    ...extra,
+  };
 }
 
 /** Validates one object (given as a plain value) and returns its field errors. */

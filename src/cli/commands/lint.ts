@@ -20,7 +20,8 @@ export function formatLintText(r: LintResult): string[] {
   }
   let denied = 0;
   for (const o of r.objects) {
-    if (o.status === 'skipped') lines.push(`${o.file}:${o.line}:1  ${o.kind}/${o.name}: skipped: ${o.note ?? ''}`);
+    if (o.status === 'skipped')
+      lines.push(`${o.file}:${o.line}:1  ${o.kind}/${o.name}: skipped: ${o.note ?? ''}`);
     if (o.podSecurity) {
       if (!o.podSecurity.allowed) denied++;
       lines.push(`${o.file}:${o.line}:1  ${o.kind}/${o.name}: ${formatPodSecurity(o.podSecurity)}`);
@@ -32,9 +33,14 @@ export function formatLintText(r: LintResult): string[] {
     `${r.errorCount} ${r.errorCount === 1 ? 'error' : 'errors'}`,
     `${r.warningCount} ${r.warningCount === 1 ? 'warning' : 'warnings'}`,
   ];
-  if (r.inputProblems.length > 0) parts.unshift(`${r.inputProblems.length} unreadable ${r.inputProblems.length === 1 ? 'input' : 'inputs'}`);
+  if (r.inputProblems.length > 0)
+    parts.unshift(
+      `${r.inputProblems.length} unreadable ${r.inputProblems.length === 1 ? 'input' : 'inputs'}`,
+    );
   if (r.objects.some((o) => o.podSecurity)) parts.push(`${denied} denied by Pod Security`);
-  lines.push(`${parts.join(', ')} in ${checked} ${checked === 1 ? 'object' : 'objects'}${skipped ? ` (${skipped} skipped)` : ''}`);
+  lines.push(
+    `${parts.join(', ')} in ${checked} ${checked === 1 ? 'object' : 'objects'}${skipped ? ` (${skipped} skipped)` : ''}`,
+  );
   return lines;
 }
 
@@ -51,8 +57,8 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .summary('validate HostProcess manifests exactly as the Kubernetes API server does')
     .description(
       'Validate Pod, DaemonSet, Deployment, ReplicaSet, StatefulSet, Job and CronJob manifests (YAML or JSON;\n' +
-        'directories are read recursively; - reads stdin) with the API server\'s HostProcess and pod rules,\n' +
-        'field paths and messages, plus hostpod\'s warnings for HostProcess pitfalls (docs/lint.md).\n\n' +
+        "directories are read recursively; - reads stdin) with the API server's HostProcess and pod rules,\n" +
+        "field paths and messages, plus hostpod's warnings for HostProcess pitfalls (docs/lint.md).\n\n" +
         'Exit codes: 0 no error, 1 errors found (or denied by --pod-security), 2 unusable input.',
     )
     .argument('<inputs...>', 'files, directories, or - for stdin')
@@ -62,16 +68,21 @@ export function registerLint(program: Command, ctx: CliContext): void {
         ...POD_SECURITY_LEVELS,
       ]),
     )
-    .option('--no-allow-privileged', "lint as an API server started with --allow-privileged=false")
-    .action(async (inputs: string[], opts: { output: string; podSecurity?: PodSecurityLevel; allowPrivileged: boolean }) => {
-      const result = await lintInputs(inputs, {
-        cwd: ctx.cwd,
-        stdin: ctx.stdin,
-        allowPrivileged: opts.allowPrivileged,
-        ...(opts.podSecurity ? { podSecurity: opts.podSecurity } : {}),
-      });
-      if (opts.output === 'json') out(ctx, JSON.stringify(result, null, 2));
-      else for (const line of formatLintText(result)) out(ctx, line);
-      ctx.exitCode = lintExitCode(result);
-    });
+    .option('--no-allow-privileged', 'lint as an API server started with --allow-privileged=false')
+    .action(
+      async (
+        inputs: string[],
+        opts: { output: string; podSecurity?: PodSecurityLevel; allowPrivileged: boolean },
+      ) => {
+        const result = await lintInputs(inputs, {
+          cwd: ctx.cwd,
+          stdin: ctx.stdin,
+          allowPrivileged: opts.allowPrivileged,
+          ...(opts.podSecurity ? { podSecurity: opts.podSecurity } : {}),
+        });
+        if (opts.output === 'json') out(ctx, JSON.stringify(result, null, 2));
+        else for (const line of formatLintText(result)) out(ctx, line);
+        ctx.exitCode = lintExitCode(result);
+      },
+    );
 }
