@@ -19,7 +19,10 @@ const warmup = 5;
 
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  const mid =
+    s.length % 2
+      ? (s[(s.length - 1) / 2] as number)
+      : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
   const p90 = s[Math.ceil(0.9 * s.length) - 1] as number;
   return `median ${mid.toFixed(2)} ms  p90 ${p90.toFixed(2)} ms  (n=${s.length})`;
 }
@@ -48,7 +51,10 @@ try {
     const dir = join(work, id);
     const t0 = performance.now();
     const group = await groups.create(id, limits);
-    await startTask({ argv: ['/bin/true'], env: ['PATH=/usr/bin:/bin'], cwd: '/', logPath: join(dir, 'log') }, { group, dir });
+    await startTask(
+      { argv: ['/bin/true'], env: ['PATH=/usr/bin:/bin'], cwd: '/', logPath: join(dir, 'log') },
+      { group, dir },
+    );
     const started = performance.now() - t0;
     await waitTask(dir, { pollMs: 20 });
     await group.destroy();
@@ -62,7 +68,8 @@ try {
   }
 } finally {
   await rm(work, { recursive: true, force: true });
-  if ('parents' in groups) await removeCgroupDirs([...new Set(Object.values(groups.parents as Record<string, string>))]);
+  if ('parents' in groups)
+    await removeCgroupDirs([...new Set(Object.values(groups.parents as Record<string, string>))]);
 }
 console.log(`host: ${layout.kind} cgroups; node ${process.version}`);
 console.log(`spawn('/bin/true') → spawned          ${stats(spawnStart)}`);

@@ -69,20 +69,28 @@ describe('task lifecycle (real processes, real cgroups)', {
     await group.destroy();
   });
 
-  it('startTask() keeps a line longer than 16 KiB as P chunks then F, bytes unchanged', async () => {
+  it('startTask() keeps a line longer than 16 KiB as P chunks then F, bytes (CR, NUL, invalid UTF-8) unchanged', async () => {
     const { id, dir } = next();
     const group = await groups.create(id);
-    await startTask(shSpec(dir, 'head -c 40000 /dev/zero | tr "\\0" x; echo; printf "caf\\303\\251\\r\\n"'), {
-      group,
-      dir,
-    });
+    await startTask(
+      shSpec(dir, 'head -c 40000 /dev/zero | tr "\\0" x; echo; printf "caf\\303\\251\\r\\n\\377\\000x\\n"'),
+      {
+        group,
+        dir,
+      },
+    );
     await waitTask(dir);
     const log = await readLog(join(dir, 'log'));
     assert.deepEqual(
       log.map((l) => `${l.tag}${l.text.length}`),
-      ['P16384', 'P16384', `F${40000 - 2 * 16384}`, 'F5'],
+      ['P16384', 'P16384', `F${40000 - 2 * 16384}`, 'F5', 'F3'],
     );
     assert.equal(log[3]?.text, 'café\r');
+    const raw = await readFile(join(dir, 'log'));
+    assert.ok(
+      raw.includes(Buffer.from(' stdout F \xff\x00x\n', 'latin1')),
+      'invalid UTF-8 and NUL bytes kept',
+    );
     await group.destroy();
   });
 
