@@ -23,7 +23,7 @@ import {
   isDigest,
   sha256Of,
 } from '../oci/digest.ts';
-import { acquireFileLock, type FileLock } from './file-lock.ts';
+import { acquireFileLock, type FileLock, tryFileLock } from './file-lock.ts';
 
 /** What a committed blob is. */
 export interface BlobInfo {
@@ -375,12 +375,17 @@ export class LocalContentStore {
     return out;
   }
 
-  /** Removes a partial ingest if no live process holds its lock; true when removed. */
+  /** Removes a partial ingest unless a live process (or this one) is writing it; true when removed. */
   async deletePartial(d: Digest): Promise<boolean> {
-    const w = await this.openWriter({ digest: d }).catch(() => undefined);
-    if (!w) return false;
-    await w.close({ discard: true });
-    return true;
+    if (inFlight.has(this.path(d))) return false;
+    const lock = await tryFileLock(`${this.#ingestBase(d)}.lock`);
+    if (!('release' in lock)) return false;
+    try {
+      await unlink(`${this.#ingestBase(d)}.partial`).catch(() => {});
+      return true;
+    } finally {
+      await lock.release();
+    }
   }
 
   /**

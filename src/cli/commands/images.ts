@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { ImageRecord } from '../../image/image-store.ts';
 import { shortDigest } from '../../oci/digest.ts';
-import { familiarString, parseReference } from '../../oci/reference.ts';
+import { familiarString, makeReference, parseReference } from '../../oci/reference.ts';
 import { type CliContext, out } from '../io.ts';
 import { formatTable, humanSize, openImageStores, resolveStateRoot, timeAgo } from './images-common.ts';
 
@@ -9,9 +9,7 @@ import { formatTable, humanSize, openImageStores, resolveStateRoot, timeAgo } fr
 export function repoAndTag(r: ImageRecord): [string, string] {
   if (r.name === '') return ['<none>', '<none>'];
   const ref = parseReference(r.name);
-  const fam = familiarString(ref);
-  const repo = fam.replace(/@.*$/, '').replace(/:[^:/]*$/, (m) => (ref.tag !== undefined ? '' : m));
-  return [repo, ref.tag ?? '<none>'];
+  return [familiarString(makeReference(ref.domain, ref.path)), ref.tag ?? '<none>'];
 }
 
 /** The rows of `hostpod images` (table, wide) as text lines. */
@@ -36,7 +34,11 @@ export function registerImages(program: Command, ctx: CliContext): void {
         'when the image was created, and its size (config + compressed layers). -o wide adds the\n' +
         'platform and the repository digest; -o json prints the records (docs/images.md).',
     )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'wide', 'json']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'wide', 'json'])
+        .default('table'),
+    )
     .option('-q, --quiet', 'print only image ids')
     .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
     .action(async (flags: { output: string; quiet?: boolean; root?: string }) => {

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { RuntimeError } from '../../errors.ts';
 import { type PullEvent, type PullResult, pullImage } from '../../image/pull.ts';
 import { RegistryClient } from '../../image/registry/client.ts';
 import { loadDockerCredentials } from '../../image/registry/docker-config.ts';
@@ -35,7 +36,9 @@ export function plainPullPrinter(write: (line: string) => void): (e: PullEvent) 
       }
       case 'blob-start':
         if (e.offset > 0) {
-          write(`${shortDigest(e.digest)}: ${labels.get(e.digest)} resuming at ${humanSize(e.offset)} of ${humanSize(e.size)}`);
+          write(
+            `${shortDigest(e.digest)}: ${labels.get(e.digest)} resuming at ${humanSize(e.offset)} of ${humanSize(e.size)}`,
+          );
         }
         break;
       case 'blob-done':
@@ -53,11 +56,14 @@ export function plainPullPrinter(write: (line: string) => void): (e: PullEvent) 
 }
 
 /** Renders pull events as one progress bar per blob on a terminal (cli-progress). */
-export function barPullPrinter(stream: NodeJS.WritableStream): { onEvent: (e: PullEvent) => void; stop(): void } {
+export function barPullPrinter(stream: NodeJS.WritableStream): {
+  onEvent: (e: PullEvent) => void;
+  stop(): void;
+} {
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: ' {id} {label} [{bar}] {percentage}% | {done}/{total}',
+      format: ' {id} {label} [{bar}] {percentage}% | {done}/{size}',
       barsize: 30,
       hideCursor: true,
       clearOnComplete: false,
@@ -76,7 +82,12 @@ export function barPullPrinter(stream: NodeJS.WritableStream): { onEvent: (e: Pu
           const label = b.role === 'config' ? 'config     ' : `layer ${++layer}/${layers}`;
           bars.set(
             b.digest,
-            multi.create(b.size, 0, { id: shortDigest(b.digest), label, done: '0B', total: humanSize(b.size) }),
+            multi.create(b.size, 0, {
+              id: shortDigest(b.digest),
+              label,
+              done: '0B',
+              size: humanSize(b.size),
+            }),
           );
         }
       } else if (e.type === 'blob-progress' || e.type === 'blob-start') {
@@ -112,7 +123,10 @@ export function registerPull(program: Command, ctx: CliContext): void {
         'with --insecure-registry. An interrupted pull resumes where it stopped.',
     )
     .argument('<reference>', 'image reference, e.g. 127.0.0.1:5000/tools/agent:1.2 or NAME@sha256:…')
-    .option('--platform <os/arch[/variant]>', 'manifest to pull from a multi-platform image (default: this host)')
+    .option(
+      '--platform <os/arch[/variant]>',
+      'manifest to pull from a multi-platform image (default: this host)',
+    )
     .option(
       '--insecure-registry <host>',
       'reach this registry over plain HTTP (repeatable)',
@@ -127,8 +141,10 @@ export function registerPull(program: Command, ctx: CliContext): void {
       const platform = flags.platform !== undefined ? parsePlatform(flags.platform) : undefined;
       const concurrency = Number.parseInt(flags.concurrency, 10);
       if (!(concurrency >= 1 && concurrency <= 32)) {
-        const { RuntimeError } = await import('../../errors.ts');
-        throw new RuntimeError('InvalidArgument', `Invalid --concurrency ${JSON.stringify(flags.concurrency)}: give 1 to 32`);
+        throw new RuntimeError(
+          'InvalidArgument',
+          `Invalid --concurrency ${JSON.stringify(flags.concurrency)}: give 1 to 32`,
+        );
       }
       const { content, images } = openImageStores(resolveStateRoot(flags.root, ctx));
       const credentials = await loadDockerCredentials(ctx.env);

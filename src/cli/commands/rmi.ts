@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { collectGarbage, type GcResult } from '../../image/gc.ts';
+import { shortDigest } from '../../oci/digest.ts';
+import { familiarString, parseReference } from '../../oci/reference.ts';
+import { EXIT } from '../exit-codes.ts';
+import { type CliContext, err, out } from '../io.ts';
+import { humanSize, openImageStores, resolveStateRoot } from './images-common.ts';
+
+/** Lines describing what garbage collection removed. */
+export function formatGc(r: GcResult, dryRun = false): string[] {
+  const verb = dryRun ? 'Would delete' : 'Deleted';
+  const lines = [
+    ...r.removedBlobs.map((b) => `${verb} blob ${b.digest} (${humanSize(b.size)})`),
+    ...r.removedPartials.map((b) => `${verb} partial download ${b.digest} (${humanSize(b.size)})`),
+    ...r.removedLayers.map((c) => `${verb} unpacked layer ${c}`),
+  ];
+  if (r.keptForLease > 0) lines.push(`Kept ${r.keptForLease} new blobs: a pull is in progress`);
+  lines.push(`${dryRun ? 'Reclaimable' : 'Total reclaimed'} space: ${humanSize(r.reclaimedBytes)}`);
+  return lines;
+}
+
+export function registerRmi(program: Command, ctx: CliContext): void {
+  program
+    .command('rmi')
+    .summary('remove images')
+    .description(
+      'Remove images by name, id or digest. A name removes that name; an id or digest removes every\n' +
+        'name of the image. Blobs and unpacked layers no image needs any more are then deleted\n' +
+        '(unless --no-prune). Exit code 3 when a name was not found (the others are still removed).',
+    )
+    .argument('<image...>', 'image names, ids or digests')
+    .option('--no-prune', 'keep the blobs; only remove the names')
+    .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
+    .action(async (queries: string[], flags: { prune: boolean; root?: string }) => {
+      const root = resolveStateRoot(flags.root, ctx);
+      const { content, images } = openImageStores(root);
+      let missing = 0;
+      for (const q of queries) {
+        // An ambiguous id prefix throws here (FailedPrecondition) before anything is removed.
+        await images.get(q);
+        const removed = await images.remove(q);
+        if (removed.length === 0) {
+          err(ctx, `hostpod: Image "${q}" not found`);
+          missing++;
+          continue;
+        }
+        for (const r of removed) {
+          out(
+            ctx,
+            `Untagged: ${r.name ? familiarString(parseReference(r.name)) : `${shortDigest(r.configDigest)} (no name)`}`,
+          );
+        }
+      }
+      if (flags.prune) {
+        const gc = await collectGarbage(root, content, images);
+        for (const b of gc.removedBlobs) out(ctx, `Deleted: ${b.digest}`);
+        for (const p of gc.problems) err(ctx, `warning: ${p}`);
+      }
+      if (missing > 0) ctx.exitCode = EXIT.notFound;
+    });
+}
