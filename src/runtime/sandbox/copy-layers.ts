@@ -4,6 +4,17 @@ import { errnoCode, RuntimeError } from '../../errors.ts';
 import { runTool } from './exec-tool.ts';
 
 const AUFS_OPAQUE = '.wh..wh..opq';
+
+/**
+ * An unpacked layer: its directory, optionally with the in-layer paths marked opaque (`''`
+ * for its root) when the unpacker recorded them — then the copy needs no xattr reading.
+ */
+export type LayerInput = string | { dir: string; opaque?: readonly string[] | undefined };
+
+/** The directory of a layer input. */
+export function layerDir(layer: LayerInput): string {
+  return typeof layer === 'string' ? layer : layer.dir;
+}
 const AUFS_PREFIX = '.wh.';
 
 /**
@@ -12,13 +23,16 @@ const AUFS_PREFIX = '.wh.';
  * directory with `trusted.overlay.opaque=y`) and tar format (`.wh.<name>`, `.wh..wh..opq`) —
  * then the layer is copied with `cp -a --reflink=auto --remove-destination` (ownership, modes,
  * times, xattrs, hardlinks kept; a path that was a symlink in a lower layer is replaced, never
- * written through), then the copied whiteout markers are removed. Returns warnings (e.g. when
+ * written through), then the copied whiteout markers are removed. Opaque dirs come from the
+ * layer input when given, else from `getfattr`. Returns warnings (e.g. when
  * getfattr is missing and opaque directories cannot be seen). Throws Internal when cp fails.
  */
-export async function copyLayers(layers: readonly string[], target: string): Promise<string[]> {
+export async function copyLayers(layers: readonly LayerInput[], target: string): Promise<string[]> {
   const warnings: string[] = [];
-  for (const layer of layers) {
-    const opaque = await readOpaqueDirs(layer, warnings);
+  for (const input of layers) {
+    const layer = layerDir(input);
+    const known = typeof input === 'string' ? undefined : input.opaque;
+    const opaque = known ? new Set(known) : await readOpaqueDirs(layer, warnings);
     const markers: string[] = [];
     await prepare(layer, target, '', opaque, markers);
     const r = await runTool('cp', [

@@ -86,7 +86,7 @@ test('createSandbox() mounts an overlay of the layers with whiteouts applied, on
   assert.deepEqual(await listSandboxes(root), []);
 });
 
-test('createSandbox() copy fallback gives the same tree as the overlay, for overlay and tar whiteouts', async () => {
+test('createSandbox() copy fallback gives the same tree as the overlay, for overlay and tar whiteouts and listed opaque dirs', async () => {
   const tarStyle = writeTree(join(tmp, 'l2-tar'), {
     'a.txt': 'two',
     '.wh.gone': '',
@@ -94,7 +94,15 @@ test('createSandbox() copy fallback gives the same tree as the overlay, for over
     'opq/.wh..wh..opq': '',
     'opq/new.txt': 'new',
   });
-  for (const ls of [layers, [layers[0]!, tarStyle]]) {
+  // The unpacker's own record of opaque dirs, no xattr on the directory.
+  const listed = writeTree(join(tmp, 'l2-listed'), {
+    'a.txt': 'two',
+    gone: { whiteout: true },
+    'file.txt': { whiteout: true },
+    'opq/new.txt': 'new',
+  });
+  const inputs = [layers, [layers[0]!, tarStyle], [layers[0]!, { dir: listed, opaque: ['opq'] }]];
+  for (const ls of inputs) {
     const s = await createSandbox({
       root,
       id: nextId(),

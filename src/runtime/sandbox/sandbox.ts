@@ -18,7 +18,7 @@ import { resolveMountPoint } from '../spec/mount-point.ts';
 import { stripTrailingSlash } from '../spec/tokens.ts';
 import type { MountMapping } from '../spec/translate-path.ts';
 import type { Layout, VolumeMount } from '../spec/types.ts';
-import { copyLayers } from './copy-layers.ts';
+import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
 import { mkdirInRoot, mkdirs } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
@@ -34,8 +34,8 @@ export interface CreateSandboxOptions {
   id: string;
   /** The container name, for messages (default: the id). */
   container?: string;
-  /** Unpacked layer directories, lowest first. */
-  layers: readonly string[];
+  /** Unpacked layer directories (overlay format), lowest first. */
+  layers: readonly LayerInput[];
   layout: Layout;
   /** The `microsoft.com/hostprocess-rootfs-location` annotation, if set. */
   rootfsLocation?: string | undefined;
@@ -186,7 +186,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       const work = join(dir, 'work');
       await mkdir(upper, { mode: 0o755 });
       await mkdir(work, { mode: 0o700 });
-      let layers = options.layers;
+      let layers = options.layers.map(layerDir);
       if (layers.length === 0) {
         layers = [join(dir, 'empty')];
         await mkdir(layers[0]!, { mode: 0o755 });
