@@ -24,7 +24,7 @@ function stats(xs: number[]): string {
       ? (s[(s.length - 1) / 2] as number)
       : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
   const p90 = s[Math.ceil(0.9 * s.length) - 1] as number;
-  return `median ${mid.toFixed(2)} ms  p90 ${p90.toFixed(2)} ms  (n=${s.length})`;
+  return `median ${mid.toFixed(2)} ms  p90 ${p90.toFixed(2)} ms  min ${(s[0] as number).toFixed(2)} ms  (n=${s.length})`;
 }
 
 async function timeSpawn(): Promise<{ started: number; exited: number }> {
@@ -43,6 +43,8 @@ const limits = { memoryBytes: 256 * 1024 * 1024, cpuLimitMilli: 500, cpuRequestM
 const spawnStart: number[] = [];
 const spawnExit: number[] = [];
 const taskStart: number[] = [];
+const createOnly: number[] = [];
+const startOnly: number[] = [];
 const taskCycle: number[] = [];
 try {
   for (let i = 0; i < warmup + runs; i++) {
@@ -51,11 +53,13 @@ try {
     const dir = join(work, id);
     const t0 = performance.now();
     const group = await groups.create(id, limits);
+    const t1 = performance.now();
     await startTask(
       { argv: ['/bin/true'], env: ['PATH=/usr/bin:/bin'], cwd: '/', logPath: join(dir, 'log') },
       { group, dir },
     );
-    const started = performance.now() - t0;
+    const t2 = performance.now();
+    const started = t2 - t0;
     await waitTask(dir, { pollMs: 20 });
     await group.destroy();
     const cycle = performance.now() - t0;
@@ -63,6 +67,8 @@ try {
       spawnStart.push(s.started);
       spawnExit.push(s.exited);
       taskStart.push(started);
+      createOnly.push(t1 - t0);
+      startOnly.push(t2 - t1);
       taskCycle.push(cycle);
     }
   }
@@ -75,4 +81,6 @@ console.log(`host: ${layout.kind} cgroups; node ${process.version}`);
 console.log(`spawn('/bin/true') → spawned          ${stats(spawnStart)}`);
 console.log(`spawn('/bin/true') → exited           ${stats(spawnExit)}`);
 console.log(`startTask(/bin/true) with job+limits  ${stats(taskStart)}`);
+console.log(`  of which groups.create() + limits     ${stats(createOnly)}`);
+console.log(`  of which startTask() (shim, exec)     ${stats(startOnly)}`);
 console.log(`  … + exit record + job destroyed     ${stats(taskCycle)}`);

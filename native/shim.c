@@ -6,6 +6,9 @@
  *       "ok SHIMPID INITPID STARTED\n" (or "error STAGE ERRNO\n") on stdout, then copies the
  *       init's stdout/stderr into the log in the CRI format. When init exits: SIGTERM to the
  *       rest of the job, SIGKILL after the grace period, DIR/exit written atomically, exit.
+ *   hostpod-shim serve
+ *       Reads "TAG DIR" lines on stdin and starts a shim for each as above, forked from this
+ *       small process; reports are prefixed with TAG. Saves a spawn from Node per start.
  *   hostpod-shim exec [--tty] [--status-fd N] SPECFILE
  *       Runs one more process in the same job (cgroups, mount namespace, user, env, cwd) as
  *       this process's child, in the foreground; exits with its code (a signal n gives 128+n).
@@ -20,6 +23,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +73,36 @@ struct spec {
   pid_t ns_pid;
 };
 
+/* Where the start report ("ok …" / "error STAGE ERRNO") goes while it is still owed, and the
+ * request tag that prefixes it in serve mode. Every early failure pays the report, so a
+ * caller waiting for it is never left hanging. */
+static int report_fd = -1;
+static char report_tag[64] = "";
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...) {
+  if (report_fd < 0) return;
+  char line[512];
+  int n = snprintf(line, sizeof line, "%s", report_tag);
+  va_list ap;
+  va_start(ap, fmt);
+  n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (n > (int)sizeof line - 1) n = (int)sizeof line - 1;
+  ssize_t ignored = write(report_fd, line, (size_t)n);
+  (void)ignored;
+  report_fd = -1;
+}
+
 static void die(const char *what) {
-  fprintf(stderr, "hostpod-shim: %s: %s\n", what, strerror(errno));
+  int e = errno;
+  fprintf(stderr, "hostpod-shim: %s: %s\n", what, strerror(e));
+  report("error shim %d\n", e);
+  exit(125);
+}
+
+static void spec_fail(void) {
+  report("error spec %d\n", EINVAL);
   exit(125);
 }
 
@@ -109,7 +141,7 @@ static long parse_num(const char *s, const char *key) {
   long v = strtol(s, &end, 10);
   if (errno || *s == '\0' || *end != '\0' || v < 0) {
     fprintf(stderr, "hostpod-shim: spec: bad number for %s: \"%s\"\n", key, s);
-    exit(125);
+    spec_fail();
   }
   return v;
 }
@@ -119,10 +151,13 @@ static long parse_num(const char *s, const char *key) {
 static void parse_spec(const char *path, struct spec *s) {
   size_t len;
   char *buf = read_all(path, &len);
-  if (!buf) die(path);
+  if (!buf) {
+    fprintf(stderr, "hostpod-shim: %s: %s\n", path, strerror(errno));
+    spec_fail();
+  }
   if (len == 0 || buf[len - 1] != '\0') {
     fprintf(stderr, "hostpod-shim: spec %s: not NUL-terminated\n", path);
-    exit(125);
+    spec_fail();
   }
   size_t ntok = 0;
   for (size_t i = 0; i < len; i++) ntok += buf[i] == '\0';
@@ -144,7 +179,7 @@ static void parse_spec(const char *path, struct spec *s) {
     int want = !strcmp(k, "bind") ? 3 : !strcmp(k, "symlink") ? 2 : 1;
     if (i + (size_t)want > ntok) {
       fprintf(stderr, "hostpod-shim: spec: %s needs %d value(s)\n", k, want);
-      exit(125);
+      spec_fail();
     }
     char **v = tok + i;
     i += (size_t)want;
@@ -165,12 +200,12 @@ static void parse_spec(const char *path, struct spec *s) {
     else if (!strcmp(k, "nsfrom")) s->ns_pid = (pid_t)parse_num(v[0], k);
     else {
       fprintf(stderr, "hostpod-shim: spec: unknown key \"%s\"\n", k);
-      exit(125);
+      spec_fail();
     }
   }
   if (s->argc == 0) {
     fprintf(stderr, "hostpod-shim: spec %s: no arg\n", path);
-    exit(125);
+    spec_fail();
   }
 }
 
@@ -435,20 +470,10 @@ static void write_file_atomic(const char *dir, const char *name, const char *con
   else unlink(tmp);
 }
 
-static int cmd_start(const char *dir) {
-  static struct spec s;
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/spec", dir);
-  parse_spec(path, &s);
-  job = &s;
-
-  pid_t first = fork();
-  if (first < 0) {
-    printf("error fork %d\n", errno);
-    return 1;
-  }
-  if (first > 0) _exit(0); /* the caller's child returns at once; the shim lives on */
-
+/* The shim proper: already forked off its caller; owes the start report on report_fd. */
+static int run_shim(const char *dir, struct spec *spec) {
+  struct spec s = *spec;
+  job = spec;
   if (setsid() < 0) die("setsid");
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl");
   signal(SIGHUP, SIG_IGN);
@@ -484,7 +509,7 @@ static int cmd_start(const char *dir) {
     close(status[0]);
   }
   if (stage) {
-    printf("error %s %d\n", stage_names[stage], code);
+    report("error %s %d\n", stage_names[stage], code);
     return 1;
   }
   clock_gettime(CLOCK_REALTIME, &started);
@@ -494,8 +519,7 @@ static int cmd_start(const char *dir) {
   snprintf(text, sizeof text, "%d\n", (int)init);
   write_file_atomic(dir, "init.pid", text);
   format_time(when, sizeof when, &started);
-  printf("ok %d %d %s\n", (int)getpid(), (int)init, when);
-  fflush(stdout);
+  report("ok %d %d %s\n", (int)getpid(), (int)init, when);
   int null = open("/dev/null", O_RDWR);
   if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die("/dev/null");
   if (null > 2) close(null);
@@ -550,6 +574,52 @@ static int cmd_start(const char *dir) {
            "\"initPid\":%d,\"shimPid\":%d}\n",
            exit_code, signo, when, fin, killed ? "true" : "false", (int)init, (int)getpid());
   write_file_atomic(dir, "exit", record);
+  return 0;
+}
+
+static int cmd_start(const char *dir) {
+  static struct spec s;
+  char path[PATH_MAX];
+  report_fd = 1;
+  snprintf(path, sizeof path, "%s/spec", dir);
+  parse_spec(path, &s);
+  pid_t first = fork();
+  if (first < 0) {
+    report("error fork %d\n", errno);
+    return 1;
+  }
+  if (first > 0) _exit(0); /* the caller's child returns at once; the shim lives on */
+  return run_shim(dir, &s);
+}
+
+/* serve: one request per stdin line, "TAG DIR"; each gets a shim forked from this small
+ * process (cheaper than a spawn from Node) and a report line "TAG ok …" / "TAG error …" on
+ * stdout. Ends at EOF; the shims it made live on. */
+static int cmd_serve(void) {
+  signal(SIGCHLD, SIG_IGN); /* shims are never reaped here: they outlive this server */
+  signal(SIGPIPE, SIG_IGN);
+  static char line[PATH_MAX + 80];
+  while (fgets(line, sizeof line, stdin)) {
+    size_t n = strlen(line);
+    if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
+    char *space = strchr(line, ' ');
+    if (!space || space == line || space - line > 40) continue;
+    *space = '\0';
+    const char *tag = line, *dir = space + 1;
+    pid_t p = fork();
+    if (p < 0) dprintf(1, "%s error fork %d\n", tag, errno);
+    if (p != 0) continue;
+    signal(SIGCHLD, SIG_DFL);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) dup2(null, 0);
+    snprintf(report_tag, sizeof report_tag, "%s ", tag);
+    report_fd = 1;
+    static struct spec s;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/spec", dir);
+    parse_spec(path, &s);
+    _exit(run_shim(dir, &s));
+  }
   return 0;
 }
 
@@ -705,7 +775,8 @@ static int cmd_exec(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "start")) return cmd_start(argv[2]);
+  if (argc == 2 && !strcmp(argv[1], "serve")) return cmd_serve();
   if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc - 2, argv + 2);
-  fprintf(stderr, "usage: hostpod-shim start DIR | hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
+  fprintf(stderr, "usage: hostpod-shim start DIR | hostpod-shim serve | hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
   return 125;
 }

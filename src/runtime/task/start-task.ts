@@ -5,6 +5,7 @@ import { errnoCode, RuntimeError } from '../../errors.ts';
 import type { Group, GroupManager } from '../group/types.ts';
 import { encodeLaunchSpec, type LaunchSpec } from './launch-spec.ts';
 import { parseShimError, shimPath } from './shim.ts';
+import { shimServer } from './shim-server.ts';
 
 /** A running task: its shim, its first process, its job and its state directory. */
 export interface TaskHandle {
@@ -24,6 +25,30 @@ export interface StartTaskOptions {
   dir: string;
   /** Overrides where the shim binary is. */
   shim?: string;
+  /**
+   * `server` (default): fork the shim from a long-lived `hostpod-shim serve`; `spawn`: spawn
+   * `hostpod-shim start` from Node (slower by one spawn; no helper process).
+   */
+  launch?: 'server' | 'spawn';
+}
+
+function spawnStart(
+  shim: string,
+  dir: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shim, ['start', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+    });
+    child.on('error', reject);
+    child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+  });
 }
 
 /**
@@ -40,21 +65,10 @@ export async function startTask(spec: LaunchSpec, options: StartTaskOptions): Pr
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, 'spec'), data, { mode: 0o600 });
   const what = `process "${spec.argv[0]}"`;
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn(shim, ['start', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => {
-        out += s;
-      });
-      child.stderr.setEncoding('utf8').on('data', (s: string) => {
-        err += s;
-      });
-      child.on('error', reject);
-      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
-    },
-  );
+  const { code, stdout, stderr } =
+    options.launch === 'spawn'
+      ? await spawnStart(shim, dir)
+      : { code: 0, stdout: await shimServer(shim).start(dir), stderr: '' };
   const line = stdout.trim();
   const m = /^ok (\d+) (\d+) (\S+)$/.exec(line);
   if (code === 0 && m) {
