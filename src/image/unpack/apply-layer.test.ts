@@ -112,6 +112,11 @@ test('applyLayer() accepts a layer without end-of-archive blocks but refuses a t
   const tar = craftTar([{ name: 'a', body: 'x'.repeat(3000) }], { noEnd: true });
   await applyLayer(chunked(tar), { target: s.target, mode: 'apply' });
   assert.equal(readFileSync(join(s.target, 'a'), 'utf8').length, 3000);
+  // Not even the padding after the last body (umoci insert): still whole.
+  const t1 = join(s.base, 't1');
+  mkdirSync(t1);
+  await applyLayer(chunked(tar.subarray(0, 512 + 3000)), { target: t1, mode: 'apply' });
+  assert.equal(readFileSync(join(t1, 'a'), 'utf8').length, 3000);
   const t2 = join(s.base, 't2');
   mkdirSync(t2);
   await assertRefused(
@@ -488,4 +493,24 @@ test('applyLayer() ignores overlay xattrs from the archive and sets other xattrs
     assert.ok(probe.stdout.includes('user.note'), probe.stdout);
     assert.ok(!probe.stdout.includes('trusted.overlay'), probe.stdout);
   }
+});
+
+test('applyLayer() in overlay mode copies a lower file up before hardlinking to it', async () => {
+  const s = sandbox();
+  const lo = join(s.base, 'lo');
+  const up = join(s.base, 'up');
+  mkdirSync(lo);
+  mkdirSync(up);
+  await apply([{ name: 'etc/conf', body: 'lower\n', mode: 0o640 }], { target: lo, mode: 'overlay' });
+  await apply([{ name: 'etc/conf.link', type: 'hardlink', linkname: 'etc/conf' }], {
+    target: up,
+    mode: 'overlay',
+    lowers: [{ dir: lo, opaque: new Set() }],
+  });
+  const a = lstatSync(join(up, 'etc/conf'));
+  const b = lstatSync(join(up, 'etc/conf.link'));
+  assert.equal(a.ino, b.ino);
+  assert.equal(a.mode & 0o7777, 0o640);
+  assert.equal(readFileSync(join(up, 'etc/conf.link'), 'utf8'), 'lower\n');
+  assert.equal(lstatSync(join(lo, 'etc/conf')).nlink, 1, 'the lower layer is not touched');
 });
