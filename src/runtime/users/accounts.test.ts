@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -140,8 +140,9 @@ test('cleanupEphemeralUsers() removes marked users of gone containers only', asy
     const others = passwd()
       .filter((u) => u.gecos === EPHEMERAL_MARKER && u.name !== dead.slice(0, 20))
       .map((u) => u.name);
-    const removed = await cleanupEphemeralUsers([live, ...others]);
+    const { removed, failed } = await cleanupEphemeralUsers([live, ...others]);
     assert.deepEqual(removed, [dead.slice(0, 20)]);
+    assert.deepEqual(failed, []);
     assert.ok(removed.includes(dead.slice(0, 20)));
     assert.ok(!removed.includes(live.slice(0, 20)));
     const names = passwd().map((u) => u.name);
@@ -193,4 +194,32 @@ test('resolveAccount() without root says which operation needs root and how to p
   }
   const ok = await resolveAccount({ kind: 'inherit' }, { containerId: randomId(), self });
   assert.equal(ok.uid, 1000);
+});
+
+test('cleanupEphemeralUsers() reports a user whose process still runs and carries on', async () => {
+  const group = randomName();
+  const busy = randomId();
+  execFileSync('groupadd', [group]);
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    const acct = await resolveAccount({ kind: 'group', name: group }, { containerId: busy });
+    child = spawn('/bin/sleep', ['30'], { uid: acct.uid, gid: acct.gid, stdio: 'ignore' });
+    await new Promise((resolve) => child!.once('spawn', resolve));
+    const others = passwd()
+      .filter((u) => u.gecos === EPHEMERAL_MARKER && u.name !== acct.name)
+      .map((u) => u.name);
+    const first = await cleanupEphemeralUsers(others);
+    assert.deepEqual(first.removed, []);
+    assert.equal(first.failed.length, 1);
+    assert.equal(first.failed[0]!.name, acct.name);
+    assert.ok(isRuntimeError(first.failed[0]!.error, 'FailedPrecondition'));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    child = undefined;
+    assert.deepEqual((await cleanupEphemeralUsers(others)).removed, [acct.name]);
+  } finally {
+    child?.kill('SIGKILL');
+    delUser(busy.slice(0, 20));
+    delGroup(group);
+  }
 });

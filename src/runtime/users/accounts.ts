@@ -192,20 +192,26 @@ export async function removeEphemeralUser(
 
 /**
  * Crash recovery: deletes every user marked `hostpod ephemeral` whose container is not among
- * `liveIds`. Returns the names it deleted.
+ * `liveIds`. A user that cannot be deleted (a process of it still runs) does not stop the
+ * others: it is returned in `failed`.
  */
 export async function cleanupEphemeralUsers(
   liveIds: Iterable<string>,
   options: { etcDir?: string } = {},
-): Promise<string[]> {
+): Promise<{ removed: string[]; failed: { name: string; error: unknown }[] }> {
   const live = new Set([...liveIds].map(ephemeralUserName));
   const accounts = await readHostAccounts(options.etcDir);
   const removed: string[] = [];
+  const failed: { name: string; error: unknown }[] = [];
   for (const u of accounts.users) {
     if (u.gecos !== EPHEMERAL_MARKER || live.has(u.name)) continue;
-    if (await deleteUser(u.name)) removed.push(u.name);
+    try {
+      if (await deleteUser(u.name)) removed.push(u.name);
+    } catch (error) {
+      failed.push({ name: u.name, error });
+    }
   }
-  return removed;
+  return { removed, failed };
 }
 
 async function deleteUser(name: string): Promise<boolean> {
