@@ -12,6 +12,14 @@ export interface CliContext {
   cwd: string;
   /** Set by a command to the exit code the process should end with. */
   exitCode: number;
+  /** This process's pid and uid (default: unknown; commands that need them say so). */
+  pid?: number;
+  uid?: number;
+  /**
+   * Subscribes to Ctrl-C / SIGTERM; returns the unsubscribe function. Absent in contexts that
+   * cannot be interrupted.
+   */
+  onInterrupt?: (handler: (signal: string) => void) => () => void;
 }
 
 /** Writes a line to the context's stdout. */

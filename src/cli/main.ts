@@ -9,6 +9,19 @@ const ctx = {
   env: process.env,
   cwd: process.cwd(),
   exitCode: 0,
+  pid: process.pid,
+  uid: process.getuid?.() ?? 0,
+  onInterrupt: (handler: (signal: string) => void) => {
+    const on = (sig: NodeJS.Signals) => handler(sig);
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+    process.on('SIGHUP', on);
+    return () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      process.off('SIGHUP', on);
+    };
+  },
 };
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   // A closed pipe (`hostpod lint … | head`) is not an error worth a stack trace.

@@ -5,19 +5,23 @@ import { dirname, join } from 'node:path';
 /**
  * Writes `data` to `path` so that a crash leaves either the old file or the new one, never a
  * mix: temp file in the same directory → fsync → rename → fsync of the directory.
+ * With `sync: false` the fsyncs are skipped: the file then survives the process being killed
+ * (the page cache does) but not a power loss — for records whose subject (processes, mounts)
+ * a power loss ends anyway.
  * Throws the underlying system error (ENOENT when the directory is missing, …).
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  options: { mode?: number } = {},
+  options: { mode?: number; sync?: boolean } = {},
 ): Promise<void> {
+  const sync = options.sync ?? true;
   const dir = dirname(path);
   const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   const fh = await open(tmp, 'wx', options.mode ?? 0o644);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
@@ -31,7 +35,7 @@ export async function writeFileAtomic(
     await unlink(tmp).catch(() => {});
     throw err;
   }
-  await syncDir(dir);
+  if (sync) await syncDir(dir);
 }
 
 /** fsyncs a directory so that a rename inside it is durable. */

@@ -8,6 +8,7 @@ import { registerImages } from './images.ts';
 import { registerLint } from './lint.ts';
 import { registerPull } from './pull.ts';
 import { registerRmi } from './rmi.ts';
+import { registerRun } from './run.ts';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -15,6 +16,7 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 /** Every command of the CLI, in the order `--help` lists them. */
 export const COMMANDS: RegisterCommand[] = [
   registerLint,
+  registerRun,
   registerImageImport,
   registerImageBuild,
   registerPull,

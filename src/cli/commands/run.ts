@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { type Command, Option } from 'commander';
+import { errorBody, formatPath } from '../../api/field-path.ts';
+import { loadManifests } from '../../api/manifests.ts';
+import { decodeWorkload, findObjects, isWorkloadKind } from '../../api/objects.ts';
+import type { Pod } from '../../api/types.ts';
+import { RuntimeError } from '../../errors.ts';
+import { LogFollower as Follower, type LogFollower } from '../../runtime/logs/cri-log.ts';
+import type { Layout } from '../../runtime/spec/types.ts';
+import { cleanupStale } from '../../services/cleanup.ts';
+import type { RunningContainer } from '../../services/container-runner.ts';
+import { type PodEvent, type PodResult, runPod } from '../../services/pod-runner.ts';
+import { EXIT } from '../exit-codes.ts';
+import { foregroundDeps, requireRoot } from '../foreground.ts';
+import { type CliContext, err } from '../io.ts';
+import { openImageStores, resolveStateRoot } from './images-common.ts';
+
+interface RunFlags {
+  filename: string[];
+  rm?: boolean;
+  root?: string;
+  layout: Layout;
+  nodeLabel: string[];
+  quiet?: boolean;
+  cgroupParent?: string;
+  insecureRegistry: string[];
+  workspace: 'auto' | 'overlay' | 'copy';
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Reads the manifests and turns every workload into the pod to run; throws InvalidArgument with lint-style lines. */
+async function podsFrom(files: string[], ctx: CliContext): Promise<Pod[]> {
+  const loaded = await loadManifests(files, { cwd: ctx.cwd, stdin: ctx.stdin });
+  const lines: string[] = loaded.problems.map(
+    (p) => `${p.position ? `${p.file}:${p.position.line}:${p.position.col}` : p.file}  error: ${p.message}`,
+  );
+  const { objects, problems } = findObjects(loaded.documents);
+  for (const p of problems) {
+    const pos = p.doc.locate(p.error.path);
+    lines.push(`${p.doc.file}:${pos.line}:${pos.col}  ${formatPath(p.error.path)}: ${errorBody(p.error)}`);
+  }
+  const pods: Pod[] = [];
+  for (const o of objects) {
+    if (!isWorkloadKind(o.kind)) continue;
+    const w = decodeWorkload(o);
+    for (const e of w.errors) {
+      const pos = o.doc.locate([...o.objectPath, ...e.path]);
+      lines.push(`${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(e.path)}: ${errorBody(e)}`);
+    }
+    if (w.errors.length > 0) continue;
+    const pod = w.pod;
+    // A workload's template runs as one pod on this node, named as a controller would name it.
+    if (o.kind !== 'Pod')
+      pod.metadata.name = `${pod.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    pods.push(pod);
+  }
+  if (lines.length > 0) {
+    for (const l of lines) err(ctx, l);
+    throw new RuntimeError(
+      'InvalidArgument',
+      `the manifests have ${lines.length} ${lines.length === 1 ? 'error' : 'errors'}; nothing was started`,
+      {
+        hint: 'fix them (hostpod lint shows the same errors with warnings)',
+      },
+    );
+  }
+  if (pods.length === 0) {
+    throw new RuntimeError('InvalidArgument', 'the manifests hold no Pod or workload to run', {
+      hint: 'give a file with a Pod, DaemonSet, Deployment, ReplicaSet, StatefulSet, Job or CronJob',
+    });
+  }
+  const names = new Set<string>();
+  for (const p of pods) {
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    if (names.has(key)) throw new RuntimeError('InvalidArgument', `two pods are named "${key}"`);
+    names.add(key);
+  }
+  return pods;
+}
+
+function parseLabels(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const i = l.indexOf('=');
+    if (i <= 0) throw new RuntimeError('InvalidArgument', `--node-label "${l}" is not KEY=VALUE`);
+    out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+
+/** The exit code of a run: 0 all pods succeeded, 1 one failed, 130 interrupted. */
+export function runExitCode(results: readonly PodResult[]): number {
+  if (results.some((r) => r.interrupted)) return EXIT.interrupted;
+  return results.every((r) => r.phase === 'Succeeded') ? EXIT.ok : EXIT.failure;
+}
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .summary('run the HostProcess pods of a manifest set in the foreground')
+    .description(
+      'Validate the manifests, make their images available (per imagePullPolicy), run init containers in\n' +
+        'order and then the containers as HostProcess containers on this host, stream their output, and\n' +
+        'exit when every pod has ended. Ctrl-C stops the pods gracefully (terminationGracePeriodSeconds:\n' +
+        'SIGTERM, then SIGKILL of every process of each container); a second Ctrl-C kills them at once.\n' +
+        'Workload kinds (DaemonSet, Deployment, …) run their pod template once on this node.\n' +
+        'Needs root. Containers left by a hostpod run that was killed are cleaned up first.\n\n' +
+        'Exit codes: 0 every pod succeeded, 1 a pod failed, 2 invalid manifests, 3 image not found,\n' +
+        '4 the pod cannot run here (not HostProcess, node selection, image OS), 5 not root, 130 interrupted.',
+    )
+    .requiredOption('-f, --filename <file>', 'manifest file, directory or - (repeatable)', collect, [])
+    .option('--rm', "also remove the containers' logs and records when they end")
+    .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
+    .addOption(
+      new Option('--layout <layout>', 'how containers see their workspace and volumes')
+        .choices(['bind', 'symlink'])
+        .default('bind'),
+    )
+    .addOption(
+      new Option('--workspace <mode>', 'how the workspace holds the image')
+        .choices(['auto', 'overlay', 'copy'])
+        .default('auto'),
+    )
+    .option(
+      '--node-label <key=value>',
+      'an extra label of this node for nodeSelector/affinity (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--cgroup-parent <path>',
+      "cgroup under which containers' jobs are made (default: under hostpod's own)",
+    )
+    .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
+    .option('-q, --quiet', "print only the containers' output")
+    .action(async (opts: RunFlags) => {
+      const pods = await podsFrom(opts.filename, ctx);
+      requireRoot(ctx, 'hostpod run');
+      const root = resolveStateRoot(opts.root, ctx);
+      const deps = await foregroundDeps(ctx, {
+        root,
+        layout: opts.layout,
+        nodeLabels: parseLabels(opts.nodeLabel),
+        workspace: opts.workspace,
+        ...(opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}),
+      });
+      const status = (line: string) => {
+        if (!opts.quiet) err(ctx, `hostpod: ${line}`);
+      };
+      if (deps.groups.warning) err(ctx, `hostpod: warning: ${deps.groups.warning}`);
+      const stale = await cleanupStale(deps);
+      if (stale.containers.length > 0)
+        status(
+          `cleaned up ${stale.containers.length} container(s) left by an earlier hostpod run that was killed`,
+        );
+      for (const p of stale.problems) err(ctx, `hostpod: warning: cleanup: ${p}`);
+
+      const abort = new AbortController();
+      const running = new Set<RunningContainer>();
+      let interrupts = 0;
+      const off = ctx.onInterrupt?.((sig) => {
+        interrupts++;
+        if (interrupts === 1) {
+          status(`${sig}: stopping the pods gracefully (again to kill them at once)`);
+          abort.abort();
+        } else {
+          status(`${sig}: killing every container now`);
+          for (const c of running) void c.task.group.kill().catch(() => {});
+        }
+      });
+
+      const containerCount = pods.reduce(
+        (n, p) => n + p.spec.containers.length + (p.spec.initContainers?.length ?? 0),
+        0,
+      );
+      const followers = new Map<string, LogFollower>();
+      const prefixOf = (pod: string, name: string) =>
+        containerCount <= 1 ? '' : pods.length > 1 ? `[${pod}/${name}] ` : `[${name}] `;
+      const onEvent = (e: PodEvent): Promise<void> | undefined => {
+        switch (e.type) {
+          case 'image':
+            status(`pod "${e.pod}": image ${e.image} (${e.manifestDigest.slice(0, 19)}…)`);
+            return;
+          case 'started': {
+            const c = e.container;
+            running.add(c);
+            status(
+              `pod "${e.pod}": container "${c.name}" started (pid ${c.task.initPid}, workspace ${c.record.mountPoint ?? ''})`,
+            );
+            const prefix = Buffer.from(prefixOf(e.pod, c.name));
+            const f = new Follower(c.logPath, (line) => {
+              const stream = line.stream === 'stdout' ? ctx.stdout : ctx.stderr;
+              stream.write(Buffer.concat([prefix, line.text, Buffer.from('\n')]));
+            }).start();
+            followers.set(c.id, f);
+            return;
+          }
+          case 'exited': {
+            if (e.container) running.delete(e.container);
+            const r = e.result;
+            const f = r.id ? followers.get(r.id) : undefined;
+            const line = `pod "${e.pod}": container "${r.name}" ${r.reason === 'StartError' ? 'could not start' : `exited with ${r.exitCode}`} (${r.reason})${r.message ? `: ${r.message}` : ''}`;
+            if (!f) {
+              status(line);
+              return;
+            }
+            followers.delete(r.id!);
+            return f.stop().then(() => status(line));
+          }
+          case 'warning':
+            err(ctx, `hostpod: warning: pod "${e.pod}": ${e.message}`);
+            return;
+          case 'stopping':
+            status(`pod "${e.pod}": stopping (grace period ${e.graceSeconds}s)`);
+            return;
+        }
+      };
+      const pending: Promise<void>[] = [];
+      const { content, images } = openImageStores(root);
+      try {
+        const results = await Promise.all(
+          pods.map(async (pod) => {
+            const r = await runPod(pod, {
+              deps,
+              images: {
+                root,
+                content,
+                images,
+                insecureRegistries: opts.insecureRegistry,
+                signal: abort.signal,
+              },
+              signal: abort.signal,
+              keepLogs: !opts.rm,
+              onEvent: (e) => {
+                const p = onEvent(e);
+                if (p) pending.push(p);
+              },
+            });
+            await Promise.all(pending);
+            status(`pod "${r.name}": ${r.phase}${r.interrupted ? ' (interrupted)' : ''}`);
+            return r;
+          }),
+        );
+        ctx.exitCode = runExitCode(results);
+      } finally {
+        off?.();
+        await Promise.all([...followers.values()].map((f) => f.stop()));
+      }
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * Crash cleanup: containers whose managing hostpod process is gone (a `hostpod run` killed with
+ * SIGKILL) are stopped and removed — job, workspace, ephemeral user — and recorded as exited
+ * with reason `Unknown`; jobs, workspaces and ephemeral users that no record accounts for are
+ * removed too.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeError } from '../errors.ts';
+import type { GroupManager } from '../runtime/group/types.ts';
+import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
+import { cleanupEphemeralUsers } from '../runtime/users/accounts.ts';
+import { removeContainer } from './container-runner.ts';
+import { listRecords, ownerAlive, taskDir, writeRecord } from './records.ts';
+
+export interface CleanupReport {
+  /** Containers of a dead owner that were stopped and removed. */
+  containers: string[];
+  /** Jobs, workspaces and users no record accounted for. */
+  orphans: string[];
+  problems: string[];
+}
+
+async function readShimPid(root: string, id: string): Promise<number | undefined> {
+  try {
+    const n = Number.parseInt(await readFile(join(taskDir(root, id), 'shim.pid'), 'utf8'), 10);
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cleans up after crashed owners. Never throws for one container's failure; reports it. */
+export async function cleanupStale(deps: { root: string; groups: GroupManager }): Promise<CleanupReport> {
+  const report: CleanupReport = { containers: [], orphans: [], problems: [] };
+  const { records } = await listRecords(deps.root);
+  const live = new Set<string>();
+  for (const rec of records) {
+    if (rec.status === 'exited') continue;
+    if (await ownerAlive(rec.owner)) {
+      live.add(rec.id);
+      continue;
+    }
+    const shimPid = await readShimPid(deps.root, rec.id);
+    const problems = await removeContainer(
+      deps,
+      { id: rec.id, ...(shimPid ? { shimPid } : {}) },
+      { keepLogs: true },
+    );
+    for (const p of problems) report.problems.push(`container ${rec.id} (${rec.pod.name}/${rec.name}): ${p}`);
+    rec.status = 'exited';
+    rec.exit = {
+      exitCode: 137,
+      reason: 'Unknown',
+      message: `the hostpod process ${rec.owner.pid} that ran it ended without stopping it; stopped by cleanup`,
+      finishedAt: new Date().toISOString(),
+    };
+    await writeRecord(deps.root, rec).catch(() => {});
+    report.containers.push(rec.id);
+  }
+  const step = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      report.orphans.push(what);
+    } catch (e) {
+      report.problems.push(`${what}: ${describeError(e)}`);
+    }
+  };
+  for (const id of await deps.groups.listOrphans(live))
+    await step(`job ${id}`, () => deps.groups.open(id).destroy());
+  for (const id of await listSandboxes(deps.root)) {
+    if (!live.has(id)) await step(`workspace ${id}`, () => removeSandbox({ root: deps.root, id }));
+  }
+  try {
+    const users = await cleanupEphemeralUsers(live);
+    for (const name of users.removed) report.orphans.push(`user ${name}`);
+    for (const f of users.failed) report.problems.push(`user ${f.name}: ${describeError(f.error)}`);
+  } catch (e) {
+    report.problems.push(`ephemeral users: ${describeError(e)}`);
+  }
+  return report;
+}

@@ -1,0 +1,91 @@
+/**
+ * Images for a pod: each container's image by its pull policy (`Always`, `IfNotPresent`,
+ * `Never`), checked against this host's OS, unpacked into the layer cache.
+ */
+import { RuntimeError } from '../errors.ts';
+import type { LocalContentStore } from '../image/content-store.ts';
+import type { ImageStore } from '../image/image-store.ts';
+import { ensureUnpacked, readImage } from '../image/layers.ts';
+import { type PullEvent, pullImage } from '../image/pull.ts';
+import { RegistryClient } from '../image/registry/client.ts';
+import type { Digest } from '../oci/digest.ts';
+import type { ImageConfig } from '../oci/manifest.ts';
+
+export interface ImageContext {
+  root: string;
+  content: LocalContentStore;
+  images: ImageStore;
+  /** Hosts reached over plain HTTP although not loopback. */
+  insecureRegistries?: readonly string[];
+  onPullEvent?: (image: string, e: PullEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** An image ready to run: its config and its unpacked layer directories, lowest first. */
+export interface ReadyImage {
+  reference: string;
+  manifestDigest: Digest;
+  config: ImageConfig;
+  layers: string[];
+}
+
+/**
+ * Makes the image available per `pullPolicy` (the kubelet's rules: `Never` needs it present,
+ * `IfNotPresent` pulls when missing, `Always` pulls), refuses an image whose OS is not this
+ * host's, and unpacks its layers. Throws NotFound (`ErrImageNeverPull`), FailedPrecondition
+ * (image OS), and what pull/unpack throw.
+ */
+export async function prepareImage(
+  image: string,
+  pullPolicy: string,
+  ctx: ImageContext,
+): Promise<ReadyImage> {
+  let record = pullPolicy === 'Always' ? undefined : await ctx.images.get(image);
+  if (!record) {
+    if (pullPolicy === 'Never') {
+      throw new RuntimeError(
+        'NotFound',
+        `ErrImageNeverPull: image "${image}" is not present and imagePullPolicy is Never`,
+        {
+          hint: `import or build it first (hostpod image import / hostpod image build --tag ${image})`,
+        },
+      );
+    }
+    const client = new RegistryClient({ insecureRegistries: ctx.insecureRegistries ?? [] });
+    try {
+      const r = await pullImage(image, {
+        content: ctx.content,
+        images: ctx.images,
+        client,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onPullEvent ? { onEvent: (e: PullEvent) => ctx.onPullEvent?.(image, e) } : {}),
+      });
+      record = r.record;
+    } catch (e) {
+      if (e instanceof RuntimeError) {
+        throw new RuntimeError(e.code, `ErrImagePull: ${e.message}`, {
+          ...(e.hint ? { hint: e.hint } : {}),
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+  const { config } = await readImage(ctx.content, record.digest);
+  if (config.os !== 'linux') {
+    throw new RuntimeError(
+      'FailedPrecondition',
+      `Cannot run image "${image}": its OS is ${config.os} (${record.platform}) but this host's OS is linux`,
+      {
+        hint: 'HostProcess images run their programs on the host: build the image for linux (hostpod image build --platform linux/amd64)',
+      },
+    );
+  }
+  const layers = await ensureUnpacked(
+    ctx.root,
+    ctx.content,
+    record.digest,
+    ctx.signal ? { signal: ctx.signal } : {},
+  );
+  return { reference: image, manifestDigest: record.digest, config, layers: layers.map((l) => l.dir) };
+}
