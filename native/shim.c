@@ -482,6 +482,7 @@ static int run_shim(const char *dir, struct spec *spec) {
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
+  sigaddset(&chld, SIGUSR1); /* reopen the log (after it was rotated by rename) */
   if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0) die("sigprocmask");
   int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sig_fd < 0) die("signalfd");
@@ -516,9 +517,9 @@ static int run_shim(const char *dir, struct spec *spec) {
   char text[128], when[64];
   snprintf(text, sizeof text, "%d\n", (int)getpid());
   write_file_atomic(dir, "shim.pid", text);
-  snprintf(text, sizeof text, "%d\n", (int)init);
-  write_file_atomic(dir, "init.pid", text);
   format_time(when, sizeof when, &started);
+  snprintf(text, sizeof text, "%d %s\n", (int)init, when);
+  write_file_atomic(dir, "init.pid", text);
   report("ok %d %d %s\n", (int)getpid(), (int)init, when);
   int null = open("/dev/null", O_RDWR);
   if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die("/dev/null");
@@ -536,7 +537,12 @@ static int run_shim(const char *dir, struct spec *spec) {
     if (r < 0 && errno != EINTR) die("poll");
     if (r > 0 && (pf[0].revents & POLLIN)) {
       struct signalfd_siginfo si;
-      while (read(sig_fd, &si, sizeof si) > 0) {}
+      int reopen = 0;
+      while (read(sig_fd, &si, sizeof si) > 0) reopen |= si.ssi_signo == SIGUSR1;
+      if (reopen && s.log_path) {
+        int fd = open(s.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        if (fd >= 0) dup3(fd, log_fd, O_CLOEXEC), close(fd);
+      }
     }
     for (int i = 0; i < 2; i++)
       if (r > 0 && pf[i + 1].revents) pump(&streams[i]);
@@ -718,6 +724,15 @@ static int cmd_exec(int argc, char **argv) {
     char nspath[64];
     snprintf(nspath, sizeof nspath, "/proc/%d/ns/mnt", (int)s.ns_pid);
     if ((ns_fd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0) stage = ST_SETNS, code = errno;
+    /* The pid must still be a process of the job (not a recycled pid) now that we hold
+     * its namespace open. */
+    if (!stage && s.ncgroups > 0) {
+      static pid_t pids[MAX_PIDS];
+      job = &s;
+      int n = job_pids(pids, MAX_PIDS), found = 0;
+      for (int i = 0; i < n; i++) found |= pids[i] == s.ns_pid;
+      if (!found) stage = ST_SETNS, code = ESRCH;
+    }
   }
   if (!stage && tty &&
       ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || grantpt(master) < 0 ||

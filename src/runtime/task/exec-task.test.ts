@@ -10,6 +10,7 @@ import { execCommand, execInTask, writeExecSpec } from './exec-task.ts';
 import { startTask, type TaskHandle } from './start-task.ts';
 import { stopTask } from './stop-task.ts';
 import { eventually, IS_ROOT, shSpec, tempDir, testGroups } from './testing/fixtures.ts';
+import { waitTask } from './wait-task.ts';
 
 let groups: CgroupManager;
 let cleanupGroups: () => Promise<void>;
@@ -78,6 +79,17 @@ describe('exec in a task (real processes, real cgroups)', {
       (e: unknown) => isRuntimeError(e, 'NotFound') && /executing the program failed: ENOENT/.test(e.message),
     );
     assert.equal((await group.pids()).length, before);
+  });
+
+  it('execInTask() refuses a task whose first process has exited (FailedPrecondition)', async () => {
+    const g = await groups.create('e2');
+    const d = join(dir, 'e2');
+    const t = await startTask(shSpec(d, 'exit 0'), { group: g, dir: d });
+    await waitTask(d);
+    await assert.rejects(execInTask(t, { argv: ['/bin/true'] }), (e: unknown) =>
+      isRuntimeError(e, 'FailedPrecondition'),
+    );
+    await g.destroy();
   });
 
   it('exec with a tty gives an interactive shell through a real pseudo-terminal: echo hi, exit 5', async () => {

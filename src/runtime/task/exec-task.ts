@@ -4,6 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../errors.ts';
+import { readExit } from './exit-record.ts';
 import { decodeLaunchSpec, encodeLaunchSpec } from './launch-spec.ts';
 import { parseShimError, shimPath } from './shim.ts';
 import type { TaskHandle } from './start-task.ts';
@@ -29,12 +30,22 @@ export interface ExecResult {
 /**
  * Writes the spec of an exec into the task's directory: the task's job, user, environment,
  * working dir and (when it has one) mount namespace, with `options.argv`. Returns its path;
- * the caller removes it. Throws `InvalidArgument` for a bad command.
+ * the caller removes it. Throws `InvalidArgument` for a bad command, `FailedPrecondition` when
+ * the task's first process has exited.
  */
 export async function writeExecSpec(
   task: Pick<TaskHandle, 'dir' | 'initPid'>,
   options: ExecOptions,
 ): Promise<string> {
+  if ((await readExit(task.dir)) !== undefined) {
+    throw new RuntimeError(
+      'FailedPrecondition',
+      `Cannot exec in the task in ${task.dir}: its first process has exited`,
+      {
+        hint: 'Exec works only while the container runs.',
+      },
+    );
+  }
   const decoded = decodeLaunchSpec(await readFile(join(task.dir, 'spec')));
   const spec = {
     ...decoded.spec,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -312,10 +312,38 @@ describe('task lifecycle (real processes, real cgroups)', {
     assert.ok(await alive(started.initPid));
     const task = await openTask(dir, groups, id);
     assert.equal(task.shimPid, started.shimPid);
+    assert.equal(task.initPid, started.initPid);
+    assert.match(task.startedAt, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     const exit = await stopTask(task, 1000);
     assert.equal(exit.exitCode, 128 + 15);
     assert.equal(await alive(started.shimPid), false);
     await task.group.destroy();
+  });
+
+  it('the shim reopens its log on SIGUSR1, so a log renamed away (rotated) is followed by a fresh one', async () => {
+    const { id, dir } = next();
+    const group = await groups.create(id);
+    const task = await startTask(shSpec(dir, 'i=0; while :; do i=$((i+1)); echo line $i; sleep 0.02; done'), {
+      group,
+      dir,
+    });
+    const log = join(dir, 'log');
+    await eventually(
+      () => readLog(log),
+      (l) => l.length >= 2,
+    );
+    await rename(log, `${log}.1`);
+    process.kill(task.shimPid, 'SIGUSR1');
+    const fresh = await eventually(
+      () => readLog(log),
+      (l) => l.length >= 2,
+    );
+    await stopTask(task, 500);
+    const old = await readLog(`${log}.1`);
+    const last = Number(old.at(-1)?.text.split(' ')[1]);
+    const first = Number(fresh[0]?.text.split(' ')[1]);
+    assert.ok(first > last, `the new log goes on where the old one stopped (${last} → ${first})`);
+    await group.destroy();
   });
 
   it('waitTask() rejects DataLoss when the shim is killed before the task ends', async () => {

@@ -91,9 +91,9 @@ export async function startTask(spec: LaunchSpec, options: StartTaskOptions): Pr
  * never started there.
  */
 export async function openTask(dir: string, groups: GroupManager, groupId: string): Promise<TaskHandle> {
-  const readPid = async (name: string): Promise<number> => {
+  const read = async (name: string): Promise<string> => {
     try {
-      return Number.parseInt(await readFile(join(dir, name), 'utf8'), 10);
+      return await readFile(join(dir, name), 'utf8');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') {
         throw new RuntimeError('NotFound', `Cannot open the task in ${dir}: no ${name}`, {
@@ -103,6 +103,9 @@ export async function openTask(dir: string, groups: GroupManager, groupId: strin
       throw err;
     }
   };
-  const [shimPid, initPid] = await Promise.all([readPid('shim.pid'), readPid('init.pid')]);
-  return { dir, shimPid, initPid, startedAt: '', group: groups.open(groupId, { shimPid }) };
+  const [shim, init] = await Promise.all([read('shim.pid'), read('init.pid')]);
+  // init.pid holds "PID STARTED_AT".
+  const [initPid, startedAt = ''] = init.trim().split(' ');
+  const shimPid = Number.parseInt(shim, 10);
+  return { dir, shimPid, initPid: Number(initPid), startedAt, group: groups.open(groupId, { shimPid }) };
 }
