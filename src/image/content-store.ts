@@ -52,6 +52,8 @@ export interface IngestWriter {
   write(chunk: Uint8Array): Promise<void>;
   /** Drops what was written so far (the source restarts from byte 0). */
   reset(): Promise<void>;
+  /** True when the bytes written so far are the whole blob (size and digest match): commit needs no more. */
+  complete(): boolean;
   /**
    * size check → digest check → fsync → chmod 0444 → rename → fsync dir. On mismatch the partial
    * file is removed and DigestMismatchError thrown: nothing becomes visible.
@@ -225,6 +227,9 @@ export class LocalContentStore {
         await fh.truncate(0);
         hasher = hasherFor(expected.digest);
         offset = 0;
+      },
+      complete() {
+        return (expected.size === undefined || offset === expected.size) && hasher.peek() === expected.digest;
       },
       async commit() {
         if (closed) throw new RuntimeError('Internal', `Ingest of ${expected.digest} is closed`);

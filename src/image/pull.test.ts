@@ -270,6 +270,28 @@ test('pullImage() reports a stalled body as a timeout naming the blob, then resu
   await assertConsistent(content);
 });
 
+test('pullImage() commits a complete partial without fetching it, and starts a corrupt partial over', async () => {
+  const { content, images, client } = setup();
+  const [l1, l2] = fx.bigLayers as [Digest, Digest];
+  const bytes = async (d: Digest) =>
+    Buffer.from(await (await fetch(`${fx.registry.url}/v2/test/big/blobs/${d}`)).arrayBuffer());
+  await mkdir(join(content.root, 'ingest'), { recursive: true });
+  await writeFile(join(content.root, 'ingest', `sha256-${digestHex(l1)}.partial`), await bytes(l1));
+  const bad = (await bytes(l2)).subarray(0, 600_000);
+  bad[10] = bad[10]! ^ 0xff;
+  await writeFile(join(content.root, 'ingest', `sha256-${digestHex(l2)}.partial`), bad);
+  fx.proxy.log.length = 0;
+  await pullImage(`${fx.proxy.host}/test/big:1`, { content, images, client });
+  const gets = fx.proxy.log.filter((l) => l.path.includes('/blobs/'));
+  assert.ok(!gets.some((l) => l.path.endsWith(l1)), 'complete partial used as is');
+  assert.deepEqual(
+    gets.filter((l) => l.path.endsWith(l2)).map((l) => l.range ?? 'full'),
+    ['bytes=600000-', 'full'],
+    'resumed, digest mismatch, fetched again from byte 0',
+  );
+  await assertConsistent(content);
+});
+
 test('pullImage() run three times at once downloads each blob once', async () => {
   const { content, images, client } = setup();
   fx.proxy.log.length = 0;
@@ -282,10 +304,8 @@ test('pullImage() run three times at once downloads each blob once', async () =>
   await assertConsistent(content);
 });
 
-test('pullImage() killed midway (SIGKILL) and run again succeeds, reusing what was committed', async () => {
-  const { root, content, images, client } = setup();
-  const layer = fx.bigLayers[1]! as Digest;
-  fx.proxy.rules = [{ match: `/blobs/${layer}`, fault: { kind: 'stall', afterBytes: 700_000 } }];
+/** A script that pulls `ref` into `root` in its own process (argv: root ref). */
+async function writePullScript(root: string): Promise<string> {
   const script = join(root, 'pull.mts');
   await mkdir(root, { recursive: true });
   await writeFile(
@@ -299,6 +319,46 @@ const content = new LocalContentStore(root + '/content');
 await pullImage(ref, { content, images: new ImageStore(root, content), client: new RegistryClient(), concurrency: 1 });
 `,
   );
+  return script;
+}
+
+function runScript(script: string, args: string[]): Promise<number | null> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+test('pullImage() in two processes at once downloads each blob once and both succeed', async () => {
+  const { root, content, images } = setup();
+  const script = await writePullScript(root);
+  // Slow layers make the two pulls overlap: the second finds the first's ingest locks and waits.
+  fx.proxy.rules = fx.bigLayers.map((l) => ({
+    match: `/blobs/${l}`,
+    fault: { kind: 'slow' as const, chunkBytes: 256 * 1024, delayMs: 40 },
+  }));
+  fx.proxy.log.length = 0;
+  try {
+    const codes = await Promise.all(
+      [1, 2].map(() => runScript(script, [root, `${fx.proxy.host}/test/big:1`])),
+    );
+    assert.deepEqual(codes, [0, 0]);
+  } finally {
+    fx.proxy.rules = [];
+  }
+  const blobGets = fx.proxy.log.filter((l) => l.path.includes('/blobs/')).map((l) => l.path);
+  assert.equal(blobGets.length, 4, `each blob fetched once: ${blobGets.join(' ')}`);
+  assert.equal(new Set(blobGets).size, 4);
+  assert.equal((await images.list()).length, 1);
+  await assertConsistent(content);
+});
+
+test('pullImage() killed midway (SIGKILL) and run again succeeds, reusing what was committed', async () => {
+  const { root, content, images, client } = setup();
+  const layer = fx.bigLayers[1]! as Digest;
+  fx.proxy.rules = [{ match: `/blobs/${layer}`, fault: { kind: 'stall', afterBytes: 700_000 } }];
+  const script = await writePullScript(root);
   await rm(join(root, 'content'), { recursive: true, force: true });
   const child = spawn(process.execPath, ['--import', 'tsx', script, root, `${fx.proxy.host}/test/big:1`], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),

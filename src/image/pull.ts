@@ -251,35 +251,59 @@ async function fetchBlob(
   }
   const writerOpts: Parameters<LocalContentStore['openWriter']>[1] = {};
   if (signal) writerOpts.signal = signal;
-  const w = await content.openWriter({ digest, size }, writerOpts);
+  let w = await content.openWriter({ digest, size }, writerOpts);
   if (!w) {
     ctx.stats.reused++;
     ctx.emit({ type: 'blob-done', digest, size, role: b.role, status: 'exists' });
     return;
   }
+  // A partial (left by an earlier pull, or by a dropped connection in this one) is trusted only
+  // until the digest check: if that fails, the blob is fetched once more from byte 0.
+  let usedPartial = false;
+  let startedOver = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        const blobOpts: { offset: number; signal?: AbortSignal } = { offset: w.offset };
-        if (signal) blobOpts.signal = signal;
-        const bs = await client.openBlob(ctx.ref.domain, ctx.ref.path, digest, blobOpts);
-        if (bs.start === 0 && w.offset > 0) await w.reset();
-        ctx.emit({ type: 'blob-start', digest, size, role: b.role, offset: w.offset });
-        try {
-          for await (const chunk of bs.body as Readable & AsyncIterable<Buffer>) {
-            await w.write(chunk);
-            ctx.stats.downloaded += chunk.length;
-            ctx.emit({ type: 'blob-progress', digest, done: w.offset, size });
+        if (w.offset >= size && !w.complete()) await w.reset();
+        if (w.offset < size) {
+          usedPartial ||= w.offset > 0;
+          const blobOpts: { offset: number; signal?: AbortSignal } = { offset: w.offset };
+          if (signal) blobOpts.signal = signal;
+          const bs = await client.openBlob(ctx.ref.domain, ctx.ref.path, digest, blobOpts);
+          if (bs.start === 0 && w.offset > 0) await w.reset();
+          ctx.emit({ type: 'blob-start', digest, size, role: b.role, offset: w.offset });
+          try {
+            for await (const chunk of bs.body as Readable & AsyncIterable<Buffer>) {
+              await w.write(chunk);
+              ctx.stats.downloaded += chunk.length;
+              ctx.emit({ type: 'blob-progress', digest, done: w.offset, size });
+            }
+          } finally {
+            bs.body.destroy();
           }
-        } finally {
-          bs.body.destroy();
+          if (w.offset < size) throw new ShortBody(`the body ended after ${w.offset} of ${size} bytes`);
+        } else {
+          usedPartial = true;
         }
-        if (w.offset < size) throw new ShortBody(`the body ended after ${w.offset} of ${size} bytes`);
         await w.commit();
         ctx.stats.fetched++;
         ctx.emit({ type: 'blob-done', digest, size, role: b.role, status: 'downloaded' });
         return;
       } catch (e) {
+        if (e instanceof DigestMismatchError && usedPartial && !startedOver && !signal?.aborted) {
+          startedOver = true;
+          usedPartial = false;
+          const again = await content.openWriter({ digest, size }, writerOpts);
+          if (!again) {
+            ctx.stats.reused++;
+            ctx.emit({ type: 'blob-done', digest, size, role: b.role, status: 'exists' });
+            return;
+          }
+          w = again;
+          await w.reset();
+          attempt = -1;
+          continue;
+        }
         if (e instanceof RuntimeError || !isTransientError(e) || attempt >= client.retries || signal?.aborted)
           throw fail(e);
         await client.backoff(`${b.label} ${shortDigest(digest)}`, attempt, describeNetworkError(e), signal);

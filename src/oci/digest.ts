@@ -49,7 +49,7 @@ export function sha256Of(bytes: Uint8Array | string): Digest {
 }
 
 /** A hasher for the algorithm of `d`, for verifying a stream against it. */
-export function hasherFor(d: Digest): { update(b: Uint8Array): void; digest(): Digest } {
+export function hasherFor(d: Digest): { update(b: Uint8Array): void; digest(): Digest; peek(): Digest } {
   const alg = digestAlgorithm(d);
   const h = createHash(alg);
   return {
@@ -58,6 +58,10 @@ export function hasherFor(d: Digest): { update(b: Uint8Array): void; digest(): D
     },
     digest() {
       return `${alg}:${h.digest('hex')}` as Digest;
+    },
+    /** The digest of what was hashed so far, leaving the hasher usable. */
+    peek() {
+      return `${alg}:${h.copy().digest('hex')}` as Digest;
     },
   };
 }

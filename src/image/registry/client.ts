@@ -227,7 +227,7 @@ export class RegistryClient {
     const headers: Record<string, string> = {};
     const offset = opts.offset ?? 0;
     if (offset > 0) headers.range = `bytes=${offset}-`;
-    const res = await this.#send(
+    let res = await this.#send(
       host,
       repo,
       `blobs/${digest}`,
@@ -236,6 +236,11 @@ export class RegistryClient {
       opts.signal,
       offset > 0,
     );
+    if (res.statusCode === 416) {
+      // The partial is as long as (or longer than) the blob: start again from byte 0.
+      await res.body.dump();
+      res = await this.#send(host, repo, `blobs/${digest}`, {}, `blob ${digest}`, opts.signal);
+    }
     let start = 0;
     let total: number | undefined;
     if (res.statusCode === 206) {
@@ -307,7 +312,7 @@ export class RegistryClient {
     headers: Record<string, string>,
     what: string,
     signal: AbortSignal | undefined,
-    allow206 = false,
+    allowRange = false,
   ): Promise<Dispatcher.ResponseData<unknown>> {
     const key = `${host}/${repo}`;
     let authTried = false;
@@ -360,7 +365,7 @@ export class RegistryClient {
         continue;
       }
       const status = res.statusCode;
-      if (status === 200 || (allow206 && status === 206)) return res;
+      if (status === 200 || (allowRange && (status === 206 || status === 416))) return res;
       const body = await readBounded(res.body as Readable, 64 * 1024, what).catch(() => Buffer.alloc(0));
       if (status === 401 && !authTried) {
         authTried = true;
