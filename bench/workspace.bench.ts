@@ -5,6 +5,7 @@
  * Env: RUNS (overlay runs, default 30), COPY_RUNS (default 5), WORK (a directory to work in,
  * default the OS temp dir — say which filesystem when quoting figures).
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,33 +48,56 @@ try {
   const rows: string[] = [];
   const medians: Record<string, number> = {};
   for (const mode of ['overlay', 'copy'] as const) {
-    for (const [label, layers] of Object.entries(images)) {
-      const create: number[] = [];
-      const remove: number[] = [];
-      const runs = mode === 'overlay' ? RUNS : COPY_RUNS;
-      for (let i = 0; i < runs + 1; i++) {
+    const runs = mode === 'overlay' ? RUNS : COPY_RUNS;
+    const create: Record<string, number[]> = {};
+    const remove: Record<string, number[]> = {};
+    // Sizes interleaved, so that both see the same machine load.
+    for (let i = 0; i < runs + 1; i++) {
+      for (const [label, layers] of Object.entries(images)) {
         const id = `bench${++seq}`;
         const t0 = performance.now();
-        await createSandbox({ root, id, layers, layout: 'bind', mounts: [], mode, rootfsLocation: join(work, 'hpc') });
+        await createSandbox({
+          root,
+          id,
+          layers,
+          layout: 'bind',
+          mounts: [],
+          mode,
+          rootfsLocation: join(work, 'hpc'),
+        });
         const t1 = performance.now();
         await removeSandbox({ root, id });
         const t2 = performance.now();
         if (i === 0) continue; // warm-up
-        create.push(t1 - t0);
-        remove.push(t2 - t1);
+        (create[label] ??= []).push(t1 - t0);
+        (remove[label] ??= []).push(t2 - t1);
       }
-      const c = stats(create);
-      const r = stats(remove);
+    }
+    for (const label of Object.keys(images)) {
+      const c = stats(create[label]!);
+      const r = stats(remove[label]!);
       medians[`${mode} ${label}`] = c.p50;
       rows.push(
         `| ${mode} | ${label} | ${runs} | ${c.p50.toFixed(2)} | ${c.p90.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p90.toFixed(2)} |`,
       );
     }
   }
+  const spawnTrue: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await new Promise((resolve, reject) =>
+      execFile('/bin/true', (err) => (err ? reject(err) : resolve(undefined))),
+    );
+    spawnTrue.push(performance.now() - t0);
+  }
   console.log(`workspace creation, ${process.env.WORK ? `in ${process.env.WORK}` : `in ${tmpdir()}`} (ms)\n`);
   console.log('| mode | image | runs | create p50 | create p90 | remove p50 | remove p90 |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  const st = stats(spawnTrue);
+  console.log(
+    `\nbaseline in the same run: Node execFile('/bin/true') p50 ${st.p50.toFixed(2)} p90 ${st.p90.toFixed(2)}`,
+  );
   const ratio = medians['overlay 100 MB']! / medians['overlay 1 MB']!;
   console.log(`\noverlay: 100 MB / 1 MB create p50 ratio = ${ratio.toFixed(2)} (target ≤ 1.2)`);
 } finally {
