@@ -92,7 +92,7 @@ describe('exec in a task (real processes, real cgroups)', {
     await g.destroy();
   });
 
-  it('exec with a tty gives an interactive shell through a real pseudo-terminal: echo hi, exit 5', async () => {
+  it('execCommand() with tty gives an interactive shell through a real pseudo-terminal: echo hi, exit 5', async () => {
     const spec = await writeExecSpec(task, {
       argv: ['/bin/sh', '-i'],
       env: ['PATH=/usr/bin:/bin', 'PS1=$ '],

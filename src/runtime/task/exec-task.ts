@@ -1,6 +1,7 @@
 import { type ChildProcess, type IOType, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../errors.ts';
@@ -105,7 +106,7 @@ export async function spawnExec(
           new RuntimeError('Internal', `Cannot exec in the task: the shim ended with ${code ?? signal}`),
         );
       }
-      resolve({ exitCode: code ?? 128 + 9 });
+      resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) });
     });
   });
   result.catch(() => {});

@@ -256,7 +256,7 @@ describe('task lifecycle (real processes, real cgroups)', {
     await group.destroy();
   });
 
-  it('a 64Mi job cannot hold two 40 MiB processes (OOM kill counted); 256Mi holds both', async () => {
+  it('stats() counts an OOM kill: a 64Mi job cannot hold two 40 MiB processes; 256Mi holds both', async () => {
     const run = async (memoryBytes: number): Promise<{ held: number; oom: number }> => {
       const { id, dir } = next();
       const group = await groups.create(id, { memoryBytes });
@@ -278,7 +278,7 @@ describe('task lifecycle (real processes, real cgroups)', {
     assert.deepEqual(big, { held: 2, oom: 0 });
   });
 
-  it('the shim outlives a SIGKILLed caller: output keeps reaching the log; another process waits and stops it', async () => {
+  it('startTask() leaves a shim that outlives a SIGKILLed caller: output keeps reaching the log; openTask() + stopTask() from another process', async () => {
     const { id, dir } = next();
     const script = `
       import { startTask } from ${JSON.stringify(fileURLToPath(new URL('./start-task.ts', import.meta.url)))};
@@ -320,7 +320,7 @@ describe('task lifecycle (real processes, real cgroups)', {
     await task.group.destroy();
   });
 
-  it('the shim reopens its log on SIGUSR1, so a log renamed away (rotated) is followed by a fresh one', async () => {
+  it('startTask() shim reopens its log on SIGUSR1, so a log renamed away (rotated) is followed by a fresh one', async () => {
     const { id, dir } = next();
     const group = await groups.create(id);
     const task = await startTask(shSpec(dir, 'i=0; while :; do i=$((i+1)); echo line $i; sleep 0.02; done'), {
@@ -357,7 +357,7 @@ describe('task lifecycle (real processes, real cgroups)', {
     assert.equal(await alive(task.initPid), false, 'destroy killed what the lost shim left');
   });
 
-  it('listOrphans() finds the job a SIGKILLed caller left behind; destroy() removes it', async () => {
+  it('listOrphans() finds the job a SIGKILLed caller left behind; destroy() kills its process and removes it', async () => {
     const { id, dir } = next();
     const parent = `/hostpod-test-task-${process.pid}`;
     const script = `
