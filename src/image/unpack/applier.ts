@@ -165,9 +165,13 @@ export class LayerApplier implements TarHandler {
     this.#layers = [{ dir: this.#top, opaque: this.#opaqueTop }, ...lowers.map((l) => ({ ...l }))];
   }
 
+  /** The name of the entry being applied (for error messages), or undefined between entries. */
+  current: string | undefined;
+
   entry(e: TarEntry): void {
     this.#entries++;
     this.#cur = undefined;
+    this.current = e.name;
     const comps = cleanName(e.name);
     if (comps === null) this.#refuse(e, 'its path climbs above the target directory');
     if (comps.length === 0) return; // the root itself: nothing to create

@@ -514,3 +514,13 @@ test('applyLayer() in overlay mode copies a lower file up before hardlinking to 
   assert.equal(readFileSync(join(up, 'etc/conf.link'), 'utf8'), 'lower\n');
   assert.equal(lstatSync(join(lo, 'etc/conf')).nlink, 1, 'the lower layer is not touched');
 });
+
+test('applyLayer() reports a name the filesystem refuses as a RuntimeError naming the entry', async () => {
+  const s = sandbox();
+  const long = `${'n'.repeat(300)}`;
+  await assertRefused(
+    apply([{ name: 'x', body: '', pax: { path: long } }], { target: s.target }),
+    'InvalidArgument',
+    `entry "${long}"`,
+  );
+});

@@ -1,5 +1,5 @@
 import { getuid } from 'node:process';
-import { RuntimeError } from '../../errors.ts';
+import { describeError, type ErrorCode, errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError, hasherFor, parseDigest } from '../../oci/digest.ts';
 import { type ApplierSummary, LayerApplier, type LowerLayer, type UnpackMode } from './applier.ts';
 import { type Compression, decompress } from './decompress.ts';
@@ -99,7 +99,7 @@ export async function applyLayer(
   } catch (e) {
     applier.abort();
     await stream.return(undefined).catch(() => {});
-    throw e;
+    throw asRuntimeError(e, what, applier.current);
   }
   const diffId = hash.digest();
   if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
@@ -109,6 +109,38 @@ export async function applyLayer(
       actualSize: size,
     });
   }
-  const summary = await applier.finish();
+  let summary: Awaited<ReturnType<LayerApplier['finish']>>;
+  try {
+    summary = await applier.finish();
+  } catch (e) {
+    throw asRuntimeError(e, what, undefined);
+  }
   return { ...summary, diffId, size, compression };
+}
+
+/** System errors (disk full, name too long, …) become RuntimeErrors naming the layer and entry. */
+function asRuntimeError(e: unknown, what: string, entry: string | undefined): unknown {
+  if (e instanceof RuntimeError) return e;
+  const code = errnoCode(e);
+  if (code === undefined) return e;
+  const where = entry === undefined ? '' : ` at entry "${entry}"`;
+  const map: Record<string, ErrorCode> = {
+    ENOSPC: 'ResourceExhausted',
+    EDQUOT: 'ResourceExhausted',
+    EMFILE: 'ResourceExhausted',
+    EACCES: 'PermissionDenied',
+    EPERM: 'PermissionDenied',
+    EROFS: 'PermissionDenied',
+    ENAMETOOLONG: 'InvalidArgument',
+    EINVAL: 'InvalidArgument',
+    ENOTDIR: 'InvalidArgument',
+    EISDIR: 'InvalidArgument',
+  };
+  return new RuntimeError(map[code] ?? 'Internal', `Cannot unpack ${what}${where}: ${describeError(e)}`, {
+    cause: e,
+    hint:
+      code === 'ENOSPC'
+        ? 'free disk space under the state root and try again'
+        : 'see the cause; the layer was not unpacked',
+  });
 }
