@@ -1,7 +1,8 @@
 /**
  * Task start micro-benchmark: median/p90 of N `startTask` calls of /bin/true — job created with
  * limits (memory, CPU, pids) → shim → the program exec'd — beside a bare `spawn('/bin/true')` in
- * the same run. Also the full cycle (… → exit record → job destroyed).
+ * the same run. Also the full cycle (… → exit record → job destroyed), and 100 tasks started at
+ * once (time until all run).
  * Usage: npm run bench:task [-- RUNS]   (root, cgroups; default 50 runs after 5 warm-ups)
  */
 import { spawn } from 'node:child_process';
@@ -12,6 +13,7 @@ import { removeCgroupDirs } from '../src/runtime/group/cgroup-fs.ts';
 import { createGroupManager } from '../src/runtime/group/group-manager.ts';
 import { readCgroupLayout } from '../src/runtime/group/layout.ts';
 import { startTask } from '../src/runtime/task/start-task.ts';
+import { stopTask } from '../src/runtime/task/stop-task.ts';
 import { waitTask } from '../src/runtime/task/wait-task.ts';
 
 const runs = Number(process.argv[2] ?? 50);
@@ -45,6 +47,7 @@ const spawnExit: number[] = [];
 const taskStart: number[] = [];
 const createOnly: number[] = [];
 const startOnly: number[] = [];
+let manyMs = 0;
 const taskCycle: number[] = [];
 try {
   for (let i = 0; i < warmup + runs; i++) {
@@ -72,6 +75,17 @@ try {
       taskCycle.push(cycle);
     }
   }
+  // 100 tasks started at once: time until every one runs.
+  const t0 = performance.now();
+  const many = await Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const group = await groups.create(`m${i}`, limits);
+      const dir = join(work, `m${i}`);
+      return startTask({ argv: ['/bin/sleep', '600'], env: [], cwd: '/' }, { group, dir });
+    }),
+  );
+  manyMs = performance.now() - t0;
+  await Promise.all(many.map((t) => stopTask(t, 1000).then(() => t.group.destroy())));
 } finally {
   await rm(work, { recursive: true, force: true });
   if ('parents' in groups)
@@ -84,3 +98,4 @@ console.log(`startTask(/bin/true) with job+limits  ${stats(taskStart)}`);
 console.log(`  of which groups.create() + limits     ${stats(createOnly)}`);
 console.log(`  of which startTask() (shim, exec)     ${stats(startOnly)}`);
 console.log(`  … + exit record + job destroyed     ${stats(taskCycle)}`);
+console.log(`100 tasks started at once, all running  ${manyMs.toFixed(0)} ms`);
