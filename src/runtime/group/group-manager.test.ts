@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
 import { removeCgroupDirs } from './cgroup-fs.ts';
-import { CgroupManager } from './group-manager.ts';
+import { CgroupManager, createGroupManager } from './group-manager.ts';
 import { readCgroupLayout } from './layout.ts';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -272,6 +272,20 @@ describe('CgroupManager on a temp dir posing as cgroupfs', () => {
       isRuntimeError(e, 'FailedPrecondition'),
     );
     await assert.rejects(stat(join(base, 'memory', 'hp', 'c4')), { code: 'ENOENT' });
+  });
+
+  it('createGroupManager() falls back to the process tree, with a warning, where cgroups may not be created', async () => {
+    // The kernel refuses mkdir in /sys/kernel even to root: a stand-in for an unprivileged user.
+    const layout = { kind: 'v2' as const, unified: { mount: '/sys/kernel', own: '/' } };
+    const groups = await createGroupManager({ layout });
+    assert.equal(groups.kind, 'none');
+    assert.match(groups.warning ?? '', /may not create cgroups.*limits are off/s);
+    await assert.rejects(createGroupManager({ layout, fallback: false }), (e: unknown) =>
+      isRuntimeError(e, 'PermissionDenied'),
+    );
+    const real = await createGroupManager({ layout: { kind: 'v2', unified: { mount: root, own: '/' } } });
+    assert.equal(real.kind, 'v2');
+    assert.equal(real.warning, undefined);
   });
 
   it('CgroupManager refuses a parent that is relative or climbs out', async () => {

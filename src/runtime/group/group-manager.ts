@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
-import { errnoCode, RuntimeError } from '../../errors.ts';
+import { errnoCode, isRuntimeError, RuntimeError } from '../../errors.ts';
 import { Rollback } from '../../lib/rollback.ts';
 import { checkGroupId, removeCgroupDirs, writeControl } from './cgroup-fs.ts';
 import { type CgroupDirs, CgroupV2Group, HybridCgroupGroup } from './cgroup-group.ts';
@@ -79,8 +79,11 @@ export class CgroupManager implements GroupManager {
     return this.kind === 'v2' ? new CgroupV2Group(id, dirs) : new HybridCgroupGroup(id, dirs);
   }
 
-  /** Creates the parent directories once; on v2 enables the controllers down to the parent. */
-  private prepare(): Promise<void> {
+  /**
+   * Creates the parent directories once; on v2 enables the controllers down to the parent.
+   * Throws `PermissionDenied` / `FailedPrecondition` when the host refuses.
+   */
+  prepare(): Promise<void> {
     this.prepared ??= (async () => {
       for (const dir of new Set(Object.values(this.parents))) {
         await mkdir(dir, { recursive: true }).catch((err: unknown) => {
@@ -190,13 +193,22 @@ async function enableControllers(parent: string): Promise<void> {
 
 /**
  * The group backend for `layout` (detected from this process's view of the host when omitted):
- * cgroups when the host has them, else the process-tree fallback with a warning.
+ * cgroups when the host has them and lets us create ours (the parent is made here), else the
+ * process-tree fallback whose `warning` says why. With `fallback: false` a refused parent
+ * throws instead (`PermissionDenied`, `FailedPrecondition`).
  */
 export async function createGroupManager(
-  options: GroupManagerOptions & { layout?: CgroupLayout } = {},
+  options: GroupManagerOptions & { layout?: CgroupLayout; fallback?: boolean } = {},
 ): Promise<GroupManager> {
-  const layout = options.layout ?? (await readCgroupLayout());
+  const { layout: given, fallback = true, ...rest } = options;
+  const layout = given ?? (await readCgroupLayout());
   if (layout.kind === 'none') return new NoCgroupManager(layout.reason);
-  const { layout: _, ...rest } = options;
-  return new CgroupManager(layout, rest);
+  const manager = new CgroupManager(layout, rest);
+  try {
+    await manager.prepare();
+  } catch (err) {
+    if (!fallback || !isRuntimeError(err, 'PermissionDenied')) throw err;
+    return new NoCgroupManager(`hostpod may not create cgroups here: ${err.message}`);
+  }
+  return manager;
 }
