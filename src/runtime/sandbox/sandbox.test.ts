@@ -377,16 +377,54 @@ test('ensureWorkingDir() creates a missing working dir with mode 0700, owned by 
     mounts: [],
   });
   try {
-    const created = await ensureWorkingDir(s.mappings, `${loc}/work/deep`, { uid: 65534, gid: 65534 });
+    const created = await ensureWorkingDir(s, `${loc}/work/deep`, { uid: 65534, gid: 65534 });
     assert.deepEqual(created, [join(s.workspace, 'work'), join(s.workspace, 'work/deep')]);
     const st = statSync(join(s.workspace, 'work/deep'));
     assert.equal(st.mode & 0o777, 0o700);
     assert.equal(st.uid, 65534);
-    assert.deepEqual(await ensureWorkingDir(s.mappings, `${loc}/bin`), []);
-    await assert.rejects(ensureWorkingDir(s.mappings, `${loc}/a.txt`), (e) =>
-      isRuntimeError(e, 'FailedPrecondition'),
-    );
+    assert.deepEqual(await ensureWorkingDir(s, `${loc}/bin`), []);
+    await assert.rejects(ensureWorkingDir(s, `${loc}/a.txt`), (e) => isRuntimeError(e, 'FailedPrecondition'));
   } finally {
     await removeSandbox({ root, id: s.id });
   }
+});
+
+test('createSandbox() and ensureWorkingDir() never follow an image symlink out of the workspace', async () => {
+  const victim = writeTree(join(tmp, 'ws-victim'), { 'keep.txt': 'host' });
+  const image = writeTree(join(tmp, 'img-links'), {
+    abs: { link: victim },
+    rel: { link: '../../../../../../../../..' },
+    'bin/tool': 'x',
+  });
+  const vol = writeTree(join(tmp, 'vol-links'), { v: 'v' });
+  const file = join(tmp, 'vol-file.txt');
+  writeFileSync(file, 'f');
+  const loc = join(tmp, 'links-hpc');
+  const s = await createSandbox({
+    root,
+    id: nextId(),
+    layers: [image],
+    layout: 'bind',
+    rootfsLocation: loc,
+    mounts: [
+      { hostPath: vol, mountPath: `${loc}/abs/sub`, readOnly: false },
+      { hostPath: vol, mountPath: `${loc}/rel/tmp/x`, readOnly: false },
+      { hostPath: file, mountPath: `${loc}/abs/one.txt`, readOnly: true },
+    ],
+  });
+  try {
+    assert.deepEqual(
+      s.plan?.binds.slice(1).map((b) => b.destination),
+      [`${loc}${victim}/sub`, `${loc}/tmp/x`, `${loc}${victim}/one.txt`],
+    );
+    assert.ok(statSync(join(s.workspace, victim, 'sub')).isDirectory());
+    assert.ok(statSync(join(s.workspace, victim, 'one.txt')).isFile());
+    assert.ok(statSync(join(s.workspace, 'tmp/x')).isDirectory());
+    await ensureWorkingDir(s, `${loc}/abs/work`);
+    assert.ok(statSync(join(s.workspace, victim, 'work')).isDirectory());
+    assert.deepEqual(snapshot(victim), { 'keep.txt': 'host' });
+  } finally {
+    await removeSandbox({ root, id: s.id });
+  }
+  assert.deepEqual(snapshot(victim), { 'keep.txt': 'host' });
 });

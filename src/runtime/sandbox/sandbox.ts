@@ -19,7 +19,7 @@ import { stripTrailingSlash } from '../spec/tokens.ts';
 import type { MountMapping } from '../spec/translate-path.ts';
 import type { Layout, VolumeMount } from '../spec/types.ts';
 import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
-import { mkdirInRoot, mkdirs } from './host-paths.ts';
+import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
@@ -218,9 +218,12 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         createdMountPoint: created,
       };
       for (const m of mounts) {
-        const under = m.mountPath.startsWith(`${target}/`);
-        if (under) {
-          await mkdirInRoot(workspace, m.mountPath.slice(target.length), { mode: 0o755 });
+        let destination = m.mountPath;
+        if (m.mountPath.startsWith(`${target}/`)) {
+          // Inside the workspace: resolve the image's symlinks there, so that the shim never
+          // follows one out of it, and hand it the resolved path.
+          const hostPath = await makeTargetInWorkspace(workspace, m.mountPath.slice(target.length), m.kind);
+          destination = `${target}${hostPath.slice(workspace.length)}`;
         } else {
           const existed = !(await makeTarget(m.mountPath, m.kind, others, record, rollback));
           if (existed && !record.createdTargets.includes(m.mountPath)) {
@@ -230,7 +233,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
             );
           }
         }
-        plan.binds.push({ source: m.hostPath, destination: m.mountPath, readOnly: m.readOnly });
+        plan.binds.push({ source: m.hostPath, destination, readOnly: m.readOnly });
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
       await saveRecord(dir, record);
@@ -284,6 +287,24 @@ async function makeTarget(
   record.createdTargets.push(...created);
   rollback.add(`mount target ${target}`, () => removeTargets(created, []));
   return true;
+}
+
+/** Makes a mount target inside the workspace, symlinks resolved inside it; returns its host path. */
+async function makeTargetInWorkspace(workspace: string, rel: string, kind: 'dir' | 'file'): Promise<string> {
+  const { hostPath, kind: found } = await resolveInRoot(workspace, rel);
+  if (found !== 'missing' && found !== kind) {
+    throw new RuntimeError(
+      'InvalidArgument',
+      `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${rel}" in the workspace: the image has a ${found === 'dir' ? 'directory' : 'file'} there`,
+    );
+  }
+  if (kind === 'dir') {
+    await mkdirs(hostPath, { mode: 0o755 });
+  } else {
+    await mkdirs(dirname(hostPath), { mode: 0o755 });
+    if (found === 'missing') await writeFile(hostPath, '', { flag: 'wx', mode: 0o644 });
+  }
+  return hostPath;
 }
 
 /** Links a volume at `<workspace>/<mountPath>`, creating parents (mode 0777 less umask). */

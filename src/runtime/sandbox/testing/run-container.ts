@@ -75,7 +75,7 @@ export async function runContainer(options: {
         baseEnv: accountBaseEnv(account),
         probe: makeContainerProbe(sandbox.mappings),
       });
-      await ensureWorkingDir(sandbox.mappings, config.cwd, { uid: account.uid, gid: account.gid });
+      await ensureWorkingDir(sandbox, config.cwd, { uid: account.uid, gid: account.gid });
       const dir = join(root, 'tasks', container.id);
       const group = await new NoCgroupManager('test').create(container.id);
       await startTask(
