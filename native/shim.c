@@ -563,8 +563,9 @@ static int run_shim(const char *dir, struct spec *spec) {
       kill_job();
       killed = 1;
     }
-    if (alive > 0) continue;
-    /* Job empty: the pipes end as soon as the last writer is gone; allow a short drain. */
+    /* A process stuck in the kernel must not hold the exit record back forever. */
+    if (alive > 0 && now < deadline + 10000) continue;
+    /* Job empty (or given up on): the pipes end once the last writer is gone; a short drain. */
     if (!empty_since) empty_since = now;
     if ((streams[0].fd < 0 && streams[1].fd < 0) || now - empty_since > 500) break;
   }
