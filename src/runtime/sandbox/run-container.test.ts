@@ -158,6 +158,14 @@ describe('containers run through spec + users + sandbox + shim', {
       assert.equal(r.lines[1], group);
       assert.notEqual(r.lines[2], '0');
       assert.ok(!readFileSync('/etc/passwd', 'utf8').includes(c.id.slice(0, 20)));
+      // A start that fails after the user was made leaves neither user nor sandbox behind.
+      const bad = ctr({ command: ['no-such-program'], runAsUserName: group });
+      await assert.rejects(
+        runContainer({ root, layers, layout: 'bind', image: {}, container: bad }),
+        /failed to find executable "no-such-program"/,
+      );
+      assert.ok(!readFileSync('/etc/passwd', 'utf8').includes(bad.id.slice(0, 20)));
+      assert.ok(!existsSync(join(root, 'sandboxes', bad.id)));
     } finally {
       execFileSync('groupdel', [group]);
     }

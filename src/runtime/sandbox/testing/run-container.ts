@@ -1,20 +1,13 @@
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NoCgroupManager } from '../../group/no-cgroup.ts';
-import { parseRunAsUserName } from '../../spec/account.ts';
-import { buildProcessConfig, type ProcessConfig } from '../../spec/process-config.ts';
+import type { ProcessConfig } from '../../spec/process-config.ts';
 import type { ContainerInput, ImageConfigInput, Layout } from '../../spec/types.ts';
 import { startTask } from '../../task/start-task.ts';
 import { waitTask } from '../../task/wait-task.ts';
-import {
-  accountBaseEnv,
-  removeEphemeralUser,
-  resolveAccount,
-  type ServiceAccountNames,
-} from '../../users/accounts.ts';
-import { makeContainerProbe } from '../host-paths.ts';
-import { createSandbox, removeSandbox, type Sandbox } from '../sandbox.ts';
-import { ensureWorkingDir } from '../working-dir.ts';
+import type { ServiceAccountNames } from '../../users/accounts.ts';
+import { prepareContainer, releaseContainer } from '../prepare-container.ts';
+import type { Sandbox } from '../sandbox.ts';
 
 /**
  * A one-layer image made of the host's busybox-static: `bin/busybox`, `bin/uname` → busybox,
@@ -38,8 +31,8 @@ export interface RunResult {
 }
 
 /**
- * Runs a container the way the services layer will: sandbox → account → process config →
- * working dir → the shim, waits for it to end, then removes the sandbox and any ephemeral user.
+ * Runs a container the way the services layer will: prepareContainer() → the shim, waits for it
+ * to end, then releaseContainer().
  */
 export async function runContainer(options: {
   root: string;
@@ -48,58 +41,31 @@ export async function runContainer(options: {
   layers: string[];
   layout: Layout;
   serviceAccounts?: Partial<ServiceAccountNames>;
-  /** Called while the sandbox exists, after the container ended. */
-  inspect?: (sandbox: Sandbox) => void | Promise<void>;
 }): Promise<RunResult> {
   const { container, root } = options;
-  const spec = parseRunAsUserName(container.runAsUserName, container.annotations);
-  const sandbox = await createSandbox({
+  const prepared = await prepareContainer(container, options.image, {
     root,
-    id: container.id,
-    container: container.name,
-    layers: options.layers,
     layout: options.layout,
-    rootfsLocation: container.annotations['microsoft.com/hostprocess-rootfs-location'],
-    mounts: container.mounts,
+    layers: options.layers,
+    ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
   });
   try {
-    const account = await resolveAccount(spec, {
-      containerId: container.id,
-      container: container.name,
-      ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
-    });
-    try {
-      const config = await buildProcessConfig(container, options.image, {
-        layout: options.layout,
-        mountPoint: sandbox.mountPoint,
-        baseEnv: accountBaseEnv(account),
-        probe: makeContainerProbe(sandbox.mappings),
-      });
-      await ensureWorkingDir(sandbox, config.cwd, { uid: account.uid, gid: account.gid });
-      const dir = join(root, 'tasks', container.id);
-      const group = await new NoCgroupManager('test').create(container.id);
-      await startTask(
-        {
-          argv: [config.executable, ...config.argv.slice(1)],
-          env: config.env.map((v) => `${v.name}=${v.value}`),
-          cwd: config.cwd,
-          user: { uid: account.uid, gid: account.gid, groups: account.groups },
-          ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
-          logPath: join(dir, 'log'),
-        },
-        { group, dir },
-      );
-      const exit = await waitTask(dir);
-      await options.inspect?.(sandbox);
-      const lines = readFileSync(join(dir, 'log'), 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => l.replace(/^\S+ (stdout|stderr) [FP] /, ''));
-      return { exitCode: exit.exitCode, lines, config, sandbox, accountName: account.name };
-    } finally {
-      if (account.ephemeral) await removeEphemeralUser(container.id);
-    }
+    const dir = join(root, 'tasks', container.id);
+    const group = await new NoCgroupManager('test').create(container.id);
+    await startTask({ ...prepared.launch, logPath: join(dir, 'log') }, { group, dir });
+    const exit = await waitTask(dir);
+    const lines = readFileSync(join(dir, 'log'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.replace(/^\S+ (stdout|stderr) [FP] /, ''));
+    return {
+      exitCode: exit.exitCode,
+      lines,
+      config: prepared.config,
+      sandbox: prepared.sandbox,
+      accountName: prepared.account.name,
+    };
   } finally {
-    await removeSandbox({ root, id: container.id });
+    await releaseContainer(root, container.id);
   }
 }

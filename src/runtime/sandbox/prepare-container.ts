@@ -1,0 +1,125 @@
+import { Rollback } from '../../lib/rollback.ts';
+import { parseRunAsUserName } from '../spec/account.ts';
+import { buildProcessConfig, type ProcessConfig } from '../spec/process-config.ts';
+import type { ContainerInput, ImageConfigInput, Layout } from '../spec/types.ts';
+import { ANNOTATION_ROOTFS_LOCATION } from '../spec/types.ts';
+import {
+  accountBaseEnv,
+  type ResolvedAccount,
+  removeEphemeralUser,
+  resolveAccount,
+  type SelfIdentity,
+  type ServiceAccountNames,
+} from '../users/accounts.ts';
+import type { LayerInput } from './copy-layers.ts';
+import { makeContainerProbe } from './host-paths.ts';
+import { createSandbox, removeSandbox, type Sandbox, type WorkspaceMode } from './sandbox.ts';
+import { ensureWorkingDir } from './working-dir.ts';
+
+export interface PrepareContainerOptions {
+  /** hostpod's state root. */
+  root: string;
+  layout: Layout;
+  /** The image's unpacked layers, lowest first. */
+  layers: readonly LayerInput[];
+  mode?: 'auto' | WorkspaceMode;
+  serviceAccounts?: Partial<ServiceAccountNames>;
+  self?: SelfIdentity;
+}
+
+/** Everything needed to launch a container's first process, and to undo it. */
+export interface PreparedContainer {
+  sandbox: Sandbox;
+  account: ResolvedAccount;
+  config: ProcessConfig;
+  /** The fields of the task's launch spec: argv[0] is the resolved program. */
+  launch: {
+    argv: string[];
+    env: string[];
+    cwd: string;
+    user: { uid: number; gid: number; groups: number[] };
+    mounts?: { source: string; destination: string; readOnly: boolean }[];
+  };
+  /** Things to log (shadowed host directories, failed back-compat links, copy caveats). */
+  warnings: string[];
+}
+
+/**
+ * Container + image config → a workspace, an account and a resolved process, in that order:
+ * runAsUserName is parsed (no side effect) → the sandbox is made → the account resolved (an
+ * ephemeral user created if needed) → the process config built against the container's view →
+ * a missing working dir created. On failure everything made is undone. Call
+ * `releaseContainer()` when the container is removed (its job must be gone).
+ * Throws what the steps throw (see createSandbox, resolveAccount, buildProcessConfig).
+ */
+export async function prepareContainer(
+  container: ContainerInput,
+  image: ImageConfigInput,
+  options: PrepareContainerOptions,
+): Promise<PreparedContainer> {
+  const spec = parseRunAsUserName(container.runAsUserName, container.annotations);
+  const rollback = new Rollback();
+  try {
+    const sandbox = await createSandbox({
+      root: options.root,
+      id: container.id,
+      container: container.name,
+      layers: options.layers,
+      layout: options.layout,
+      rootfsLocation: container.annotations[ANNOTATION_ROOTFS_LOCATION],
+      mounts: container.mounts,
+      ...(options.mode ? { mode: options.mode } : {}),
+    });
+    rollback.add('sandbox', () => removeSandbox({ root: options.root, id: container.id }));
+    const account = await resolveAccount(spec, {
+      containerId: container.id,
+      container: container.name,
+      ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
+      ...(options.self ? { self: options.self } : {}),
+    });
+    if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id));
+    const config = await buildProcessConfig(container, image, {
+      layout: options.layout,
+      mountPoint: sandbox.mountPoint,
+      baseEnv: accountBaseEnv(account),
+      probe: makeContainerProbe(sandbox.mappings),
+    });
+    await ensureWorkingDir(sandbox, config.cwd, { uid: account.uid, gid: account.gid });
+    rollback.commit();
+    return {
+      sandbox,
+      account,
+      config,
+      launch: {
+        argv: [config.executable, ...config.argv.slice(1)],
+        env: config.env.map((v) => `${v.name}=${v.value}`),
+        cwd: config.cwd,
+        user: { uid: account.uid, gid: account.gid, groups: account.groups },
+        ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
+      },
+      warnings: sandbox.warnings,
+    };
+  } catch (err) {
+    await rollback.rollback();
+    throw err;
+  }
+}
+
+/**
+ * Undoes `prepareContainer()` once the container's job is gone: deletes its ephemeral user
+ * (if any) and its sandbox. Idempotent. Both are attempted; the first failure is thrown.
+ */
+export async function releaseContainer(root: string, containerId: string): Promise<void> {
+  let first: unknown;
+  try {
+    await removeEphemeralUser(containerId);
+  } catch (err) {
+    first = err;
+  }
+  try {
+    await removeSandbox({ root, id: containerId });
+  } catch (err) {
+    first ??= err;
+  }
+  if (first !== undefined) throw first;
+}
