@@ -59,7 +59,7 @@ abstract class CgroupGroup implements Group {
       const pids = await this.pids();
       if (pids.length === 0) return;
       if (this.killFile !== undefined) {
-        await writeControl(this.killFile, '1');
+        writeControl(this.killFile, '1');
       } else if (this.dirs.freezer !== undefined) {
         // Frozen processes cannot fork, so one pass over the list gets all of them.
         await this.freeze('FROZEN');
@@ -77,7 +77,7 @@ abstract class CgroupGroup implements Group {
 
   private async freeze(state: 'FROZEN' | 'THAWED'): Promise<void> {
     const file = `${this.dirs.freezer}/freezer.state`;
-    await writeControl(file, state);
+    writeControl(file, state);
     for (let i = 0; i < 100 && state === 'FROZEN'; i++) {
       if ((await readFile(file, 'utf8')).trim() === 'FROZEN') return;
       await sleep(5);
@@ -91,7 +91,8 @@ abstract class CgroupGroup implements Group {
     await removeCgroupDirs(dirs);
   }
 
-  abstract applyLimits(limits: CgroupLimits): Promise<void>;
+  /** Writes the limits (synchronously: see `writeControl`). Throws RuntimeErrors. */
+  abstract applyLimits(limits: CgroupLimits): void;
   abstract stats(): Promise<GroupStats>;
 }
 
@@ -103,13 +104,11 @@ export class CgroupV2Group extends CgroupGroup {
     return this.dirs.unified as string;
   }
 
-  async applyLimits(l: CgroupLimits): Promise<void> {
-    if (l.memoryMaxBytes !== undefined)
-      await writeControl(`${this.dir}/memory.max`, String(l.memoryMaxBytes));
-    if (l.cpuQuotaUs !== undefined)
-      await writeControl(`${this.dir}/cpu.max`, `${l.cpuQuotaUs} ${l.cpuPeriodUs}`);
-    if (l.cpuWeight !== undefined) await writeControl(`${this.dir}/cpu.weight`, String(l.cpuWeight));
-    if (l.pidsMax !== undefined) await writeControl(`${this.dir}/pids.max`, String(l.pidsMax));
+  applyLimits(l: CgroupLimits): void {
+    if (l.memoryMaxBytes !== undefined) writeControl(`${this.dir}/memory.max`, String(l.memoryMaxBytes));
+    if (l.cpuQuotaUs !== undefined) writeControl(`${this.dir}/cpu.max`, `${l.cpuQuotaUs} ${l.cpuPeriodUs}`);
+    if (l.cpuWeight !== undefined) writeControl(`${this.dir}/cpu.weight`, String(l.cpuWeight));
+    if (l.pidsMax !== undefined) writeControl(`${this.dir}/pids.max`, String(l.pidsMax));
   }
 
   async stats(): Promise<GroupStats> {
@@ -143,7 +142,7 @@ export class HybridCgroupGroup extends CgroupGroup {
     this.kind = dirs.unified === undefined ? 'v1' : 'hybrid';
   }
 
-  async applyLimits(l: CgroupLimits): Promise<void> {
+  applyLimits(l: CgroupLimits): void {
     const need = (ctrl: V1Controller): string => {
       const dir = this.dirs[ctrl];
       if (dir === undefined) {
@@ -157,22 +156,15 @@ export class HybridCgroupGroup extends CgroupGroup {
       }
       return dir;
     };
-    // One chain per controller, the chains in parallel (the period must precede the quota).
-    const memory = l.memoryMaxBytes === undefined ? undefined : need('memory');
-    const cpu = l.cpuQuotaUs === undefined && l.cpuShares === undefined ? undefined : need('cpu');
-    const pids = l.pidsMax === undefined ? undefined : need('pids');
-    await Promise.all([
-      memory && writeControl(`${memory}/memory.limit_in_bytes`, String(l.memoryMaxBytes)),
-      cpu &&
-        (async () => {
-          if (l.cpuQuotaUs !== undefined) {
-            await writeControl(`${cpu}/cpu.cfs_period_us`, String(l.cpuPeriodUs));
-            await writeControl(`${cpu}/cpu.cfs_quota_us`, String(l.cpuQuotaUs));
-          }
-          if (l.cpuShares !== undefined) await writeControl(`${cpu}/cpu.shares`, String(l.cpuShares));
-        })(),
-      pids && writeControl(`${pids}/pids.max`, String(l.pidsMax)),
-    ]);
+    if (l.memoryMaxBytes !== undefined)
+      writeControl(`${need('memory')}/memory.limit_in_bytes`, String(l.memoryMaxBytes));
+    if (l.cpuQuotaUs !== undefined) {
+      // The period first: the kernel checks the quota against it.
+      writeControl(`${need('cpu')}/cpu.cfs_period_us`, String(l.cpuPeriodUs));
+      writeControl(`${need('cpu')}/cpu.cfs_quota_us`, String(l.cpuQuotaUs));
+    }
+    if (l.cpuShares !== undefined) writeControl(`${need('cpu')}/cpu.shares`, String(l.cpuShares));
+    if (l.pidsMax !== undefined) writeControl(`${need('pids')}/pids.max`, String(l.pidsMax));
   }
 
   async stats(): Promise<GroupStats> {

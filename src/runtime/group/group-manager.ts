@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
@@ -112,29 +113,27 @@ export class CgroupManager implements GroupManager {
     const group = this.groupOf(id);
     const rollback = new Rollback();
     try {
-      // One directory per hierarchy, made in parallel; each one made is undone on failure.
-      const made = await Promise.allSettled(
-        [...new Set(Object.values(this.dirsOf(id)))].map(async (dir) => {
-          await mkdir(dir).catch((err: unknown) => {
-            if (errnoCode(err) === 'EEXIST') {
-              throw new RuntimeError('AlreadyExists', `Cannot create job "${id}": cgroup ${dir} exists`, {
-                hint: 'A job with this id is running or was left by a crash; destroy it first.',
-              });
-            }
-            throw new RuntimeError(
-              'FailedPrecondition',
-              `Cannot create cgroup ${dir}: ${errnoCode(err) ?? String(err)}`,
-              {
-                cause: err,
-              },
-            );
-          });
-          rollback.add(`cgroup ${dir}`, () => removeCgroupDirs([dir]));
-        }),
-      );
-      const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      await group.applyLimits(values);
+      // Synchronous like writeControl: in-memory cgroupfs, cheaper than thread-pool round trips.
+      for (const dir of new Set(Object.values(this.dirsOf(id)))) {
+        try {
+          mkdirSync(dir);
+        } catch (err) {
+          if (errnoCode(err) === 'EEXIST') {
+            throw new RuntimeError('AlreadyExists', `Cannot create job "${id}": cgroup ${dir} exists`, {
+              hint: 'A job with this id is running or was left by a crash; destroy it first.',
+            });
+          }
+          throw new RuntimeError(
+            errnoCode(err) === 'EACCES' || errnoCode(err) === 'EPERM'
+              ? 'PermissionDenied'
+              : 'FailedPrecondition',
+            `Cannot create cgroup ${dir}: ${errnoCode(err) ?? String(err)}`,
+            { cause: err },
+          );
+        }
+        rollback.add(`cgroup ${dir}`, () => removeCgroupDirs([dir]));
+      }
+      group.applyLimits(values);
     } catch (err) {
       await rollback.rollback();
       throw err;
@@ -187,7 +186,7 @@ async function enableControllers(parent: string): Promise<void> {
     }
     const want = V2_CONTROLLERS.filter((c) => available.includes(c));
     if (want.length > 0)
-      await writeControl(posix.join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+      writeControl(posix.join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
   }
 }
 
