@@ -210,7 +210,11 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     let plan: MountPlan | undefined;
     let mappings: MountMapping[] = [];
     if (layout === 'bind') {
-      const others = await otherRecords(root, id);
+      let othersCache: SandboxRecord[] | undefined;
+      const others = async () => {
+        othersCache ??= await otherRecords(root, id);
+        return othersCache;
+      };
       const target = stripTrailingSlash(mountPoint);
       const created = await makeTarget(target, 'dir', others, record, rollback);
       plan = {
@@ -257,7 +261,7 @@ async function pickMode(base: string): Promise<WorkspaceMode> {
 async function makeTarget(
   target: string,
   kind: 'dir' | 'file',
-  others: SandboxRecord[],
+  others: () => Promise<SandboxRecord[]>,
   record: SandboxRecord,
   rollback: Rollback,
 ): Promise<boolean> {
@@ -275,7 +279,7 @@ async function makeTarget(
         `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${target}": the host has a ${existing.isDirectory() ? 'directory' : 'file'} there`,
       );
     }
-    const owned = others.some((r) => r.createdTargets.includes(target));
+    const owned = (await others()).some((r) => r.createdTargets.includes(target));
     if (owned) record.createdTargets.push(target);
     return owned;
   }
@@ -343,8 +347,9 @@ export async function removeSandbox(options: RemoveSandboxOptions): Promise<void
   const workspace = record?.workspace ?? join(dir, 'rootfs');
   const areas = workspace.startsWith(`${dir}/`) ? [dir] : [dir, workspace];
   for (const area of areas) {
-    for (const m of await mountsUnder(area)) await unmount(m.mountPoint);
-    const left = await mountsUnder(area);
+    const mounted = await mountsUnder(area);
+    for (const m of mounted) await unmount(m.mountPoint);
+    const left = mounted.length === 0 ? [] : await mountsUnder(area);
     if (left.length > 0) {
       throw new RuntimeError(
         'Internal',
