@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,4 +201,50 @@ test('importImage() refuses archives that point outside themselves and leaves th
   }
   assert.deepEqual(describeTree(work, { exclude: [s.root.slice(work.length + 1)], mtime: true }), before);
   assert.deepEqual(await s.images.list(), []);
+});
+
+test('ensureUnpacked() run by two processes at once on the same layers: both succeed, one copy kept', async () => {
+  const s = stores();
+  const [img] = await importImage(layout, s.content, s.images, {
+    tag: 'localhost/test/race:1',
+    tmpDir: s.tmpDir,
+  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import { LocalContentStore } from ${JSON.stringify(new URL('./content-store.ts', import.meta.url).href)};
+       import { ensureUnpacked } from ${JSON.stringify(new URL('./layers.ts', import.meta.url).href)};
+       const root = process.argv[1];
+       console.log('ready');
+       await new Promise((r) => process.stdin.once('data', r));
+       const layers = await ensureUnpacked(root, new LocalContentStore(root + '/content'), process.argv[2]);
+       console.log(JSON.stringify(layers));
+       process.stdin.destroy();`,
+      s.root,
+      img!.digest,
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let errText = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    errText += b.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.on('close', r));
+  // Start both unpacks at the same moment: the child waits for a line once it is loaded.
+  for (let i = 0; i < 600 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+  out = '';
+  child.stdin.write('go\n');
+  const mine = await ensureUnpacked(s.root, s.content, img!.digest);
+  assert.equal(await exited, 0, errText);
+  assert.deepEqual(JSON.parse(out), mine);
+  assert.deepEqual(readdirSync(join(s.root, 'layers')), ['sha256'], 'no temp dir left behind');
+  assert.equal(readdirSync(join(s.root, 'layers', 'sha256')).length, 3);
+  assert.ok(describeTree(mine[0]!.dir).some((l) => l.startsWith('usr/bin/busybox file')));
 });
