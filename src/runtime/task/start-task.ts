@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import type { Group, GroupManager } from '../group/types.ts';
@@ -62,8 +63,20 @@ export async function startTask(spec: LaunchSpec, options: StartTaskOptions): Pr
   const { group, dir } = options;
   const data = encodeLaunchSpec(spec, { procsFiles: group.procsFiles, killFile: group.killFile });
   const shim = shimPath(options.shim);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(join(dir, 'spec'), data, { mode: 0o600 });
+  // Synchronous on purpose: two metadata writes that land in the page cache (no fsync). Through
+  // the thread pool they cost 14-20 ms on a loaded 2-CPU host, directly 0.4-1 ms.
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'spec'), data, { mode: 0o600 });
+  } catch (err) {
+    throw new RuntimeError(
+      'FailedPrecondition',
+      `Cannot write the task spec in ${dir}: ${errnoCode(err) ?? String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
   const what = `process "${spec.argv[0]}"`;
   const { code, stdout, stderr } =
     options.launch === 'spawn'
