@@ -48,7 +48,11 @@ export interface IngestWriter {
   readonly digest: Digest;
   /** Bytes already in the partial file (a resumed ingest starts past 0). */
   readonly offset: number;
-  /** Appends bytes. Throws DigestMismatchError (and discards the partial file) past the expected size. */
+  /**
+   * Appends bytes (hashed now, written to disk in the background, in order; `chunk` must not be
+   * reused by the caller). Throws DigestMismatchError (and discards the partial file) past the
+   * expected size, or the error of an earlier background write.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /** Drops what was written so far (the source restarts from byte 0). */
   reset(): Promise<void>;
@@ -62,6 +66,9 @@ export interface IngestWriter {
   /** Gives up without committing; keeps the partial file for a later resume unless `discard`. */
   close(opts?: { discard?: boolean }): Promise<void>;
 }
+
+/** Bytes of an ingest waiting to be written before `write()` waits for the disk. */
+const MAX_PENDING_WRITE = 8 * 1024 * 1024;
 
 /** In-flight ingests of this process, by blob path: a second ingest waits for the first. */
 const inFlight = new Map<string, Promise<void>>();
@@ -169,6 +176,13 @@ export class LocalContentStore {
     let hasher = hasherFor(expected.digest);
     let offset = 0;
     let closed = false;
+    let pending: Promise<void> = Promise.resolve();
+    let pendingBytes = 0;
+    let writeError: unknown;
+    const flush = async () => {
+      await pending;
+      if (writeError !== undefined) throw writeError;
+    };
     // Re-hash what an earlier ingest left, so the final digest covers the whole blob.
     const st = await fh.stat();
     if (st.size > 0) {
@@ -189,6 +203,7 @@ export class LocalContentStore {
     const end = async (discard: boolean) => {
       if (closed) return;
       closed = true;
+      await pending;
       await fh.close().catch(() => {});
       if (discard) await unlink(partial).catch(() => {});
       await lock.release();
@@ -211,19 +226,35 @@ export class LocalContentStore {
       },
       async write(chunk) {
         if (closed) throw new RuntimeError('Internal', `Ingest of ${expected.digest} is closed`);
+        if (writeError !== undefined) throw writeError;
         if (expected.size !== undefined && offset + chunk.length > expected.size) {
           offset += chunk.length;
           throw await mismatch();
         }
         hasher.update(chunk);
-        let pos = 0;
-        while (pos < chunk.length) {
-          const { bytesWritten } = await fh.write(chunk, pos, chunk.length - pos);
-          pos += bytesWritten;
-        }
         offset += chunk.length;
+        // The disk write runs on the thread pool while the next chunk is hashed; at most
+        // MAX_PENDING_WRITE bytes wait, so memory stays flat whatever the blob size.
+        pendingBytes += chunk.length;
+        pending = pending.then(async () => {
+          try {
+            if (writeError !== undefined) return;
+            let pos = 0;
+            while (pos < chunk.length) {
+              const { bytesWritten } = await fh.write(chunk, pos, chunk.length - pos);
+              pos += bytesWritten;
+            }
+          } catch (e) {
+            writeError = e;
+          } finally {
+            pendingBytes -= chunk.length;
+          }
+        });
+        if (pendingBytes > MAX_PENDING_WRITE) await flush();
       },
       async reset() {
+        await pending;
+        writeError = undefined;
         await fh.truncate(0);
         hasher = hasherFor(expected.digest);
         offset = 0;
@@ -237,6 +268,7 @@ export class LocalContentStore {
         const actual = hasher.digest();
         if (actual !== expected.digest) throw await mismatch(actual);
         try {
+          await flush();
           await fh.sync();
           await fh.chmod(0o444);
           await rename(partial, blobPath);

@@ -90,6 +90,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
         });
       } finally {
         stopBars();
+        await client.close();
       }
       out(ctx, flags.quiet ? result.manifestDigest : formatPulled(result));
     });

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError, digestAlgorithm, hasherFor, isDigest } from '../../oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../../oci/media-types.ts';
@@ -131,6 +131,8 @@ export class RegistryClient {
   };
   /** Authorization header by `host/repo`. */
   readonly #auth = new Map<string, string>();
+  /** The connection pool this client made (not one passed in), closed by `close()`. */
+  readonly #own: Agent | undefined;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.#opts = {
@@ -140,10 +142,18 @@ export class RegistryClient {
       headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
       bodyTimeoutMs: opts.bodyTimeoutMs ?? 30_000,
       maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
-      dispatcher: opts.dispatcher,
+      dispatcher: opts.dispatcher ?? (this.#own = new Agent({ keepAliveTimeout: 4_000 })),
       onRetry: opts.onRetry,
       credentials: opts.credentials,
     };
+  }
+
+  /**
+   * Closes the client's idle keep-alive connections so a short-lived process can exit at once
+   * (a dispatcher passed in is left alone). The client is not usable afterwards.
+   */
+  async close(): Promise<void> {
+    await this.#own?.close().catch(() => {});
   }
 
   /** True when `host` is reached over plain HTTP (loopback, or listed as insecure). */
