@@ -1,9 +1,12 @@
-import { writeFileSync } from 'node:fs';
-import { readFile, rmdir } from 'node:fs/promises';
+import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 
-/** Small helpers over cgroupfs files, shared by the cgroup backends. */
+/**
+ * Small helpers over cgroupfs files, shared by the cgroup backends. They use synchronous
+ * syscalls: cgroupfs lives in kernel memory and never waits on a disk, so a direct call (µs)
+ * beats a thread-pool round trip, which costs milliseconds on a loaded host.
+ */
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -20,7 +23,7 @@ export function checkGroupId(id: string): void {
 export async function readPids(file: string): Promise<number[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENODEV') return [];
     throw err;
@@ -38,7 +41,7 @@ export async function readKeyed(file: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return out;
     throw err;
@@ -53,7 +56,7 @@ export async function readKeyed(file: string): Promise<Map<string, number>> {
 /** A single number file (memory.usage_in_bytes, cpuacct.usage); 0 when missing. */
 export async function readNumber(file: string): Promise<number> {
   try {
-    const n = Number((await readFile(file, 'utf8')).trim());
+    const n = Number(readFileSync(file, 'utf8').trim());
     return Number.isFinite(n) ? n : 0;
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return 0;
@@ -62,9 +65,7 @@ export async function readNumber(file: string): Promise<number> {
 }
 
 /**
- * Writes a control file; errors become RuntimeErrors naming the file. Synchronous on purpose:
- * cgroupfs lives in kernel memory and never waits on a disk, so a direct syscall (µs) beats a
- * thread-pool round trip (two context switches) on the start path.
+ * Writes a control file; errors become RuntimeErrors naming the file.
  */
 export function writeControl(file: string, value: string): void {
   try {
@@ -94,7 +95,7 @@ export async function removeCgroupDirs(dirs: readonly string[], timeoutMs = 2000
   for (const dir of dirs) {
     for (;;) {
       try {
-        await rmdir(dir);
+        rmdirSync(dir);
         break;
       } catch (err) {
         const code = errnoCode(err);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../../errors.ts';
 import {
@@ -79,7 +79,7 @@ abstract class CgroupGroup implements Group {
     const file = `${this.dirs.freezer}/freezer.state`;
     writeControl(file, state);
     for (let i = 0; i < 100 && state === 'FROZEN'; i++) {
-      if ((await readFile(file, 'utf8')).trim() === 'FROZEN') return;
+      if (readFileSync(file, 'utf8').trim() === 'FROZEN') return;
       await sleep(5);
     }
   }
