@@ -135,6 +135,7 @@ export class RegistryClient {
   readonly #own: Agent | undefined;
 
   constructor(opts: RegistryClientOptions = {}) {
+    this.#own = opts.dispatcher ? undefined : new Agent({ keepAliveTimeout: 4_000 });
     this.#opts = {
       insecureRegistries: opts.insecureRegistries ?? [],
       retries: opts.retries ?? 4,
@@ -142,7 +143,7 @@ export class RegistryClient {
       headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
       bodyTimeoutMs: opts.bodyTimeoutMs ?? 30_000,
       maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
-      dispatcher: opts.dispatcher ?? (this.#own = new Agent({ keepAliveTimeout: 4_000 })),
+      dispatcher: opts.dispatcher ?? this.#own,
       onRetry: opts.onRetry,
       credentials: opts.credentials,
     };
