@@ -90,6 +90,34 @@ describe('containers run through spec + users + sandbox + shim', {
     assert.ok(!existsSync(loc), 'the mount point hostpod created is gone');
   });
 
+  it('runContainer() bind layout: a volume nested in another is mounted on top of it, whatever the order', async () => {
+    const outer = join(tmp, 'outer-src');
+    const inner = join(tmp, 'inner-src');
+    mkdirSync(outer);
+    mkdirSync(inner);
+    writeFileSync(join(outer, 'a.txt'), 'outer');
+    writeFileSync(join(inner, 'b.txt'), 'inner');
+    const at = join(tmp, 'nest');
+    const r = await runContainer({
+      root,
+      layers,
+      layout: 'bind',
+      image: {},
+      container: ctr({
+        command: ['sh', '-c', `cat ${at}/a.txt; echo; cat ${at}/in/b.txt`],
+        mounts: [
+          { hostPath: inner, mountPath: `${at}/in`, readOnly: true },
+          { hostPath: outer, mountPath: at, readOnly: false },
+        ],
+      }),
+    });
+    assert.equal(r.exitCode, 0, r.lines.join('\n'));
+    assert.deepEqual(r.lines, ['outer', 'inner']);
+    // The inner mount point was made in the outer volume, not on the host under the mount point.
+    assert.ok(existsSync(join(outer, 'in')));
+    assert.ok(!existsSync(at));
+  });
+
   it('runContainer() resolves the command-path matrix against the image and the host (scenario 16)', async () => {
     const inBinPath = { Env: ['PATH=%CONTAINER_SANDBOX_MOUNT_POINT%/bin:/usr/bin:/bin'] };
     const cases: [Partial<ContainerInput>, string, ImageConfigInput][] = [

@@ -226,8 +226,8 @@ test('createSandbox() bind layout returns the mount plan, makes and later remove
         { source: s.workspace, destination: loc, readOnly: false },
         { source: vol, destination: join(host, 'etc/configmap'), readOnly: true },
         { source: vol, destination: existing, readOnly: false },
-        { source: file, destination: join(host, 'new/dir/config.json'), readOnly: true },
         { source: vol, destination: `${loc}/data`, readOnly: false },
+        { source: file, destination: join(host, 'new/dir/config.json'), readOnly: true },
       ],
     });
     assert.ok(statSync(loc).isDirectory());
@@ -415,7 +415,7 @@ test('createSandbox() and ensureWorkingDir() never follow an image symlink out o
   try {
     assert.deepEqual(
       s.plan?.binds.slice(1).map((b) => b.destination),
-      [`${loc}${victim}/sub`, `${loc}/tmp/x`, `${loc}${victim}/one.txt`],
+      [`${loc}${victim}/sub`, `${loc}${victim}/one.txt`, `${loc}/tmp/x`],
     );
     assert.ok(statSync(join(s.workspace, victim, 'sub')).isDirectory());
     assert.ok(statSync(join(s.workspace, victim, 'one.txt')).isFile());

@@ -16,7 +16,7 @@ import { errnoCode, isRuntimeError, RuntimeError } from '../../errors.ts';
 import { Rollback } from '../../lib/rollback.ts';
 import { resolveMountPoint } from '../spec/mount-point.ts';
 import { stripTrailingSlash } from '../spec/tokens.ts';
-import type { MountMapping } from '../spec/translate-path.ts';
+import { type MountMapping, translatePath } from '../spec/translate-path.ts';
 import type { Layout, VolumeMount } from '../spec/types.ts';
 import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
 import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
@@ -221,13 +221,22 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         binds: [{ source: workspace, destination: target, readOnly: false }],
         createdMountPoint: created,
       };
-      for (const m of mounts) {
+      // Parents before children (as containerd sorts them), so a volume nested in another is
+      // mounted on top of it; the order is otherwise kept.
+      const byDepth = [...mounts].sort((a, b) => depth(a.mountPath) - depth(b.mountPath));
+      const volumeMappings: MountMapping[] = [];
+      for (const m of byDepth) {
         let destination = m.mountPath;
+        const inVolume = translatePath(m.mountPath, volumeMappings);
         if (m.mountPath.startsWith(`${target}/`)) {
           // Inside the workspace: resolve the image's symlinks there, so that the shim never
           // follows one out of it, and hand it the resolved path.
           const hostPath = await makeTargetInWorkspace(workspace, m.mountPath.slice(target.length), m.kind);
           destination = `${target}${hostPath.slice(workspace.length)}`;
+        } else if (inVolume !== m.mountPath) {
+          // Inside an earlier volume: the mount point is made in that volume's source, as the
+          // container will see it (and as runc does).
+          await makeMountPoint(inVolume, m.kind);
         } else {
           const existed = !(await makeTarget(m.mountPath, m.kind, others, record, rollback));
           if (existed && !record.createdTargets.includes(m.mountPath)) {
@@ -238,6 +247,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
           }
         }
         plan.binds.push({ source: m.hostPath, destination, readOnly: m.readOnly });
+        volumeMappings.push({ source: m.hostPath, target: destination });
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
       await saveRecord(dir, record);
@@ -291,6 +301,24 @@ async function makeTarget(
   record.createdTargets.push(...created);
   rollback.add(`mount target ${target}`, () => removeTargets(created, []));
   return true;
+}
+
+function depth(path: string): number {
+  return path.split('/').filter((c) => c !== '').length;
+}
+
+/** mkdir -p for a directory target; parents + an empty file (if missing) for a file target. */
+async function makeMountPoint(hostPath: string, kind: 'dir' | 'file'): Promise<void> {
+  if (kind === 'dir') {
+    await mkdirs(hostPath, { mode: 0o755 });
+    return;
+  }
+  await mkdirs(dirname(hostPath), { mode: 0o755 });
+  try {
+    await writeFile(hostPath, '', { flag: 'wx', mode: 0o644 });
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  }
 }
 
 /** Makes a mount target inside the workspace, symlinks resolved inside it; returns its host path. */
