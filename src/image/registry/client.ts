@@ -48,6 +48,7 @@ const MAX_REDIRECTS = 5;
 /** True for errors worth a retry: connection refused/reset/dropped, timeouts. */
 export function isTransientError(e: unknown): boolean {
   const code = errnoCode(e) ?? '';
+  if ((e as Error)?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return false;
   if (code.startsWith('UND_ERR_')) return code !== 'UND_ERR_INVALID_ARG' && code !== 'UND_ERR_NOT_SUPPORTED';
   if (
     [
