@@ -35,6 +35,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <linux/close_range.h>
 #include <dirent.h>
 #include <termios.h>
 #include <time.h>
@@ -99,6 +101,13 @@ static void die(const char *what) {
   fprintf(stderr, "hostpod-shim: %s: %s\n", what, strerror(e));
   report("error shim %d\n", e);
   exit(125);
+}
+
+/* Closes (or marks close-on-exec) every fd from `from` up: a caller may leak fds without
+ * CLOEXEC, and none of them may reach the workload or pin the caller's pipes. */
+static void close_fds_from(int from, int cloexec_only) {
+  if (syscall(SYS_close_range, (unsigned)from, ~0U, cloexec_only ? CLOSE_RANGE_CLOEXEC : 0) == 0) return;
+  for (int fd = from; fd < 65536; fd++) cloexec_only ? fcntl(fd, F_SETFD, FD_CLOEXEC) : close(fd);
 }
 
 static void spec_fail(void) {
@@ -588,6 +597,7 @@ static int cmd_start(const char *dir) {
   static struct spec s;
   char path[PATH_MAX];
   report_fd = 1;
+  close_fds_from(3, 0);
   snprintf(path, sizeof path, "%s/spec", dir);
   parse_spec(path, &s);
   pid_t first = fork();
@@ -602,7 +612,8 @@ static int cmd_start(const char *dir) {
 /* serve: one request per stdin line, "TAG DIR"; each gets a shim forked from this small
  * process (cheaper than a spawn from Node) and a report line "TAG ok …" / "TAG error …" on
  * stdout. Ends at EOF; the shims it made live on. */
-static int cmd_serve(void) {
+static int cmd_serve(char *title) {
+  close_fds_from(3, 0);
   signal(SIGCHLD, SIG_IGN); /* shims are never reaped here: they outlive this server */
   signal(SIGPIPE, SIG_IGN);
   static char line[PATH_MAX + 80];
@@ -617,6 +628,7 @@ static int cmd_serve(void) {
     if (p < 0) dprintf(1, "%s error fork %d\n", tag, errno);
     if (p != 0) continue;
     signal(SIGCHLD, SIG_DFL);
+    memcpy(title, "task", 5); /* ps shows "hostpod-shim task" for shims, "… serve" for the server */
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) dup2(null, 0);
     snprintf(report_tag, sizeof report_tag, "%s ", tag);
@@ -716,7 +728,7 @@ static int cmd_exec(int argc, char **argv) {
     fprintf(stderr, "usage: hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
     return 125;
   }
-  if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+  close_fds_from(3, 1); /* the status fd too: it must not reach the program */
   static struct spec s;
   parse_spec(path, &s);
   int stage = 0, code = 0, ns_fd = -1, master = -1, status[2];
@@ -791,7 +803,7 @@ static int cmd_exec(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "start")) return cmd_start(argv[2]);
-  if (argc == 2 && !strcmp(argv[1], "serve")) return cmd_serve();
+  if (argc == 2 && !strcmp(argv[1], "serve")) return cmd_serve(argv[1]);
   if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc - 2, argv + 2);
   fprintf(stderr, "usage: hostpod-shim start DIR | hostpod-shim serve | hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
   return 125;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, rename, stat } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { isRuntimeError } from '../../errors.ts';
 import type { CgroupManager } from '../group/group-manager.ts';
 import { NoCgroupManager } from '../group/no-cgroup.ts';
 import { readExit } from './exit-record.ts';
+import { shimPath } from './shim.ts';
 import { openTask, startTask } from './start-task.ts';
 import { stopTask } from './stop-task.ts';
 import {
@@ -120,6 +121,21 @@ describe('task lifecycle (real processes, real cgroups)', {
     );
     await assert.rejects(stat(join(dir, 'spec')), { code: 'ENOENT' });
     await group.destroy();
+  });
+
+  it('startTask() gives the program only stdin, stdout and stderr: an fd the caller leaked does not reach it', async () => {
+    const wrapper = join(root, 'leaky-shim');
+    await writeFile(wrapper, `#!/bin/sh\nexec 7</etc/hostname\nexec ${shimPath()} "$@"\n`, { mode: 0o755 });
+    for (const launch of ['spawn', 'server'] as const) {
+      const { id, dir } = next();
+      const group = await groups.create(id);
+      await startTask(shSpec(dir, 'ls /proc/self/fd'), { group, dir, shim: wrapper, launch });
+      await waitTask(dir);
+      // ls itself holds one more fd for the directory it reads.
+      const fds = (await readLog(join(dir, 'log'))).map((l) => l.text).filter((f) => f !== '3');
+      assert.deepEqual(fds, ['0', '1', '2'], launch);
+      await group.destroy();
+    }
   });
 
   it('startTask() runs as the given user and groups', async () => {
