@@ -223,6 +223,27 @@ test('pullImage() retries 500s with back-off and gives up naming the blob', asyn
   await assertConsistent(content);
 });
 
+test('pullImage() retries a response whose headers come too late', async () => {
+  const retries: string[] = [];
+  const { content, images } = setup();
+  const client = new RegistryClient({
+    retryBaseMs: 5,
+    headersTimeoutMs: 200,
+    onRetry: (i) => retries.push(i.reason),
+  });
+  // undici checks its timeouts about once a second: the delay must be well past that.
+  fx.proxy.rules = [{ match: '/manifests/', fault: { kind: 'delay', ms: 2500 }, times: 1 }];
+  try {
+    await pullImage(`${fx.proxy.host}/test/busybox:1`, { content, images, client });
+  } finally {
+    fx.proxy.rules = [];
+    await client.close();
+  }
+  assert.equal(retries.length, 1);
+  assert.match(retries[0]!, /Headers Timeout|UND_ERR_HEADERS_TIMEOUT/i);
+  await assertConsistent(content);
+});
+
 test('pullImage() resumes a truncated body with a Range request and follows blob redirects', async () => {
   const { content, images, client } = setup();
   const [l1, l2, l3] = fx.bigLayers as [string, string, string];
