@@ -12,6 +12,7 @@ import { LocalContentStore } from './content-store.ts';
 import { ImageStore } from './image-store.ts';
 import { type PullEvent, pullImage } from './pull.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry/client.ts';
+import { startFaultProxy } from './testing/fault-proxy.ts';
 import { type PullFixture, startPullFixture } from './testing/pull-fixture.ts';
 
 let fx: PullFixture;
@@ -264,6 +265,24 @@ test('pullImage() resumes a truncated body with a Range request and follows blob
   const from = Number(/^bytes=(\d+)-$/.exec(resumed?.range ?? '')?.[1]);
   assert.ok(from > 0 && from <= 500_000, `resumed ${l1} from byte ${from}`);
   assert.ok(fx.proxy.log.some((l) => l.path.startsWith('/_redirected') && l.path.includes(l3)));
+  await assertConsistent(content);
+});
+
+test('pullImage() follows a blob redirect to another origin without sending the credentials there', async () => {
+  const other = await startFaultProxy(fx.registry.url);
+  const { content, images, client } = setup({ credentials: () => ({ username: 'tok', password: 'pw' }) });
+  fx.proxy.tokenAuth = { users: { tok: 'pw' } };
+  fx.proxy.rules = [{ match: '/blobs/', fault: { kind: 'redirect', to: other.url } }];
+  try {
+    const r = await pullImage(`${fx.proxy.host}/test/busybox:1`, { content, images, client });
+    assert.equal(r.fetchedBlobs, 2);
+  } finally {
+    fx.proxy.tokenAuth = undefined;
+    fx.proxy.rules = [];
+    await other.stop();
+  }
+  assert.equal(other.log.length, 2, 'config and layer came from the other origin');
+  for (const l of other.log) assert.equal(l.authorization, undefined, `no credentials sent to ${l.path}`);
   await assertConsistent(content);
 });
 

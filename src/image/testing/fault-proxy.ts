@@ -13,7 +13,7 @@ export type Fault =
   | { kind: 'slow'; chunkBytes: number; delayMs: number }
   | { kind: 'stall'; afterBytes: number }
   | { kind: 'delay'; ms: number }
-  | { kind: 'redirect' }
+  | { kind: 'redirect'; to?: string }
   | { kind: 'ignore-range' };
 
 export interface FaultRule {
@@ -142,7 +142,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return fault.status;
     }
     if (fault?.kind === 'redirect') {
-      res.writeHead(307, { location: `${proxy.url}/_redirected${path}` });
+      res.writeHead(307, { location: `${fault.to ?? proxy.url}/_redirected${path}` });
       res.end();
       return 307;
     }
