@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { type Digest, digestHex, sha256Of } from '../oci/digest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { LocalContentStore } from './content-store.ts';
-import { collectGarbage } from './gc.ts';
+import { collectGarbage, removeImageContent } from './gc.ts';
 import { ImageStore } from './image-store.ts';
 import { chainIds, layerPath } from './layers.ts';
 
@@ -120,4 +120,26 @@ test('collectGarbage() reports an image whose manifest is missing and keeps goin
     /docker\.io\/library\/a:latest: Blob sha256:[0-9a-f]+ is not in the content store/,
   );
   assert.ok(await exists(content, a.blobs[1]!), 'the config the record names is kept');
+});
+
+test('removeImageContent() deletes only what the removed image alone needed', async () => {
+  const { root, content, images } = await fresh();
+  const a = await makeImage(content, 'a');
+  const b = await makeImage(content, 'b');
+  await images.put('a', a.manifest);
+  await images.put('b', b.manifest);
+  await images.put('b-too', b.manifest);
+  const stray = await content.writeBlob('written by an import that has not recorded its image yet');
+  for (const c of [...a.chains, ...b.chains])
+    await mkdir(join(layerPath(root, c), 'fs'), { recursive: true });
+  const removedB = await images.remove('b');
+  const r1 = await removeImageContent(root, content, images, removedB);
+  assert.deepEqual(r1.removedBlobs, [], 'b-too still names the image');
+  const removedA = await images.remove('a');
+  const r2 = await removeImageContent(root, content, images, removedA);
+  assert.deepEqual(r2.removedBlobs.map((x) => x.digest).sort(), [...a.blobs].sort());
+  assert.deepEqual(r2.removedLayers.sort(), [...a.chains].sort());
+  assert.ok(await exists(content, stray.digest), 'unrelated blob untouched');
+  for (const d of b.blobs) assert.ok(await exists(content, d));
+  for (const c of b.chains) await stat(layerPath(root, c));
 });

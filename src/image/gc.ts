@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Digest } from '../oci/digest.ts';
 import { parseImageConfig, parseJson, parseManifest } from '../oci/manifest.ts';
 import type { LocalContentStore } from './content-store.ts';
-import type { ImageStore } from './image-store.ts';
+import type { ImageRecord, ImageStore } from './image-store.ts';
 import { chainIds, listLayers, pruneLayers } from './layers.ts';
 
 /** What garbage collection removed (or, with `dryRun`, would remove). */
@@ -84,6 +84,72 @@ export async function collectGarbage(
     result.removedLayers = (await listLayers(root)).filter((c) => !keepChains.has(c));
   } else {
     result.removedLayers = await pruneLayers(root, keepChains);
+  }
+  return result;
+}
+
+/** The blobs and chain IDs an image record needs (what can be read of them). */
+async function imageContent(
+  content: LocalContentStore,
+  rec: ImageRecord,
+): Promise<{ blobs: Set<string>; chains: Set<Digest> }> {
+  const blobs = new Set<string>([rec.digest, rec.configDigest]);
+  if (rec.indexDigest) blobs.add(rec.indexDigest);
+  const chains = new Set<Digest>();
+  try {
+    const manifest = parseManifest(parseJson(await content.readBytes(rec.digest), 'image manifest'));
+    for (const l of manifest.layers) blobs.add(l.digest);
+    const config = parseImageConfig(
+      parseJson(await content.readBytes(manifest.config.digest), 'image config'),
+    );
+    for (const c of chainIds(config.rootfs.diff_ids)) chains.add(c);
+  } catch {
+    // A record whose manifest is gone needs nothing more than its own digests.
+  }
+  return { blobs, chains };
+}
+
+/**
+ * Deletes the content of images whose records were just removed (`removed`): their blobs and
+ * unpacked layers that no remaining image needs. Unlike {@link collectGarbage} it touches
+ * nothing else, so an import or pull running at the same time is safe. Returns what it deleted.
+ */
+export async function removeImageContent(
+  root: string,
+  content: LocalContentStore,
+  images: ImageStore,
+  removed: readonly ImageRecord[],
+): Promise<GcResult> {
+  const candidates = new Set<string>();
+  const candidateChains = new Set<Digest>();
+  for (const rec of removed) {
+    const c = await imageContent(content, rec);
+    for (const b of c.blobs) candidates.add(b);
+    for (const ch of c.chains) candidateChains.add(ch);
+  }
+  for (const rec of await images.list()) {
+    const c = await imageContent(content, rec);
+    for (const b of c.blobs) candidates.delete(b);
+    for (const ch of c.chains) candidateChains.delete(ch);
+  }
+  const result: GcResult = {
+    removedBlobs: [],
+    removedPartials: [],
+    removedLayers: [],
+    reclaimedBytes: 0,
+    keptForLease: 0,
+    problems: [],
+  };
+  for (const d of candidates) {
+    const info = await content.info(d as Digest);
+    if (!info) continue;
+    await content.delete(info.digest);
+    result.removedBlobs.push(info);
+    result.reclaimedBytes += info.size;
+  }
+  if (candidateChains.size > 0) {
+    const keep = (await listLayers(root)).filter((c) => !candidateChains.has(c));
+    result.removedLayers = await pruneLayers(root, keep);
   }
   return result;
 }

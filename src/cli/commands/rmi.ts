@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collectGarbage, type GcResult } from '../../image/gc.ts';
+import { type GcResult, removeImageContent } from '../../image/gc.ts';
+import type { ImageRecord } from '../../image/image-store.ts';
 import { shortDigest } from '../../oci/digest.ts';
 import { familiarString, parseReference } from '../../oci/reference.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -25,8 +26,9 @@ export function registerRmi(program: Command, ctx: CliContext): void {
     .summary('remove images')
     .description(
       'Remove images by name, id or digest. A name removes that name; an id or digest removes every\n' +
-        'name of the image. Blobs and unpacked layers no image needs any more are then deleted\n' +
-        '(unless --no-prune). Exit code 3 when a name was not found (the others are still removed).',
+        "name of the image. The removed images' blobs and unpacked layers that no other image needs\n" +
+        'are then deleted (unless --no-prune). Exit code 3 when a name was not found (the others are\n' +
+        'still removed).',
     )
     .argument('<image...>', 'image names, ids or digests')
     .option('--no-prune', 'keep the blobs; only remove the names')
@@ -35,6 +37,7 @@ export function registerRmi(program: Command, ctx: CliContext): void {
       const root = resolveStateRoot(flags.root, ctx);
       const { content, images } = openImageStores(root);
       let missing = 0;
+      const removedAll: ImageRecord[] = [];
       for (const q of queries) {
         // An ambiguous id prefix throws here (FailedPrecondition) before anything is removed.
         await images.get(q);
@@ -44,6 +47,7 @@ export function registerRmi(program: Command, ctx: CliContext): void {
           missing++;
           continue;
         }
+        removedAll.push(...removed);
         for (const r of removed) {
           out(
             ctx,
@@ -52,9 +56,8 @@ export function registerRmi(program: Command, ctx: CliContext): void {
         }
       }
       if (flags.prune) {
-        const gc = await collectGarbage(root, content, images);
+        const gc = await removeImageContent(root, content, images, removedAll);
         for (const b of gc.removedBlobs) out(ctx, `Deleted: ${b.digest}`);
-        for (const p of gc.problems) err(ctx, `warning: ${p}`);
       }
       if (missing > 0) ctx.exitCode = EXIT.notFound;
     });
