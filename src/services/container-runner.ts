@@ -155,7 +155,7 @@ export async function startContainer(
       baseEnv: accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
-    await ensureWorkingDir(sandbox.mappings, pc.cwd, { uid: account.uid, gid: account.gid });
+    await ensureWorkingDir(sandbox, pc.cwd, { uid: account.uid, gid: account.gid });
     const env = pc.env.map((e) => `${e.name}=${e.value}`);
     const task = await startTask(
       {

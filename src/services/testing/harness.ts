@@ -1,0 +1,115 @@
+/**
+ * Test harness for the services: a temporary state root with test images built by hostpod's own
+ * `buildImage`, runtime deps for this host, and pods from YAML text.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { arch, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseManifestText } from '../../api/manifests.ts';
+import { decodeWorkload, findObjects } from '../../api/objects.ts';
+import type { Pod } from '../../api/types.ts';
+import { buildImage } from '../../image/build.ts';
+import { LocalContentStore } from '../../image/content-store.ts';
+import { ImageStore } from '../../image/image-store.ts';
+import { createGroupManager } from '../../runtime/group/group-manager.ts';
+import type { RuntimeDeps } from '../container-runner.ts';
+import type { ImageContext } from '../images.ts';
+import { localNode } from '../node.ts';
+import { selfOwner } from '../records.ts';
+
+export const TEST_IMAGE = 'localhost/hostpod-test:1';
+
+/** A scratch image: `bin/uname` (a script printing "image-uname"), `bin/hello.sh`, `etc/motd`. */
+async function writeImageSource(dir: string): Promise<void> {
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  await mkdir(join(dir, 'etc'), { recursive: true });
+  await writeFile(join(dir, 'bin', 'uname'), '#!/bin/sh\necho image-uname "$@"\n');
+  await writeFile(join(dir, 'bin', 'hello.sh'), '#!/bin/sh\necho "hello $*"\n');
+  await writeFile(join(dir, 'etc', 'motd'), 'from the image\n');
+  await chmod(join(dir, 'bin', 'uname'), 0o755);
+  await chmod(join(dir, 'bin', 'hello.sh'), 0o755);
+  await mkdir(join(dir, 'go', 'src', 'workdir'), { recursive: true });
+}
+
+export interface Harness {
+  root: string;
+  deps: RuntimeDeps;
+  images: ImageContext;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh state root with the test image and runtime deps nested under a test cgroup parent. */
+export async function makeHarness(options: { layout?: 'bind' | 'symlink' } = {}): Promise<Harness> {
+  const root = await mkdtemp(join(tmpdir(), 'hostpod-svc-'));
+  const content = new LocalContentStore(join(root, 'content'));
+  const images = new ImageStore(root, content);
+  const src = join(root, 'image-src');
+  await writeImageSource(src);
+  await buildImage(src, content, images, { tag: TEST_IMAGE, tmpDir: root });
+  const parent = `/hostpod-test-${randomBytes(4).toString('hex')}`;
+  const groups = await createGroupManager({ parent });
+  const deps: RuntimeDeps = {
+    root,
+    layout: options.layout ?? 'bind',
+    groups,
+    node: localNode({ arch: arch(), ip: '127.0.0.1' }),
+    owner: await selfOwner(process.pid),
+    shutdownGraceMs: 2000,
+  };
+  return {
+    root,
+    deps,
+    images: { root, content, images },
+    async cleanup() {
+      await rm(root, { recursive: true, force: true }).catch(() => {});
+    },
+  };
+}
+
+/** The pods of a YAML text (validation errors fail the test). */
+export function podsOf(yaml: string): Pod[] {
+  const loaded = parseManifestText(yaml, 'test.yaml');
+  if (loaded.problems.length > 0) throw new Error(loaded.problems[0]!.message);
+  return findObjects(loaded.documents).objects.map((o) => {
+    const w = decodeWorkload(o);
+    if (w.errors.length > 0) throw new Error(`invalid test pod: ${JSON.stringify(w.errors)}`);
+    return w.pod;
+  });
+}
+
+/** An HPC pod around the given containers YAML (indented list items). */
+export function hpcPodYaml(name: string, containers: string, extra = ''): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  securityContext:
+    windowsOptions:
+      hostProcess: true
+      runAsUserName: "NT AUTHORITY\\\\SYSTEM"
+${extra}  containers:
+${containers}`;
+}
+
+/** The text a container wrote (stdout and stderr, in order), from its kept CRI log. */
+export async function containerOutput(root: string, id: string | undefined): Promise<string> {
+  if (!id) return '';
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(join(root, 'containers', id, 'container.log'), 'utf8');
+  } catch {
+    return '';
+  }
+  let out = '';
+  for (const line of text.split('\n')) {
+    const m = /^\S+ (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
+    if (m) out += m[2] === 'F' ? `${m[3]}\n` : m[3];
+  }
+  return out;
+}
