@@ -79,7 +79,9 @@ export function writeControl(file: string, value: string): void {
         hint:
           code === 'EACCES' || code === 'EPERM'
             ? 'Run hostpod as root, or give it a delegated cgroup as its parent.'
-            : "Check that the controller is enabled for hostpod's cgroup parent.",
+            : code === 'EBUSY'
+              ? "cgroup v2 allows no controllers in a cgroup that holds processes: configure a cgroup parent outside hostpod's own cgroup (e.g. /hostpod.slice)."
+              : "Check that the controller is enabled for hostpod's cgroup parent.",
         cause: err,
       },
     );
