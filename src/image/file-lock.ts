@@ -1,4 +1,4 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { errnoCode, RuntimeError } from '../errors.ts';
 
 /** A held lock; `release()` removes the lock file (idempotent, never throws). */
@@ -47,49 +47,58 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Tries once to take the lock file at `path` (created with O_EXCL, holding our pid). A lock
- * whose holder process is gone (killed mid-pull) is stale and is broken. Returns the lock, or
- * `{ heldBy }` when a live process holds it.
+ * Tries once to take the lock file at `path`, holding our pid. The file is written under a
+ * temporary name and hard-linked into place, so a lock file is never seen empty (link fails
+ * with EEXIST when the lock is held: the same guarantee as O_EXCL). A lock whose holder process
+ * is gone (killed mid-pull) is stale and is broken. Returns the lock, or `{ heldBy }` when a
+ * live process holds it.
  */
 export async function tryFileLock(path: string): Promise<FileLock | { heldBy: number }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
+  const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    for (let attempt = 0; attempt < 10; attempt++) {
       try {
-        await fh.writeFile(`${process.pid}\n`);
-      } finally {
-        await fh.close();
+        await link(tmp, path);
+        const ino = (await stat(path)).ino;
+        let released = false;
+        return {
+          path,
+          async release() {
+            if (released) return;
+            released = true;
+            // Remove it only if it is still ours (a stale-lock breaker may have replaced it).
+            const st = await stat(path).catch(() => undefined);
+            if (st?.ino === ino) await unlink(path).catch(() => {});
+          },
+        };
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw e;
       }
-      let released = false;
-      return {
-        path,
-        async release() {
-          if (released) return;
-          released = true;
-          await unlink(path).catch(() => {});
-        },
-      };
-    } catch (e) {
-      if (errnoCode(e) !== 'EEXIST') throw e;
-    }
-    const pid = await holderPid(path);
-    if (pid !== undefined && isAlive(pid)) return { heldBy: pid };
-    // Stale (holder died) or half-written: move it aside under a unique name and retry.
-    // Renaming (not unlinking) means two breakers cannot both remove a fresh lock: only one
-    // rename of a given file succeeds.
-    const aside = `${path}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    try {
-      await rename(path, aside);
-      const again = await holderPid(aside);
-      if (again !== undefined && again !== pid && isAlive(again)) {
-        // We moved a lock someone just took; put it back if the name is still free.
-        await rename(aside, path).catch(() => {});
-        return { heldBy: again };
+      const pid = await holderPid(path);
+      if (pid === undefined) continue; // released meanwhile (or unreadable): try again
+      if (isAlive(pid)) return { heldBy: pid };
+      // Stale: move it aside under a unique name (only one rename of a given file succeeds),
+      // check it is the file we judged, and remove it.
+      const aside = `${path}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      try {
+        await rename(path, aside);
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT') continue;
+        throw e;
+      }
+      const moved = await holderPid(aside);
+      if (moved !== undefined && moved !== pid && isAlive(moved)) {
+        // A live process took the lock between our read and our rename: put it back unless
+        // someone else holds the name by now (link never overwrites).
+        await link(aside, path).catch(() => {});
+        await unlink(aside).catch(() => {});
+        return { heldBy: moved };
       }
       await unlink(aside).catch(() => {});
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw e;
     }
+  } finally {
+    await unlink(tmp).catch(() => {});
   }
   throw new RuntimeError('Unavailable', `Cannot take lock ${path}: it keeps changing hands`, {
     hint: 'another hostpod process is working on the same content; try again',
