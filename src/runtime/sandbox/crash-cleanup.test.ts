@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { cleanupEphemeralUsers, EPHEMERAL_MARKER } from '../users/accounts.ts';
+import { cleanupEphemeralUsers, ephemeralScope } from '../users/accounts.ts';
 import { parsePasswd } from '../users/etc-files.ts';
 import { listSandboxes, removeSandbox } from './sandbox.ts';
 import { isMounted, writeTree } from './testing/fs-fixtures.ts';
@@ -45,10 +45,7 @@ test('listSandboxes() + removeSandbox() + cleanupEphemeralUsers() clean up after
     assert.ok(parsePasswd(readFileSync('/etc/passwd', 'utf8')).some((u) => u.name === user));
     // The restart's cleanup: no live containers.
     for (const s of await listSandboxes(root)) await removeSandbox({ root, id: s });
-    const others = parsePasswd(readFileSync('/etc/passwd', 'utf8'))
-      .filter((u) => u.gecos === EPHEMERAL_MARKER && u.name !== user)
-      .map((u) => u.name);
-    const { removed } = await cleanupEphemeralUsers(others);
+    const { removed } = await cleanupEphemeralUsers([], { scope: ephemeralScope(root) });
     assert.deepEqual(removed, [user]);
     assert.ok(!isMounted(workspace));
     assert.ok(!existsSync(join(root, 'sandboxes', id)));

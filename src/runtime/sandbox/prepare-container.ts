@@ -5,6 +5,7 @@ import type { ContainerInput, ImageConfigInput, Layout } from '../spec/types.ts'
 import { ANNOTATION_ROOTFS_LOCATION } from '../spec/types.ts';
 import {
   accountBaseEnv,
+  ephemeralScope,
   type ResolvedAccount,
   removeEphemeralUser,
   resolveAccount,
@@ -71,13 +72,15 @@ export async function prepareContainer(
       ...(options.mode ? { mode: options.mode } : {}),
     });
     rollback.add('sandbox', () => removeSandbox({ root: options.root, id: container.id }));
+    const scope = ephemeralScope(options.root);
     const account = await resolveAccount(spec, {
       containerId: container.id,
       container: container.name,
+      scope,
       ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
       ...(options.self ? { self: options.self } : {}),
     });
-    if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id));
+    if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id, { scope }));
     const config = await buildProcessConfig(container, image, {
       layout: options.layout,
       mountPoint: sandbox.mountPoint,
@@ -112,7 +115,7 @@ export async function prepareContainer(
 export async function releaseContainer(root: string, containerId: string): Promise<void> {
   let first: unknown;
   try {
-    await removeEphemeralUser(containerId);
+    await removeEphemeralUser(containerId, { scope: ephemeralScope(root) });
   } catch (err) {
     first = err;
   }

@@ -9,6 +9,7 @@ import {
   accountBaseEnv,
   cleanupEphemeralUsers,
   EPHEMERAL_MARKER,
+  ephemeralScope,
   removeEphemeralUser,
   resolveAccount,
 } from './accounts.ts';
@@ -127,31 +128,34 @@ test('resolveAccount() makes an ephemeral user id[:20] in a local group; removeE
   }
 });
 
-test('cleanupEphemeralUsers() removes marked users of gone containers only', async () => {
+test('cleanupEphemeralUsers() removes marked users of gone containers of its own scope only', async () => {
   const group = randomName();
-  const [live, dead] = [randomId(), randomId()];
+  const [live, dead, foreign] = [randomId(), randomId(), randomId()];
   const plain = randomName();
+  const scope = ephemeralScope(`/tmp/${randomName()}`);
   execFileSync('groupadd', [group]);
   execFileSync('useradd', ['--system', '--no-create-home', '--comment', 'not hostpod', plain]);
   try {
-    await resolveAccount({ kind: 'group', name: group }, { containerId: live });
-    await resolveAccount({ kind: 'group', name: group }, { containerId: dead });
-    // Other test files may hold ephemeral users of their own containers: count them as live.
-    const others = passwd()
-      .filter((u) => u.gecos === EPHEMERAL_MARKER && u.name !== dead.slice(0, 20))
-      .map((u) => u.name);
-    const { removed, failed } = await cleanupEphemeralUsers([live, ...others]);
+    await resolveAccount({ kind: 'group', name: group }, { containerId: live, scope });
+    await resolveAccount({ kind: 'group', name: group }, { containerId: dead, scope });
+    await resolveAccount(
+      { kind: 'group', name: group },
+      { containerId: foreign, scope: ephemeralScope('/other') },
+    );
+    assert.equal(passwd().find((u) => u.name === dead.slice(0, 20))?.gecos, `${EPHEMERAL_MARKER} ${scope}`);
+    const { removed, failed } = await cleanupEphemeralUsers([live], { scope });
     assert.deepEqual(removed, [dead.slice(0, 20)]);
     assert.deepEqual(failed, []);
-    assert.ok(removed.includes(dead.slice(0, 20)));
-    assert.ok(!removed.includes(live.slice(0, 20)));
     const names = passwd().map((u) => u.name);
     assert.ok(names.includes(live.slice(0, 20)));
     assert.ok(!names.includes(dead.slice(0, 20)));
+    assert.ok(names.includes(foreign.slice(0, 20)), "another root's user is left alone");
     assert.ok(names.includes(plain));
+    // A removal scoped to another root does not touch it either.
+    assert.equal(await removeEphemeralUser(live, { scope: ephemeralScope('/other') }), false);
+    assert.equal(await removeEphemeralUser(live, { scope }), true);
   } finally {
-    delUser(live.slice(0, 20));
-    delUser(dead.slice(0, 20));
+    for (const id of [live, dead, foreign]) delUser(id.slice(0, 20));
     delUser(plain);
     delGroup(plain);
     delGroup(group);
@@ -202,13 +206,11 @@ test('cleanupEphemeralUsers() reports a user whose process still runs and carrie
   execFileSync('groupadd', [group]);
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const acct = await resolveAccount({ kind: 'group', name: group }, { containerId: busy });
+    const scope = ephemeralScope(`/tmp/${randomName()}`);
+    const acct = await resolveAccount({ kind: 'group', name: group }, { containerId: busy, scope });
     child = spawn('/bin/sleep', ['30'], { uid: acct.uid, gid: acct.gid, stdio: 'ignore' });
     await new Promise((resolve) => child!.once('spawn', resolve));
-    const others = passwd()
-      .filter((u) => u.gecos === EPHEMERAL_MARKER && u.name !== acct.name)
-      .map((u) => u.name);
-    const first = await cleanupEphemeralUsers(others);
+    const first = await cleanupEphemeralUsers([], { scope });
     assert.deepEqual(first.removed, []);
     assert.equal(first.failed.length, 1);
     assert.equal(first.failed[0]!.name, acct.name);
@@ -216,7 +218,7 @@ test('cleanupEphemeralUsers() reports a user whose process still runs and carrie
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     child = undefined;
-    assert.deepEqual((await cleanupEphemeralUsers(others)).removed, [acct.name]);
+    assert.deepEqual((await cleanupEphemeralUsers([], { scope })).removed, [acct.name]);
   } finally {
     child?.kill('SIGKILL');
     delUser(busy.slice(0, 20));

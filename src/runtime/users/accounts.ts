@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RuntimeError } from '../../errors.ts';
 import { type AccountSpec, LOGON_FAILURE } from '../spec/account.ts';
 import { type BaseEnvAccount, userBaseEnv } from '../spec/env.ts';
@@ -7,6 +8,26 @@ import { runShadowTool } from './shadow-tools.ts';
 
 /** The GECOS field that marks a user hostpod made for one container. */
 export const EPHEMERAL_MARKER = 'hostpod ephemeral';
+
+/**
+ * A short tag for one hostpod state root (12 hex of its path's sha256), added to the GECOS
+ * marker so that the crash cleanup of one root never deletes the users of another (two roots on
+ * one host, tests in parallel).
+ */
+export function ephemeralScope(root: string): string {
+  return createHash('sha256').update(root).digest('hex').slice(0, 12);
+}
+
+/** The GECOS of an ephemeral user: `hostpod ephemeral` or `hostpod ephemeral <scope>`. */
+function markerFor(scope: string | undefined): string {
+  return scope === undefined ? EPHEMERAL_MARKER : `${EPHEMERAL_MARKER} ${scope}`;
+}
+
+/** Whether a GECOS marks an ephemeral user (of `scope`, when given; of any scope otherwise). */
+function isEphemeral(gecos: string, scope: string | undefined): boolean {
+  if (scope !== undefined) return gecos === markerFor(scope);
+  return gecos === EPHEMERAL_MARKER || gecos.startsWith(`${EPHEMERAL_MARKER} `);
+}
 /** hcsshim's UserNameCharLimit: the ephemeral user is named `<containerId>.slice(0, 20)`. */
 export const EPHEMERAL_NAME_LENGTH = 20;
 
@@ -38,6 +59,8 @@ export interface ResolveAccountOptions {
   self?: SelfIdentity;
   /** Where passwd and group are read (default `/etc`; useradd always writes `/etc`). */
   etcDir?: string;
+  /** Tags an ephemeral user with its state root (`ephemeralScope(root)`). */
+  scope?: string;
 }
 
 /** Who the processes run as, ready for setgroups/setgid/setuid. */
@@ -125,7 +148,7 @@ export async function resolveAccount(
   }
   const name = ephemeralUserName(options.containerId);
   const existing = accounts.users.find((u) => u.name === name);
-  if (existing !== undefined && existing.gecos !== EPHEMERAL_MARKER) {
+  if (existing !== undefined && !isEphemeral(existing.gecos, undefined)) {
     throw new RuntimeError('AlreadyExists', `${LOGON_FAILURE}: a host user named "${name}" already exists`, {
       hint: `it was not made by hostpod; remove it or use another container id`,
     });
@@ -139,7 +162,7 @@ export async function resolveAccount(
       '--shell',
       '/usr/sbin/nologin',
       '--comment',
-      EPHEMERAL_MARKER,
+      markerFor(options.scope),
       '--gid',
       String(group!.gid),
       name,
@@ -175,36 +198,37 @@ export function accountBaseEnv(account: ResolvedAccount): EnvVar[] {
 }
 
 /**
- * Deletes the ephemeral user of `containerId` (only one marked `hostpod ephemeral`).
+ * Deletes the ephemeral user of `containerId` (only one marked `hostpod ephemeral`, of `scope`
+ * when given).
  * Idempotent: returns false when there was nothing to delete. Throws FailedPrecondition when
  * userdel refuses (a process of that user still runs), Internal on other failures.
  */
 export async function removeEphemeralUser(
   containerId: string,
-  options: { etcDir?: string } = {},
+  options: { etcDir?: string; scope?: string } = {},
 ): Promise<boolean> {
   const name = ephemeralUserName(containerId);
   const accounts = await readHostAccounts(options.etcDir);
   const user = accounts.users.find((u) => u.name === name);
-  if (user === undefined || user.gecos !== EPHEMERAL_MARKER) return false;
+  if (user === undefined || !isEphemeral(user.gecos, options.scope)) return false;
   return deleteUser(name);
 }
 
 /**
- * Crash recovery: deletes every user marked `hostpod ephemeral` whose container is not among
- * `liveIds`. A user that cannot be deleted (a process of it still runs) does not stop the
+ * Crash recovery: deletes every user marked `hostpod ephemeral` (of `scope` only, when given:
+ * pass `ephemeralScope(root)`) whose container is not among `liveIds`. A user that cannot be deleted (a process of it still runs) does not stop the
  * others: it is returned in `failed`.
  */
 export async function cleanupEphemeralUsers(
   liveIds: Iterable<string>,
-  options: { etcDir?: string } = {},
+  options: { etcDir?: string; scope?: string } = {},
 ): Promise<{ removed: string[]; failed: { name: string; error: unknown }[] }> {
   const live = new Set([...liveIds].map(ephemeralUserName));
   const accounts = await readHostAccounts(options.etcDir);
   const removed: string[] = [];
   const failed: { name: string; error: unknown }[] = [];
   for (const u of accounts.users) {
-    if (u.gecos !== EPHEMERAL_MARKER || live.has(u.name)) continue;
+    if (!isEphemeral(u.gecos, options.scope) || live.has(u.name)) continue;
     try {
       if (await deleteUser(u.name)) removed.push(u.name);
     } catch (error) {
