@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../io.ts';
+import { registerExec } from './exec.ts';
 import { registerImageBuild } from './image-build.ts';
 import { registerImageImport } from './image-import.ts';
 import { registerImageInspect } from './image-inspect.ts';
@@ -17,6 +18,7 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: RegisterCommand[] = [
   registerLint,
   registerRun,
+  registerExec,
   registerImageImport,
   registerImageBuild,
   registerPull,

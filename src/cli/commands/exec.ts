@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { spawnExec } from '../../runtime/task/exec-task.ts';
+import { execArgv, findRunningContainer, recordTask } from '../../services/exec.ts';
+import { requireRoot } from '../foreground.ts';
+import type { CliContext } from '../io.ts';
+import { resolveStateRoot } from './images-common.ts';
+
+interface ExecFlags {
+  container?: string;
+  namespace: string;
+  interactive?: boolean;
+  tty?: boolean;
+  root?: string;
+}
+
+export function registerExec(program: Command, ctx: CliContext): void {
+  program
+    .command('exec')
+    .summary('run a command in a running container')
+    .description(
+      "Run COMMAND in a running container of POD: it joins the container's job (cgroup), user, environment,\n" +
+        'working directory and mount namespace. %CONTAINER_SANDBOX_MOUNT_POINT% and\n' +
+        '$env:CONTAINER_SANDBOX_MOUNT_POINT in the command are replaced. With -t the command gets a terminal\n' +
+        "(which the Windows reference runtime cannot do). The exit code is the command's (128+n for signal n).",
+    )
+    .argument('<pod>', 'pod name')
+    .argument('<command...>', 'the command and its arguments (put -- before it)')
+    .option('-c, --container <name>', 'container name (default: the first regular container)')
+    .option('-n, --namespace <ns>', 'pod namespace', 'default')
+    .option('-i, --interactive', 'keep stdin open (always on; accepted for kubectl habits)')
+    .option('-t, --tty', 'allocate a terminal')
+    .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
+    .action(async (pod: string, command: string[], opts: ExecFlags) => {
+      requireRoot(ctx, 'hostpod exec');
+      const root = resolveStateRoot(opts.root, ctx);
+      const rec = await findRunningContainer(root, pod, opts.container, opts.namespace);
+      const argv = await execArgv(rec, command);
+      const task = await recordTask(root, rec);
+      // The command gets the signals of the terminal; hostpod just waits for it.
+      const off = ctx.onInterrupt?.(() => {});
+      try {
+        const { result } = await spawnExec(task, { argv, ...(opts.tty ? { tty: true } : {}) });
+        ctx.exitCode = (await result).exitCode;
+      } finally {
+        off?.();
+      }
+    });
+}
