@@ -199,6 +199,7 @@ export class LayerApplier implements TarHandler {
         if (makeOpaque) this.#markOpaque(rel);
         break;
       case 'symlink':
+        if (e.linkname === '') this.#refuse(e, 'it is a symlink with an empty target');
         this.#replace(rel, () => symlinkSync(e.linkname, path));
         if (this.#o.chown && (e.uid !== 0 || e.gid !== 0)) lchownSync(path, e.uid, e.gid);
         lutimesSync(path, e.mtime, e.mtime);
@@ -222,6 +223,8 @@ export class LayerApplier implements TarHandler {
   }
 
   data(chunk: Buffer): void {
+    // Bodies of entries not written as files (a whiteout or the root with content) are dropped.
+    if (this.#fd === -1) return;
     let off = 0;
     while (off < chunk.length) off += writeSync(this.#fd, chunk, off, chunk.length - off);
   }
@@ -256,9 +259,18 @@ export class LayerApplier implements TarHandler {
    * owners and mtimes, deepest first (writing children changed them).
    */
   async finish(): Promise<ApplierSummary> {
+    // Deferred operations work by path: check once more that nothing on the way is a symlink.
+    const ok = (rel: string): boolean => {
+      if (this.#parentsAreDirs(rel)) return true;
+      this.#note(`skipped a deferred change to "${rel}": its parent was replaced`);
+      return false;
+    };
     const ops: SpecialOp[] = [];
-    for (const rel of this.#pendingWhiteouts) ops.push({ kind: 'whiteout', path: `${this.#top}/${rel}` });
+    for (const rel of this.#pendingWhiteouts) {
+      if (ok(rel)) ops.push({ kind: 'whiteout', path: `${this.#top}/${rel}` });
+    }
     for (const rel of this.#opaqueTop) {
+      if (rel !== '' && !ok(rel)) continue;
       ops.push({
         kind: 'xattr',
         path: this.#abs(rel),
@@ -266,8 +278,9 @@ export class LayerApplier implements TarHandler {
         value: Buffer.from('y'),
       });
     }
-    for (const x of this.#xattrs)
-      ops.push({ kind: 'xattr', path: this.#abs(x.rel), name: x.name, value: x.value });
+    for (const x of this.#xattrs) {
+      if (ok(x.rel)) ops.push({ kind: 'xattr', path: this.#abs(x.rel), name: x.name, value: x.value });
+    }
     const failures = await applySpecialOps(ops);
     for (const f of failures) {
       if (f.op.kind === 'whiteout' || f.op.name === 'trusted.overlay.opaque') {
@@ -282,9 +295,10 @@ export class LayerApplier implements TarHandler {
     const dirs = [...this.#dirMeta.entries()].sort((a, b) => depth(b[0]) - depth(a[0]));
     for (const [rel, m] of dirs) {
       const p = this.#abs(rel);
-      // chmod follows symlinks: only touch what is still a real directory.
+      // chmod follows symlinks: only touch what is still a real directory, reached through
+      // real directories.
       const st = lstatOrUndefined(p);
-      if (!st?.isDirectory()) continue;
+      if (!st?.isDirectory() || !this.#parentsAreDirs(rel)) continue;
       if (this.#o.chown && (m.uid !== 0 || m.gid !== 0)) lchownSync(p, m.uid, m.gid);
       chmodSync(p, m.mode);
       utimesSync(p, m.mtime, m.mtime);
@@ -471,6 +485,38 @@ export class LayerApplier implements TarHandler {
     if (st.isDirectory()) rmSync(p, { recursive: true, force: true });
     else unlinkSync(p);
     this.#forget(rel);
+    this.#purge(rel, st.isDirectory());
+  }
+
+  /**
+   * Drops the deferred operations (whiteouts, opaque markers, xattrs, directory metadata) at
+   * `rel` and, for a removed directory, under it: they are moot, and done by path at the end
+   * they could otherwise go through whatever now stands at `rel` (a symlink, say).
+   */
+  #purge(rel: string, wasDir: boolean): void {
+    const under = (k: string) => k === rel || (wasDir && k.startsWith(`${rel}/`));
+    for (const set of [this.#pendingWhiteouts, this.#opaqueTop]) {
+      if (!wasDir) set.delete(rel);
+      else for (const k of set) if (under(k)) set.delete(k);
+    }
+    if (!wasDir) this.#dirMeta.delete(rel);
+    else for (const k of this.#dirMeta.keys()) if (under(k)) this.#dirMeta.delete(k);
+    if (this.#xattrs.length > 0) {
+      const keep = this.#xattrs.filter((x) => !under(x.rel));
+      this.#xattrs.length = 0;
+      this.#xattrs.push(...keep);
+    }
+  }
+
+  /** True when every component of `rel`'s parent is a real directory (no symlink) in the top layer. */
+  #parentsAreDirs(rel: string): boolean {
+    let cur = this.#top;
+    const parts = rel.split('/');
+    for (let i = 0; i < parts.length - 1; i++) {
+      cur = `${cur}/${parts[i]}`;
+      if (!lstatOrUndefined(cur)?.isDirectory()) return false;
+    }
+    return true;
   }
 
   #openFile(path: string, rel: string): void {
@@ -514,6 +560,8 @@ export class LayerApplier implements TarHandler {
     if (comps.length === 0) this.#refuse(e, 'its hardlink target is the root directory');
     const linkRel = joinRel(this.#resolveDir(comps.slice(0, -1), e), comps[comps.length - 1]!);
     if (linkRel === rel) return;
+    if (linkRel.startsWith(`${rel}/`))
+      this.#refuse(e, `its hardlink target "${e.linkname}" is inside the entry's own path`);
     const hit = this.#lookup(linkRel);
     if (hit === undefined) {
       this.#refuse(e, `its hardlink target "${e.linkname}" does not exist (yet) in the layer`);

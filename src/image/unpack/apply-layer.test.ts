@@ -524,3 +524,42 @@ test('applyLayer() reports a name the filesystem refuses as a RuntimeError namin
     `entry "${long}"`,
   );
 });
+
+test('applyLayer() drops deferred whiteouts and directory modes when a later entry replaces their parent with a symlink', async () => {
+  const s = sandbox();
+  mkdirSync(join(s.outside, 'y'), { mode: 0o755 });
+  const before = s.around();
+  for (const mode of ['apply', 'overlay'] as const) {
+    const t = mkdtempSync(join(s.base, `t-${mode}-`));
+    await apply(
+      [
+        { name: 'x/.wh.sentinel' },
+        { name: 'x/y/', type: 'dir', mode: 0o700, mtime: 1 },
+        { name: 'x', type: 'symlink', linkname: s.outside },
+      ],
+      { target: t, mode },
+    );
+    assert.ok(lstatSync(join(t, 'x')).isSymbolicLink());
+  }
+  assert.deepEqual(
+    describeTree(s.base, { exclude: ['target'], mtime: true }).filter((l) => !l.startsWith('t-')),
+    before,
+  );
+  assert.equal(lstatSync(join(s.outside, 'y')).mode & 0o7777, 0o755);
+  assert.ok(lstatSync(join(s.outside, 'sentinel')).isFile());
+});
+
+test('applyLayer() refuses a hardlink whose target is inside its own path', async () => {
+  const s = sandbox();
+  await assertRefused(
+    apply(
+      [
+        { name: 'd/f', body: 'x' },
+        { name: 'd', type: 'hardlink', linkname: 'd/f' },
+      ],
+      { target: s.target },
+    ),
+    'InvalidArgument',
+    "inside the entry's own path",
+  );
+});
