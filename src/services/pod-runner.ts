@@ -71,6 +71,12 @@ export function admitPod(pod: Pod, deps: Pick<RuntimeDeps, 'node'>): void {
       },
     );
   }
+  const withMounts = containersWithPath(pod.spec, []).find(({ container }) => (container.volumeMounts ?? []).length > 0);
+  if (withMounts) {
+    throw new RuntimeError('NotImplemented', `Cannot run pod "${name}": container "${withMounts.container.name}" mounts volumes, which this version does not provide yet`, {
+      hint: 'remove the volumeMounts, or reach host paths directly: a HostProcess container shares the host filesystem',
+    });
+  }
   const mismatch = nodeMismatch(pod.spec, deps.node);
   if (mismatch) {
     throw new RuntimeError('FailedPrecondition', `Cannot run pod "${name}" on this node: ${mismatch}`, {

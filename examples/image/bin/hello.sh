@@ -10,6 +10,9 @@ echo "running as:    $(id)"
 echo "workspace:     ${CONTAINER_SANDBOX_MOUNT_POINT:-(CONTAINER_SANDBOX_MOUNT_POINT is not set)}"
 echo "this script:   $0"
 echo "host / holds:  $(ls / | tr '\n' ' ')"
+# The host's network: the interfaces the kernel lists for this network namespace.
+echo "network:       $(awk -F: 'NR > 2 { gsub(/ /, "", $1); printf "%s ", $1 }' /proc/net/dev)"
+echo "pid 1 is:      $(cat /proc/1/comm 2>/dev/null) (the host's init: same process table)"
 echo "host processes (first 5):"
 n=0
 for d in /proc/[0-9]*; do
