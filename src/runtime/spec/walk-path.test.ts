@@ -39,10 +39,56 @@ test('walkPath() follows absolute and relative links inside the view and never c
   assert.deepEqual(await walkPath('/etc/passwd/x', w), { path: '/etc/passwd/x', kind: 'missing' });
 });
 
+test('walkPath() resolves links reached again by climbing out of missing components', async () => {
+  const w = walker({
+    '/root/a': 'dir',
+    '/root/a/b': { link: '/etc' },
+    '/root/etc': 'dir',
+    '/root/f': 'file',
+  });
+  // A lexical shortcut would give /a/b/new and let mkdir follow b out of the view.
+  assert.deepEqual(await walkPath('/a/missing/../b/new', w), { path: '/etc/new', kind: 'missing' });
+  assert.deepEqual(await walkPath('/a/x/y/../../b', w), { path: '/etc', kind: 'dir' });
+  assert.deepEqual(await walkPath('/f/../a/b', w), { path: '/etc', kind: 'dir' });
+  assert.deepEqual(await walkPath('/a/x/y', w), { path: '/a/x/y', kind: 'missing' });
+});
+
 test('walkPath() stops a symlink loop', async () => {
   const w = walker({ '/root/a': { link: '/b' }, '/root/b': { link: 'a' } });
   await assert.rejects(
     walkPath('/a/x', w),
     (e) => isRuntimeError(e, 'InvalidArgument') && /symbolic links/.test(e.message),
+  );
+});
+
+test('walkPath() never leaves the view, whatever the links (property)', async () => {
+  const fc = await import('fast-check');
+  const segment = fc.constantFrom('a', 'b', '..', '.', '', 'c');
+  const linkTarget = fc
+    .tuple(fc.boolean(), fc.array(segment, { maxLength: 6 }))
+    .map(([abs, parts]) => `${abs ? '/' : ''}${parts.join('/')}`);
+  const tree = fc.dictionary(
+    fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }).map((p) => `/${p.join('/')}`),
+    fc.oneof(
+      fc.constant<LinkKind>('dir'),
+      fc.constant<LinkKind>('file'),
+      linkTarget.map((link) => ({ link })),
+    ),
+  );
+  await fc.assert(
+    fc.asyncProperty(tree, fc.array(segment, { maxLength: 8 }), async (entries, parts) => {
+      const byHost: Record<string, LinkKind | { link: string }> = {};
+      for (const [p, v] of Object.entries(entries)) byHost[`/root${p}`] = v;
+      const w = walker(byHost);
+      try {
+        const r = await walkPath(`/${parts.join('/')}`, w);
+        assert.ok(r.path.startsWith('/'));
+        assert.ok(!r.path.split('/').includes('..'), r.path);
+        assert.ok(w.toHost(r.path).startsWith('/root'), r.path);
+      } catch (e) {
+        assert.ok(isRuntimeError(e, 'InvalidArgument'), String(e));
+      }
+    }),
+    { numRuns: 500 },
   );
 });

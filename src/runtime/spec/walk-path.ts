@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import { RuntimeError } from '../../errors.ts';
 
 /** What `lstat` found, as path walking cares. */
@@ -24,20 +23,31 @@ const MAX_LINKS = 40;
 /**
  * Resolves `path` component by component in a view of the filesystem (a container's mount
  * namespace, or a directory treated as `/`), following symlinks *within that view*: an
- * absolute link target restarts at the view's `/`, `..` never climbs above it. A missing
- * component ends the walk with kind 'missing' and the rest appended as is. Throws
+ * absolute link target restarts at the view's `/`, `..` never climbs above it. Components
+ * after a missing one are kept as given (kind 'missing'); a `..` that climbs back out of them
+ * resumes the walk, so a symlink is never skipped by a lexical shortcut. Throws
  * InvalidArgument after 40 symlinks (a loop).
  */
 export async function walkPath(path: string, walker: PathWalker): Promise<WalkResult> {
   let pending = split(path);
   const done: string[] = [];
+  // How many trailing components of `done` do not exist: they are not looked at, and `..`
+  // climbs out of them before anything is looked at again (never a lexical shortcut that
+  // could skip a symlink).
+  let missing = 0;
   let links = 0;
   let kind: LinkKind = 'dir';
   while (pending.length > 0) {
     const c = pending.shift()!;
     if (c === '..') {
       done.pop();
+      if (missing > 0) missing--;
       kind = 'dir';
+      continue;
+    }
+    if (missing > 0) {
+      done.push(c);
+      missing++;
       continue;
     }
     const here = `/${[...done, c].join('/')}`;
@@ -56,12 +66,12 @@ export async function walkPath(path: string, walker: PathWalker): Promise<WalkRe
       kind = 'dir';
       continue;
     }
-    if (kind === 'missing' || (kind === 'file' && pending.length > 0)) {
-      return { path: posix.normalize(`/${[...done, c, ...pending].join('/')}`), kind: 'missing' };
-    }
     done.push(c);
+    if (kind === 'missing' || (kind === 'file' && pending.length > 0)) missing = 1;
   }
-  return { path: `/${done.join('/')}`, kind: kind === 'file' ? 'file' : 'dir' };
+  const resolved = `/${done.join('/')}`;
+  if (missing > 0) return { path: resolved, kind: 'missing' };
+  return { path: resolved, kind: kind === 'file' ? 'file' : 'dir' };
 }
 
 function split(p: string): string[] {
