@@ -8,6 +8,7 @@ import type { ImageStore } from '../image/image-store.ts';
 import { ensureUnpacked, readImage } from '../image/layers.ts';
 import { type PullEvent, pullImage } from '../image/pull.ts';
 import { RegistryClient } from '../image/registry/client.ts';
+import type { CredentialLookup } from '../image/registry/docker-config.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { ImageConfig } from '../oci/manifest.ts';
 
@@ -17,6 +18,8 @@ export interface ImageContext {
   images: ImageStore;
   /** Hosts reached over plain HTTP although not loopback. */
   insecureRegistries?: readonly string[];
+  /** Registry credentials (from the Docker config file: `loadDockerCredentials`). */
+  credentials?: CredentialLookup;
   onPullEvent?: (image: string, e: PullEvent) => void;
   signal?: AbortSignal;
 }
@@ -51,7 +54,10 @@ export async function prepareImage(
         },
       );
     }
-    const client = new RegistryClient({ insecureRegistries: ctx.insecureRegistries ?? [] });
+    const client = new RegistryClient({
+      insecureRegistries: ctx.insecureRegistries ?? [],
+      ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+    });
     try {
       const r = await pullImage(image, {
         content: ctx.content,
@@ -69,6 +75,8 @@ export async function prepareImage(
         });
       }
       throw e;
+    } finally {
+      await client.close();
     }
   }
   const { config } = await readImage(ctx.content, record.digest);

@@ -5,6 +5,7 @@ import { loadManifests } from '../../api/manifests.ts';
 import { decodeWorkload, findObjects, isWorkloadKind } from '../../api/objects.ts';
 import type { Pod } from '../../api/types.ts';
 import { RuntimeError } from '../../errors.ts';
+import { loadDockerCredentials } from '../../image/registry/docker-config.ts';
 import { LogFollower as Follower, type LogFollower } from '../../runtime/logs/cri-log.ts';
 import type { Layout } from '../../runtime/spec/types.ts';
 import { cleanupStale } from '../../services/cleanup.ts';
@@ -218,6 +219,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       };
       const pending: Promise<void>[] = [];
       const { content, images } = openImageStores(root);
+      const credentials = await loadDockerCredentials(ctx.env);
       try {
         const results = await Promise.all(
           pods.map(async (pod) => {
