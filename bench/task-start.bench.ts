@@ -87,6 +87,7 @@ try {
   manyMs = performance.now() - t0;
   await Promise.all(many.map((t) => stopTask(t, 1000).then(() => t.group.destroy())));
 } finally {
+  for (const id of await groups.listOrphans([])) await groups.open(id).destroy();
   await rm(work, { recursive: true, force: true });
   if ('parents' in groups)
     await removeCgroupDirs([...new Set(Object.values(groups.parents as Record<string, string>))]);

@@ -269,6 +269,13 @@ static void fail_stage(int status_fd, int stage) {
 static void child_exec(const struct spec *s, int status_fd, int ns_fd) {
   char pid[24];
   snprintf(pid, sizeof pid, "%d", (int)getpid());
+  /* A real-time policy inherited from hostpod is not the workload's, and the kernel refuses
+   * to move a real-time task into a cpu cgroup without RT runtime (EINVAL). */
+  int policy = sched_getscheduler(0);
+  if (policy == SCHED_FIFO || policy == SCHED_RR) {
+    struct sched_param normal = { .sched_priority = 0 };
+    if (sched_setscheduler(0, SCHED_OTHER, &normal) < 0) fail_stage(status_fd, ST_CGROUP);
+  }
   for (int i = 0; i < s->ncgroups; i++)
     if (write_str(s->cgroups[i], pid) < 0) fail_stage(status_fd, ST_CGROUP);
   if (ns_fd >= 0) {

@@ -138,6 +138,17 @@ describe('task lifecycle (real processes, real cgroups)', {
     }
   });
 
+  it('startTask() from a real-time caller: the program joins the cpu cgroup and runs SCHED_OTHER', async () => {
+    const wrapper = join(root, 'rt-shim');
+    await writeFile(wrapper, `#!/bin/sh\nexec chrt -f 10 ${shimPath()} "$@"\n`, { mode: 0o755 });
+    const { id, dir } = next();
+    const group = await groups.create(id, { cpuLimitMilli: 500 });
+    await startTask(shSpec(dir, 'chrt -p $$'), { group, dir, shim: wrapper, launch: 'spawn' });
+    assert.equal((await waitTask(dir)).exitCode, 0);
+    assert.match((await readLog(join(dir, 'log')))[0]?.text ?? '', /scheduling policy: SCHED_OTHER/);
+    await group.destroy();
+  });
+
   it('startTask() runs as the given user and groups', async () => {
     const { id, dir } = next();
     const group = await groups.create(id);
