@@ -69,8 +69,8 @@ try {
         await removeSandbox({ root, id });
         const t2 = performance.now();
         if (i === 0) continue; // warm-up
-        (create[label] ??= []).push(t1 - t0);
-        (remove[label] ??= []).push(t2 - t1);
+        create[label] = [...(create[label] ?? []), t1 - t0];
+        remove[label] = [...(remove[label] ?? []), t2 - t1];
       }
     }
     for (const label of Object.keys(images)) {
