@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
-import { type Digest, digestHex, isDigest } from '../oci/digest.ts';
+import { type Digest, digestAlgorithm, digestHex, isDigest } from '../oci/digest.ts';
 import {
   type Descriptor,
   type ImageConfig,
@@ -172,8 +172,9 @@ async function unpackOne(
   parent: Digest | null,
   lowers: readonly LowerLayer[],
   opts: EnsureUnpackedOptions,
+  source?: AsyncIterable<Uint8Array>,
 ): Promise<UnpackedLayer> {
-  if (!(await content.info(desc.digest))) {
+  if (source === undefined && !(await content.info(desc.digest))) {
     throw new RuntimeError(
       'NotFound',
       `Cannot unpack layer ${desc.digest}: the blob is not in the content store`,
@@ -188,7 +189,7 @@ async function unpackOne(
   await mkdir(join(tmp, 'fs'), { recursive: true });
   const final = layerPath(root, chainId);
   try {
-    const r: ApplyLayerResult = await applyLayer(blobSource(content, desc), {
+    const r: ApplyLayerResult = await applyLayer(source ?? blobSource(content, desc), {
       target: join(tmp, 'fs'),
       mode: 'overlay',
       lowers,
@@ -304,4 +305,222 @@ export async function unpackImageTo(
     );
   }
   return results;
+}
+
+/** The pull events `pullAndUnpack` follows (a subset of `PullEvent` from pull.ts). */
+type FollowedEvent =
+  | { type: 'resolved'; manifestDigest: Digest; blobs: { digest: Digest; size: number; role: string }[] }
+  | { type: 'blob-start'; digest: Digest; offset: number }
+  | { type: 'blob-progress'; digest: Digest }
+  | { type: 'blob-done'; digest: Digest }
+  | { type: string };
+
+/** What is known about one blob of a pull in progress, and a way to wait for news. */
+class BlobWatch {
+  started = false;
+  restarted = false;
+  done = false;
+  version = 0;
+  #wake: (() => void) | undefined;
+
+  bump(): void {
+    this.version++;
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  /** Resolves at the next event for this blob (or at once if one came since `seen`). */
+  next(seen: number): Promise<void> {
+    if (this.version !== seen) return Promise.resolve();
+    return new Promise((r) => {
+      this.#wake = r;
+    });
+  }
+}
+
+/** Thrown inside a follower when following the partial file cannot give the right bytes. */
+class FollowLost extends Error {}
+
+/**
+ * The bytes of blob `d` while a pull writes it: read from the content store's partial ingest
+ * file as it grows (woken by the pull's progress events), or from the committed blob. A restart
+ * of the download from byte 0 ends the follow with FollowLost (the caller falls back to the
+ * committed blob); the diffID check guards the rest.
+ */
+async function* followBlob(
+  content: LocalContentStore,
+  d: Digest,
+  size: number,
+  watch: BlobWatch,
+  aborted: () => boolean,
+): AsyncGenerator<Uint8Array> {
+  const partial = join(content.root, 'ingest', `${digestAlgorithm(d)}-${digestHex(d)}.partial`);
+  let seen = watch.version;
+  let fh: FileHandle | undefined;
+  let pos = 0;
+  try {
+    for (;;) {
+      if (aborted()) throw new FollowLost('the pull stopped');
+      if (watch.restarted && pos > 0) throw new FollowLost('the download restarted');
+      if (!fh) {
+        if (await content.info(d)) {
+          // Already committed (present before, or finished before we looked): read the blob.
+          for await (const b of createReadStream(content.path(d), { highWaterMark: 1 << 20, start: pos })) {
+            yield b as Buffer;
+          }
+          return;
+        }
+        fh = await open(partial, 'r').catch((e: unknown) => {
+          if (errnoCode(e) === 'ENOENT') return undefined;
+          throw e;
+        });
+        if (!fh) {
+          if (watch.done) continue; // committed meanwhile: the next turn reads the blob
+          await watch.next(seen);
+          seen = watch.version;
+          continue;
+        }
+      }
+      const buf = Buffer.allocUnsafe(1 << 20);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead > 0) {
+        pos += bytesRead;
+        yield buf.subarray(0, bytesRead);
+        if (pos >= size) return;
+        continue;
+      }
+      if (watch.done) {
+        // The writer renamed the partial into the blob: the open file is the blob.
+        if (pos < size && (await fh.stat()).size <= pos) throw new FollowLost('the blob ended early');
+        continue;
+      }
+      await watch.next(seen);
+      seen = watch.version;
+    }
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * Pulls an image and unpacks its layers into the cache *while* they download: each layer is
+ * read from the content store's partial ingest file as the pull writes it, so the whole takes
+ * about as long as the slower of the two instead of their sum. `pull` runs the pull with the
+ * given event callback (compose it with a printer's); nothing is trusted from the partial
+ * file: the diffID check still applies, and a layer whose follow fails (the download restarted,
+ * a mismatch) is unpacked again from the committed blob once the pull is done. Returns the
+ * pull's result and the layers, lowest first — as `ensureUnpacked` would.
+ *
+ * Throws what the pull throws (after stopping the unpack), or what `ensureUnpacked` throws.
+ */
+export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
+  root: string,
+  content: LocalContentStore,
+  pull: (onEvent: (e: FollowedEvent) => void) => Promise<T>,
+  opts: EnsureUnpackedOptions = {},
+): Promise<{ pull: T; layers: UnpackedLayer[] }> {
+  const watches = new Map<string, BlobWatch>();
+  const watch = (d: Digest) => {
+    let w = watches.get(d);
+    if (!w) {
+      w = new BlobWatch();
+      watches.set(d, w);
+    }
+    return w;
+  };
+  let resolved:
+    | { manifestDigest: Digest; blobs: { digest: Digest; size: number; role: string }[] }
+    | undefined;
+  const resolvedWatch = new BlobWatch();
+  let stopped = false;
+  const onEvent = (e: FollowedEvent) => {
+    if (e.type === 'resolved' && 'blobs' in e) {
+      resolved = { manifestDigest: e.manifestDigest, blobs: e.blobs };
+      resolvedWatch.bump();
+      return;
+    }
+    if (!('digest' in e)) return;
+    const w = watch(e.digest);
+    if (e.type === 'blob-start') {
+      if (w.started && 'offset' in e && e.offset === 0) w.restarted = true;
+      w.started = true;
+    } else if (e.type === 'blob-done') w.done = true;
+    w.bump();
+  };
+
+  const follow = async (): Promise<void> => {
+    while (!resolved) {
+      if (stopped) return;
+      await resolvedWatch.next(resolvedWatch.version);
+    }
+    const r = resolved;
+    const cfg = r.blobs.find((b) => b.role === 'config');
+    const layerBlobs = r.blobs.filter((b) => b.role === 'layer');
+    if (!cfg) return;
+    const cw = watch(cfg.digest);
+    for (;;) {
+      const v = cw.version;
+      if (cw.done || (await content.info(cfg.digest))) break;
+      if (stopped) return;
+      await cw.next(v);
+    }
+    const config = parseImageConfig(
+      parseJson(await content.readBytes(cfg.digest), `image config ${cfg.digest}`),
+    );
+    const diffIds = config.rootfs.diff_ids;
+    if (diffIds.length !== layerBlobs.length) return; // the pull refuses such an image itself
+    const chains = chainIds(diffIds);
+    const lowers: LowerLayer[] = [];
+    for (let i = 0; i < chains.length; i++) {
+      const chainId = chains[i]!;
+      const final = layerPath(root, chainId);
+      let rec = await readRecord(final);
+      if (!rec) {
+        const b = layerBlobs[i]!;
+        const desc: Descriptor = { mediaType: '', digest: b.digest, size: b.size };
+        const source = followBlob(content, b.digest, b.size, watch(b.digest), () => stopped);
+        let p = inFlight.get(final);
+        if (!p) {
+          p = unpackOne(
+            root,
+            content,
+            desc,
+            diffIds[i]!,
+            chainId,
+            chains[i - 1] ?? null,
+            lowers,
+            opts,
+            source,
+          );
+          inFlight.set(final, p);
+          p.finally(() => inFlight.delete(final)).catch(() => {});
+        }
+        await p;
+        rec = await readRecord(final);
+        if (!rec) return;
+      }
+      lowers.unshift({ dir: join(final, 'fs'), opaque: new Set(rec.opaque) });
+    }
+  };
+
+  // The follower's failures are not the caller's: ensureUnpacked below redoes what it missed.
+  const following = follow().catch(() => {});
+  let result: T;
+  try {
+    result = await pull(onEvent);
+  } catch (e) {
+    stopped = true;
+    resolvedWatch.bump();
+    for (const w of watches.values()) w.bump();
+    await following;
+    throw e;
+  }
+  for (const w of watches.values()) {
+    w.done = true;
+    w.bump();
+  }
+  await following;
+  const layers = await ensureUnpacked(root, content, result.manifestDigest, opts);
+  return { pull: result, layers };
 }
