@@ -17,7 +17,7 @@ import { createSandbox, removeSandbox } from '../runtime/sandbox/sandbox.ts';
 import { ensureWorkingDir } from '../runtime/sandbox/working-dir.ts';
 import { parseRunAsUserName } from '../runtime/spec/account.ts';
 import { buildProcessConfig } from '../runtime/spec/process-config.ts';
-import { ANNOTATION_ROOTFS_LOCATION, type Layout } from '../runtime/spec/types.ts';
+import { ANNOTATION_ROOTFS_LOCATION, type Layout, type VolumeMount } from '../runtime/spec/types.ts';
 import type { ExitRecord } from '../runtime/task/exit-record.ts';
 import { startTask, type TaskHandle } from '../runtime/task/start-task.ts';
 import { stopTask } from '../runtime/task/stop-task.ts';
@@ -32,6 +32,7 @@ import {
 import { containerInput } from './container-input.ts';
 import type { ReadyImage } from './images.ts';
 import type { NodeInfo } from './node.ts';
+import type { ObjectSet } from './object-set.ts';
 import {
   type ContainerRecord,
   containerDir,
@@ -101,6 +102,7 @@ export async function startContainer(
   container: Container,
   type: ContainerType,
   image: ReadyImage,
+  extra: { mounts?: VolumeMount[]; objects?: ObjectSet } = {},
 ): Promise<RunningContainer> {
   const id = newContainerId();
   const rb = new Rollback();
@@ -120,7 +122,7 @@ export async function startContainer(
   try {
     // Pure checks first: the account name and the container's env.
     const annotations = pod.metadata.annotations ?? {};
-    const input = containerInput(pod, container, id, deps.node);
+    const input = containerInput(pod, container, id, deps.node, extra.mounts ?? [], extra.objects);
     const accountSpec = parseRunAsUserName(input.runAsUserName, annotations);
 
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -87,7 +87,9 @@ describe('runPod() on this host', { skip: !isRoot && 'needs root' }, () => {
       [['%CONTAINER_SANDBOX_MOUNT_POINT%/bin/uname'], ['-o'], undefined, 'image-uname -o'],
       [['sh'], ['-c', 'ls $CONTAINER_SANDBOX_MOUNT_POINT/bin/uname'], undefined, '/hpc//bin/uname'],
       [['sh'], ['-c', 'cat etc/motd'], '%CONTAINER_SANDBOX_MOUNT_POINT%', 'from the image'],
-      [['hello.sh', 'x'], undefined, undefined, 'hello x'],
+      // A bare name not in the working dir nor the host's PATH: found at the workspace root, the
+      // last PATH entry.
+      [['tool.sh', 'x'], undefined, undefined, 'tool x'],
     ];
     const containers = cases
       .map(([command, args, wd], i) =>

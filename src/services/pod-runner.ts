@@ -21,6 +21,8 @@ import {
 } from './container-runner.ts';
 import { type ImageContext, prepareImage, type ReadyImage } from './images.ts';
 import { nodeMismatch } from './node.ts';
+import { emptyObjectSet, type ObjectSet } from './object-set.ts';
+import { prepareVolumes } from './volumes.ts';
 
 export type PodPhase = 'Succeeded' | 'Failed';
 
@@ -53,6 +55,8 @@ export interface RunPodOptions {
   signal?: AbortSignal;
   /** Keep the container logs and records under `<root>/containers/` (default true). */
   keepLogs?: boolean;
+  /** ConfigMaps and Secrets the pod's volumes and env may use. */
+  objects?: ObjectSet;
   onEvent?: (e: PodEvent) => void;
 }
 
@@ -70,12 +74,6 @@ export function admitPod(pod: Pod, deps: Pick<RuntimeDeps, 'node'>): void {
         hint: 'hostpod runs HostProcess pods: set spec.securityContext.windowsOptions.hostProcess: true and spec.hostNetwork: true',
       },
     );
-  }
-  const withMounts = containersWithPath(pod.spec, []).find(({ container }) => (container.volumeMounts ?? []).length > 0);
-  if (withMounts) {
-    throw new RuntimeError('NotImplemented', `Cannot run pod "${name}": container "${withMounts.container.name}" mounts volumes, which this version does not provide yet`, {
-      hint: 'remove the volumeMounts, or reach host paths directly: a HostProcess container shares the host filesystem',
-    });
   }
   const mismatch = nodeMismatch(pod.spec, deps.node);
   if (mismatch) {
@@ -105,6 +103,9 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     emit({ type: 'image', pod: name, image: ref, manifestDigest: ready.manifestDigest });
   }
 
+  const objects = options.objects ?? emptyObjectSet();
+  const volumes = await prepareVolumes(pod, { root: deps.root, node: deps.node, objects });
+
   const results: ContainerResult[] = [];
   const running = new Set<RunningContainer>();
   let interrupted = false;
@@ -128,7 +129,10 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
 
   const start = async (container: (typeof pod.spec.containers)[number], type: ContainerType) => {
     try {
-      const c = await startContainer(deps, pod, container, type, images.get(container.image ?? '')!);
+      const c = await startContainer(deps, pod, container, type, images.get(container.image ?? '')!, {
+        mounts: volumes.mountsFor(container.name),
+        objects,
+      });
       running.add(c);
       for (const w of c.warnings)
         emit({ type: 'warning', pod: name, message: `container "${c.name}": ${w}` });
@@ -211,6 +215,11 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
   } finally {
     // Whatever happened (an exception included), nothing of the pod stays.
     if (running.size > 0) await stopAll().catch(() => {});
+    await volumes
+      .cleanup()
+      .catch((e: unknown) =>
+        emit({ type: 'warning', pod: name, message: `removing volumes: ${describeError(e)}` }),
+      );
   }
 
   function done(phase: PodPhase): PodResult {

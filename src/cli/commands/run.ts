@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { errorBody, formatPath } from '../../api/field-path.ts';
 import { loadManifests } from '../../api/manifests.ts';
-import { decodeWorkload, findObjects, isWorkloadKind } from '../../api/objects.ts';
+import {
+  decodeConfigMap,
+  decodeSecret,
+  decodeWorkload,
+  findObjects,
+  isWorkloadKind,
+} from '../../api/objects.ts';
 import type { Pod } from '../../api/types.ts';
 import { RuntimeError } from '../../errors.ts';
 import { loadDockerCredentials } from '../../image/registry/docker-config.ts';
@@ -10,6 +16,7 @@ import { LogFollower as Follower, type LogFollower } from '../../runtime/logs/cr
 import type { Layout } from '../../runtime/spec/types.ts';
 import { cleanupStale } from '../../services/cleanup.ts';
 import type { RunningContainer } from '../../services/container-runner.ts';
+import { addObject, emptyObjectSet, type ObjectSet } from '../../services/object-set.ts';
 import { type PodEvent, type PodResult, runPod } from '../../services/pod-runner.ts';
 import { EXIT } from '../exit-codes.ts';
 import { foregroundDeps, requireRoot } from '../foreground.ts';
@@ -31,7 +38,7 @@ interface RunFlags {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Reads the manifests and turns every workload into the pod to run; throws InvalidArgument with lint-style lines. */
-async function podsFrom(files: string[], ctx: CliContext): Promise<Pod[]> {
+async function podsFrom(files: string[], ctx: CliContext): Promise<{ pods: Pod[]; objects: ObjectSet }> {
   const loaded = await loadManifests(files, { cwd: ctx.cwd, stdin: ctx.stdin });
   const lines: string[] = loaded.problems.map(
     (p) => `${p.position ? `${p.file}:${p.position.line}:${p.position.col}` : p.file}  error: ${p.message}`,
@@ -42,7 +49,17 @@ async function podsFrom(files: string[], ctx: CliContext): Promise<Pod[]> {
     lines.push(`${p.doc.file}:${pos.line}:${pos.col}  ${formatPath(p.error.path)}: ${errorBody(p.error)}`);
   }
   const pods: Pod[] = [];
+  const set = emptyObjectSet();
   for (const o of objects) {
+    if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
+      const r = o.kind === 'ConfigMap' ? decodeConfigMap(o) : decodeSecret(o);
+      for (const e of r.errors) {
+        const pos = o.doc.locate([...o.objectPath, ...e.path]);
+        lines.push(`${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(e.path)}: ${errorBody(e)}`);
+      }
+      addObject(set, r.value);
+      continue;
+    }
     if (!isWorkloadKind(o.kind)) continue;
     const w = decodeWorkload(o);
     for (const e of w.errors) {
@@ -77,7 +94,7 @@ async function podsFrom(files: string[], ctx: CliContext): Promise<Pod[]> {
     if (names.has(key)) throw new RuntimeError('InvalidArgument', `two pods are named "${key}"`);
     names.add(key);
   }
-  return pods;
+  return { pods, objects: set };
 }
 
 function parseLabels(list: string[]): Record<string, string> {
@@ -136,7 +153,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
     .option('-q, --quiet', "print only the containers' output")
     .action(async (opts: RunFlags) => {
-      const pods = await podsFrom(opts.filename, ctx);
+      const { pods, objects } = await podsFrom(opts.filename, ctx);
       requireRoot(ctx, 'hostpod run');
       const root = resolveStateRoot(opts.root, ctx);
       const deps = await foregroundDeps(ctx, {
@@ -234,6 +251,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
               },
               signal: abort.signal,
               keepLogs: !opts.rm,
+              objects,
               onEvent: (e) => {
                 const p = onEvent(e);
                 if (p) pending.push(p);

@@ -20,13 +20,16 @@ import { selfOwner } from '../records.ts';
 
 export const TEST_IMAGE = 'localhost/hostpod-test:1';
 
-/** A scratch image: `bin/uname` (a script printing "image-uname"), `bin/hello.sh`, `etc/motd`. */
+/** A scratch image: `bin/uname` (a script printing "image-uname"), `bin/hello.sh`, `tool.sh`, `etc/motd`. */
 async function writeImageSource(dir: string): Promise<void> {
   await mkdir(join(dir, 'bin'), { recursive: true });
   await mkdir(join(dir, 'etc'), { recursive: true });
   await writeFile(join(dir, 'bin', 'uname'), '#!/bin/sh\necho image-uname "$@"\n');
   await writeFile(join(dir, 'bin', 'hello.sh'), '#!/bin/sh\necho "hello $*"\n');
   await writeFile(join(dir, 'etc', 'motd'), 'from the image\n');
+  // At the workspace root, which PATH ends with: found by its bare name.
+  await writeFile(join(dir, 'tool.sh'), '#!/bin/sh\necho "tool $*"\n');
+  await chmod(join(dir, 'tool.sh'), 0o755);
   await chmod(join(dir, 'bin', 'uname'), 0o755);
   await chmod(join(dir, 'bin', 'hello.sh'), 0o755);
   await mkdir(join(dir, 'go', 'src', 'workdir'), { recursive: true });
