@@ -39,14 +39,18 @@ test('listSandboxes() + removeSandbox() + cleanupEphemeralUsers() clean up after
     await new Promise((resolve) => child.once('exit', resolve));
     const workspace = join(root, 'sandboxes', id, 'rootfs');
     // What the dead process left behind.
-    assert.deepEqual(await listSandboxes(root), [id]);
+    assert.deepEqual(await listSandboxes(root), [id], 'the dead process left its sandbox');
     assert.ok(isMounted(workspace));
     assert.ok(existsSync(loc));
     assert.ok(parsePasswd(readFileSync('/etc/passwd', 'utf8')).some((u) => u.name === user));
     // The restart's cleanup: no live containers.
     for (const s of await listSandboxes(root)) await removeSandbox({ root, id: s });
-    const { removed } = await cleanupEphemeralUsers([], { scope: ephemeralScope(root) });
-    assert.deepEqual(removed, [user]);
+    const { removed, failed } = await cleanupEphemeralUsers([], { scope: ephemeralScope(root) });
+    assert.deepEqual(
+      removed,
+      [user],
+      `failed: ${failed.map((f) => `${f.name}: ${String(f.error)}`).join('; ')}`,
+    );
     assert.ok(!isMounted(workspace));
     assert.ok(!existsSync(join(root, 'sandboxes', id)));
     assert.ok(!existsSync(loc));

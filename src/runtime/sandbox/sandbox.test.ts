@@ -5,6 +5,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -280,6 +281,7 @@ test('removeSandbox() leaves mount targets another sandbox still uses', async ()
   assert.ok(existsSync(loc));
   await removeSandbox({ root, id: b.id });
   assert.ok(!existsSync(loc));
+  assert.deepEqual(readdirSync(join(root, 'sandboxes', '.targets')), []);
 });
 
 test('removeSandbox() unmounts what is mounted inside the sandbox instead of deleting through it, and is idempotent', async () => {

@@ -6,13 +6,12 @@ import {
   rename,
   rm,
   rmdir,
-  stat,
   symlink,
   unlink,
   writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode, isRuntimeError, RuntimeError } from '../../errors.ts';
+import { errnoCode, RuntimeError } from '../../errors.ts';
 import { Rollback } from '../../lib/rollback.ts';
 import { resolveMountPoint } from '../spec/mount-point.ts';
 import { stripTrailingSlash } from '../spec/tokens.ts';
@@ -22,6 +21,7 @@ import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
 import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
+import { acquireTarget, releaseTarget } from './target-registry.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
 
 /** How the workspace holds the image: an overlay of the layers, or a copy of them. */
@@ -86,9 +86,7 @@ interface SandboxRecord {
   layout: Layout;
   mode: WorkspaceMode | undefined;
   workspace: string;
-  /** Host paths created as mount targets, outermost first. */
-  createdTargets: string[];
-  /** Host paths used as mount targets (so another container's removal leaves them alone). */
+  /** Host paths used as mount targets, registered in `target-registry.ts`. */
   bindTargets: string[];
 }
 
@@ -153,7 +151,6 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     layout,
     mode: undefined,
     workspace: join(dir, 'rootfs'),
-    createdTargets: [],
     bindTargets: [],
   };
   const rollback = new Rollback();
@@ -210,36 +207,48 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     let plan: MountPlan | undefined;
     let mappings: MountMapping[] = [];
     if (layout === 'bind') {
-      let othersCache: SandboxRecord[] | undefined;
-      const others = async () => {
-        othersCache ??= await otherRecords(root, id);
-        return othersCache;
-      };
       const target = stripTrailingSlash(mountPoint);
-      const created = await makeTarget(target, 'dir', others, record, rollback);
-      plan = {
-        binds: [{ source: workspace, destination: target, readOnly: false }],
-        createdMountPoint: created,
-      };
       // Parents before children (as containerd sorts them), so a volume nested in another is
       // mounted on top of it; the order is otherwise kept.
       const byDepth = [...mounts].sort((a, b) => depth(a.mountPath) - depth(b.mountPath));
       const volumeMappings: MountMapping[] = [];
-      for (const m of byDepth) {
-        let destination = m.mountPath;
+      const where = byDepth.map((m) => {
         const inVolume = translatePath(m.mountPath, volumeMappings);
-        if (m.mountPath.startsWith(`${target}/`)) {
+        volumeMappings.push({ source: m.hostPath, target: m.mountPath });
+        if (m.mountPath.startsWith(`${target}/`)) return { kind: 'workspace' as const };
+        if (inVolume !== m.mountPath) return { kind: 'volume' as const, hostPath: inVolume };
+        return { kind: 'host' as const };
+      });
+      // Recorded before any is registered, so that removal (also after a crash) releases them.
+      record.bindTargets = [
+        target,
+        ...byDepth.filter((_, i) => where[i]!.kind === 'host').map((m) => m.mountPath),
+      ];
+      await saveRecord(dir, record);
+      const acquire = async (path: string, kind: 'dir' | 'file') => {
+        rollback.add(`mount target ${path}`, () => releaseTarget(base, id, path));
+        return acquireTarget(base, id, path, kind);
+      };
+      const mp = await acquire(target, 'dir');
+      plan = {
+        binds: [{ source: workspace, destination: target, readOnly: false }],
+        createdMountPoint: mp.owned,
+      };
+      for (const [i, m] of byDepth.entries()) {
+        const w = where[i]!;
+        let destination = m.mountPath;
+        if (w.kind === 'workspace') {
           // Inside the workspace: resolve the image's symlinks there, so that the shim never
           // follows one out of it, and hand it the resolved path.
           const hostPath = await makeTargetInWorkspace(workspace, m.mountPath.slice(target.length), m.kind);
           destination = `${target}${hostPath.slice(workspace.length)}`;
-        } else if (inVolume !== m.mountPath) {
+        } else if (w.kind === 'volume') {
           // Inside an earlier volume: the mount point is made in that volume's source, as the
           // container will see it (and as runc does).
-          await makeMountPoint(inVolume, m.kind);
+          await makeMountPoint(w.hostPath, m.kind);
         } else {
-          const existed = !(await makeTarget(m.mountPath, m.kind, others, record, rollback));
-          if (existed && !record.createdTargets.includes(m.mountPath)) {
+          const t = await acquire(m.mountPath, m.kind);
+          if (t.existed && !t.owned) {
             warnings.push(
               `the volume at "${m.mountPath}" shadows the existing host ${m.kind === 'dir' ? 'directory' : 'file'} ` +
                 `"${m.mountPath}" inside container "${container}" (the host's copy is unchanged)`,
@@ -247,10 +256,8 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
           }
         }
         plan.binds.push({ source: m.hostPath, destination, readOnly: m.readOnly });
-        volumeMappings.push({ source: m.hostPath, target: destination });
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
-      await saveRecord(dir, record);
     }
     rollback.commit();
     return { id, dir, layout, mode, workspace, mountPoint, plan, mappings, mounts, warnings };
@@ -262,45 +269,6 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
 
 async function pickMode(base: string): Promise<WorkspaceMode> {
   return (await probeOverlay(base)) ? 'overlay' : 'copy';
-}
-
-/**
- * Ensures a bind target exists on the host (a directory, or an empty file for a file volume).
- * Returns true when hostpod owns it: created now, or created by a live sandbox before.
- */
-async function makeTarget(
-  target: string,
-  kind: 'dir' | 'file',
-  others: () => Promise<SandboxRecord[]>,
-  record: SandboxRecord,
-  rollback: Rollback,
-): Promise<boolean> {
-  record.bindTargets.push(target);
-  let existing: Awaited<ReturnType<typeof stat>> | undefined;
-  try {
-    existing = await stat(target);
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
-  if (existing !== undefined) {
-    if (existing.isDirectory() !== (kind === 'dir')) {
-      throw new RuntimeError(
-        'InvalidArgument',
-        `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${target}": the host has a ${existing.isDirectory() ? 'directory' : 'file'} there`,
-      );
-    }
-    const owned = (await others()).some((r) => r.createdTargets.includes(target));
-    if (owned) record.createdTargets.push(target);
-    return owned;
-  }
-  const created = await mkdirs(kind === 'dir' ? target : dirname(target), { mode: 0o755 });
-  if (kind === 'file') {
-    await writeFile(target, '', { flag: 'wx', mode: 0o644 });
-    created.push(target);
-  }
-  record.createdTargets.push(...created);
-  rollback.add(`mount target ${target}`, () => removeTargets(created, []));
-  return true;
 }
 
 function depth(path: string): number {
@@ -389,28 +357,8 @@ export async function removeSandbox(options: RemoveSandboxOptions): Promise<void
     }
   }
   if (areas.length === 2) await rm(workspace, { recursive: true, force: true });
-  if (record !== undefined && record.createdTargets.length > 0) {
-    const others = await otherRecords(options.root, options.id);
-    const inUse = new Set(others.flatMap((r) => r.bindTargets));
-    await removeTargets(record.createdTargets, [...inUse]);
-  }
+  for (const t of record?.bindTargets ?? []) await releaseTarget(sandboxesDir(options.root), options.id, t);
   await rm(dir, { recursive: true, force: true });
-}
-
-/** Removes created mount targets, deepest first, if empty, unmounted and not in use. */
-async function removeTargets(created: readonly string[], inUse: readonly string[]): Promise<void> {
-  const mounted = new Set((await mountsUnder('/')).map((m) => m.mountPoint));
-  for (const p of [...created].reverse()) {
-    if (inUse.includes(p) || inUse.some((u) => u.startsWith(`${p}/`)) || mounted.has(p)) continue;
-    try {
-      const st = await lstat(p);
-      if (st.isDirectory()) await rmdir(p);
-      else if (st.isFile() && st.size === 0) await unlink(p);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EBUSY') throw err;
-    }
-  }
 }
 
 /** The ids of the sandboxes under `<root>/sandboxes` (for crash cleanup). */
@@ -463,23 +411,8 @@ function isRecord(v: unknown): v is SandboxRecord {
     typeof r.id === 'string' &&
     typeof r.workspace === 'string' &&
     r.workspace.startsWith('/') &&
-    strings(r.createdTargets) &&
     strings(r.bindTargets)
   );
-}
-
-async function otherRecords(root: string, id: string): Promise<SandboxRecord[]> {
-  const out: SandboxRecord[] = [];
-  for (const other of await listSandboxes(root)) {
-    if (other === id) continue;
-    try {
-      const r = await loadRecord(join(sandboxesDir(root), other));
-      if (r) out.push(r);
-    } catch (err) {
-      if (!isRuntimeError(err) && !(err instanceof SyntaxError)) throw err;
-    }
-  }
-  return out;
 }
 
 function describe(err: unknown): string {

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { errnoCode, RuntimeError } from '../../errors.ts';
+import { mkdirs } from './host-paths.ts';
+import { mountsUnder } from './mountinfo.ts';
+
+/**
+ * Host paths used as bind-mount targets (the mount point `/hpc`, volume mountPaths), shared
+ * by the sandboxes of one state root and reference-counted on disk, so that creating or
+ * removing a sandbox costs the same with 1 or 1,000 others:
+ *
+ *     <root>/sandboxes/.targets/<sha256(path)[:32]>/path        the target, for people
+ *                                                 /owned       hostpod made it: what it made
+ *                                                 /users/<id>  the sandboxes using it
+ *
+ * A target hostpod made is removed when its last user releases it; one that existed before is
+ * never touched.
+ */
+function entryDir(sandboxes: string, target: string): string {
+  return join(sandboxes, '.targets', createHash('sha256').update(target).digest('hex').slice(0, 32));
+}
+
+/**
+ * Registers sandbox `id` as a user of `target` and makes the target exist (a directory, or an
+ * empty file for a file volume). Returns whether it existed before this call, and whether
+ * hostpod owns it (made it now, or made it earlier for another sandbox).
+ * Throws InvalidArgument when the host has the other kind of file there.
+ */
+export async function acquireTarget(
+  sandboxes: string,
+  id: string,
+  target: string,
+  kind: 'dir' | 'file',
+): Promise<{ existed: boolean; owned: boolean }> {
+  const entry = entryDir(sandboxes, target);
+  await mkdir(join(entry, 'users'), { recursive: true, mode: 0o700 });
+  await writeFile(join(entry, 'path'), `${target}\n`);
+  await writeFile(join(entry, 'users', id), '');
+  let existing: Awaited<ReturnType<typeof stat>> | undefined;
+  try {
+    existing = await stat(target);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  if (existing !== undefined) {
+    if (existing.isDirectory() !== (kind === 'dir')) {
+      await releaseTarget(sandboxes, id, target);
+      throw new RuntimeError(
+        'InvalidArgument',
+        `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${target}": the host has a ${existing.isDirectory() ? 'directory' : 'file'} there`,
+      );
+    }
+    return { existed: true, owned: await exists(join(entry, 'owned')) };
+  }
+  const created = await mkdirs(kind === 'dir' ? target : dirname(target), { mode: 0o755 });
+  if (kind === 'file') {
+    try {
+      await writeFile(target, '', { flag: 'wx', mode: 0o644 });
+      created.push(target);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+  }
+  if (created.length > 0) await writeFile(join(entry, 'owned'), `${created.join('\n')}\n`);
+  return { existed: false, owned: created.length > 0 || (await exists(join(entry, 'owned'))) };
+}
+
+/**
+ * Unregisters sandbox `id` from `target`; when it was the last user of a target hostpod made,
+ * removes what was made (deepest first, only what is empty and not mounted here). Idempotent.
+ */
+export async function releaseTarget(sandboxes: string, id: string, target: string): Promise<void> {
+  const entry = entryDir(sandboxes, target);
+  await rm(join(entry, 'users', id), { force: true });
+  let users: string[];
+  try {
+    users = await readdir(join(entry, 'users'));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (users.length > 0) return;
+  let owned: string[] = [];
+  try {
+    owned = (await readFile(join(entry, 'owned'), 'utf8')).split('\n').filter((p) => p.startsWith('/'));
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  const mounted =
+    owned.length > 0 ? new Set((await mountsUnder('/')).map((m) => m.mountPoint)) : new Set<string>();
+  for (const p of [...owned].reverse()) {
+    if (mounted.has(p)) continue;
+    try {
+      const st = await lstat(p);
+      if (st.isDirectory()) await rmdir(p);
+      else if (st.isFile() && st.size === 0) await unlink(p);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EBUSY') throw err;
+    }
+  }
+  // Someone may have registered meanwhile: then the entry stays (rmdir of users/ fails).
+  try {
+    await rmdir(join(entry, 'users'));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') return;
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  await rm(entry, { recursive: true, force: true });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
