@@ -26,7 +26,7 @@ export function runShadowTool(
 async function runWithRetry(tool: string, args: readonly string[]): Promise<ToolResult> {
   for (let attempt = 0; ; attempt++) {
     const r = await once(tool, args);
-    const locked = (r.exitCode === 1 || r.exitCode === 10) && /lock/i.test(r.stderr);
+    const locked = r.exitCode !== 0 && /cannot lock|try again later/i.test(r.stderr);
     if (!locked || attempt >= 20) return r;
     await new Promise((resolve) => setTimeout(resolve, 25 * (attempt + 1)));
   }
