@@ -1,10 +1,10 @@
 /**
- * Maps a container of the Pod model onto what the runtime needs (`ContainerInput`), resolving
- * env values from the pod itself (`fieldRef`) and the effective `runAsUserName`.
+ * Maps a container of the Pod model onto what the runtime needs (`ContainerInput`): its env
+ * resolved (see env.ts), `$(VAR)` expanded in command and args, the effective `runAsUserName`.
  */
 import type { Container, Pod } from '../api/types.ts';
 import type { ContainerInput } from '../runtime/spec/types.ts';
-import { resolveEnv } from './env.ts';
+import { expandKubernetesVars, resolveEnv } from './env.ts';
 import type { NodeInfo } from './node.ts';
 import { emptyObjectSet, type ObjectSet } from './object-set.ts';
 
@@ -26,13 +26,17 @@ export function containerInput(
   objects: ObjectSet = emptyObjectSet(),
 ): ContainerInput {
   const user = effectiveRunAsUserName(pod, container);
+  const env = resolveEnv(pod, container, { node, objects });
+  // `$(VAR)` in command and args refer to the container's env (the kubelet's
+  // ExpandContainerCommandAndArgs).
+  const expand = (list: string[] | undefined) => (list ?? []).map((s) => expandKubernetesVars(s, env));
   return {
     name: container.name,
     id,
-    command: container.command ?? [],
-    args: container.args ?? [],
+    command: expand(container.command),
+    args: expand(container.args),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
-    env: resolveEnv(pod, container, { node, objects }),
+    env,
     ...(user !== undefined ? { runAsUserName: user } : {}),
     annotations: pod.metadata.annotations ?? {},
     mounts,
