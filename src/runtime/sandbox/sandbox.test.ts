@@ -257,6 +257,23 @@ test('createSandbox() bind layout returns the mount plan, makes and later remove
   assert.deepEqual(snapshot(vol), { 'text.txt': 'Lorem ipsum' });
 });
 
+test('createSandbox() warns when the bind mount point hides a non-empty host directory, and never removes it', async () => {
+  const loc = writeTree(join(tmp, 'busy-location'), { 'host.txt': 'host' });
+  const s = await createSandbox({
+    root,
+    id: nextId(),
+    layers,
+    layout: 'bind',
+    rootfsLocation: loc,
+    mounts: [],
+  });
+  await removeSandbox({ root, id: s.id });
+  assert.equal(s.plan?.createdMountPoint, false);
+  assert.equal(s.warnings.length, 1);
+  assert.match(s.warnings[0]!, /the workspace at ".*busy-location" shadows the existing host directory/);
+  assert.deepEqual(snapshot(loc), { 'host.txt': 'host' });
+});
+
 test('removeSandbox() leaves mount targets another sandbox still uses', async () => {
   const loc = join(tmp, 'shared-hpc');
   const a = await createSandbox({

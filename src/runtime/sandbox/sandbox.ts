@@ -230,6 +230,11 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         return acquireTarget(base, id, path, kind);
       };
       const mp = await acquire(target, 'dir');
+      if (mp.existed && !mp.owned && (await readdir(target)).length > 0) {
+        warnings.push(
+          `the workspace at "${target}" shadows the existing host directory "${target}" inside container "${container}" (the host's copy is unchanged)`,
+        );
+      }
       plan = {
         binds: [{ source: workspace, destination: target, readOnly: false }],
         createdMountPoint: mp.owned,
