@@ -121,6 +121,17 @@ sh(join(ROOT, 'node_modules', '.bin', 'esbuild'), [
   '--log-level=warning',
   `--outfile=${CHILD}`,
 ]);
+// The unpack worker's entry, next to the bundle (where apply-worker.ts looks for it).
+sh(join(ROOT, 'node_modules', '.bin', 'esbuild'), [
+  join(ROOT, 'src', 'image', 'unpack', 'apply-worker-main.ts'),
+  '--bundle',
+  '--platform=node',
+  '--format=esm',
+  '--target=node20',
+  '--packages=external',
+  '--log-level=warning',
+  `--outfile=${join(CHILD, '..', 'apply-worker-main.js')}`,
+]);
 
 /** Runs the compiled pull-child in a fresh Node process: wall time and its own report. */
 function hostpodChild(args: string[]): Promise<{ wallMs: number; report: ChildReport }> {

@@ -14,7 +14,19 @@ import {
 } from '../oci/manifest.ts';
 import type { LocalContentStore } from './content-store.ts';
 import type { LowerLayer } from './unpack/applier.ts';
-import { type ApplyLayerResult, applyLayer, type UnpackLimits } from './unpack/apply-layer.ts';
+import {
+  type ApplyLayerOptions,
+  type ApplyLayerResult,
+  applyLayer,
+  type UnpackLimits,
+} from './unpack/apply-layer.ts';
+import {
+  FOLLOW_DONE,
+  FOLLOW_RESTARTED,
+  FOLLOW_STOPPED,
+  FollowLost,
+  UnpackWorker,
+} from './unpack/apply-worker.ts';
 
 /** One unpacked layer of the cache, ready to be an overlay lower dir. */
 export interface UnpackedLayer {
@@ -172,9 +184,9 @@ async function unpackOne(
   parent: Digest | null,
   lowers: readonly LowerLayer[],
   opts: EnsureUnpackedOptions,
-  source?: AsyncIterable<Uint8Array>,
+  run?: (o: ApplyLayerOptions) => Promise<ApplyLayerResult>,
 ): Promise<UnpackedLayer> {
-  if (source === undefined && !(await content.info(desc.digest))) {
+  if (run === undefined && !(await content.info(desc.digest))) {
     throw new RuntimeError(
       'NotFound',
       `Cannot unpack layer ${desc.digest}: the blob is not in the content store`,
@@ -189,7 +201,7 @@ async function unpackOne(
   await mkdir(join(tmp, 'fs'), { recursive: true });
   const final = layerPath(root, chainId);
   try {
-    const r: ApplyLayerResult = await applyLayer(source ?? blobSource(content, desc), {
+    const r: ApplyLayerResult = await (run ?? ((o) => applyLayer(blobSource(content, desc), o)))({
       target: join(tmp, 'fs'),
       mode: 'overlay',
       lowers,
@@ -320,10 +332,21 @@ class BlobWatch {
   started = false;
   restarted = false;
   done = false;
+  stopped = false;
   version = 0;
+  /** [version, flags] for a follower in a worker thread (see unpack/apply-worker.ts). */
+  readonly shared = new SharedArrayBuffer(8);
+  readonly #state = new Int32Array(this.shared);
   #wake: (() => void) | undefined;
 
   bump(): void {
+    const flags =
+      (this.done ? FOLLOW_DONE : 0) |
+      (this.restarted ? FOLLOW_RESTARTED : 0) |
+      (this.stopped ? FOLLOW_STOPPED : 0);
+    Atomics.store(this.#state, 1, flags);
+    Atomics.add(this.#state, 0, 1);
+    Atomics.notify(this.#state, 0);
     this.version++;
     const w = this.#wake;
     this.#wake = undefined;
@@ -338,9 +361,6 @@ class BlobWatch {
     });
   }
 }
-
-/** Thrown inside a follower when following the partial file cannot give the right bytes. */
-class FollowLost extends Error {}
 
 /**
  * The bytes of blob `d` while a pull writes it: read from the content store's partial ingest
@@ -479,20 +499,39 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
       if (!rec) {
         const b = layerBlobs[i]!;
         const desc: Descriptor = { mediaType: '', digest: b.digest, size: b.size };
-        const source = followBlob(content, b.digest, b.size, watch(b.digest), () => stopped);
+        const w = watch(b.digest);
+        const partial = join(
+          content.root,
+          'ingest',
+          `${digestAlgorithm(b.digest)}-${digestHex(b.digest)}.partial`,
+        );
+        // The unpack runs in a worker thread so that its synchronous writes do not stall the
+        // pull on this one; without workers, in this thread.
+        const run = async (o: ApplyLayerOptions): Promise<ApplyLayerResult> => {
+          try {
+            return await worker.apply(
+              { kind: 'follow', partial, blob: content.path(b.digest), size: b.size, shared: w.shared },
+              {
+                target: o.target,
+                mode: o.mode,
+                lowers: (o.lowers ?? []).map((l) => ({ dir: l.dir, opaque: [...l.opaque] })),
+                keepSetuid: o.keepSetuid ?? false,
+                limits: o.limits ?? {},
+                what: o.what ?? `layer ${b.digest}`,
+                ...(o.expectedDiffId ? { expectedDiffId: o.expectedDiffId } : {}),
+              },
+            );
+          } catch (e) {
+            if (e instanceof RuntimeError || e instanceof FollowLost) throw e;
+            return applyLayer(
+              followBlob(content, b.digest, b.size, w, () => stopped),
+              o,
+            );
+          }
+        };
         let p = inFlight.get(final);
         if (!p) {
-          p = unpackOne(
-            root,
-            content,
-            desc,
-            diffIds[i]!,
-            chainId,
-            chains[i - 1] ?? null,
-            lowers,
-            opts,
-            source,
-          );
+          p = unpackOne(root, content, desc, diffIds[i]!, chainId, chains[i - 1] ?? null, lowers, opts, run);
           inFlight.set(final, p);
           p.finally(() => inFlight.delete(final)).catch(() => {});
         }
@@ -505,14 +544,20 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
   };
 
   // The follower's failures are not the caller's: ensureUnpacked below redoes what it missed.
-  const following = follow().catch(() => {});
+  const worker = new UnpackWorker();
+  const following = follow()
+    .catch(() => {})
+    .finally(() => worker.close());
   let result: T;
   try {
     result = await pull(onEvent);
   } catch (e) {
     stopped = true;
     resolvedWatch.bump();
-    for (const w of watches.values()) w.bump();
+    for (const w of watches.values()) {
+      w.stopped = true;
+      w.bump();
+    }
     await following;
     throw e;
   }

@@ -76,6 +76,10 @@ test('applyLayer() never touches anything outside the target, whatever the entri
       assert.deepEqual(describeTree(outside, { mtime: true }), outsideBefore);
       assert.deepEqual(around(), before);
     }),
-    { numRuns: 100, endOnFailure: true, seed: 20261127 },
+    {
+      numRuns: Number(process.env.HOSTPOD_FC_RUNS ?? 100),
+      endOnFailure: true,
+      seed: Number(process.env.HOSTPOD_FC_SEED ?? 20261127),
+    },
   );
 });
