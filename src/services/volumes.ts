@@ -1,45 +1,324 @@
 /**
  * The volumes of a pod, prepared on the host before its containers start (the kubelet's
- * volume manager for standalone mode). This version provides none yet: a pod whose containers
- * mount volumes is refused.
+ * volume manager, for standalone mode): emptyDir (disk, or a tmpfs for `medium: Memory`),
+ * hostPath (with its `type`), configMap, secret, downwardAPI and projected, each under
+ * `<root>/pods/<namespace>_<pod>_<uid>/volumes/<type>/<name>/`, plus each container's list of
+ * mounts (`subPath`, `subPathExpr`, `readOnly`). See docs/volumes.md.
  */
-import type { Pod } from '../api/types.ts';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { integerValue } from '../api/quantity.ts';
+import type { Pod, Volume } from '../api/types.ts';
 import { containersWithPath } from '../api/visit-containers.ts';
-import { RuntimeError } from '../errors.ts';
+import { describeError, errnoCode, isRuntimeError, RuntimeError } from '../errors.ts';
+import { Rollback } from '../lib/rollback.ts';
+import { runTool } from '../runtime/sandbox/exec-tool.ts';
+import { mountsUnder } from '../runtime/sandbox/mountinfo.ts';
+import { unmount } from '../runtime/sandbox/overlay.ts';
 import type { VolumeMount } from '../runtime/spec/types.ts';
+import { type Allocatable, expandKubernetesVars, hostAllocatable, resolveEnv } from './env.ts';
 import type { NodeInfo } from './node.ts';
 import type { ObjectSet } from './object-set.ts';
+import { type Payload, writePayload } from './volumes/atomic-writer.ts';
+import { prepareHostPath } from './volumes/host-path.ts';
+import { configMapPayload, downwardAPIPayload, projectedPayload, secretPayload } from './volumes/payloads.ts';
+import { resolveSubPath } from './volumes/sub-path.ts';
 
 export interface VolumeContext {
   root: string;
   node: NodeInfo;
   objects: ObjectSet;
+  /** The token file `serviceAccountToken` projections read; without it they are left out. */
+  serviceAccountTokenFile?: string;
+  /** Node allocatable for resource fields (default: this host's). */
+  allocatable?: Allocatable;
 }
 
 /** A pod's prepared volumes. */
 export interface PodVolumes {
-  /** The host paths to mount into `container`, with their mountPath and readOnly. */
+  /** The pod's directory on the host (`<root>/pods/<namespace>_<pod>_<uid>`). */
+  dir: string;
+  /**
+   * The host paths to mount into `container`, with their mountPath and readOnly. Throws the
+   * container's own problem (a bad `subPath`, an env it cannot resolve for `subPathExpr`): that
+   * container cannot start, the others can.
+   */
   mountsFor(container: string): VolumeMount[];
+  /** What to tell the user (a projected token left out, a disk sizeLimit not enforced, …). */
+  warnings: string[];
   /** Removes what preparing made (emptyDirs, projected files, tmpfs mounts). Idempotent. */
   cleanup(): Promise<void>;
 }
 
-/**
- * Prepares every volume of the pod. Throws NotImplemented while volumes are not supported, so
- * a pod never runs without the volumes it asked for.
- */
-export async function prepareVolumes(pod: Pod, _ctx: VolumeContext): Promise<PodVolumes> {
-  const withMounts = containersWithPath(pod.spec, []).find(
-    ({ container }) => (container.volumeMounts ?? []).length > 0,
-  );
-  if (withMounts) {
+/** A prepared volume: its host path and whether every mount of it is read-only. */
+interface PreparedVolume {
+  hostPath: string;
+  /** configMap, secret, downwardAPI and projected are always read-only (kubelet ≥ 1.10). */
+  apiData: boolean;
+}
+
+const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const SAFE_UID = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
+
+/** The pod's directory: `<root>/pods/<namespace>_<name>_<uid or random>`. Throws InvalidArgument. */
+export function podDir(root: string, pod: Pod): string {
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  if (!SAFE_NAME.test(ns) || !SAFE_NAME.test(name))
     throw new RuntimeError(
-      'NotImplemented',
-      `Cannot run pod "${pod.metadata.name}": container "${withMounts.container.name}" mounts volumes, which this version does not provide yet`,
-      {
-        hint: 'remove the volumeMounts, or reach host paths directly: a HostProcess container shares the host filesystem',
-      },
+      'InvalidArgument',
+      `Cannot prepare volumes of pod "${name}": not a valid pod name or namespace`,
     );
+  const uid =
+    pod.metadata.uid && SAFE_UID.test(pod.metadata.uid) ? pod.metadata.uid : randomBytes(8).toString('hex');
+  return join(root, 'pods', `${ns}_${name}_${uid}`);
+}
+
+function volumeType(v: Volume): string {
+  if (v.hostPath) return 'hostPath';
+  if (v.configMap) return 'configMap';
+  if (v.secret) return 'secret';
+  if (v.downwardAPI) return 'downwardAPI';
+  if (v.projected) return 'projected';
+  if (v.persistentVolumeClaim) return 'persistentVolumeClaim';
+  if (v.otherSources.length > 0) return v.otherSources[0] ?? 'unknown';
+  return 'emptyDir'; // the API server's default source
+}
+
+/** Checks what needs no I/O: names, supported types. Throws InvalidArgument / NotImplemented. */
+function checkVolumes(pod: Pod): void {
+  const name = pod.metadata.name ?? '';
+  const declared = new Set<string>();
+  for (const v of pod.spec.volumes ?? []) {
+    if (!SAFE_NAME.test(v.name) || v.name.includes('.'))
+      throw new RuntimeError(
+        'InvalidArgument',
+        `Cannot run pod "${name}": volume name "${v.name}" is not a DNS label`,
+      );
+    const type = volumeType(v);
+    if (!['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected'].includes(type)) {
+      throw new RuntimeError(
+        'NotImplemented',
+        `Cannot run pod "${name}": volume "${v.name}" is a ${type} volume, which hostpod does not provide`,
+        {
+          hint: 'use a hostPath volume (a HostProcess container shares the host filesystem), emptyDir, configMap, secret, downwardAPI or projected',
+        },
+      );
+    }
+    const medium = v.emptyDir?.medium ?? '';
+    if (medium !== '' && medium !== 'Memory')
+      throw new RuntimeError(
+        'NotImplemented',
+        `Cannot run pod "${name}": volume "${v.name}": emptyDir medium "${medium}" is not supported (only "" and "Memory")`,
+      );
+    declared.add(v.name);
   }
-  return { mountsFor: () => [], cleanup: async () => {} };
+  for (const { container } of containersWithPath(pod.spec, [])) {
+    for (const m of container.volumeMounts ?? []) {
+      if (!declared.has(m.name))
+        throw new RuntimeError(
+          'InvalidArgument',
+          `Cannot run pod "${name}": container "${container.name}" mounts volume "${m.name}", which the pod does not declare`,
+        );
+    }
+  }
+}
+
+/** tmpfs size for a Memory emptyDir: sizeLimit, else the pod's memory limit, else node memory. */
+function tmpfsSize(pod: Pod, v: Volume, allocatable: () => Allocatable): bigint {
+  if (v.emptyDir?.sizeLimit) return integerValue(v.emptyDir.sizeLimit);
+  const limits = pod.spec.containers.map((c) => c.resources?.limits?.memory);
+  if (limits.every((l) => l !== undefined)) return limits.reduce((sum, l) => sum + integerValue(l!), 0n);
+  return allocatable().memoryBytes;
+}
+
+/**
+ * Prepares every volume of the pod, then each container's mounts. Throws (leaving nothing
+ * behind): NotImplemented for a volume type hostpod does not provide (persistentVolumeClaim,
+ * nfs, …); FailedPrecondition with the kubelet's message for a hostPath type check
+ * (`hostPath type check failed: /x is not a directory`), a socket/FIFO/pipe source, a missing
+ * ConfigMap/Secret or key (`configmap "x" not found`); InvalidArgument for bad names.
+ */
+export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodVolumes> {
+  checkVolumes(pod);
+  const podName = pod.metadata.name ?? '';
+  const namespace = pod.metadata.namespace ?? 'default';
+  const dir = podDir(ctx.root, pod);
+  const warnings: string[] = [];
+  const tmpfsMounts: string[] = [];
+  let allocatable = ctx.allocatable;
+  const getAllocatable = () => {
+    allocatable ??= hostAllocatable();
+    return allocatable;
+  };
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    for (const t of tmpfsMounts.splice(0).reverse()) await unmount(t);
+    // Anything else mounted under the pod's directory (nothing should be): unmount, so the
+    // removal below never deletes through a mount into somebody else's files.
+    for (const m of await mountsUnder(dir)) await unmount(m.mountPoint);
+    if ((await mountsUnder(dir)).length > 0)
+      throw new RuntimeError('Internal', `Cannot remove "${dir}": something is still mounted under it`);
+    await rm(dir, { recursive: true, force: true });
+    cleaned = true;
+  };
+
+  const volumes = pod.spec.volumes ?? [];
+  const rb = new Rollback();
+  const prepared = new Map<string, PreparedVolume>();
+  try {
+    await mkdir(join(ctx.root, 'pods'), { recursive: true, mode: 0o711 });
+    try {
+      await mkdir(dir, { mode: 0o711 });
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      throw new RuntimeError(
+        'AlreadyExists',
+        `Cannot prepare volumes of pod "${podName}": "${dir}" already exists`,
+        {
+          hint: 'another run of the same pod (same uid) is using this state root',
+        },
+      );
+    }
+    rb.add('pod directory', cleanup);
+
+    let token: Uint8Array | undefined;
+    const readToken = async () => {
+      if (token === undefined && ctx.serviceAccountTokenFile)
+        token = new Uint8Array(await readFile(ctx.serviceAccountTokenFile));
+      return token;
+    };
+
+    for (const v of volumes) {
+      const type = volumeType(v);
+      const what = `MountVolume.SetUp failed for volume "${v.name}"`;
+      try {
+        if (type === 'hostPath') {
+          const hp = v.hostPath!;
+          prepared.set(v.name, { hostPath: await prepareHostPath(hp.path, hp.type), apiData: false });
+          continue;
+        }
+        const vdir = join(dir, 'volumes', type, v.name);
+        await mkdir(join(dir, 'volumes', type), { recursive: true, mode: 0o711 });
+        if (type === 'emptyDir') {
+          await mkdir(vdir, { mode: 0o777 });
+          if (v.emptyDir?.medium === 'Memory') {
+            const size = tmpfsSize(pod, v, getAllocatable);
+            const r = await runTool('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0777`, 'tmpfs', vdir]);
+            if (r.exitCode !== 0)
+              throw new RuntimeError('Internal', `cannot mount a tmpfs at "${vdir}": ${r.stderr.trim()}`);
+            tmpfsMounts.push(vdir);
+          } else if (v.emptyDir?.sizeLimit) {
+            warnings.push(
+              `emptyDir volume "${v.name}": sizeLimit ${v.emptyDir.sizeLimit.text} is not enforced on disk (the kubelet would evict the pod past it)`,
+            );
+          }
+          await chmod(vdir, 0o777);
+          prepared.set(v.name, { hostPath: vdir, apiData: false });
+          continue;
+        }
+        let payload: Payload;
+        let dirMode = 0o755;
+        if (type === 'configMap') {
+          payload = configMapPayload(v.configMap!, v.configMap!.defaultMode, namespace, ctx.objects);
+        } else if (type === 'secret') {
+          const s = v.secret!;
+          const source = {
+            ...(s.secretName !== undefined ? { name: s.secretName } : {}),
+            ...(s.items ? { items: s.items } : {}),
+            ...(s.optional !== undefined ? { optional: s.optional } : {}),
+          };
+          payload = secretPayload(source, s.defaultMode, namespace, ctx.objects);
+          dirMode = 0o700;
+        } else if (type === 'downwardAPI') {
+          payload = downwardAPIPayload(
+            v.downwardAPI!.items ?? [],
+            v.downwardAPI!.defaultMode,
+            pod,
+            ctx.node,
+            getAllocatable(),
+          );
+        } else {
+          const needsToken = (v.projected!.sources ?? []).some((s) => s.serviceAccountToken);
+          const tok = needsToken ? await readToken() : undefined;
+          const r = projectedPayload(v.projected!.sources ?? [], v.projected!.defaultMode, pod, {
+            node: ctx.node,
+            objects: ctx.objects,
+            allocatable: getAllocatable(),
+            ...(tok ? { serviceAccountToken: tok } : {}),
+          });
+          payload = r.payload;
+          warnings.push(...r.warnings.map((w) => `projected volume "${v.name}": ${w}`));
+        }
+        await mkdir(vdir, { mode: dirMode });
+        await chmod(vdir, dirMode);
+        await writePayload(vdir, payload, { dirMode });
+        prepared.set(v.name, { hostPath: vdir, apiData: true });
+      } catch (err) {
+        const msg = `Cannot run pod "${podName}": ${what}: ${isRuntimeError(err) ? err.message : describeError(err)}`;
+        throw new RuntimeError(isRuntimeError(err) ? err.code : 'Internal', msg, {
+          cause: err,
+          ...(isRuntimeError(err) && err.hint ? { hint: err.hint } : {}),
+        });
+      }
+    }
+
+    const mounts = new Map<string, VolumeMount[] | RuntimeError>();
+    for (const { container } of containersWithPath(pod.spec, [])) {
+      try {
+        const list: VolumeMount[] = [];
+        let env: ReturnType<typeof resolveEnv> | undefined;
+        for (const m of container.volumeMounts ?? []) {
+          const vol = prepared.get(m.name)!;
+          let hostPath = vol.hostPath;
+          let sub = m.subPath;
+          if (m.subPathExpr) {
+            env ??= resolveEnv(pod, container, {
+              node: ctx.node,
+              objects: ctx.objects,
+              allocatable: getAllocatable(),
+            });
+            sub = expandKubernetesVars(m.subPathExpr, env);
+          }
+          if (sub)
+            hostPath = await resolveSubPath(
+              vol.hostPath,
+              sub,
+              `volumeMount "${m.name}" of container "${container.name}"`,
+            );
+          list.push({ hostPath, mountPath: m.mountPath, readOnly: vol.apiData || m.readOnly === true });
+        }
+        mounts.set(container.name, list);
+      } catch (err) {
+        mounts.set(
+          container.name,
+          isRuntimeError(err) ? err : new RuntimeError('Internal', describeError(err), { cause: err }),
+        );
+      }
+    }
+    rb.commit();
+    return {
+      dir,
+      warnings,
+      mountsFor(container) {
+        const m = mounts.get(container) ?? [];
+        if (m instanceof RuntimeError) throw m;
+        return m;
+      },
+      cleanup,
+    };
+  } catch (err) {
+    const failures = await rb.rollback();
+    if (failures.length > 0) {
+      const e = isRuntimeError(err) ? err : new RuntimeError('Internal', describeError(err), { cause: err });
+      throw new RuntimeError(
+        e.code,
+        `${e.message} (and cleaning up failed: ${failures.map((f) => `${f.what}: ${describeError(f.error)}`).join('; ')})`,
+        { cause: err, ...(e.hint ? { hint: e.hint } : {}) },
+      );
+    }
+    throw err;
+  }
 }
