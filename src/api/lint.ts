@@ -99,14 +99,19 @@ export function lintDocuments(
   }
 
   for (const o of found) {
-    const pos = at(o.doc, o.objectPath, []);
-    const entry: LintedObject = {
+    const entry = {
       file: o.doc.file,
-      line: pos.line,
       kind: o.kind,
       name: o.name ?? '',
       status: 'checked',
-    };
+    } as Omit<LintedObject, 'line'> as LintedObject;
+    // Positions cost a second (syntax-tree) parse of the file: the object's line is computed only
+    // when something reads it (a printer, JSON output).
+    let line: number | undefined;
+    Object.defineProperty(entry, 'line', {
+      enumerable: true,
+      get: () => (line ??= at(o.doc, o.objectPath, []).line),
+    });
     objects.push(entry);
     const push = (severity: 'error' | 'warning', code: string, path: FieldPath, message: string) => {
       const p = at(o.doc, o.objectPath, path);

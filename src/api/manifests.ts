@@ -7,32 +7,35 @@
  * `0644` is octal), with guards against alias bombs, huge files and deep nesting.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join, relative, resolve } from 'node:path';
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseAllDocuments,
-  type Tags,
-} from 'yaml';
+import jsyaml from 'js-yaml';
+import type * as YamlLib from 'yaml';
+import type { Document, LineCounter, Node, Tags } from 'yaml';
 import { RuntimeError } from '../errors.ts';
 import type { FieldPath } from './field-path.ts';
+import { KUBECTL_SCHEMA } from './yaml-schema.ts';
 
 /** Limits on input size, documented in docs/lint.md. */
 export const MANIFEST_LIMITS = {
   /** Largest file (or stdin) read. */
   maxFileBytes: 32 * 1024 * 1024,
-  /** Most alias expansions in one document (YAML "billion laughs"). */
-  maxAliasCount: 1000,
+  /** Most nodes in one document once YAML aliases are expanded ("billion laughs" bombs). */
+  maxNodes: 1_000_000,
   /** Deepest nesting of maps and lists. */
   maxDepth: 200,
   /** Most files read from directories. */
   maxFiles: 10000,
 } as const;
+
+// The `yaml` library builds the syntax tree positions come from; it is loaded only when a
+// position is needed (most lint runs of valid manifests never need one).
+const requireCjs = createRequire(import.meta.url);
+let yamlLib: typeof YamlLib | undefined;
+function yaml(): typeof YamlLib {
+  yamlLib ??= requireCjs('yaml') as typeof YamlLib;
+  return yamlLib;
+}
 
 const YAML_OPTIONS = {
   version: '1.1' as const,
@@ -201,34 +204,43 @@ function parseText(text: string, file: string, result: LoadResult): void {
     result.problems.push({ file, message: 'not a text file (contains NUL bytes)' });
     return;
   }
-  const lineCounter = new LineCounter();
-  let docs: Document.Parsed[];
+  // Values come from js-yaml (fast); positions, needed only to report a problem, from a
+  // syntax tree built by `yaml` on first use. Both split documents the same way.
+  let values: unknown[];
   try {
-    docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }) as Document.Parsed[];
+    values = jsyaml.loadAll(text, undefined, { schema: KUBECTL_SCHEMA, json: false });
   } catch (e) {
-    result.problems.push({ file, message: deepOrOther(e, 'cannot parse YAML') });
-    return;
-  }
-  if (!Array.isArray(docs)) docs = [];
-  docs.forEach((doc, index) => {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = lineCounter.linePos(err.pos[0]);
+    if (e instanceof jsyaml.YAMLException) {
       result.problems.push({
         file,
-        position: { line: pos.line, col: pos.col },
-        message: `invalid YAML: ${err.message.split('\n')[0]}`,
+        position: { line: e.mark.line + 1, col: e.mark.column + 1 },
+        message: `invalid YAML: ${e.reason}`,
       });
       return;
     }
-    if (doc.contents === null) return; // empty document (e.g. a trailing `---`)
-    let value: unknown;
+    result.problems.push({ file, message: deepOrOther(e, 'cannot parse YAML') });
+    return;
+  }
+  let tree: { docs: Document.Parsed[]; lines: LineCounter } | undefined;
+  const syntaxTree = () => {
+    if (!tree) {
+      const Y = yaml();
+      const lines = new Y.LineCounter();
+      tree = {
+        docs: Y.parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines }) as Document.Parsed[],
+        lines,
+      };
+    }
+    return tree;
+  };
+  values.forEach((value, index) => {
+    if (value === null || value === undefined) return; // an empty document (e.g. a trailing `---`)
     try {
-      value = doc.toJS({ maxAliasCount: MANIFEST_LIMITS.maxAliasCount });
-      checkDepth(value, MANIFEST_LIMITS.maxDepth);
+      checkSize(value, MANIFEST_LIMITS.maxDepth, MANIFEST_LIMITS.maxNodes);
     } catch (e) {
-      const start = doc.contents.range?.[0] ?? 0;
-      const pos = lineCounter.linePos(start);
+      const t = syntaxTree();
+      const start = t.docs[index]?.contents?.range?.[0] ?? 0;
+      const pos = t.lines.linePos(start);
       result.problems.push({
         file,
         position: { line: pos.line, col: pos.col },
@@ -241,8 +253,9 @@ function parseText(text: string, file: string, result: LoadResult): void {
       index,
       value,
       locate: (path) => {
-        const offset = locateOffset(doc, path);
-        const p = lineCounter.linePos(offset);
+        const t = syntaxTree();
+        const doc = t.docs[index];
+        const p = t.lines.linePos(doc ? locateOffset(doc, path) : 0);
         return { line: p.line, col: p.col };
       },
     });
@@ -251,25 +264,37 @@ function parseText(text: string, file: string, result: LoadResult): void {
 
 function deepOrOther(e: unknown, what: string): string {
   if (e instanceof RangeError) return `${what}: nesting is too deep`;
-  if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-    return `${what}: too many alias expansions (more than ${MANIFEST_LIMITS.maxAliasCount}); the document looks like an alias bomb`;
-  }
   if (e instanceof RuntimeError) return e.message;
   return `${what}: ${e instanceof Error ? e.message : String(e)}`;
 }
 
-function checkDepth(value: unknown, max: number): void {
-  // Iterative, so a hostile depth cannot overflow the stack here.
+/**
+ * Bounds depth and node count. Aliases make shared subtrees, which a walk visits once per
+ * reference: the count bounds what an alias bomb would expand to. Iterative, so a hostile depth
+ * cannot overflow the stack here.
+ */
+function checkSize(value: unknown, maxDepth: number, maxNodes: number): void {
   const stack: [unknown, number][] = [[value, 0]];
+  let nodes = 0;
   while (stack.length > 0) {
     const [v, d] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (d > max) throw new RuntimeError('InvalidArgument', `document is nested more than ${max} levels deep`);
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+    if (d > maxDepth)
+      throw new RuntimeError('InvalidArgument', `document is nested more than ${maxDepth} levels deep`);
+    const children = Array.isArray(v) ? v : Object.values(v);
+    nodes += children.length;
+    if (nodes > maxNodes) {
+      throw new RuntimeError(
+        'InvalidArgument',
+        `document expands to more than ${maxNodes} nodes (through YAML aliases, it may be an alias bomb)`,
+      );
+    }
+    for (const child of children) stack.push([child, d + 1]);
   }
 }
 
 function locateOffset(doc: Document.Parsed, path: FieldPath): number {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
   for (const seg of path) {

@@ -5,7 +5,10 @@ import { runCli } from './program.ts';
 const ctx = {
   stdout: process.stdout,
   stderr: process.stderr,
-  stdin: process.stdin,
+  // A getter: creating process.stdin costs milliseconds, and most commands never read it.
+  get stdin() {
+    return process.stdin;
+  },
   env: process.env,
   cwd: process.cwd(),
   exitCode: 0,

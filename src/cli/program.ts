@@ -1,12 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, RuntimeError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { COMMANDS } from './commands/index.ts';
+import { loadCommands, type RegisterCommand } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { type CliContext, err } from './io.ts';
 
 /** Builds the commander program with every command registered against `ctx`. */
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, commands: readonly RegisterCommand[]): Command {
   const program = new Command('hostpod')
     .description(
       'Run Kubernetes HostProcess pods on a Linux host: same pod spec, validation and behaviour as\n' +
@@ -25,7 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
     '\nExit codes: 0 ok, 1 failure found (lint errors, pod failed), 2 bad input, 3 not found,\n' +
       '4 precondition, 5 permission, 6 unavailable, 7 internal, 130 interrupted. See docs/cli.md.',
   );
-  for (const register of COMMANDS) register(program, ctx);
+  for (const register of commands) register(program, ctx);
   return program;
 }
 
@@ -35,8 +35,8 @@ export function buildProgram(ctx: CliContext): Command {
  * internal error (with the stack only when HOSTPOD_DEBUG is set).
  */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const program = buildProgram(ctx);
   try {
+    const program = buildProgram(ctx, await loadCommands(argv));
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {

@@ -1,29 +1,37 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../io.ts';
-import { registerExec } from './exec.ts';
-import { registerImageBuild } from './image-build.ts';
-import { registerImageImport } from './image-import.ts';
-import { registerImageInspect } from './image-inspect.ts';
-import { registerImagePrune } from './image-prune.ts';
-import { registerImages } from './images.ts';
-import { registerLint } from './lint.ts';
-import { registerPull } from './pull.ts';
-import { registerRmi } from './rmi.ts';
-import { registerRun } from './run.ts';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-/** Every command of the CLI, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [
-  registerLint,
-  registerRun,
-  registerExec,
-  registerImageImport,
-  registerImageBuild,
-  registerPull,
-  registerImages,
-  registerImageInspect,
-  registerRmi,
-  registerImagePrune,
+/**
+ * Every command of the CLI, in the order `--help` lists them, loaded on demand: a run of one
+ * command imports only that command's module (and what it needs), which keeps start-up close
+ * to Node's own. The key is the first word on the command line.
+ */
+export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] = [
+  ['lint', async () => [(await import('./lint.ts')).registerLint]],
+  ['run', async () => [(await import('./run.ts')).registerRun]],
+  ['exec', async () => [(await import('./exec.ts')).registerExec]],
+  ['pull', async () => [(await import('./pull.ts')).registerPull]],
+  ['images', async () => [(await import('./images.ts')).registerImages]],
+  [
+    'image',
+    async () => [
+      (await import('./image-import.ts')).registerImageImport,
+      (await import('./image-build.ts')).registerImageBuild,
+      (await import('./image-inspect.ts')).registerImageInspect,
+      (await import('./image-prune.ts')).registerImagePrune,
+    ],
+  ],
+  ['rmi', async () => [(await import('./rmi.ts')).registerRmi]],
 ];
+
+/** The register functions needed for `argv`: one command's, or all (help, unknown commands). */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
+  const first = argv.find((a) => !a.startsWith('-'));
+  const match = COMMANDS.find(([name]) => name === first);
+  const wanted = match ? [match] : COMMANDS;
+  return (await Promise.all(wanted.map(([, load]) => load()))).flat();
+}
