@@ -204,7 +204,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             const c = e.container;
             running.add(c);
             status(
-              `pod "${e.pod}": container "${c.name}" started (pid ${c.task.initPid}, workspace ${c.record.mountPoint ?? ''})`,
+              `pod "${e.pod}": container "${c.name}" ${e.restartCount > 0 ? `restarted (restart ${e.restartCount}, ` : 'started ('}pid ${c.task.initPid}, workspace ${c.record.mountPoint ?? ''})`,
             );
             const prefix = Buffer.from(prefixOf(e.pod, c.name));
             const f = new Follower(c.logPath, (line) => {
@@ -231,6 +231,24 @@ export function registerRun(program: Command, ctx: CliContext): void {
             return;
           case 'stopping':
             status(`pod "${e.pod}": stopping (grace period ${e.graceSeconds}s)`);
+            return;
+          case 'backoff':
+            status(
+              `pod "${e.pod}": container "${e.container}" CrashLoopBackOff: ${e.message}; restart ${e.restartCount} at ${e.nextAttemptAt.slice(11, 19)}`,
+            );
+            return;
+          case 'probe':
+            status(
+              `pod "${e.pod}": container "${e.container}": ${e.probe[0]!.toUpperCase()}${e.probe.slice(1)} probe ${e.result === 'success' ? 'succeeded' : `failed: ${e.message}`}`,
+            );
+            return;
+          case 'killing':
+            status(`pod "${e.pod}": container "${e.container}" ${e.message}; stopping it`);
+            return;
+          case 'ready':
+            status(`pod "${e.pod}": ${e.ready ? 'Ready' : 'not Ready'}`);
+            return;
+          case 'status':
             return;
         }
       };

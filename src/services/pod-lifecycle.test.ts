@@ -1,0 +1,371 @@
+/**
+ * Restarts, back-off, probes and preStop through `runPod` on this host (real containers; root),
+ * with the time constants scaled down.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type PodEvent, type PodTiming, runPod } from './pod-runner.ts';
+import type { PodStatus } from './pod-status.ts';
+import {
+  containerOutput,
+  type Harness,
+  hpcPodYaml,
+  makeHarness,
+  podsOf,
+  TEST_IMAGE,
+} from './testing/harness.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+function ctr(name: string, command: string[], extra = ''): string {
+  return `  - name: ${name}\n    image: ${TEST_IMAGE}\n    command: ${JSON.stringify(command)}\n${extra}`;
+}
+
+function podYaml(name: string, policy: string, containers: string, extra = ''): string {
+  return hpcPodYaml(name, containers, extra).replace('restartPolicy: Never', `restartPolicy: ${policy}`);
+}
+
+/** A free loopback port (bound, then released). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const ready = (s: PodStatus) => s.conditions.find((c) => c.type === 'Ready')?.status === 'True';
+
+describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root' }, () => {
+  let h: Harness;
+  let dir: string;
+  before(async () => {
+    h = await makeHarness();
+    dir = join(tmpdir(), `hostpod-life-${randomBytes(4).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+  });
+  after(async () => {
+    await h.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const fast: Partial<PodTiming> = { initialMs: 50, maxMs: 400, resetAfterMs: 60_000, probeSecondMs: 100 };
+
+  test('restartPolicy Always: a container exiting 1 is restarted with doubling delays, CrashLoopBackOff in between; abort during the back-off stops at once', async () => {
+    const abort = new AbortController();
+    const starts: number[] = [];
+    const exits: number[] = [];
+    const backoffs: number[] = [];
+    const timeline: string[] = [];
+    let abortedAt = 0;
+    const r = await runPod(
+      podsOf(podYaml('crash', 'Always', ctr('c', ['sh', '-c', 'echo run; exit 1'])))[0]!,
+      {
+        deps: h.deps,
+        images: h.images,
+        signal: abort.signal,
+        timing: { initialMs: 300, maxMs: 10_000, resetAfterMs: 60_000 },
+        onEvent: (e: PodEvent) => {
+          if (e.type === 'started') {
+            starts.push(Date.now());
+            timeline.push(`started ${e.restartCount}`);
+          }
+          if (e.type === 'exited') exits.push(Date.now());
+          if (e.type === 'status') {
+            const st = e.status.containerStatuses[0]!.state;
+            if ('waiting' in st && st.waiting.reason === 'CrashLoopBackOff') {
+              if (timeline.at(-1) !== st.waiting.message) timeline.push(st.waiting.message ?? '');
+            }
+          }
+          if (e.type === 'backoff') {
+            backoffs.push(e.delayMs);
+            if (backoffs.length === 4) {
+              abortedAt = Date.now();
+              abort.abort();
+            }
+          }
+        },
+      },
+    );
+    const stoppedIn = Date.now() - abortedAt;
+    assert.deepEqual(backoffs, [300, 600, 1200, 2400]);
+    assert.deepEqual(timeline, [
+      'started 0',
+      'back-off 300ms restarting failed container=c pod=crash',
+      'started 1',
+      'back-off 600ms restarting failed container=c pod=crash',
+      'started 2',
+      'back-off 1s restarting failed container=c pod=crash',
+      'started 3',
+      'back-off 2s restarting failed container=c pod=crash',
+    ]);
+    // The real gaps between an exit and the next start double (start overhead included).
+    const gaps = starts.slice(1).map((t, i) => t - exits[i]!);
+    assert.equal(gaps.length, 3);
+    for (const [i, g] of gaps.entries())
+      assert.ok(g >= backoffs[i]!, `gap ${g} ms < back-off ${backoffs[i]} ms`);
+    for (let i = 1; i < gaps.length; i++) {
+      const ratio = gaps[i]! / gaps[i - 1]!;
+      assert.ok(ratio > 1.4 && ratio < 2.6, `gaps ${gaps.join(', ')} ms do not double`);
+    }
+    assert.ok(stoppedIn < 500, `abort during the 2.4 s back-off took ${stoppedIn} ms`);
+    assert.equal(r.interrupted, true);
+    assert.equal(r.phase, 'Failed');
+    const cs = r.status.containerStatuses[0]!;
+    assert.equal(cs.restartCount, 3);
+    assert.ok('terminated' in cs.lastState && cs.lastState.terminated.exitCode === 1);
+    // Every run was its own container; the logs of all of them are kept.
+    assert.equal(await containerOutput(h.root, r.containers[0]!.id), 'run\n');
+  });
+
+  test('restartPolicy OnFailure: a script failing twice then succeeding ends Succeeded with restartCount 2', async () => {
+    const counter = join(dir, 'count');
+    const script = `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; echo try $n; [ $n -ge 3 ]`;
+    const ids: string[] = [];
+    const r = await runPod(podsOf(podYaml('onfail', 'OnFailure', ctr('c', ['sh', '-c', script])))[0]!, {
+      deps: h.deps,
+      images: h.images,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'started') ids.push(e.container.id);
+      },
+    });
+    assert.equal(r.phase, 'Succeeded');
+    assert.equal(r.status.phase, 'Succeeded');
+    const cs = r.status.containerStatuses[0]!;
+    assert.equal(cs.restartCount, 2);
+    assert.ok('terminated' in cs.state && cs.state.terminated.exitCode === 0);
+    assert.ok('terminated' in cs.lastState && cs.lastState.terminated.exitCode === 1);
+    assert.equal(readFileSync(counter, 'utf8'), '3\n');
+    // A new container each time, the earlier ones removed but their logs kept.
+    assert.equal(new Set(ids).size, 3);
+    assert.equal(await containerOutput(h.root, ids[0]), 'try 1\n');
+    assert.equal(await containerOutput(h.root, ids[2]), 'try 3\n');
+    assert.equal(existsSync(join(h.root, 'sandboxes', ids[0]!)), false);
+  });
+
+  test('restartPolicy Never: a failing container is not restarted', async () => {
+    let starts = 0;
+    const r = await runPod(podsOf(podYaml('never', 'Never', ctr('c', ['sh', '-c', 'exit 1'])))[0]!, {
+      deps: h.deps,
+      images: h.images,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'started') starts++;
+        if (e.type === 'backoff') assert.fail('back-off under Never');
+      },
+    });
+    assert.equal(starts, 1);
+    assert.equal(r.phase, 'Failed');
+    assert.equal(r.status.containerStatuses[0]!.restartCount, 0);
+  });
+
+  test('init containers: retried with back-off until they succeed (OnFailure); under Never a failing one fails the pod', async () => {
+    const counter = join(dir, 'init-count');
+    const script = `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; [ $n -ge 2 ]`;
+    const yaml = (policy: string) =>
+      podYaml(
+        policy.toLowerCase(),
+        policy,
+        ctr('main', ['true']),
+        `  initContainers:\n${ctr('init', ['sh', '-c', script])}`,
+      );
+    const r = await runPod(podsOf(yaml('OnFailure'))[0]!, { deps: h.deps, images: h.images, timing: fast });
+    assert.equal(r.phase, 'Succeeded', JSON.stringify(r.containers));
+    assert.equal(r.status.initContainerStatuses[0]!.restartCount, 1);
+    await rm(counter);
+    const never = await runPod(podsOf(yaml('Never'))[0]!, { deps: h.deps, images: h.images, timing: fast });
+    assert.equal(never.phase, 'Failed');
+    assert.deepEqual(
+      never.containers.map((c) => c.name),
+      ['init'],
+    );
+    assert.ok('waiting' in never.status.containerStatuses[0]!.state);
+  });
+
+  test('a liveness probe failing three times restarts the container, with the reason shown', async () => {
+    const d = join(dir, `live-${randomBytes(3).toString('hex')}`);
+    await mkdir(d);
+    const abort = new AbortController();
+    const killings: { message: string; probes: number }[] = [];
+    let started = 0;
+    const probe = `    livenessProbe:\n      exec: {command: [sh, -c, "echo x >> ${d}/count; test -f ${d}/alive"]}\n      periodSeconds: 1\n      timeoutSeconds: 10\n      failureThreshold: 3\n`;
+    const r = await runPod(podsOf(podYaml('live', 'Always', ctr('c', ['sleep', '600'], probe)))[0]!, {
+      deps: h.deps,
+      images: h.images,
+      signal: abort.signal,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'killing') {
+          const probes = readFileSync(join(d, 'count'), 'utf8').split('\n').length - 1;
+          killings.push({ message: e.message, probes });
+        }
+        if (e.type === 'started' && ++started === 2) abort.abort();
+      },
+    });
+    assert.equal(killings.length, 1);
+    assert.equal(killings[0]!.probes, 3, 'killed after a number of failures other than 3');
+    assert.match(killings[0]!.message, /^Liveness probe failed: command "sh -c .*" exited with 1$/);
+    const cs = r.status.containerStatuses[0]!;
+    assert.equal(cs.restartCount, 1);
+    assert.ok('terminated' in cs.lastState);
+    assert.match(cs.lastState.terminated.message ?? '', /^Liveness probe failed/);
+    assert.equal(cs.lastState.terminated.exitCode, 143);
+  });
+
+  test('an exec readiness probe flips the pod Ready condition both ways', async () => {
+    const d = join(dir, `ready-${randomBytes(3).toString('hex')}`);
+    await mkdir(d);
+    const abort = new AbortController();
+    const readyChanges: boolean[] = [];
+    const statuses: PodStatus[] = [];
+    const probe = `    readinessProbe:\n      exec: {command: [test, -f, ${d}/ready]}\n      periodSeconds: 1\n      timeoutSeconds: 10\n`;
+    const r = await runPod(podsOf(podYaml('ready', 'Always', ctr('c', ['sleep', '600'], probe)))[0]!, {
+      deps: h.deps,
+      images: h.images,
+      signal: abort.signal,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'status') statuses.push(e.status);
+        if (e.type === 'started') setTimeout(() => void writeFile(join(d, 'ready'), ''), 300);
+        if (e.type === 'ready') {
+          readyChanges.push(e.ready);
+          if (e.ready) void unlink(join(d, 'ready'));
+          else abort.abort();
+        }
+      },
+    });
+    assert.deepEqual(readyChanges, [true, false]);
+    // Running and not ready first: the probe had not passed yet.
+    const firstRunning = statuses.find((s) => 'running' in s.containerStatuses[0]!.state)!;
+    assert.equal(ready(firstRunning), false);
+    assert.equal(firstRunning.phase, 'Running');
+    assert.ok(statuses.some((s) => ready(s) && s.containerStatuses[0]!.ready));
+    assert.equal(r.status.containerStatuses[0]!.restartCount, 0, 'readiness must not restart');
+  });
+
+  test('an HTTP readiness probe on a named port against busybox httpd in the container, and a TCP one against a port the test opens', async () => {
+    const d = join(dir, `www-${randomBytes(3).toString('hex')}`);
+    await mkdir(d);
+    const httpPort = await freePort();
+    const tcp: Server = createServer((s) => s.destroy());
+    await new Promise<void>((res) => tcp.listen(0, '127.0.0.1', res));
+    const tcpPort = (tcp.address() as { port: number }).port;
+    const abort = new AbortController();
+    const changes: string[] = [];
+    let probeFailure = '';
+    const containers =
+      ctr(
+        'web',
+        ['/bin/busybox', 'httpd', '-f', '-p', `127.0.0.1:${httpPort}`, '-h', d],
+        `    ports: [{name: http, containerPort: ${httpPort}}]\n    readinessProbe:\n      httpGet: {path: /healthz.txt, port: http, httpHeaders: [{name: X-Probe, value: "1"}]}\n      periodSeconds: 1\n      timeoutSeconds: 10\n`,
+      ) +
+      ctr(
+        'tcp',
+        ['sleep', '600'],
+        `    readinessProbe:\n      tcpSocket: {port: ${tcpPort}}\n      periodSeconds: 1\n      timeoutSeconds: 10\n`,
+      );
+    let closed = false;
+    try {
+      await runPod(podsOf(podYaml('net', 'Always', containers))[0]!, {
+        deps: h.deps,
+        images: h.images,
+        signal: abort.signal,
+        timing: fast,
+        onEvent: (e) => {
+          if (e.type === 'started' && e.container.name === 'web')
+            setTimeout(() => void writeFile(join(d, 'healthz.txt'), 'ok'), 300);
+          if (e.type === 'probe') {
+            changes.push(`${e.container} ${e.result}`);
+            if (e.container === 'web' && e.result === 'failure') probeFailure = e.message;
+          }
+          if (e.type === 'ready') {
+            changes.push(`pod ${e.ready}`);
+            if (e.ready) {
+              // Take both away: the file (HTTP 404) and the listening port (refused).
+              void unlink(join(d, 'healthz.txt'));
+              tcp.close();
+              closed = true;
+            } else if (closed && changes.filter((c) => c.endsWith('failure')).length === 2) abort.abort();
+          }
+          if (e.type === 'probe' && closed && changes.filter((c) => c.endsWith('failure')).length === 2)
+            abort.abort();
+        },
+      });
+    } finally {
+      tcp.close();
+    }
+    assert.ok(changes.includes('web success') && changes.includes('tcp success'), changes.join(', '));
+    assert.ok(changes.includes('web failure') && changes.includes('tcp failure'), changes.join(', '));
+    assert.deepEqual(
+      changes.filter((c) => c.startsWith('pod')),
+      ['pod true', 'pod false'],
+    );
+    assert.equal(probeFailure, 'HTTP probe failed with statuscode: 404');
+  });
+
+  test('preStop runs before SIGTERM and its output is in the container log', async () => {
+    const abort = new AbortController();
+    const yaml = podYaml(
+      'prestop',
+      'Always',
+      ctr(
+        'c',
+        ['sh', '-c', 'trap "echo got-TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done'],
+        '    lifecycle:\n      preStop:\n        exec: {command: [sh, -c, "echo prestop-ran; echo prestop-err >&2"]}\n',
+      ),
+    );
+    const r = await runPod(podsOf(yaml)[0]!, {
+      deps: h.deps,
+      images: h.images,
+      signal: abort.signal,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'started') setTimeout(() => abort.abort(), 300);
+      },
+    });
+    const out = await containerOutput(h.root, r.containers[0]!.id);
+    // (The shell may add "Terminated" for its sleep, which got SIGTERM with the rest of the job.)
+    assert.match(out, /^up\nprestop-ran\nprestop-err\ngot-TERM\n/);
+    assert.equal(r.containers[0]!.exitCode, 0);
+  });
+
+  test('a preStop hook longer than the grace period is cut short', async () => {
+    const abort = new AbortController();
+    const yaml = podYaml(
+      'slowstop',
+      'Always',
+      ctr(
+        'c',
+        ['sh', '-c', 'trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'],
+        '    lifecycle:\n      preStop:\n        exec: {command: [sh, -c, "echo hook-start; sleep 30; echo hook-end"]}\n',
+      ),
+    );
+    let t0 = 0;
+    const r = await runPod(podsOf(yaml)[0]!, {
+      deps: h.deps,
+      images: h.images,
+      signal: abort.signal,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'started')
+          setTimeout(() => {
+            t0 = Date.now();
+            abort.abort();
+          }, 300);
+      },
+    });
+    const took = Date.now() - t0;
+    // Grace 2 s for the hook, then SIGTERM (kubelet's 2 s minimum after a hook): the trap ends it.
+    assert.ok(took >= 1900 && took < 3800, `stop took ${took} ms`);
+    const out = await containerOutput(h.root, r.containers[0]!.id);
+    assert.match(out, /^hook-start\ngot-TERM\n/);
+    assert.doesNotMatch(out, /hook-end/);
+  });
+});
