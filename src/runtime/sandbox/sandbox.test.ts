@@ -146,6 +146,24 @@ test('createSandbox() copy fallback never writes through a symlink of a lower la
   }
 });
 
+test('createSandbox() copy fallback ignores tar whiteouts that name "." or ".."', async () => {
+  const l1 = writeTree(join(tmp, 'wh-dots1'), { 'sub/keep.txt': 'k', 'top.txt': 't' });
+  const l2 = writeTree(join(tmp, 'wh-dots2'), { 'sub/.wh...': '', 'sub/.wh..': '', '.wh.': '' });
+  const s = await createSandbox({
+    root,
+    id: nextId(),
+    layers: [l1, l2],
+    layout: 'symlink',
+    mounts: [],
+    mode: 'copy',
+  });
+  try {
+    assert.deepEqual(snapshot(s.workspace), { sub: '/', 'sub/keep.txt': 'k', 'top.txt': 't' });
+  } finally {
+    await removeSandbox({ root, id: s.id });
+  }
+});
+
 test('createSandbox() symlink layout links volumes under the workspace, inside image symlinks', async () => {
   const vol = writeTree(join(tmp, 'vol-sym'), { token: 'secret' });
   const file = join(tmp, 'single.json');
