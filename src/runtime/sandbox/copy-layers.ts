@@ -1,6 +1,6 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, RuntimeError } from '../../errors.ts';
+import { errnoCode, isRuntimeError, RuntimeError } from '../../errors.ts';
 import { runTool } from './exec-tool.ts';
 
 const AUFS_OPAQUE = '.wh..wh..opq';
@@ -129,7 +129,7 @@ async function readOpaqueDirs(layer: string, warnings: string[]): Promise<Set<st
       cwd: layer,
     });
   } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
+    if (!isRuntimeError(err, 'Unavailable')) throw err;
     const w =
       'getfattr is not installed (Debian package "attr"): opaque directories of overlay-format layers are not applied';
     if (!warnings.includes(w)) warnings.push(w);
