@@ -345,3 +345,25 @@ test('prepareVolumes() medium Memory is a tmpfs of sizeLimit, unmounted at clean
   assert.deepEqual(await mountsUnder(v.dir), []);
   assert.equal(existsSync(v.dir), false);
 });
+
+test('prepareVolumes() reports envFrom keys skipped as invalid env names among its warnings', async () => {
+  const v = await prepare(
+    `${pod(
+      '  - name: e\n    emptyDir: {}\n',
+      '    - {name: e, mountPath: /e}\n',
+      '    envFrom:\n    - {configMapRef: {name: odd}, prefix: P_}\n',
+    )}---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: odd}
+data: {ok: "1", "a=b": "2"}
+`,
+  );
+  try {
+    assert.deepEqual(v.warnings, [
+      'container "c": InvalidEnvironmentVariableNames: Keys [P_a=b] from the EnvFrom configMap default/odd were skipped since they are considered invalid environment variable names.',
+    ]);
+  } finally {
+    await v.cleanup();
+  }
+});

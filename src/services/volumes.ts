@@ -45,7 +45,10 @@ export interface PodVolumes {
    * container cannot start, the others can.
    */
   mountsFor(container: string): VolumeMount[];
-  /** What to tell the user (a projected token left out, a disk sizeLimit not enforced, …). */
+  /**
+   * What to tell the user: a projected token left out, a disk sizeLimit not enforced, envFrom
+   * keys skipped as invalid env names (`container "c": InvalidEnvironmentVariableNames: …`).
+   */
   warnings: string[];
   /** Removes what preparing made (emptyDirs, projected files, tmpfs mounts). Idempotent. */
   cleanup(): Promise<void>;
@@ -267,6 +270,18 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
 
     const mounts = new Map<string, VolumeMount[] | RuntimeError>();
     for (const { container } of containersWithPath(pod.spec, [])) {
+      // The env's warnings (envFrom keys skipped) are the pod's, reported once with these; its
+      // errors are the container's start error, thrown when it starts.
+      const envWarnings: string[] = [];
+      try {
+        resolveEnv(pod, container, {
+          node: ctx.node,
+          objects: ctx.objects,
+          allocatable: getAllocatable(),
+          warnings: envWarnings,
+        });
+      } catch {}
+      warnings.push(...envWarnings.map((w) => `container "${container.name}": ${w}`));
       try {
         const list: VolumeMount[] = [];
         let env: ReturnType<typeof resolveEnv> | undefined;
