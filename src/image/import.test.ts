@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../errors.ts';
+import { hostPlatform, type Platform } from '../oci/platform.ts';
 import { LocalContentStore } from './content-store.ts';
 import { ImageStore } from './image-store.ts';
 import { importImage } from './import.ts';
 import { ensureUnpacked, pruneLayers, unpackImageTo } from './layers.ts';
+import { writeImage, writeLayout } from './testing/registry.ts';
 import { craftTar } from './unpack/testing/tar-builder.ts';
 import { describeTree } from './unpack/testing/tree.ts';
 import { buildUmociImage, run } from './unpack/testing/umoci-image.ts';
@@ -247,4 +249,45 @@ test('ensureUnpacked() run by two processes at once on the same layers: both suc
   assert.deepEqual(readdirSync(join(s.root, 'layers')), ['sha256'], 'no temp dir left behind');
   assert.equal(readdirSync(join(s.root, 'layers', 'sha256')).length, 3);
   assert.ok(describeTree(mine[0]!.dir).some((l) => l.startsWith('usr/bin/busybox file')));
+});
+
+test('importImage() takes the host platform from a multi-platform layout, or the one asked for', async () => {
+  const dir = join(work, 'multi-layout');
+  const host = hostPlatform();
+  const other = host.architecture === 'amd64' ? 'arm64' : 'amd64';
+  const imgs = [
+    await writeImage(dir, {
+      os: 'linux',
+      architecture: host.architecture,
+      layers: [{ 'which.txt': 'host' }],
+    }),
+    await writeImage(dir, { os: 'linux', architecture: other, layers: [{ 'which.txt': 'other' }] }),
+    await writeImage(dir, { os: 'windows', architecture: 'amd64', layers: [{ 'which.txt': 'windows' }] }),
+  ];
+  await writeLayout(dir, '1', imgs);
+  const cases: [Platform | undefined, string][] = [
+    [undefined, 'host'],
+    [{ os: 'windows', architecture: 'amd64' }, 'windows'],
+  ];
+  for (const [platform, which] of cases) {
+    const s = stores();
+    const [img] = await importImage(dir, s.content, s.images, {
+      tag: 'localhost/test/multi:1',
+      tmpDir: s.tmpDir,
+      ...(platform ? { platform } : {}),
+    });
+    assert.ok(img?.indexDigest, 'the index is recorded');
+    const target = join(s.root, 'rootfs');
+    await unpackImageTo(target, s.content, img!.digest);
+    assert.equal(readFileSync(join(target, 'which.txt'), 'utf8'), which);
+  }
+  const s = stores();
+  await assert.rejects(
+    importImage(dir, s.content, s.images, {
+      tmpDir: s.tmpDir,
+      platform: { os: 'linux', architecture: 's390x' },
+    }),
+    (e: unknown) =>
+      isRuntimeError(e, 'FailedPrecondition') && /no manifest for platform linux\/s390x/.test(e.message),
+  );
 });
