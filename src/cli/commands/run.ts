@@ -238,6 +238,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
             );
             return;
           case 'probe':
+            // A failed liveness or startup probe is told by the 'killing' line that follows.
+            if (e.result === 'failure' && e.probe !== 'readiness') return;
             status(
               `pod "${e.pod}": container "${e.container}": ${e.probe[0]!.toUpperCase()}${e.probe.slice(1)} probe ${e.result === 'success' ? 'succeeded' : `failed: ${e.message}`}`,
             );
