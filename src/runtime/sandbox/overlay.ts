@@ -56,7 +56,7 @@ function commonParent(paths: readonly string[]): string {
   return common;
 }
 
-/** Mounts an overlay of `layers` at `target`. Throws Internal with mount's message on failure. */
+/** Mounts an overlay of `layers` at `target`. Throws FailedPrecondition with mount's message on failure. */
 export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   const { options, cwd } = overlayOptions(dirs);
   const r = await runTool(
@@ -66,8 +66,9 @@ export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   );
   if (r.exitCode !== 0) {
     throw new RuntimeError(
-      'Internal',
+      'FailedPrecondition',
       `Cannot mount the workspace overlay at "${dirs.target}": ${r.stderr.trim()}`,
+      { hint: 'the file system under the state root does not allow overlayfs here; use the copy mode' },
     );
   }
 }
