@@ -4,7 +4,7 @@
  * and the seed pod's Windows image refused with a clear message.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -32,6 +32,14 @@ spec:
     image: ${EXAMPLE_IMAGE}
     command: ${JSON.stringify(command)}
 ${extra}`;
+}
+
+/** Signals the CLI and resolves with its exit code (at once if it has already ended). */
+async function stopCli(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const closed = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
+  child.kill(signal);
+  return closed;
 }
 
 describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
@@ -117,8 +125,7 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
       );
       const child = startCli(['run', '-f', join(dir, 'hb.yaml')], { env });
       await waitForOutput(child, (o) => o.includes('heartbeat 2'));
-      child.kill('SIGINT');
-      const code = await new Promise<number | null>((res) => child.on('close', res));
+      const code = await stopCli(child);
       assert.equal(code, 130, child.output());
       assert.match(child.output(), /heartbeat: got SIGTERM, exiting/);
       assert.match(child.output(), /container "main" exited with 0 \(Completed\)/);
@@ -130,10 +137,9 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
   test('exec -it gives a working interactive shell through a terminal', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hostpod-cli-m-'));
     const name = `sh-${randomBytes(3).toString('hex')}`;
+    await writeFile(join(dir, 'p.yaml'), pod(name, ['sleep', '300']));
     const child = startCli(['run', '-f', join(dir, 'p.yaml')], { env });
     try {
-      await writeFile(join(dir, 'p.yaml'), pod(name, ['sleep', '300']));
-      // (the file is written before the CLI reads it: startCli only spawned node)
       await waitForOutput(child, (o) => o.includes('started'));
       // script(1) gives the exec a real pseudo-terminal, as a user's terminal would.
       const cmd = [process.execPath, ...cliArgv(['exec', '-it', name, '--', 'sh'])]
@@ -161,8 +167,7 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
       const code = await new Promise<number | null>((res) => term.on('close', res));
       assert.equal(code, 5, out);
     } finally {
-      child.kill('SIGINT');
-      await new Promise((res) => child.on('close', res));
+      await stopCli(child);
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -179,17 +184,17 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
         join(dir, 'long.yaml'),
         pod(
           'long',
-          ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 300`],
+          ['sh', '-c', `echo $$$$ > ${pidFile}; exec sleep 300`],
           `    securityContext: {windowsOptions: {runAsUserName: ${group}}}\n`,
         ).replace(
           '  containers:',
           `  initContainers:\n  - name: mkgroup\n    image: ${EXAMPLE_IMAGE}\n    command: [groupadd, ${group}]\n  containers:`,
         ),
       );
+      // `$$$$`: Kubernetes turns `$$` into `$` in commands, so the shell gets `$$`.
       const child = startCli(['run', '-f', join(dir, 'long.yaml')], { env });
       await waitForOutput(child, (o) => /container "main" started/.test(o));
-      child.kill('SIGKILL');
-      await new Promise((res) => child.on('close', res));
+      await stopCli(child, 'SIGKILL');
       const pid = Number(readFileSync(pidFile, 'utf8'));
       // The workload outlives a killed hostpod (its shim is not hostpod's child any more).
       assert.ok(existsSync(`/proc/${pid}`), 'the container died with hostpod');
@@ -201,7 +206,17 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /cleaned up 1 container\(s\) left by an earlier hostpod run/);
       assert.equal(existsSync(`/proc/${pid}`), false, "the killed run's container still runs");
-      assert.deepEqual(await readdir(join(root, 'sandboxes')).catch(() => []), []);
+      assert.deepEqual(
+        (await readdir(join(root, 'sandboxes')).catch(() => [] as string[])).filter(
+          (e) => !e.startsWith('.'),
+        ),
+        [],
+      );
+      assert.deepEqual(
+        await readdir(join(root, 'sandboxes', '.targets')).catch(() => []),
+        [],
+        'mount targets still registered',
+      );
       assert.doesNotMatch(
         readFileSync('/proc/self/mountinfo', 'utf8'),
         new RegExp(root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
