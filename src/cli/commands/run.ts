@@ -195,6 +195,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const followers = new Map<string, LogFollower>();
       const prefixOf = (pod: string, name: string) =>
         containerCount <= 1 ? '' : pods.length > 1 ? `[${pod}/${name}] ` : `[${name}] `;
+      const exitLines = new Map<string, Promise<void>>();
       const onEvent = (e: PodEvent): Promise<void> | undefined => {
         switch (e.type) {
           case 'image':
@@ -224,7 +225,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
               return;
             }
             followers.delete(r.id!);
-            return f.stop().then(() => status(line));
+            const printed = f.stop().then(() => status(line));
+            exitLines.set(`${e.pod}/${r.name}`, printed);
+            return printed;
           }
           case 'warning':
             err(ctx, `hostpod: warning: pod "${e.pod}": ${e.message}`);
@@ -232,11 +235,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
           case 'stopping':
             status(`pod "${e.pod}": stopping (grace period ${e.graceSeconds}s)`);
             return;
-          case 'backoff':
-            status(
-              `pod "${e.pod}": container "${e.container}" CrashLoopBackOff: ${e.message}; restart ${e.restartCount} at ${e.nextAttemptAt.slice(11, 19)}`,
-            );
-            return;
+          case 'backoff': {
+            const line = `pod "${e.pod}": container "${e.container}" CrashLoopBackOff: ${e.message}; restart ${e.restartCount} at ${e.nextAttemptAt.slice(11, 19)}`;
+            // After the exit line, which waits for the last of the container's output.
+            const exited = exitLines.get(`${e.pod}/${e.container}`);
+            if (!exited) {
+              status(line);
+              return;
+            }
+            return exited.then(() => status(line));
+          }
           case 'probe':
             // A failed liveness or startup probe is told by the 'killing' line that follows.
             if (e.result === 'failure' && e.probe !== 'readiness') return;
