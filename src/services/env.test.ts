@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { parseQuantity } from '../api/quantity.ts';
 import { isRuntimeError } from '../errors.ts';
 import { containerInput } from './container-input.ts';
@@ -261,4 +262,17 @@ test('containerInput() expands $(VAR) in command and args from the resolved env'
   const input = containerInput(pod, pod.spec.containers[0]!, 'id1', node, [], objects);
   assert.deepEqual(input.command, ['echo', 'fast', '$(MODE)']);
   assert.deepEqual(input.args, ['node-a', '$(NOPE)', '%CONTAINER_SANDBOX_MOUNT_POINT%/x']);
+});
+
+test('expandKubernetesVars() gives back any text whose $ are escaped as $$, whatever the env', () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: fc.constantFrom('$', '(', ')', 'A', 'b', ' ', 'é') }),
+      fc.dictionary(fc.constantFrom('A', 'b', 'A)', ''), fc.string()),
+      (text, vars) => {
+        const env = new Map(Object.entries(vars));
+        assert.equal(expandKubernetesVars(text.replaceAll('$', '$$$$'), env), text);
+      },
+    ),
+  );
 });
