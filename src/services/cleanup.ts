@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describeError } from '../errors.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
 import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
-import { cleanupEphemeralUsers } from '../runtime/users/accounts.ts';
+import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
 import { removeContainer } from './container-runner.ts';
 import { listRecords, ownerAlive, taskDir, writeRecord } from './records.ts';
 
@@ -72,7 +72,7 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
     if (!live.has(id)) await step(`workspace ${id}`, () => removeSandbox({ root: deps.root, id }));
   }
   try {
-    const users = await cleanupEphemeralUsers(live);
+    const users = await cleanupEphemeralUsers(live, { scope: ephemeralScope(deps.root) });
     for (const name of users.removed) report.orphans.push(`user ${name}`);
     for (const f of users.failed) report.problems.push(`user ${f.name}: ${describeError(f.error)}`);
   } catch (e) {

@@ -24,6 +24,7 @@ import { stopTask } from '../runtime/task/stop-task.ts';
 import { waitTask } from '../runtime/task/wait-task.ts';
 import {
   accountBaseEnv,
+  ephemeralScope,
   type ResolvedAccount,
   removeEphemeralUser,
   resolveAccount,
@@ -135,9 +136,12 @@ export async function startContainer(
     const account = await resolveAccount(accountSpec, {
       containerId: id,
       container: container.name,
+      scope: ephemeralScope(deps.root),
       ...(deps.serviceAccounts ? { serviceAccounts: deps.serviceAccounts } : {}),
     });
-    if (account.ephemeral) rb.add('ephemeral user', () => removeEphemeralUser(id));
+    if (account.ephemeral) {
+      rb.add('ephemeral user', () => removeEphemeralUser(id, { scope: ephemeralScope(deps.root) }));
+    }
 
     const sandbox = await createSandbox({
       root: deps.root,
@@ -223,22 +227,7 @@ function exitFrom(rec: ExitRecord, oom: boolean): ContainerExit {
 
 /** Waits for the container's first process to end (the job is emptied by the shim). */
 export async function waitContainer(c: RunningContainer, signal?: AbortSignal): Promise<ContainerExit> {
-  let rec: ExitRecord;
-  try {
-    rec = await waitTask(c.task.dir, signal ? { signal } : {});
-  } catch (e) {
-    if (isRuntimeError(e, 'DataLoss')) {
-      return {
-        exitCode: 137,
-        reason: 'Unknown',
-        message: describeError(e),
-        finishedAt: new Date().toISOString(),
-      };
-    }
-    throw e;
-  }
-  const stats = await c.task.group.stats().catch(() => undefined);
-  return exitFrom(rec, (stats?.oomKillCount ?? 0) > 0);
+  return exitOf(c, waitTask(c.task.dir, signal ? { signal } : {}));
 }
 
 /**
@@ -246,19 +235,25 @@ export async function waitContainer(c: RunningContainer, signal?: AbortSignal): 
  * container stays stopped).
  */
 export async function stopContainer(c: RunningContainer, graceMs: number): Promise<ContainerExit> {
+  return exitOf(c, stopTask(c.task, graceMs));
+}
+
+/**
+ * The container's exit from its task's exit record: `OOMKilled` when the job's OOM killer
+ * fired, `Unknown` when the shim vanished without a record (it was killed).
+ */
+async function exitOf(c: RunningContainer, record: Promise<ExitRecord>): Promise<ContainerExit> {
   let rec: ExitRecord;
   try {
-    rec = await stopTask(c.task, graceMs);
+    rec = await record;
   } catch (e) {
-    if (isRuntimeError(e, 'DataLoss')) {
-      return {
-        exitCode: 137,
-        reason: 'Unknown',
-        message: describeError(e),
-        finishedAt: new Date().toISOString(),
-      };
-    }
-    throw e;
+    if (!isRuntimeError(e, 'DataLoss')) throw e;
+    return {
+      exitCode: 137,
+      reason: 'Unknown',
+      message: describeError(e),
+      finishedAt: new Date().toISOString(),
+    };
   }
   const stats = await c.task.group.stats().catch(() => undefined);
   return exitFrom(rec, (stats?.oomKillCount ?? 0) > 0);
@@ -298,7 +293,7 @@ export async function removeContainer(
     c.task?.group ?? deps.groups.open(c.id, c.shimPid === undefined ? {} : { shimPid: c.shimPid });
   await step('job', () => group.destroy());
   await step('workspace', () => removeSandbox({ root: deps.root, id: c.id }));
-  await step('ephemeral user', () => removeEphemeralUser(c.id));
+  await step('ephemeral user', () => removeEphemeralUser(c.id, { scope: ephemeralScope(deps.root) }));
   if (!options.keepLogs)
     await step('directory', () => rm(containerDir(deps.root, c.id), { recursive: true, force: true }));
   else await step('task directory', () => rm(taskDir(deps.root, c.id), { recursive: true, force: true }));

@@ -243,18 +243,17 @@ describe('runPod() on this host', { skip: !isRoot && 'needs root' }, () => {
   test('a 64Mi job cannot hold two 40Mi processes (OOMKilled); 256Mi can', {
     skip: !existsSync(MEMHOG) && 'memhog not built',
   }, async () => {
+    // Two hogs of 40 MiB each; wait (up to 10 s) until both hold their memory or one is gone.
+    const hogScript = [
+      `d=$(mktemp -d); ${MEMHOG} 40 > $d/a & a=$!; ${MEMHOG} 40 > $d/b & b=$!; i=0`,
+      'while [ $i -lt 200 ]; do grep -q held $d/a && grep -q held $d/b && break',
+      'kill -0 $a 2>/dev/null && kill -0 $b 2>/dev/null || break; sleep 0.05; i=$((i+1)); done',
+      'cat $d/a $d/b; kill $a $b 2>/dev/null; wait; rm -r $d; exit 0',
+    ].join('; ');
     const hog = (limit: string) =>
       hpcPodYaml(
         `oom-${limit.toLowerCase()}`,
-        ctr(
-          'c',
-          [
-            'sh',
-            '-c',
-            `${MEMHOG} 40 & a=$!; ${MEMHOG} 40 & b=$!; sleep 1.5; kill $a $b 2>/dev/null; wait; exit 0`,
-          ],
-          `    resources:\n      limits:\n        memory: ${limit}\n`,
-        ),
+        ctr('c', ['sh', '-c', hogScript], `    resources:\n      limits:\n        memory: ${limit}\n`),
       );
     const small = await runPod(podsOf(hog('64Mi'))[0]!, { deps: h.deps, images: h.images });
     // The kernel kills a hog; the container reports OOMKilled when its exit is non-zero, and the
@@ -310,8 +309,12 @@ describe('runPod() on this host', { skip: !isRoot && 'needs root' }, () => {
   });
 
   test('nothing is left behind: no workspace, no job, no mount', async () => {
-    const sandboxes = await readdir(join(h.root, 'sandboxes')).catch(() => []);
-    assert.deepEqual(sandboxes, []);
+    const sandboxes = await readdir(join(h.root, 'sandboxes')).catch(() => [] as string[]);
+    assert.deepEqual(
+      sandboxes.filter((e) => !e.startsWith('.')),
+      [],
+    );
+    assert.deepEqual(await readdir(join(h.root, 'sandboxes', '.targets')).catch(() => []), []);
     assert.deepEqual(await h.deps.groups.listOrphans([]), []);
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     assert.doesNotMatch(mounts, new RegExp(h.root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
