@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,15 @@ async function freePort(): Promise<number> {
   const { port } = s.address() as { port: number };
   await new Promise((r) => s.close(r));
   return port;
+}
+
+/** Resolves once the container's log holds `text` (bounded: 10 s). */
+async function untilOutput(root: string, id: string, text: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await containerOutput(root, id)).includes(text)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no "${text.trim()}" from container ${id}`);
 }
 
 const ready = (s: PodStatus) => s.conditions.find((c) => c.type === 'Ready')?.status === 'True';
@@ -394,7 +403,8 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
       signal: abort.signal,
       timing: fast,
       onEvent: (e) => {
-        if (e.type === 'started') setTimeout(() => abort.abort(), 300);
+        // Stop once the container has set its trap and said so.
+        if (e.type === 'started') void untilOutput(h.root, e.container.id, 'up\n').then(() => abort.abort());
       },
     });
     const out = await containerOutput(h.root, r.containers[0]!.id);
@@ -410,7 +420,7 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
       'Always',
       ctr(
         'c',
-        ['sh', '-c', 'trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'],
+        ['sh', '-c', 'trap "echo got-TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done'],
         '    lifecycle:\n      preStop:\n        exec: {command: [sh, -c, "echo hook-start; sleep 30; echo hook-end"]}\n',
       ),
     );
@@ -422,17 +432,28 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
       timing: fast,
       onEvent: (e) => {
         if (e.type === 'started')
-          setTimeout(() => {
+          void untilOutput(h.root, e.container.id, 'up\n').then(() => {
             t0 = Date.now();
             abort.abort();
-          }, 300);
+          });
       },
     });
     const took = Date.now() - t0;
     // Grace 2 s for the hook, then SIGTERM (kubelet's 2 s minimum after a hook): the trap ends it.
     assert.ok(took >= 1900 && took < 3800, `stop took ${took} ms`);
     const out = await containerOutput(h.root, r.containers[0]!.id);
-    assert.match(out, /^hook-start\ngot-TERM\n/);
+    assert.match(out, /^up\nhook-start\ngot-TERM\n/);
     assert.doesNotMatch(out, /hook-end/);
+  });
+  test('after restarts, probes and preStop: no workspace, job or mount of these pods is left', async () => {
+    const sandboxes = (await readdir(join(h.root, 'sandboxes')).catch(() => [])).filter(
+      (n) => !n.startsWith('.'),
+    );
+    assert.deepEqual(sandboxes, []);
+    assert.deepEqual(await h.deps.groups.listOrphans([]), []);
+    assert.doesNotMatch(
+      readFileSync('/proc/self/mountinfo', 'utf8'),
+      new RegExp(h.root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
+    );
   });
 });
