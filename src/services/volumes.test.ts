@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../errors.ts';
 import { mountsUnder } from '../runtime/sandbox/mountinfo.ts';
 import type { Allocatable } from './env.ts';
 import type { NodeInfo } from './node.ts';
 import { manifestSet } from './volumes/testing/manifest-set.ts';
-import { prepareVolumes } from './volumes.ts';
+import { prepareVolumes, removeStalePodVolumes, type VolumeContext } from './volumes.ts';
 
 const isRoot = process.getuid?.() === 0;
 const node: NodeInfo = { name: 'node-a', ip: '10.0.0.7', labels: {} };
@@ -68,7 +68,10 @@ ${mounts}${more}  volumes:
 ${volumes}`;
 }
 
-async function prepare(yaml: string, ctx: { serviceAccountTokenFile?: string } = {}) {
+async function prepare(
+  yaml: string,
+  ctx: Partial<Pick<VolumeContext, 'serviceAccountTokenFile' | 'owner'>> = {},
+) {
   const { pods, objects } = manifestSet(yaml);
   return prepareVolumes(pods[0]!, { root, node, objects, allocatable, ...ctx });
 }
@@ -365,5 +368,26 @@ data: {ok: "1", "a=b": "2"}
     ]);
   } finally {
     await v.cleanup();
+  }
+});
+
+test('removeStalePodVolumes() removes the volumes of a dead owner (unmounting its tmpfs) and keeps a live one', async () => {
+  const memory = isRoot ? '{medium: Memory, sizeLimit: 1Mi}' : '{}';
+  const yaml = pod(`  - name: mem\n    emptyDir: ${memory}\n`, '    - {name: mem, mountPath: /mem}\n');
+  // A dead owner: this process's pid with another start time (a reused pid).
+  const dead = await prepare(yaml, { owner: { pid: process.pid, startTime: 'gone' } });
+  const live = await prepare(yaml.replace('uid: 0b1c-22', 'uid: 0b1c-23')).catch(async (e) => {
+    await dead.cleanup();
+    throw e;
+  });
+  try {
+    const r = await removeStalePodVolumes(root);
+    assert.deepEqual(r, { removed: [basename(dead.dir)], problems: [] });
+    assert.equal(existsSync(dead.dir), false);
+    assert.deepEqual(await mountsUnder(dead.dir), []);
+    assert.ok(existsSync(join(live.mountsFor('c')[0]!.hostPath)));
+  } finally {
+    await dead.cleanup().catch(() => {});
+    await live.cleanup();
   }
 });

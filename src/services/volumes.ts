@@ -6,7 +6,7 @@
  * mounts (`subPath`, `subPathExpr`, `readOnly`). See docs/volumes.md.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { integerValue } from '../api/quantity.ts';
 import type { Pod, Volume } from '../api/types.ts';
@@ -20,6 +20,7 @@ import type { VolumeMount } from '../runtime/spec/types.ts';
 import { type Allocatable, expandKubernetesVars, hostAllocatable, resolveEnv } from './env.ts';
 import type { NodeInfo } from './node.ts';
 import type { ObjectSet } from './object-set.ts';
+import { type Owner, ownerAlive, selfOwner } from './records.ts';
 import { type Payload, writePayload } from './volumes/atomic-writer.ts';
 import { prepareHostPath } from './volumes/host-path.ts';
 import { configMapPayload, downwardAPIPayload, projectedPayload, secretPayload } from './volumes/payloads.ts';
@@ -33,6 +34,8 @@ export interface VolumeContext {
   serviceAccountTokenFile?: string;
   /** Node allocatable for resource fields (default: this host's). */
   allocatable?: Allocatable;
+  /** The process that owns the pod's volumes (default: this one); see `removeStalePodVolumes`. */
+  owner?: Owner;
 }
 
 /** A pod's prepared volumes. */
@@ -61,6 +64,7 @@ interface PreparedVolume {
   apiData: boolean;
 }
 
+const OWNER_FILE = 'owner.json';
 const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const SAFE_UID = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
 
@@ -159,12 +163,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
   const cleanup = async () => {
     if (cleaned) return;
     for (const t of tmpfsMounts.splice(0).reverse()) await unmount(t);
-    // Anything else mounted under the pod's directory (nothing should be): unmount, so the
-    // removal below never deletes through a mount into somebody else's files.
-    for (const m of await mountsUnder(dir)) await unmount(m.mountPoint);
-    if ((await mountsUnder(dir)).length > 0)
-      throw new RuntimeError('Internal', `Cannot remove "${dir}": something is still mounted under it`);
-    await rm(dir, { recursive: true, force: true });
+    await removePodDir(dir);
     cleaned = true;
   };
 
@@ -172,11 +171,19 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
   const rb = new Rollback();
   const prepared = new Map<string, PreparedVolume>();
   try {
-    await mkdir(join(ctx.root, 'pods'), { recursive: true, mode: 0o711 });
+    // The directory appears with its owner file already in it (made aside, then renamed), so
+    // `removeStalePodVolumes` never mistakes one being made for one left by a crash.
+    const pods = join(ctx.root, 'pods');
+    await mkdir(pods, { recursive: true, mode: 0o711 });
+    const tmp = join(pods, `.new-${randomBytes(6).toString('hex')}`);
+    await mkdir(tmp, { mode: 0o711 });
     try {
-      await mkdir(dir, { mode: 0o711 });
+      await writeFile(join(tmp, OWNER_FILE), JSON.stringify(ctx.owner ?? (await selfOwner(process.pid))));
+      await rename(tmp, dir);
     } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
+      await rm(tmp, { recursive: true, force: true });
+      const code = errnoCode(err);
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
       throw new RuntimeError(
         'AlreadyExists',
         `Cannot prepare volumes of pod "${podName}": "${dir}" already exists`,
@@ -336,4 +343,60 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
     }
     throw err;
   }
+}
+
+/**
+ * Unmounts whatever is mounted under a pod's directory (deepest first), then deletes it without
+ * following symlinks. Throws Internal when something stays mounted (nothing is deleted then).
+ */
+async function removePodDir(dir: string): Promise<void> {
+  for (const m of await mountsUnder(dir)) await unmount(m.mountPoint);
+  if ((await mountsUnder(dir)).length > 0)
+    throw new RuntimeError('Internal', `Cannot remove "${dir}": something is still mounted under it`);
+  await rm(dir, { recursive: true, force: true });
+}
+
+function parseOwner(text: string): Owner | undefined {
+  const v: unknown = JSON.parse(text);
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { pid, startTime } = v as Record<string, unknown>;
+  return typeof pid === 'number' && typeof startTime === 'string' ? { pid, startTime } : undefined;
+}
+
+/**
+ * Crash cleanup of volumes: removes the pod directories under `<root>/pods/` whose owner
+ * process is gone (a `hostpod run` killed with SIGKILL) or that have no readable owner,
+ * unmounting their tmpfs volumes first. Directories of live owners are left alone. Never throws
+ * for one directory; reports it.
+ */
+export async function removeStalePodVolumes(
+  root: string,
+): Promise<{ removed: string[]; problems: string[] }> {
+  const out = { removed: [] as string[], problems: [] as string[] };
+  const pods = join(root, 'pods');
+  let entries: string[];
+  try {
+    entries = await readdir(pods);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return out;
+    throw err;
+  }
+  for (const name of entries) {
+    if (name.startsWith('.new-')) continue; // being made: never holds a mount
+    const dir = join(pods, name);
+    let owner: Owner | undefined;
+    try {
+      owner = parseOwner(await readFile(join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      // unreadable: treated as left by a crash
+    }
+    if (owner && (await ownerAlive(owner))) continue;
+    try {
+      await removePodDir(dir);
+      out.removed.push(name);
+    } catch (e) {
+      out.problems.push(`pod volumes ${name}: ${describeError(e)}`);
+    }
+  }
+  return out;
 }
