@@ -73,6 +73,8 @@ struct spec {
   int nlinks;
   int grace_ms;
   pid_t ns_pid;
+  long long log_max; /* rotate the log before a record would take it past this many bytes (0: never) */
+  int log_files;     /* files kept, the current one included (container.log, .1 … .N-1) */
 };
 
 /* Where the start report ("ok …" / "error STAGE ERRNO") goes while it is still owed, and the
@@ -156,7 +158,8 @@ static long parse_num(const char *s, const char *key) {
 }
 
 /* Keys: arg V | env V | cwd V | uid N | gid N | group N | cgroup PROCSFILE | kill KILLFILE |
- * ns private | bind ro|rw SRC DST | symlink TARGET PATH | log PATH | grace MS | nsfrom PID */
+ * ns private | bind ro|rw SRC DST | symlink TARGET PATH | log PATH | grace MS | nsfrom PID |
+ * logmax BYTES | logfiles N */
 static void parse_spec(const char *path, struct spec *s) {
   size_t len;
   char *buf = read_all(path, &len);
@@ -183,6 +186,7 @@ static void parse_spec(const char *path, struct spec *s) {
   s->binds = xcalloc(ntok, sizeof(struct bind));
   s->links = xcalloc(ntok, sizeof(struct link));
   s->grace_ms = 5000;
+  s->log_files = 5;
   for (size_t i = 0; i < ntok;) {
     const char *k = tok[i++];
     int want = !strcmp(k, "bind") ? 3 : !strcmp(k, "symlink") ? 2 : 1;
@@ -207,6 +211,8 @@ static void parse_spec(const char *path, struct spec *s) {
     else if (!strcmp(k, "log")) s->log_path = v[0];
     else if (!strcmp(k, "grace")) s->grace_ms = (int)parse_num(v[0], k);
     else if (!strcmp(k, "nsfrom")) s->ns_pid = (pid_t)parse_num(v[0], k);
+    else if (!strcmp(k, "logmax")) s->log_max = parse_num(v[0], k);
+    else if (!strcmp(k, "logfiles")) s->log_files = (int)parse_num(v[0], k);
     else {
       fprintf(stderr, "hostpod-shim: spec: unknown key \"%s\"\n", k);
       spec_fail();
@@ -214,6 +220,10 @@ static void parse_spec(const char *path, struct spec *s) {
   }
   if (s->argc == 0) {
     fprintf(stderr, "hostpod-shim: spec %s: no arg\n", path);
+    spec_fail();
+  }
+  if (s->log_max > 0 && (s->log_files < 2 || s->log_files > 1000)) {
+    fprintf(stderr, "hostpod-shim: spec %s: logfiles must be 2..1000\n", path);
     spec_fail();
   }
 }
@@ -422,6 +432,39 @@ struct stream {
 };
 
 static int log_fd = -1;
+static long long log_size;   /* bytes in the current log file */
+static int rotate_broken;    /* a rotation failed: keep appending until the next reopen */
+
+/* Opens the log path (appending) as log_fd and learns its size. Returns -1 with errno set. */
+static int open_log(void) {
+  int fd = open(job->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return -1;
+  struct stat st;
+  log_size = fstat(fd, &st) == 0 ? (long long)st.st_size : 0;
+  rotate_broken = 0;
+  if (log_fd < 0) log_fd = fd;
+  else dup3(fd, log_fd, O_CLOEXEC), close(fd);
+  return 0;
+}
+
+/* Size-based rotation, as the kubelet does it: PATH.(N-2) → PATH.(N-1) (the oldest replaced),
+ * …, PATH → PATH.1, then a fresh PATH. Whole records only: the caller rotates between them.
+ * A reader that holds the old file open reads it to its end, then finds the next file by
+ * name; the shift goes oldest first, so at every moment the names are in order. */
+static void rotate_log(void) {
+  char from[PATH_MAX], to[PATH_MAX];
+  for (int k = job->log_files - 1; k >= 1; k--) {
+    if (k == 1) snprintf(from, sizeof from, "%s", job->log_path);
+    else snprintf(from, sizeof from, "%s.%d", job->log_path, k - 1);
+    snprintf(to, sizeof to, "%s.%d", job->log_path, k);
+    /* A missing older file is normal (fewer rotations so far); the current one must move. */
+    if (rename(from, to) < 0 && k == 1) {
+      rotate_broken = 1; /* go on appending to it rather than lose output */
+      return;
+    }
+  }
+  if (open_log() < 0) rotate_broken = 1; /* keep writing to the renamed file rather than lose output */
+}
 
 static void log_line(const struct stream *st, char tag, const char *data, size_t n) {
   if (log_fd < 0) return;
@@ -436,6 +479,9 @@ static void log_line(const struct stream *st, char tag, const char *data, size_t
   memcpy(line, head, hl);
   memcpy(line + hl, data, n);
   line[hl + n] = '\n';
+  long long rec = (long long)(hl + n + 1);
+  if (job->log_max > 0 && !rotate_broken && log_size > 0 && log_size + rec > job->log_max) rotate_log();
+  log_size += rec;
   /* One write per line: with O_APPEND, readers never see half a record. */
   size_t off = 0;
   while (off < hl + n + 1) {
@@ -505,10 +551,7 @@ static int run_shim(const char *dir, struct spec *spec) {
 
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2];
   int stage = 0, code = 0;
-  if (s.log_path) {
-    log_fd = open(s.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (log_fd < 0) stage = ST_LOG, code = errno;
-  }
+  if (s.log_path && open_log() < 0) stage = ST_LOG, code = errno;
   if (!stage && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0))
     stage = ST_PIPE, code = errno;
   pid_t init = -1;
@@ -555,10 +598,7 @@ static int run_shim(const char *dir, struct spec *spec) {
       struct signalfd_siginfo si;
       int reopen = 0;
       while (read(sig_fd, &si, sizeof si) > 0) reopen |= si.ssi_signo == SIGUSR1;
-      if (reopen && s.log_path) {
-        int fd = open(s.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (fd >= 0) dup3(fd, log_fd, O_CLOEXEC), close(fd);
-      }
+      if (reopen && s.log_path && log_fd >= 0) open_log();
     }
     for (int i = 0; i < 2; i++)
       if (r > 0 && pf[i + 1].revents) pump(&streams[i]);

@@ -52,6 +52,32 @@ describe('launch spec', () => {
     }
   });
 
+  it('encodeLaunchSpec() writes logmax/logfiles for a rotation of the log, and refuses a bad one', () => {
+    const tokens = (s: LaunchSpec) => encodeLaunchSpec(s, { procsFiles: [] }).toString().split('\0');
+    const t = tokens({ ...spec, logRotation: { maxBytes: 10485760, maxFiles: 5 } });
+    assert.deepEqual(t.slice(t.indexOf('logmax'), t.indexOf('logmax') + 4), [
+      'logmax',
+      '10485760',
+      'logfiles',
+      '5',
+    ]);
+    assert.equal(tokens(spec).includes('logmax'), false);
+    const { logPath: _, ...noLog } = spec;
+    assert.equal(tokens({ ...noLog, logRotation: { maxBytes: 1, maxFiles: 2 } }).includes('logmax'), false);
+    for (const logRotation of [
+      { maxBytes: 0, maxFiles: 5 },
+      { maxBytes: 1024, maxFiles: 1 },
+      { maxBytes: 1024, maxFiles: 1001 },
+      { maxBytes: Number.NaN, maxFiles: 5 },
+    ]) {
+      assert.throws(
+        () => encodeLaunchSpec({ ...spec, logRotation }, { procsFiles: [] }),
+        (e: unknown) => isRuntimeError(e, 'InvalidArgument'),
+        JSON.stringify(logRotation),
+      );
+    }
+  });
+
   it('decodeLaunchSpec() refuses a truncated spec with DataLoss', () => {
     assert.throws(
       () => decodeLaunchSpec(Buffer.from('arg\0/bin/sh')),

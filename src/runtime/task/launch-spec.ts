@@ -24,6 +24,46 @@ export interface LaunchSpec {
   logPath?: string;
   /** After the first process exits: time the rest of the job gets between SIGTERM and SIGKILL. */
   shutdownGraceMs?: number;
+  /** Size-based rotation of `logPath` by the shim; absent = the log grows without bound. */
+  logRotation?: LogRotation;
+}
+
+/**
+ * The kubelet's `containerLogMaxSize` / `containerLogMaxFiles`: before a record would take the
+ * log past `maxBytes`, it is renamed `<log>.1` (older ones shifted, the oldest beyond `maxFiles`
+ * deleted) and a fresh one started. A record is never split across files; one larger than
+ * `maxBytes` gets a file of its own.
+ */
+export interface LogRotation {
+  /** Bytes per file (kubelet default 10 MiB). */
+  maxBytes: number;
+  /** Files kept, the current one included, at least 2 (kubelet default 5). */
+  maxFiles: number;
+}
+
+/** The kubelet's defaults: 10 MiB × 5 files. */
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
+
+/** Throws `InvalidArgument` unless `r` is a rotation the shim accepts. */
+export function checkLogRotation(r: LogRotation): void {
+  if (!Number.isSafeInteger(r.maxBytes) || r.maxBytes < 1) {
+    throw new RuntimeError(
+      'InvalidArgument',
+      `Log rotation: max size ${r.maxBytes} is not a positive number of bytes`,
+      {
+        hint: 'give a size such as 10Mi (the kubelet default)',
+      },
+    );
+  }
+  if (!Number.isSafeInteger(r.maxFiles) || r.maxFiles < 2 || r.maxFiles > 1000) {
+    throw new RuntimeError(
+      'InvalidArgument',
+      `Log rotation: max files ${r.maxFiles} is not between 2 and 1000`,
+      {
+        hint: 'the count includes the current file, as the kubelet counts it (default 5)',
+      },
+    );
+  }
 }
 
 function checkToken(what: string, value: string): string {
@@ -90,6 +130,10 @@ export function encodeLaunchSpec(spec: LaunchSpec, job: JobFiles, nsFrom?: numbe
     t.push('symlink', checkToken('a symlink target', l.target), checkAbsolute('a symlink', l.path));
   if (spec.logPath !== undefined) t.push('log', checkAbsolute('the log path', spec.logPath));
   if (spec.shutdownGraceMs !== undefined) t.push('grace', checkId('grace', Math.round(spec.shutdownGraceMs)));
+  if (spec.logRotation !== undefined && spec.logPath !== undefined) {
+    checkLogRotation(spec.logRotation);
+    t.push('logmax', String(spec.logRotation.maxBytes), 'logfiles', String(spec.logRotation.maxFiles));
+  }
   return Buffer.from(`${t.join('\0')}\0`);
 }
 
