@@ -289,11 +289,15 @@ export class Prober {
     await Promise.all(this.#loops);
   }
 
-  async #sleep(seconds: number): Promise<boolean> {
+  #sleep(seconds: number): Promise<boolean> {
+    return this.#sleepMs(seconds * this.#o.secondMs);
+  }
+
+  async #sleepMs(ms: number): Promise<boolean> {
     const signal = this.#abort.signal;
     if (signal.aborted) return false;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(done, seconds * this.#o.secondMs);
+      const t = setTimeout(done, ms);
       function done() {
         clearTimeout(t);
         signal.removeEventListener('abort', done);
@@ -308,6 +312,8 @@ export class Prober {
     let state = initialThresholdState(kind);
     if (!(await this.#sleep(probe.initialDelaySeconds))) return;
     for (;;) {
+      // Periods count from the start of one probe to the next (the kubelet's ticker).
+      const t0 = Date.now();
       if (kind === 'startup' || this.#started) {
         const out = await runHandler(probe, this.#o.target, probe.timeoutSeconds * this.#o.secondMs);
         if (this.#abort.signal.aborted) return;
@@ -324,7 +330,8 @@ export class Prober {
           }
         }
       }
-      if (!(await this.#sleep(probe.periodSeconds))) return;
+      const left = probe.periodSeconds * this.#o.secondMs - (Date.now() - t0);
+      if (!(await this.#sleepMs(Math.max(left, 0)))) return;
     }
   }
 }
