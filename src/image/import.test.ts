@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -290,4 +298,72 @@ test('importImage() takes the host platform from a multi-platform layout, or the
     (e: unknown) =>
       isRuntimeError(e, 'FailedPrecondition') && /no manifest for platform linux\/s390x/.test(e.message),
   );
+});
+
+/** podman with all its state under `dir`: vfs storage, no network setup, nothing in /run or /var. */
+function podman(dir: string, args: readonly string[]): string {
+  const r = spawnSync(
+    'podman',
+    [
+      '--root',
+      join(dir, 'root'),
+      '--runroot',
+      join(dir, 'runroot'),
+      '--tmpdir',
+      join(dir, 'tmp'),
+      '--storage-driver',
+      'vfs',
+      '--cgroup-manager',
+      'cgroupfs',
+      '--events-backend',
+      'none',
+      '--network-backend',
+      'cni',
+      '--network-config-dir',
+      join(dir, 'net'),
+      ...args,
+    ],
+    { encoding: 'utf8', env: { ...process.env, TMPDIR: join(dir, 'tmp') } },
+  );
+  if (r.status !== 0) throw new Error(`podman ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+test('importImage() imports what podman save writes (docker-archive, oci-archive, oci-dir) identically to umoci unpack', async (t) => {
+  if (spawnSync('podman', ['--version']).error) {
+    t.skip('podman is not installed (apt-get install podman)');
+    return;
+  }
+  const dir = join(work, 'podman');
+  for (const d of ['tmp', 'net']) mkdirSync(join(dir, d), { recursive: true });
+  const name = 'localhost/test/podman:1';
+  const loaded = join(work, 'podman-in.tar');
+  run('skopeo', ['copy', '-q', `oci:${layout}:t`, `oci-archive:${loaded}:${name}`]);
+  assert.match(podman(dir, ['load', '-q', '-i', loaded]), /localhost\/test\/podman:1/);
+  const configDigest = `sha256:${podman(dir, ['image', 'inspect', '--format', '{{.ID}}', name]).trim()}`;
+  const saved: [string, string[]][] = [
+    [join(work, 'podman-save.tar'), []],
+    [join(work, 'podman-save-oci.tar'), ['--format', 'oci-archive']],
+    [join(work, 'podman-save-oci-dir'), ['--format', 'oci-dir']],
+  ];
+  for (const [out, format] of saved) podman(dir, ['save', '-q', ...format, '-o', out, name]);
+  // The default format is docker-archive: layers as <digest>.tar plus <id>/layer.tar symlinks.
+  const listing = run('tar', ['-tvf', saved[0]![0]]);
+  assert.match(listing, /manifest\.json/);
+  assert.match(listing, /layer\.tar -> \.\.\//);
+  for (const [file] of saved) {
+    const s = stores();
+    const imgs = await importImage(file, s.content, s.images, { tmpDir: s.tmpDir });
+    assert.deepEqual(
+      imgs.map((i) => i.name),
+      [name],
+      file,
+    );
+    const rec = await s.images.get(name);
+    assert.equal(rec?.configDigest, configDigest, `${file}: the config survived podman unchanged`);
+    const target = join(s.root, 'rootfs');
+    await unpackImageTo(target, s.content, imgs[0]!.digest, { keepSetuid: true });
+    assert.deepEqual(describeTree(target), expected, file);
+    if (existsSync(s.tmpDir)) assert.deepEqual(readdirSync(s.tmpDir), [], 'the extraction dir is cleaned up');
+  }
 });

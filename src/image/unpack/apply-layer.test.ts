@@ -46,7 +46,7 @@ function sandbox(): { base: string; target: string; outside: string; around: () 
 /** A zstd frame holding `data` in raw (stored) blocks: valid for every zstd decoder. */
 function zstdRawFrame(data: Buffer): Buffer {
   assert.ok(data.length >= 256 && data.length < 65536 + 256);
-  const parts = [
+  const parts: Buffer[] = [
     Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x60, (data.length - 256) & 0xff, (data.length - 256) >> 8]),
   ];
   for (let off = 0; off < data.length; off += 65536) {
