@@ -6,6 +6,7 @@ import { arch, networkInterfaces } from 'node:os';
 import { RuntimeError } from '../errors.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import type { Layout } from '../runtime/spec/types.ts';
+import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import type { RuntimeDeps } from '../services/container-runner.ts';
 import { localNode } from '../services/node.ts';
 import { selfOwner } from '../services/records.ts';
@@ -17,6 +18,7 @@ export interface ForegroundOptions {
   cgroupParent?: string;
   nodeLabels?: Record<string, string>;
   workspace?: 'auto' | 'overlay' | 'copy';
+  logRotation?: LogRotation;
 }
 
 /** The first non-internal IPv4 address of the host, else 127.0.0.1. */
@@ -54,5 +56,6 @@ export async function foregroundDeps(ctx: CliContext, options: ForegroundOptions
     }),
     owner: await selfOwner(ctx.pid ?? 0),
     ...(options.workspace ? { workspaceMode: options.workspace } : {}),
+    ...(options.logRotation ? { logRotation: options.logRotation } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { parseRunAsUserName } from '../runtime/spec/account.ts';
 import { buildProcessConfig } from '../runtime/spec/process-config.ts';
 import { ANNOTATION_ROOTFS_LOCATION, type Layout, type VolumeMount } from '../runtime/spec/types.ts';
 import type { ExitRecord } from '../runtime/task/exit-record.ts';
+import { DEFAULT_LOG_ROTATION, type LogRotation } from '../runtime/task/launch-spec.ts';
 import { startTask, type TaskHandle } from '../runtime/task/start-task.ts';
 import { stopTask } from '../runtime/task/stop-task.ts';
 import { waitTask } from '../runtime/task/wait-task.ts';
@@ -55,6 +56,8 @@ export interface RuntimeDeps {
   serviceAccounts?: Partial<ServiceAccountNames>;
   /** After the first process exits: time the rest of the job gets before SIGKILL (default 5 s). */
   shutdownGraceMs?: number;
+  /** Size-based rotation of each container's log by its shim (default: the kubelet's 10 MiB × 5 files). */
+  logRotation?: LogRotation;
   shim?: string;
 }
 
@@ -174,6 +177,7 @@ export async function startContainer(
         ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
         logPath: logPath(deps.root, id),
         shutdownGraceMs: deps.shutdownGraceMs ?? 5000,
+        logRotation: deps.logRotation ?? DEFAULT_LOG_ROTATION,
       },
       { group, dir: taskDir(deps.root, id), ...(deps.shim ? { shim: deps.shim } : {}) },
     );

@@ -9,11 +9,13 @@ import {
   findObjects,
   isWorkloadKind,
 } from '../../api/objects.ts';
+import { integerValue, parseQuantity } from '../../api/quantity.ts';
 import type { Pod } from '../../api/types.ts';
 import { RuntimeError } from '../../errors.ts';
 import { loadDockerCredentials } from '../../image/registry/docker-config.ts';
 import { LogFollower as Follower, type LogFollower } from '../../runtime/logs/cri-log.ts';
 import type { Layout } from '../../runtime/spec/types.ts';
+import type { LogRotation } from '../../runtime/task/launch-spec.ts';
 import { cleanupStale } from '../../services/cleanup.ts';
 import type { RunningContainer } from '../../services/container-runner.ts';
 import { addObject, emptyObjectSet, type ObjectSet } from '../../services/object-set.ts';
@@ -33,6 +35,8 @@ interface RunFlags {
   cgroupParent?: string;
   insecureRegistry: string[];
   workspace: 'auto' | 'overlay' | 'copy';
+  logMaxSize: string;
+  logMaxFiles: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -97,6 +101,24 @@ async function podsFrom(files: string[], ctx: CliContext): Promise<{ pods: Pod[]
   return { pods, objects: set };
 }
 
+/** The log rotation from --log-max-size (a quantity: 10Mi, 500Ki, 1M) and --log-max-files. */
+export function parseLogRotation(size: string, files: string): LogRotation {
+  const q = parseQuantity(size);
+  const bytes = q.ok ? Number(integerValue(q.value)) : Number.NaN;
+  if (!q.ok || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new RuntimeError('InvalidArgument', `--log-max-size "${size}" is not a size in bytes`, {
+      hint: 'give a quantity such as 10Mi (the default), 500Ki or 1G',
+    });
+  }
+  const count = /^\d+$/.test(files) ? Number(files) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 2 || count > 1000) {
+    throw new RuntimeError('InvalidArgument', `--log-max-files "${files}" is not a number from 2 to 1000`, {
+      hint: 'the count includes the current file, as the kubelet counts it (default 5)',
+    });
+  }
+  return { maxBytes: bytes, maxFiles: count };
+}
+
 function parseLabels(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of list) {
@@ -151,8 +173,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
       "cgroup under which containers' jobs are made (default: under hostpod's own)",
     )
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
+    .option('--log-max-size <size>', "rotate a container's log when it reaches this size", '10Mi')
+    .option('--log-max-files <n>', 'log files kept per container, the current one included', '5')
     .option('-q, --quiet', "print only the containers' output")
     .action(async (opts: RunFlags) => {
+      const logRotation = parseLogRotation(opts.logMaxSize, opts.logMaxFiles);
       const { pods, objects } = await podsFrom(opts.filename, ctx);
       requireRoot(ctx, 'hostpod run');
       const root = resolveStateRoot(opts.root, ctx);
@@ -161,6 +186,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         layout: opts.layout,
         nodeLabels: parseLabels(opts.nodeLabel),
         workspace: opts.workspace,
+        logRotation,
         ...(opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}),
       });
       const status = (line: string) => {

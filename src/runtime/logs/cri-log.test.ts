@@ -201,6 +201,20 @@ describe('LogFollower', () => {
     assert.deepEqual(seen, ['1', '2', '3']);
   });
 
+  it('LogFollower started after the log rotated reads the rotated files first', async () => {
+    const path = fresh();
+    await mkLog(path);
+    await writeFile(`${path}.2`, rec('1'));
+    await writeFile(`${path}.1`, rec('2'));
+    await writeFile(path, rec('3'));
+    const seen: string[] = [];
+    const f = new LogFollower(path, (l) => seen.push(l.text.toString()), { pollMs: 5 }).start();
+    await until(() => seen.length === 3);
+    await appendFile(path, rec('4'));
+    await f.stop();
+    assert.deepEqual(seen, ['1', '2', '3', '4']);
+  });
+
   it('LogFollower waits for a log that does not exist yet and reads it from its start', async () => {
     const path = fresh();
     await mkLog(path);

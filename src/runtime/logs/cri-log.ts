@@ -162,9 +162,9 @@ export interface FollowOptions {
 const READ_SIZE = 1 << 18;
 
 /**
- * Follows a CRI log file from its start: calls `onLine` for every complete line, in order,
- * while the file grows; `stop()` reads what is left and ends. A file that does not exist yet is
- * waited for.
+ * Follows a CRI log from its start — the oldest rotated file when there are some — calling
+ * `onLine` for every complete line, in order, while it grows; `stop()` reads what is left and
+ * ends. A log that does not exist yet is waited for.
  *
  * Rotation: when the path names another file than the one being read (the shim renamed it
  * `<path>.1` and started a new one), the old file is read to its end — it is complete once
@@ -223,13 +223,10 @@ export class LogFollower {
 
   async #read(): Promise<void> {
     if (!this.#fh) {
-      try {
-        this.#fh = await open(this.#path, 'r');
-      } catch (e) {
-        if (errnoCode(e) === 'ENOENT') return;
-        throw e;
-      }
-      this.#id = await this.#fh.stat({ bigint: true });
+      const first = await this.#openOldest();
+      if (!first) return;
+      this.#fh = first.fh;
+      this.#id = first.id;
       this.#offset = 0;
     }
     for (;;) {
@@ -251,6 +248,25 @@ export class LogFollower {
       this.#id = next.id;
       this.#offset = 0;
     }
+  }
+
+  /** Opens the oldest file of the log (a rotated one when the log rotated before we came). */
+  async #openOldest(): Promise<{ fh: FileHandle; id: BigIntStats } | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const oldest = (await listLogFiles(this.#path)).at(-1);
+      if (!oldest) return undefined;
+      let fh: FileHandle;
+      try {
+        fh = await open(oldest.path, 'r');
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT') continue;
+        throw e;
+      }
+      const id = await fh.stat({ bigint: true });
+      if (same(id, oldest)) return { fh, id };
+      await fh.close(); // the names moved on meanwhile: look again
+    }
+    return undefined;
   }
 
   /** Opens the file that follows the one held (`id`), or undefined when it is not there yet. */
