@@ -12,6 +12,7 @@ import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
 import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
 import { removeContainer } from './container-runner.ts';
 import { listRecords, ownerAlive, taskDir, writeRecord } from './records.ts';
+import { removeStalePodVolumes } from './volumes.ts';
 
 export interface CleanupReport {
   /** Containers of a dead owner that were stopped and removed. */
@@ -70,6 +71,14 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
     await step(`job ${id}`, () => deps.groups.open(id).destroy());
   for (const id of await listSandboxes(deps.root)) {
     if (!live.has(id)) await step(`workspace ${id}`, () => removeSandbox({ root: deps.root, id }));
+  }
+  // Pod volume directories (and their tmpfs mounts) whose owner process is gone.
+  try {
+    const vols = await removeStalePodVolumes(deps.root);
+    for (const v of vols.removed) report.orphans.push(`pod volumes ${v}`);
+    report.problems.push(...vols.problems);
+  } catch (e) {
+    report.problems.push(`pod volumes: ${describeError(e)}`);
   }
   try {
     const users = await cleanupEphemeralUsers(live, { scope: ephemeralScope(deps.root) });

@@ -256,8 +256,10 @@ test('createSandbox() bind layout returns the mount plan, makes and later remove
     assert.deepEqual(s.warnings, [
       `the volume at "${existing}" shadows the existing host directory "${existing}" inside container "web" (the host's copy is unchanged)`,
     ]);
-    // Back-compat links under the workspace, as in the symlink layout.
-    assert.equal(readlinkSync(join(s.workspace, host, 'etc/configmap')), vol);
+    // Back-compat links under the workspace, as in the symlink layout, but naming the container
+    // path: there the volume is mounted (read-only when asked), so a write through the link
+    // cannot bypass a read-only mount.
+    assert.equal(readlinkSync(join(s.workspace, host, 'etc/configmap')), join(host, 'etc/configmap'));
     // The probe sees paths as the container will: the workspace at the mount point, volumes at mountPath.
     const probe = makeContainerProbe(s.mappings);
     assert.equal(await probe(`${loc}/bin/tool`), 'file');

@@ -194,7 +194,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     }
     for (const m of mounts) {
       try {
-        await linkVolume(workspace, m);
+        // Bind layout: the link names the container path, where the volume is mounted (read-only
+        // when asked), so writing through the link cannot bypass a read-only mount. Symlink
+        // layout: the host path itself.
+        await linkVolume(workspace, m, layout === 'bind' ? m.mountPath : m.hostPath);
       } catch (err) {
         const msg = `failed to setup mount for job container: cannot link "${m.mountPath}" to "${m.hostPath}" in the workspace: ${describe(err)}`;
         if (layout === 'symlink')
@@ -312,19 +315,19 @@ async function makeTargetInWorkspace(workspace: string, rel: string, kind: 'dir'
   return hostPath;
 }
 
-/** Links a volume at `<workspace>/<mountPath>`, creating parents (mode 0777 less umask). */
-async function linkVolume(workspace: string, m: CheckedMount): Promise<void> {
+/** Links `target` at `<workspace>/<mountPath>`, creating parents (mode 0777 less umask). */
+async function linkVolume(workspace: string, m: CheckedMount, target: string): Promise<void> {
   const { hostPath } = await mkdirInRoot(workspace, dirname(m.mountPath));
   const link = join(hostPath, basename(m.mountPath));
   try {
-    await symlink(m.hostPath, link);
+    await symlink(target, link);
   } catch (err) {
     if (errnoCode(err) !== 'EEXIST') throw err;
     const st = await lstat(link);
     if (st.isSymbolicLink()) await unlink(link);
     else if (st.isDirectory() && (await readdir(link)).length === 0) await rmdir(link);
     else throw new Error(`the image has a non-empty ${st.isDirectory() ? 'directory' : 'file'} there`);
-    await symlink(m.hostPath, link);
+    await symlink(target, link);
   }
 }
 

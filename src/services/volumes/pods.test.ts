@@ -262,7 +262,7 @@ ${hpcPod(
   `  containers:
   - name: c
     image: ${TEST_IMAGE}
-    command: ["sh", "-c", "if touch ${ro}/x; then echo WROTE-RO; exit 1; fi; if echo w > ${cm}/k; then echo WROTE-CM; exit 1; fi; cat ${cm}/k; echo done"]
+    command: ["sh", "-c", "if touch ${ro}/x; then echo WROTE-RO; exit 1; fi; if touch $CONTAINER_SANDBOX_MOUNT_POINT${ro}/y; then echo WROTE-RO-LINK; exit 1; fi; if echo w > ${cm}/k; then echo WROTE-CM; exit 1; fi; cat ${cm}/k; echo done"]
     volumeMounts:
     - {name: scratch, mountPath: ${ro}, readOnly: true}
     - {name: cm, mountPath: ${cm}}
@@ -278,6 +278,8 @@ ${hpcPod(
     const out = (await outputs(r)).c ?? '';
     assert.equal(r.phase, 'Succeeded', `${explain(r)} ${out}`);
     assert.match(out, /Read-only file system/);
+    // Not through the back-compat link under the workspace either.
+    assert.doesNotMatch(out, /WROTE-RO-LINK/);
     assert.match(out, /^vdone$/m);
 
     const sock = join(scratch, 'agent.sock');
