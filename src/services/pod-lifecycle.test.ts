@@ -361,6 +361,29 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
     assert.equal(r.phase, 'Failed');
   });
 
+  test('exec probes: a command slower than timeoutSeconds fails as timed out at once; a flood of output is cut to 10 KiB', async () => {
+    const probe = (cmd: string[]) =>
+      `    startupProbe:\n      exec: {command: ${JSON.stringify(cmd)}}\n      periodSeconds: 1\n      timeoutSeconds: 3\n      failureThreshold: 1\n`;
+    const killings: { message: string; at: number }[] = [];
+    let startedAt = 0;
+    const onEvent = (e: PodEvent) => {
+      if (e.type === 'started') startedAt = Date.now();
+      if (e.type === 'killing') killings.push({ message: e.message, at: Date.now() - startedAt });
+    };
+    const opts = { deps: h.deps, images: h.images, timing: fast, onEvent };
+    await runPod(
+      podsOf(podYaml('slowprobe', 'Never', ctr('c', ['sleep', '600'], probe(['sleep', '30']))))[0]!,
+      opts,
+    );
+    assert.equal(killings[0]!.message, 'Startup probe failed: command "sleep 30" timed out');
+    assert.ok(killings[0]!.at < 2000, `the 300 ms timeout took ${killings[0]!.at} ms`);
+    const flood = ['sh', '-c', 'head -c 1000000 /dev/zero | tr "\\0" x; exit 1'];
+    await runPod(podsOf(podYaml('floodprobe', 'Never', ctr('c', ['sleep', '600'], probe(flood))))[0]!, opts);
+    const msg = killings[1]!.message;
+    assert.match(msg, /^Startup probe failed: x+$/);
+    assert.ok(msg.length <= 10 * 1024 + 40, `message of ${msg.length} bytes`);
+  });
+
   test('a sidecar init container (restartPolicy: Always) runs before and beside the containers, and is stopped after them', async () => {
     const order: string[] = [];
     const yaml = podYaml(

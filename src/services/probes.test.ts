@@ -12,6 +12,7 @@ import {
   httpGet,
   initialThresholdState,
   resolvePort,
+  runHandler,
   type ThresholdState,
   tcpConnect,
 } from './probes.ts';
@@ -99,6 +100,24 @@ describe('httpGet() and tcpConnect() against loopback servers', () => {
     assert.match(seen['user-agent'] ?? '', /^kube-probe\//);
   });
 
+  test('httpGet() CR/LF in a path or header is refused, never sent as a second request', async () => {
+    let requests = 0;
+    const count = () => requests++;
+    server.on('request', count);
+    try {
+      const h1 = await get('/ok\r\nX-Injected: 1', 1000);
+      const h2 = await get('/ok', 1000, [{ name: 'X-A', value: 'v\r\nGET /bad HTTP/1.1' }]);
+      assert.deepEqual(h1, {
+        ok: false,
+        message: `Get ${JSON.stringify(`http://127.0.0.1:${port}/ok\r\nX-Injected: 1`)}: invalid control character in URL`,
+      });
+      assert.equal(h2.ok, false);
+      assert.equal(requests, 0);
+    } finally {
+      server.off('request', count);
+    }
+  });
+
   test('httpGet() a response slower than the timeout is a failure', async () => {
     const t0 = Date.now();
     const r = await get('/slow', 200);
@@ -123,6 +142,21 @@ describe('httpGet() and tcpConnect() against loopback servers', () => {
     assert.equal(t.ok, false);
     assert.match(t.message, new RegExp(`^dial tcp 127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`));
   });
+});
+
+test('runHandler() a named port the container does not declare is a failure saying so', async () => {
+  const target = {
+    task: { dir: '/nonexistent', initPid: 1 },
+    record: {} as never,
+    ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+    podIp: '127.0.0.1',
+  };
+  const h = await runHandler({ httpGet: { port: 'metrics', scheme: 'HTTP' } }, target, 500);
+  assert.deepEqual(h, { ok: false, message: 'port "metrics" is not a port of the container' });
+  const t = await runHandler({ tcpSocket: { port: 'nope' } }, target, 500);
+  assert.equal(t.ok, false);
+  const g = await runHandler({ grpc: { port: 9 } }, target, 500);
+  assert.deepEqual(g, { ok: false, message: 'gRPC handlers are not supported by hostpod' });
 });
 
 test('appendCriLog() writes whole CRI records, one per line, that parse back', async () => {

@@ -134,7 +134,10 @@ async function runExec(command: readonly string[], target: HandlerTarget, timeou
   }
 }
 
-/** An HTTP GET as the kubelet's prober does it (no redirects followed: 3xx is success). */
+/**
+ * An HTTP GET as the kubelet's prober does it (no redirects followed: 3xx is success). Never
+ * rejects: a path or header node refuses to send (CR/LF) is a failure.
+ */
 export function httpGet(
   target: {
     scheme: string;
@@ -149,9 +152,17 @@ export function httpGet(
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   const path = target.path.startsWith('/') ? target.path : `/${target.path}`;
   const url = `${https ? 'https' : 'http'}://${host}:${target.port}${path}`;
+  // As Go's net/url: a control character is refused, not silently dropped by URL parsing.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
+  if (/[\x00-\x1f\x7f]/.test(target.host + path)) {
+    return Promise.resolve({
+      ok: false,
+      message: `Get ${JSON.stringify(url)}: invalid control character in URL`,
+    });
+  }
   const headers: Record<string, string> = { 'User-Agent': 'kube-probe/hostpod', Accept: '*/*' };
   for (const h of target.headers) headers[h.name] = h.value;
-  return new Promise((resolve) => {
+  return new Promise<HandlerOutcome>((resolve) => {
     const req = (https ? httpsRequest : httpRequest)(
       url,
       { method: 'GET', headers, timeout: timeoutMs, ...(https ? { rejectUnauthorized: false } : {}) },
@@ -170,7 +181,7 @@ export function httpGet(
     req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
     req.on('error', (e) => resolve({ ok: false, message: `Get "${url}": ${describeError(e)}` }));
     req.end();
-  });
+  }).catch((e: unknown) => ({ ok: false, message: `Get "${url}": ${describeError(e)}` }));
 }
 
 /** A TCP connect within the timeout. */
