@@ -1,0 +1,325 @@
+/**
+ * Keeps the containers of one pod running as the kubelet does: each run is a new container
+ * (start → probes → wait, or stop with preStop and the grace period → remove, log kept), and a
+ * container that ended is started again per its restart policy after the back-off. Every change
+ * goes into the pod status it is given, followed by `changed()`.
+ */
+import type { Container, Pod, Probe } from '../api/types.ts';
+import type { ContainerType } from '../api/visit-containers.ts';
+import { describeError, isRuntimeError } from '../errors.ts';
+import { backoffMessage, nextBackoff } from './backoff.ts';
+import {
+  type ContainerExit,
+  type RunningContainer,
+  type RuntimeDeps,
+  recordExit,
+  removeContainer,
+  startContainer,
+  stopContainer,
+  waitContainer,
+} from './container-runner.ts';
+import type { ReadyImage } from './images.ts';
+import type { ObjectSet } from './object-set.ts';
+import type { ContainerResult, PodEvent, PodTiming } from './pod-events.ts';
+import {
+  markProbed,
+  markStarted,
+  markTerminated,
+  markWaiting,
+  type PodStatus,
+  type RestartPolicy,
+  shouldRestart,
+} from './pod-status.ts';
+import { appendCriLog, type HandlerTarget, Prober, runHandler } from './probes.ts';
+import type { PodVolumes } from './volumes.ts';
+
+/** After a preStop hook, a container always gets at least this long after SIGTERM (kubelet: 2 s). */
+const MIN_GRACE_AFTER_PRESTOP_MS = 2000;
+
+export interface SupervisorContext {
+  deps: RuntimeDeps;
+  pod: Pod;
+  images: ReadonlyMap<string, ReadyImage>;
+  volumes: Pick<PodVolumes, 'mountsFor'>;
+  objects: ObjectSet;
+  keepLogs: boolean;
+  timing: PodTiming;
+  /** The pod status this supervisor changes (in place). */
+  status: PodStatus;
+  emit: (e: PodEvent) => void;
+  /** Called after every change of `status`. */
+  changed: () => void;
+}
+
+export class ContainerSupervisor {
+  readonly #x: SupervisorContext;
+  readonly #name: string;
+  /** The last run of each container, by `type/name`. */
+  readonly #results = new Map<string, ContainerResult>();
+  /** Running containers, with what stopping them needs. */
+  readonly #live = new Map<RunningContainer, { ctr: Container; restartCount: number }>();
+
+  constructor(context: SupervisorContext) {
+    this.#x = context;
+    this.#name = context.pod.metadata.name ?? '';
+  }
+
+  /** Whether any container runs now. */
+  get running(): boolean {
+    return this.#live.size > 0;
+  }
+
+  /** The last run of each container that ran or tried to, in the pod's order (init containers first). */
+  results(): ContainerResult[] {
+    const { spec } = this.#x.pod;
+    const out: ContainerResult[] = [];
+    for (const c of spec.initContainers ?? []) {
+      const r = this.#results.get(keyOf('init_container', c.name));
+      if (r) out.push(r);
+    }
+    for (const c of spec.containers) {
+      const r = this.#results.get(keyOf('container', c.name));
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Runs a container and restarts it per `policy`, with back-off, until it ends for good or
+   * `stop` aborts (at once during a back-off wait; gracefully while it runs). `onStarted` is
+   * called when a run has started (its startup probe passed, when it has one). Resolves with
+   * its last run.
+   */
+  async supervise(
+    ctr: Container,
+    type: ContainerType,
+    policy: RestartPolicy,
+    stop: AbortSignal,
+    onStarted: () => void = () => {},
+  ): Promise<ContainerResult | undefined> {
+    const { status, timing, pod } = this.#x;
+    let delay: number | undefined;
+    let last: ContainerResult | undefined;
+    for (let attempt = 0; !stop.aborted; attempt++) {
+      last = await this.#runOnce(ctr, type, attempt, stop, onStarted);
+      if (stop.aborted || !shouldRestart(policy, last.exitCode)) break;
+      const ranMs = last.startedAt ? Date.parse(last.finishedAt) - Date.parse(last.startedAt) : 0;
+      delay = nextBackoff(timing, delay, ranMs);
+      const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+      const message = backoffMessage(delay, ctr.name, this.#name);
+      markWaiting(status, pod.spec, type, ctr.name, { reason: 'CrashLoopBackOff', message, nextAttemptAt });
+      this.#x.emit({
+        type: 'backoff',
+        pod: this.#name,
+        container: ctr.name,
+        delayMs: delay,
+        message,
+        nextAttemptAt,
+        restartCount: attempt + 1,
+      });
+      this.#x.changed();
+      if (!(await sleep(delay, stop))) break;
+    }
+    return last;
+  }
+
+  /** Stops every running container (preStop, the pod's grace period) and removes it. Never throws. */
+  async stopAll(): Promise<void> {
+    const graceMs = this.#x.pod.spec.terminationGracePeriodSeconds * 1000;
+    await Promise.all(
+      [...this.#live].map(async ([c, { ctr, restartCount }]) =>
+        this.#finish(c, await this.#stopGracefully(c, ctr, graceMs), restartCount),
+      ),
+    ).catch(() => {});
+  }
+
+  /** One run of a container: start, probe, wait (or stop); its result. */
+  async #runOnce(
+    ctr: Container,
+    type: ContainerType,
+    restartCount: number,
+    stop: AbortSignal,
+    onStarted: () => void,
+  ): Promise<ContainerResult> {
+    const { deps, pod, status, emit, changed } = this.#x;
+    const { spec } = pod;
+    const name = this.#name;
+    let c: RunningContainer;
+    try {
+      c = await startContainer(deps, pod, ctr, type, this.#x.images.get(ctr.image ?? '')!, {
+        mounts: this.#x.volumes.mountsFor(ctr.name),
+        objects: this.#x.objects,
+      });
+    } catch (e) {
+      const result: ContainerResult = {
+        name: ctr.name,
+        type,
+        exitCode: 128,
+        reason: 'StartError',
+        message: describeError(e),
+        finishedAt: new Date().toISOString(),
+        restartCount,
+      };
+      this.#results.set(keyOf(type, ctr.name), result);
+      markTerminated(status, spec, type, ctr.name, { ...terminatedOf(result), restartCount });
+      emit({ type: 'exited', pod: name, container: undefined, result });
+      changed();
+      return result;
+    }
+    this.#live.set(c, { ctr, restartCount });
+    for (const w of c.warnings) emit({ type: 'warning', pod: name, message: `container "${c.name}": ${w}` });
+    const longRunning = type === 'container' || ctr.restartPolicy === 'Always';
+    const probes = longRunning ? probesOf(ctr) : {};
+    markStarted(status, spec, type, ctr.name, {
+      containerID: c.id,
+      startedAt: c.task.startedAt,
+      restartCount,
+      startupProbe: probes.startup !== undefined,
+      readinessProbe: probes.readiness !== undefined,
+    });
+    emit({ type: 'started', pod: name, container: c, restartCount });
+    changed();
+    if (!probes.startup) onStarted();
+
+    // A failed liveness/startup probe stops this run; the restart policy decides what follows.
+    const runStop = new AbortController();
+    let killed: { message: string; graceMs: number } | undefined;
+    const prober =
+      probes.startup || probes.liveness || probes.readiness
+        ? new Prober({
+            target: this.#targetOf(c, ctr),
+            probes,
+            secondMs: this.#x.timing.probeSecondMs,
+            onChange: (kind, result, message) => {
+              if (runStop.signal.aborted || stop.aborted) return;
+              emit({ type: 'probe', pod: name, container: ctr.name, probe: kind, result, message });
+              if (kind === 'readiness') {
+                if (markProbed(status, spec, type, ctr.name, { ready: result === 'success' })) changed();
+              } else if (result === 'success') {
+                markProbed(status, spec, type, ctr.name, {
+                  started: true,
+                  ready: probes.readiness === undefined,
+                });
+                changed();
+                onStarted();
+              } else {
+                const probe = probes[kind]!;
+                const why = `${kind === 'liveness' ? 'Liveness' : 'Startup'} probe failed: ${message}`;
+                killed = {
+                  message: why,
+                  graceMs: (probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds) * 1000,
+                };
+                emit({ type: 'killing', pod: name, container: ctr.name, message: why });
+                runStop.abort();
+              }
+            },
+          }).start()
+        : undefined;
+
+    let exit = await waitOrCancel(c, AbortSignal.any([stop, runStop.signal]));
+    await prober?.stop();
+    if (exit === 'canceled') {
+      const byProbe = killed !== undefined && !stop.aborted;
+      exit = await this.#stopGracefully(
+        c,
+        ctr,
+        byProbe ? killed!.graceMs : spec.terminationGracePeriodSeconds * 1000,
+      );
+      if (byProbe) exit = { ...exit, message: killed!.message };
+    }
+    return this.#finish(c, exit, restartCount);
+  }
+
+  async #finish(c: RunningContainer, exit: ContainerExit, restartCount: number): Promise<ContainerResult> {
+    const { deps, pod, status, emit } = this.#x;
+    this.#live.delete(c);
+    const result: ContainerResult = { ...exit, name: c.name, type: c.type, id: c.id, restartCount };
+    await recordExit(deps.root, c, exit).catch(() => {});
+    const problems = await removeContainer(deps, { id: c.id, task: c.task }, { keepLogs: this.#x.keepLogs });
+    for (const p of problems)
+      emit({ type: 'warning', pod: this.#name, message: `cleaning up container "${c.name}": ${p}` });
+    this.#results.set(keyOf(c.type, c.name), result);
+    markTerminated(status, pod.spec, c.type, c.name, { ...terminatedOf(exit), restartCount });
+    emit({ type: 'exited', pod: this.#name, container: c, result });
+    this.#x.changed();
+    return result;
+  }
+
+  #targetOf(c: RunningContainer, ctr: Container): HandlerTarget {
+    return { task: c.task, record: c.record, ports: ctr.ports ?? [], podIp: this.#x.deps.node.ip };
+  }
+
+  /** preStop within the grace period, then SIGTERM, SIGKILL at what is left of it. */
+  async #stopGracefully(c: RunningContainer, ctr: Container, graceMs: number): Promise<ContainerExit> {
+    const t0 = Date.now();
+    let termGraceMs = graceMs;
+    const preStop = ctr.lifecycle?.preStop;
+    if (preStop && graceMs > 0) {
+      const out = await runHandler(preStop, this.#targetOf(c, ctr), graceMs);
+      if (out.output) {
+        await appendCriLog(c.logPath, 'stdout', out.output.stdout).catch(() => {});
+        await appendCriLog(c.logPath, 'stderr', out.output.stderr).catch(() => {});
+      }
+      if (!out.ok)
+        this.#x.emit({
+          type: 'warning',
+          pod: this.#name,
+          message: `container "${c.name}": PreStop hook failed: ${out.message}`,
+        });
+      termGraceMs = Math.max(graceMs - (Date.now() - t0), MIN_GRACE_AFTER_PRESTOP_MS);
+    }
+    return stopContainer(c, termGraceMs).catch((e: unknown) => ({
+      exitCode: 137,
+      reason: 'Unknown' as const,
+      message: describeError(e),
+      finishedAt: new Date().toISOString(),
+    }));
+  }
+}
+
+const keyOf = (type: ContainerType, name: string) => `${type}/${name}`;
+
+function probesOf(ctr: Container): { startup?: Probe; liveness?: Probe; readiness?: Probe } {
+  return {
+    ...(ctr.startupProbe ? { startup: ctr.startupProbe } : {}),
+    ...(ctr.livenessProbe ? { liveness: ctr.livenessProbe } : {}),
+    ...(ctr.readinessProbe ? { readiness: ctr.readinessProbe } : {}),
+  };
+}
+
+function terminatedOf(exit: ContainerExit) {
+  return {
+    exitCode: exit.exitCode,
+    reason: exit.reason,
+    finishedAt: exit.finishedAt,
+    ...(exit.signal ? { signal: exit.signal } : {}),
+    ...(exit.message ? { message: exit.message } : {}),
+    ...(exit.startedAt ? { startedAt: exit.startedAt } : {}),
+  };
+}
+
+/** Waits `ms`; false when `signal` aborted first (at once). */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function waitOrCancel(c: RunningContainer, signal: AbortSignal): Promise<ContainerExit | 'canceled'> {
+  if (signal.aborted) return 'canceled';
+  try {
+    return await waitContainer(c, signal);
+  } catch (e) {
+    if (isRuntimeError(e, 'Canceled')) return 'canceled';
+    throw e;
+  }
+}
