@@ -1,0 +1,12 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * One numbered schema step. `up` runs inside the transaction that also records `version` in
+ * `meta`, so a crash leaves the database at the version before or after it, never between.
+ * `up` must be synchronous and must not start or end transactions itself.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
