@@ -58,6 +58,8 @@ export class ContainerSupervisor {
   readonly #results = new Map<string, ContainerResult>();
   /** Running containers, with what stopping them needs. */
   readonly #live = new Map<RunningContainer, { ctr: Container; restartCount: number }>();
+  /** Runs that a failed liveness or startup probe stopped. */
+  readonly #probeKilled = new WeakSet<ContainerResult>();
 
   constructor(context: SupervisorContext) {
     this.#x = context;
@@ -102,7 +104,11 @@ export class ContainerSupervisor {
     let last: ContainerResult | undefined;
     for (let attempt = 0; !stop.aborted; attempt++) {
       last = await this.#runOnce(ctr, type, attempt, stop, onStarted);
-      if (stop.aborted || !shouldRestart(policy, last.exitCode)) break;
+      // As the kubelet: a container stopped by a failed probe restarts unless the policy is
+      // Never, whatever its exit code.
+      const restart =
+        shouldRestart(policy, last.exitCode) || (this.#probeKilled.has(last) && policy !== 'Never');
+      if (stop.aborted || !restart) break;
       const ranMs = last.startedAt ? Date.parse(last.finishedAt) - Date.parse(last.startedAt) : 0;
       delay = nextBackoff(timing, delay, ranMs);
       const nextAttemptAt = new Date(Date.now() + delay).toISOString();
@@ -227,7 +233,9 @@ export class ContainerSupervisor {
       );
       if (byProbe) exit = { ...exit, message: killed!.message };
     }
-    return this.#finish(c, exit, restartCount);
+    const result = await this.#finish(c, exit, restartCount);
+    if (killed) this.#probeKilled.add(result);
+    return result;
   }
 
   async #finish(c: RunningContainer, exit: ContainerExit, restartCount: number): Promise<ContainerResult> {

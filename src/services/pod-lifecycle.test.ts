@@ -232,6 +232,34 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
     assert.equal(readFileSync(join(d, 'count'), 'utf8'), probesRun);
   });
 
+  test('OnFailure: a container stopped by its liveness probe restarts even when it exits 0 on SIGTERM', async () => {
+    const abort = new AbortController();
+    let started = 0;
+    const probe =
+      '    livenessProbe:\n      exec: {command: ["false"]}\n      periodSeconds: 1\n      timeoutSeconds: 10\n      failureThreshold: 1\n';
+    const r = await runPod(
+      podsOf(
+        podYaml(
+          'live0',
+          'OnFailure',
+          ctr('c', ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'], probe),
+        ),
+      )[0]!,
+      {
+        deps: h.deps,
+        images: h.images,
+        signal: abort.signal,
+        timing: fast,
+        onEvent: (e) => {
+          if (e.type === 'started' && ++started === 2) abort.abort();
+        },
+      },
+    );
+    const cs = r.status.containerStatuses[0]!;
+    assert.equal(cs.restartCount, 1);
+    assert.ok('terminated' in cs.lastState && cs.lastState.terminated.exitCode === 0);
+  });
+
   test('an exec readiness probe flips the pod Ready condition both ways', async () => {
     const d = join(dir, `ready-${randomBytes(3).toString('hex')}`);
     await mkdir(d);
