@@ -101,9 +101,9 @@ export class ObjectRepository {
     const rows = guard('list objects', () =>
       this.#db
         .prepare(
-          `SELECT ${COLUMNS} FROM objects WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR namespace = ?2) ORDER BY kind, namespace, name`,
+          `SELECT ${COLUMNS} FROM objects WHERE (@kind IS NULL OR kind = @kind) AND (@ns IS NULL OR namespace = @ns) ORDER BY kind, namespace, name`,
         )
-        .all(options.kind ?? null, options.namespace ?? null),
+        .all({ kind: options.kind ?? null, ns: options.namespace ?? null }),
     );
     return rows.map(parseObjectRow);
   }
