@@ -184,3 +184,32 @@ test('ingest() stops when its signal is aborted and leaves no blob', async () =>
   await assert.rejects(cs.ingest({ digest: d }, src(), { signal: ac.signal }), /stop/);
   assert.equal(await cs.info(d), undefined);
 });
+
+test('openWriter() gathers small chunks into large writes, yet a closed or stalled ingest keeps every byte for a resume', async () => {
+  const cs = fresh();
+  const blob = Buffer.alloc(3 * 1024 * 1024 + 12345);
+  for (let i = 0; i < blob.length; i++) blob[i] = (i * 7919) % 251;
+  const d = sha256Of(blob);
+  const partial = join(cs.root, 'ingest', `sha256-${digestHex(d)}.partial`);
+  const w = (await cs.openWriter({ digest: d, size: blob.length }))!;
+  // 16 KiB pieces, as a network body arrives: the first MiB reaches the disk as one write.
+  for (let off = 0; off < 1024 * 1024 + 5000; off += 16384) {
+    await w.write(blob.subarray(off, Math.min(off + 16384, 1024 * 1024 + 5000)));
+  }
+  assert.equal(w.offset, 1024 * 1024 + 5000);
+  // A stalled download: what waits in memory is written out within moments, not lost to a kill.
+  let onDisk = 0;
+  for (let i = 0; i < 100 && onDisk < w.offset; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    onDisk = (await stat(partial)).size;
+  }
+  assert.equal(onDisk, 1024 * 1024 + 5000);
+  await w.write(blob.subarray(1024 * 1024 + 5000, 2 * 1024 * 1024));
+  await w.close();
+  assert.equal((await stat(partial)).size, 2 * 1024 * 1024, 'close() keeps the whole prefix');
+  const again = (await cs.openWriter({ digest: d, size: blob.length }))!;
+  assert.equal(again.offset, 2 * 1024 * 1024);
+  await again.write(blob.subarray(2 * 1024 * 1024));
+  await again.commit();
+  assert.deepEqual(await readFile(cs.path(d)), blob);
+});

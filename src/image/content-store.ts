@@ -70,6 +70,15 @@ export interface IngestWriter {
 /** Bytes of an ingest waiting to be written before `write()` waits for the disk. */
 const MAX_PENDING_WRITE = 8 * 1024 * 1024;
 
+/**
+ * Small chunks (a network body arrives in pieces of 16–64 KiB) are gathered into writes of this
+ * size: one system call and one thread-pool round trip per MiB instead of per chunk.
+ */
+const WRITE_BATCH = 1024 * 1024;
+
+/** A batch is written out after this long even when not full (a slow or stalled download). */
+const BATCH_MAX_AGE_MS = 50;
+
 /** In-flight ingests of this process, by blob path: a second ingest waits for the first. */
 const inFlight = new Map<string, Promise<void>>();
 
@@ -179,7 +188,39 @@ export class LocalContentStore {
     let pending: Promise<void> = Promise.resolve();
     let pendingBytes = 0;
     let writeError: unknown;
+    /** Bytes hashed and counted in `offset` but not yet handed to the disk. */
+    let batch: Buffer | undefined;
+    let batched = 0;
+    /** Writes out a batch that has waited BATCH_MAX_AGE_MS, so a stall or a kill loses nothing. */
+    let batchTimer: NodeJS.Timeout | undefined;
+    // The disk write runs on the thread pool while the next chunks are hashed; at most
+    // MAX_PENDING_WRITE bytes wait, so memory stays flat whatever the blob size.
+    const enqueue = (buf: Uint8Array) => {
+      pendingBytes += buf.length;
+      pending = pending.then(async () => {
+        try {
+          if (writeError !== undefined) return;
+          let pos = 0;
+          while (pos < buf.length) {
+            const { bytesWritten } = await fh.write(buf, pos, buf.length - pos);
+            pos += bytesWritten;
+          }
+        } catch (e) {
+          writeError = e;
+        } finally {
+          pendingBytes -= buf.length;
+        }
+      });
+    };
+    const sendBatch = () => {
+      if (batchTimer) clearTimeout(batchTimer);
+      batchTimer = undefined;
+      if (batch && batched > 0) enqueue(batched === batch.length ? batch : batch.subarray(0, batched));
+      batch = undefined;
+      batched = 0;
+    };
     const flush = async () => {
+      sendBatch();
       await pending;
       if (writeError !== undefined) throw writeError;
     };
@@ -203,6 +244,9 @@ export class LocalContentStore {
     const end = async (discard: boolean) => {
       if (closed) return;
       closed = true;
+      // Kept for a resume: what was hashed goes to the partial file too.
+      if (discard) batch = undefined;
+      sendBatch();
       await pending;
       await fh.close().catch(() => {});
       if (discard) await unlink(partial).catch(() => {});
@@ -233,26 +277,25 @@ export class LocalContentStore {
         }
         hasher.update(chunk);
         offset += chunk.length;
-        // The disk write runs on the thread pool while the next chunk is hashed; at most
-        // MAX_PENDING_WRITE bytes wait, so memory stays flat whatever the blob size.
-        pendingBytes += chunk.length;
-        pending = pending.then(async () => {
-          try {
-            if (writeError !== undefined) return;
-            let pos = 0;
-            while (pos < chunk.length) {
-              const { bytesWritten } = await fh.write(chunk, pos, chunk.length - pos);
-              pos += bytesWritten;
-            }
-          } catch (e) {
-            writeError = e;
-          } finally {
-            pendingBytes -= chunk.length;
+        if (batched === 0 && chunk.length >= WRITE_BATCH) {
+          enqueue(chunk);
+        } else {
+          let pos = 0;
+          while (pos < chunk.length) {
+            batch ??= Buffer.allocUnsafe(WRITE_BATCH);
+            const n = Math.min(chunk.length - pos, WRITE_BATCH - batched);
+            batch.set(n === chunk.length ? chunk : chunk.subarray(pos, pos + n), batched);
+            batched += n;
+            pos += n;
+            if (batched === WRITE_BATCH) sendBatch();
           }
-        });
+          if (batched > 0 && !batchTimer) batchTimer = setTimeout(sendBatch, BATCH_MAX_AGE_MS).unref();
+        }
         if (pendingBytes > MAX_PENDING_WRITE) await flush();
       },
       async reset() {
+        batch = undefined;
+        sendBatch();
         await pending;
         writeError = undefined;
         await fh.truncate(0);

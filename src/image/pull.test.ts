@@ -232,8 +232,7 @@ test('pullImage() retries a response whose headers come too late', async () => {
     headersTimeoutMs: 200,
     onRetry: (i) => retries.push(i.reason),
   });
-  // undici checks its timeouts about once a second: the delay must be well past that.
-  fx.proxy.rules = [{ match: '/manifests/', fault: { kind: 'delay', ms: 2500 }, times: 1 }];
+  fx.proxy.rules = [{ match: '/manifests/', fault: { kind: 'delay', ms: 1000 }, times: 1 }];
   try {
     await pullImage(`${fx.proxy.host}/test/busybox:1`, { content, images, client });
   } finally {
@@ -241,7 +240,7 @@ test('pullImage() retries a response whose headers come too late', async () => {
     await client.close();
   }
   assert.equal(retries.length, 1);
-  assert.match(retries[0]!, /Headers Timeout|UND_ERR_HEADERS_TIMEOUT/i);
+  assert.match(retries[0]!, /headers timeout/i);
   await assertConsistent(content);
 });
 

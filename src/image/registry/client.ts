@@ -1,5 +1,6 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, request } from 'undici';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError, digestAlgorithm, hasherFor, isDigest } from '../../oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../../oci/media-types.ts';
@@ -22,7 +23,6 @@ export interface RegistryClientOptions {
   bodyTimeoutMs?: number;
   /** Largest manifest accepted (default 4 MiB). */
   maxManifestBytes?: number;
-  dispatcher?: Dispatcher;
   /** Told about each retry (for progress output). */
   onRetry?: (info: { what: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -45,6 +45,76 @@ export interface BlobStream {
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
 
+/** A response whose headers have arrived; the caller consumes or discards `body`. */
+interface HttpResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: IncomingMessage;
+}
+
+/** No response, or no body bytes, within the configured time (transient: the request is retried). */
+class TimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
+/**
+ * One GET with node:http(s) (loaded with Node itself: no start-up cost, and a native parser that
+ * hands body chunks over without copies). `headersTimeoutMs` bounds the wait for the response,
+ * `bodyTimeoutMs` the silence between body bytes (both on the socket's inactivity timer).
+ */
+function httpGet(
+  url: URL,
+  opts: {
+    headers: Record<string, string>;
+    agent: http.Agent;
+    headersTimeoutMs: number;
+    bodyTimeoutMs: number;
+    signal: AbortSignal | undefined;
+  },
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const reqOpts: http.RequestOptions = { method: 'GET', headers: opts.headers, agent: opts.agent };
+    if (opts.signal) reqOpts.signal = opts.signal;
+    const req = (url.protocol === 'https:' ? https : http).request(url, reqOpts);
+    let res: IncomingMessage | undefined;
+    let ended = false;
+    req.on('timeout', () => {
+      if (ended) return;
+      if (res) {
+        res.destroy(new TimeoutError(`body timeout: no data for ${opts.bodyTimeoutMs} ms`));
+      } else {
+        req.destroy(new TimeoutError(`headers timeout: no response within ${opts.headersTimeoutMs} ms`));
+      }
+    });
+    req.setTimeout(opts.headersTimeoutMs);
+    req.once('response', (r) => {
+      res = r;
+      r.once('end', () => {
+        ended = true;
+      });
+      req.setTimeout(opts.bodyTimeoutMs);
+      resolve({ statusCode: r.statusCode ?? 0, headers: r.headers, body: r });
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+/** Reads and drops a small body so its connection can be reused (a large one is cut off). */
+function discard(body: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (Number(body.headers['content-length'] ?? 0) > 64 * 1024) {
+      body.destroy();
+      resolve();
+      return;
+    }
+    body.once('end', resolve);
+    body.once('close', resolve);
+    body.once('error', () => resolve());
+    body.resume();
+  });
+}
+
 /** True for errors worth a retry: connection refused/reset/dropped, timeouts. */
 export function isTransientError(e: unknown): boolean {
   const code = errnoCode(e) ?? '';
@@ -59,6 +129,7 @@ export function isTransientError(e: unknown): boolean {
       'EAI_AGAIN',
       'ECONNABORTED',
       'EHOSTUNREACH',
+      'ERR_STREAM_PREMATURE_CLOSE',
     ].includes(code)
   ) {
     return true;
@@ -125,18 +196,17 @@ function errorText(bytes: Buffer): string {
  * HTTP for loopback hosts and hosts listed as insecure.
  */
 export class RegistryClient {
-  readonly #opts: Required<Omit<RegistryClientOptions, 'dispatcher' | 'onRetry' | 'credentials'>> & {
-    dispatcher: Dispatcher | undefined;
+  readonly #opts: Required<Omit<RegistryClientOptions, 'onRetry' | 'credentials'>> & {
     onRetry: RegistryClientOptions['onRetry'] | undefined;
     credentials: CredentialLookup | undefined;
   };
   /** Authorization header by `host/repo`. */
   readonly #auth = new Map<string, string>();
-  /** The connection pool this client made (not one passed in), closed by `close()`. */
-  readonly #own: Agent | undefined;
+  /** Keep-alive connection pools (idle sockets closed after 4 s, and by `close()`). */
+  readonly #http = new http.Agent({ keepAlive: true, timeout: 4_000 });
+  readonly #https = new https.Agent({ keepAlive: true, timeout: 4_000 });
 
   constructor(opts: RegistryClientOptions = {}) {
-    this.#own = opts.dispatcher ? undefined : new Agent({ keepAliveTimeout: 4_000 });
     this.#opts = {
       insecureRegistries: opts.insecureRegistries ?? [],
       retries: opts.retries ?? 4,
@@ -144,18 +214,29 @@ export class RegistryClient {
       headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
       bodyTimeoutMs: opts.bodyTimeoutMs ?? 30_000,
       maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
-      dispatcher: opts.dispatcher ?? this.#own,
       onRetry: opts.onRetry,
       credentials: opts.credentials,
     };
   }
 
   /**
-   * Closes the client's idle keep-alive connections so a short-lived process can exit at once
-   * (a dispatcher passed in is left alone). The client is not usable afterwards.
+   * Closes the client's keep-alive connections so a short-lived process can exit at once. The
+   * client is not usable afterwards.
    */
   async close(): Promise<void> {
-    await this.#own?.close().catch(() => {});
+    this.#http.destroy();
+    this.#https.destroy();
+  }
+
+  #get(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const u = new URL(url);
+    return httpGet(u, {
+      headers,
+      agent: u.protocol === 'https:' ? this.#https : this.#http,
+      headersTimeoutMs: this.#opts.headersTimeoutMs,
+      bodyTimeoutMs: this.#opts.bodyTimeoutMs,
+      signal,
+    });
   }
 
   /** True when `host` is reached over plain HTTP (loopback, or listed as insecure). */
@@ -200,7 +281,7 @@ export class RegistryClient {
             `${what} is ${len} bytes, more than ${this.#opts.maxManifestBytes}`,
           );
         }
-        const bytes = await readBounded(res.body as Readable, this.#opts.maxManifestBytes, what);
+        const bytes = await readBounded(res.body, this.#opts.maxManifestBytes, what);
         const mediaType = String(res.headers['content-type'] ?? '')
           .split(';')[0]!
           .trim();
@@ -250,7 +331,7 @@ export class RegistryClient {
     );
     if (res.statusCode === 416) {
       // The partial is as long as (or longer than) the blob: start again from byte 0.
-      await res.body.dump();
+      await discard(res.body);
       res = await this.#send(host, repo, `blobs/${digest}`, {}, `blob ${digest}`, opts.signal);
     }
     let start = 0;
@@ -260,7 +341,7 @@ export class RegistryClient {
       start = m ? Number(m[1]) : offset;
       if (m && m[3] !== '*') total = Number(m[3]);
       if (start !== offset) {
-        (res.body as Readable).destroy();
+        res.body.destroy();
         throw new RuntimeError(
           'Unavailable',
           `Registry ${host} answered blob ${digest} from byte ${start}, not ${offset}`,
@@ -270,7 +351,7 @@ export class RegistryClient {
       const len = Number(res.headers['content-length']);
       if (Number.isFinite(len)) total = len;
     }
-    const out: BlobStream = { start, body: res.body as Readable };
+    const out: BlobStream = { start, body: res.body };
     if (total !== undefined) out.total = total;
     return out;
   }
@@ -325,31 +406,23 @@ export class RegistryClient {
     what: string,
     signal: AbortSignal | undefined,
     allowRange = false,
-  ): Promise<Dispatcher.ResponseData<unknown>> {
+  ): Promise<HttpResponse> {
     const key = `${host}/${repo}`;
     let authTried = false;
     for (let attempt = 0; ; ) {
       let url = `${this.baseUrl(host)}/v2/${repo}/${path}`;
       const origin = new URL(url).origin;
-      let res!: Dispatcher.ResponseData<unknown>;
+      let res!: HttpResponse;
       try {
         for (let hop = 0; ; hop++) {
           const h: Record<string, string> = { ...headers, 'user-agent': 'hostpod' };
           const sameOrigin = new URL(url).origin === origin;
           const authz = this.#auth.get(key);
           if (authz && sameOrigin) h.authorization = authz;
-          const reqOpts: Parameters<typeof request>[1] = {
-            method: 'GET',
-            headers: h,
-            headersTimeout: this.#opts.headersTimeoutMs,
-            bodyTimeout: this.#opts.bodyTimeoutMs,
-          };
-          if (signal) reqOpts.signal = signal;
-          if (this.#opts.dispatcher) reqOpts.dispatcher = this.#opts.dispatcher;
-          res = await request(url, reqOpts);
+          res = await this.#get(url, h, signal);
           const loc = res.headers.location;
           if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof loc === 'string') {
-            await res.body.dump();
+            await discard(res.body);
             if (hop >= MAX_REDIRECTS) {
               throw new RuntimeError('Unavailable', `Too many redirects fetching ${what} from ${host}`);
             }
@@ -378,7 +451,7 @@ export class RegistryClient {
       }
       const status = res.statusCode;
       if (status === 200 || (allowRange && (status === 206 || status === 416))) return res;
-      const body = await readBounded(res.body as Readable, 64 * 1024, what).catch(() => Buffer.alloc(0));
+      const body = await readBounded(res.body, 64 * 1024, what).catch(() => Buffer.alloc(0));
       if (status === 401 && !authTried) {
         authTried = true;
         await this.#authenticate(host, repo, res.headers['www-authenticate'], what, signal);
@@ -468,20 +541,12 @@ export class RegistryClient {
     realm.searchParams.set('scope', challenge.params.scope ?? `repository:${repo}:pull`);
     const headers: Record<string, string> = { 'user-agent': 'hostpod' };
     if (creds) headers.authorization = basicAuthorization(creds.username, creds.password);
-    let res: Dispatcher.ResponseData<unknown>;
+    let res: HttpResponse;
     for (let attempt = 0; ; attempt++) {
       try {
-        const reqOpts: Parameters<typeof request>[1] = {
-          method: 'GET',
-          headers,
-          headersTimeout: this.#opts.headersTimeoutMs,
-          bodyTimeout: this.#opts.bodyTimeoutMs,
-        };
-        if (signal) reqOpts.signal = signal;
-        if (this.#opts.dispatcher) reqOpts.dispatcher = this.#opts.dispatcher;
-        res = await request(realm.href, reqOpts);
+        res = await this.#get(realm.href, headers, signal);
         if (RETRY_STATUS.has(res.statusCode) && attempt < this.#opts.retries) {
-          await res.body.dump();
+          await discard(res.body);
           await this.#backoff(`token from ${realm.origin}`, attempt, `HTTP ${res.statusCode}`, signal);
           continue;
         }
@@ -497,7 +562,7 @@ export class RegistryClient {
         await this.#backoff(`token from ${realm.origin}`, attempt, describeNetworkError(e), signal);
       }
     }
-    const body = await readBounded(res.body as Readable, 1024 * 1024, 'token response');
+    const body = await readBounded(res.body, 1024 * 1024, 'token response');
     if (res.statusCode !== 200) {
       throw new RuntimeError(
         'PermissionDenied',
