@@ -4,6 +4,7 @@
  * container that ended is started again per its restart policy after the back-off. Every change
  * goes into the pod status it is given, followed by `changed()`.
  */
+import { rm } from 'node:fs/promises';
 import type { Container, Pod, Probe } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 import { describeError, isRuntimeError } from '../errors.ts';
@@ -31,7 +32,11 @@ import {
   shouldRestart,
 } from './pod-status.ts';
 import { appendCriLog, type HandlerTarget, Prober, runHandler } from './probes.ts';
+import { containerDir } from './records.ts';
 import type { PodVolumes } from './volumes.ts';
+
+/** Ended runs of one container whose log and record are kept. */
+const KEPT_RUNS = 2;
 
 /** After a preStop hook, a container always gets at least this long after SIGTERM (kubelet: 2 s). */
 const MIN_GRACE_AFTER_PRESTOP_MS = 2000;
@@ -58,6 +63,8 @@ export class ContainerSupervisor {
   readonly #results = new Map<string, ContainerResult>();
   /** Running containers, with what stopping them needs. */
   readonly #live = new Map<RunningContainer, { ctr: Container; restartCount: number }>();
+  /** The ids of each container's ended runs whose directories are kept, oldest first. */
+  readonly #kept = new Map<string, string[]>();
   /** Runs that a failed liveness or startup probe stopped. */
   readonly #probeKilled = new WeakSet<ContainerResult>();
 
@@ -247,10 +254,32 @@ export class ContainerSupervisor {
     for (const p of problems)
       emit({ type: 'warning', pod: this.#name, message: `cleaning up container "${c.name}": ${p}` });
     this.#results.set(keyOf(c.type, c.name), result);
+    if (this.#x.keepLogs) await this.#pruneRuns(keyOf(c.type, c.name), c.id);
     markTerminated(status, pod.spec, c.type, c.name, { ...terminatedOf(exit), restartCount });
     emit({ type: 'exited', pod: this.#name, container: c, result });
     this.#x.changed();
     return result;
+  }
+
+  /**
+   * Keeps the directories (log, record) of a container's last two runs — the one that just ended
+   * and the one before, for `logs --previous` — and removes older ones, as the kubelet's
+   * container GC keeps one dead container per container besides the current one.
+   */
+  async #pruneRuns(key: string, id: string): Promise<void> {
+    const kept = this.#kept.get(key) ?? [];
+    kept.push(id);
+    this.#kept.set(key, kept);
+    while (kept.length > KEPT_RUNS) {
+      const old = kept.shift()!;
+      await rm(containerDir(this.#x.deps.root, old), { recursive: true, force: true }).catch((e: unknown) =>
+        this.#x.emit({
+          type: 'warning',
+          pod: this.#name,
+          message: `removing the log of an earlier run of container "${key.split('/')[1]}": ${describeError(e)}`,
+        }),
+      );
+    }
   }
 
   #targetOf(c: RunningContainer, ctr: Container): HandlerTarget {

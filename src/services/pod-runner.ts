@@ -203,7 +203,8 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     }
     sidecarStop.abort();
     await Promise.all(sidecars);
-    markPodFinished(status, spec, failed || interrupted);
+    // As the kubelet ends a deleted pod: Succeeded when every container exited 0, even after Ctrl-C.
+    markPodFinished(status, spec, failed);
     changed();
     return {
       name,
