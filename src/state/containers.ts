@@ -15,6 +15,7 @@ import { rowContainerId, rowPodUid } from './names.ts';
 import { notFound } from './pods.ts';
 import { damaged, Row } from './row.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
+import { statementCache } from './statements.ts';
 
 export type { ContainerType } from '../api/visit-containers.ts';
 export const CONTAINER_TYPES = ['init_container', 'container', 'ephemeral_container'] as const;
@@ -68,10 +69,12 @@ const ORDER = "CASE type WHEN 'init_container' THEN 0 WHEN 'container' THEN 1 EL
 /** Typed access to the `containers` table. Every method throws `RuntimeError`s only. */
 export class ContainerRepository {
   readonly #db: Database.Database;
+  readonly #sql: (sql: string) => Database.Statement;
   readonly #byId: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#byId = db.prepare(`SELECT ${COLUMNS} FROM containers WHERE id = ?`);
   }
 
@@ -97,25 +100,25 @@ export class ContainerRepository {
     const d = derived(state);
     return guard(`create ${what}`, () => {
       try {
-        this.#db
-          .prepare(`INSERT INTO containers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(
-            input.id,
-            input.podUid,
-            input.name,
-            input.type,
-            input.attempt,
-            input.image,
-            toJsonText(state, `the state of ${what}`),
-            input.lastState === undefined ? null : toJsonText(input.lastState, `the last state of ${what}`),
-            d.exitCode,
-            d.exitReason,
-            input.at ?? new Date().toISOString(),
-            d.startedAt,
-            d.finishedAt,
-            input.taskDir ?? null,
-            input.groupId ?? null,
-          );
+        this.#sql(
+          `INSERT INTO containers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          input.id,
+          input.podUid,
+          input.name,
+          input.type,
+          input.attempt,
+          input.image,
+          toJsonText(state, `the state of ${what}`),
+          input.lastState === undefined ? null : toJsonText(input.lastState, `the last state of ${what}`),
+          d.exitCode,
+          d.exitReason,
+          input.at ?? new Date().toISOString(),
+          d.startedAt,
+          d.finishedAt,
+          input.taskDir ?? null,
+          input.groupId ?? null,
+        );
       } catch (err) {
         const code = sqliteCode(err);
         if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw notFound(input.podUid);
@@ -148,23 +151,21 @@ export class ContainerRepository {
               { hint: 'a terminated container is final: start the next attempt as a new container' },
             );
           const d = derived(change.state);
-          this.#db
-            .prepare(
-              'UPDATE containers SET state = ?, exit_code = ?, exit_reason = ?, started_at = COALESCE(?, started_at), finished_at = ? WHERE id = ?',
-            )
-            .run(
-              toJsonText(change.state, `the state of container ${id}`),
-              d.exitCode,
-              d.exitReason,
-              d.startedAt,
-              d.finishedAt,
-              id,
-            );
+          this.#sql(
+            'UPDATE containers SET state = ?, exit_code = ?, exit_reason = ?, started_at = COALESCE(?, started_at), finished_at = ? WHERE id = ?',
+          ).run(
+            toJsonText(change.state, `the state of container ${id}`),
+            d.exitCode,
+            d.exitReason,
+            d.startedAt,
+            d.finishedAt,
+            id,
+          );
         }
         if (change.taskDir !== undefined)
-          this.#db.prepare('UPDATE containers SET task_dir = ? WHERE id = ?').run(change.taskDir, id);
+          this.#sql('UPDATE containers SET task_dir = ? WHERE id = ?').run(change.taskDir, id);
         if (change.groupId !== undefined)
-          this.#db.prepare('UPDATE containers SET group_id = ? WHERE id = ?').run(change.groupId, id);
+          this.#sql('UPDATE containers SET group_id = ? WHERE id = ?').run(change.groupId, id);
         return this.#mustGet(id);
       })(),
     );
@@ -184,7 +185,7 @@ export class ContainerRepository {
     const sql = options.latest
       ? `SELECT ${COLUMNS} FROM containers c WHERE pod_uid = ? AND attempt = (SELECT MAX(attempt) FROM containers d WHERE d.pod_uid = c.pod_uid AND d.type = c.type AND d.name = c.name) ORDER BY ${ORDER}`
       : `SELECT ${COLUMNS} FROM containers WHERE pod_uid = ? ORDER BY ${ORDER}`;
-    const rows = guard(`list the containers of pod ${podUid}`, () => this.#db.prepare(sql).all(podUid));
+    const rows = guard(`list the containers of pod ${podUid}`, () => this.#sql(sql).all(podUid));
     return rows.map(parseContainerRow);
   }
 
@@ -192,7 +193,7 @@ export class ContainerRepository {
   remove(id: ContainerId): boolean {
     return guard(
       `remove container ${id}`,
-      () => this.#db.prepare('DELETE FROM containers WHERE id = ?').run(id).changes > 0,
+      () => this.#sql('DELETE FROM containers WHERE id = ?').run(id).changes > 0,
     );
   }
 

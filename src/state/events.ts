@@ -11,6 +11,7 @@ import { rowPodUid } from './names.ts';
 import { notFound } from './pods.ts';
 import { Row } from './row.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
+import { statementCache } from './statements.ts';
 
 /** How many events each pod (and the node) keeps. */
 export const EVENTS_PER_POD = 200;
@@ -49,11 +50,13 @@ const REASON = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
 /** Typed access to the `events` table. Every method throws `RuntimeError`s only. */
 export class EventRepository {
   readonly #db: Database.Database;
+  readonly #sql: (sql: string) => Database.Statement;
   readonly #limit: number;
 
   /** `limit`: events kept per pod (tests use a small one). */
   constructor(db: Database.Database, limit = EVENTS_PER_POD) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#limit = limit;
   }
 
@@ -78,39 +81,36 @@ export class EventRepository {
     const pod = input.podUid ?? null;
     return guard(`record event ${input.reason} of ${pod === null ? 'the node' : `pod ${pod}`}`, () =>
       this.#db.transaction(() => {
-        const prev = this.#db
-          .prepare(
-            'SELECT first_time, count FROM events WHERE pod_uid IS ? AND type = ? AND reason = ? AND message = ? ORDER BY id DESC LIMIT 1',
-          )
-          .get(pod, input.type, input.reason, message);
+        const prev = this.#sql(
+          'SELECT first_time, count FROM events WHERE pod_uid IS ? AND type = ? AND reason = ? AND message = ? ORDER BY id DESC LIMIT 1',
+        ).get(pod, input.type, input.reason, message);
         let firstTime = at;
         let count = 1;
         if (prev !== undefined) {
           const r = new Row(prev, `event ${input.reason}`);
           firstTime = r.time('first_time');
           count = r.int('count') + 1;
-          this.#db
-            .prepare('DELETE FROM events WHERE pod_uid IS ? AND type = ? AND reason = ? AND message = ?')
-            .run(pod, input.type, input.reason, message);
+          this.#sql('DELETE FROM events WHERE pod_uid IS ? AND type = ? AND reason = ? AND message = ?').run(
+            pod,
+            input.type,
+            input.reason,
+            message,
+          );
         }
         let id: number | bigint;
         try {
-          id = this.#db
-            .prepare(
-              'INSERT INTO events (pod_uid, first_time, time, count, type, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            )
-            .run(pod, firstTime, at, count, input.type, input.reason, message).lastInsertRowid;
+          id = this.#sql(
+            'INSERT INTO events (pod_uid, first_time, time, count, type, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          ).run(pod, firstTime, at, count, input.type, input.reason, message).lastInsertRowid;
         } catch (err) {
           if (sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY' && input.podUid)
             throw notFound(input.podUid);
           throw err;
         }
-        this.#db
-          .prepare(
-            'DELETE FROM events WHERE pod_uid IS ? AND id <= (SELECT id FROM events WHERE pod_uid IS ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
-          )
-          .run(pod, pod, this.#limit);
-        return parseEventRow(this.#db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`).get(id));
+        this.#sql(
+          'DELETE FROM events WHERE pod_uid IS ? AND id <= (SELECT id FROM events WHERE pod_uid IS ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+        ).run(pod, pod, this.#limit);
+        return parseEventRow(this.#sql(`SELECT ${COLUMNS} FROM events WHERE id = ?`).get(id));
       })(),
     );
   }
@@ -127,7 +127,7 @@ export class EventRepository {
       args.push(options.podUid);
     }
     const rows = guard('list events', () =>
-      this.#db.prepare(`SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY id`).all(...args),
+      this.#sql(`SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY id`).all(...args),
     );
     return rows.map(parseEventRow);
   }

@@ -9,6 +9,7 @@ import { checkNames } from './names.ts';
 import type { PutChange } from './pods.ts';
 import { damaged, Row } from './row.ts';
 import { guard } from './sqlite-errors.ts';
+import { statementCache } from './statements.ts';
 
 export const OBJECT_KINDS = ['ConfigMap', 'Secret'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
@@ -30,9 +31,11 @@ const COLUMNS = 'kind, namespace, name, object, generation, created_at, updated_
 /** Typed access to the `objects` table. Every method throws `RuntimeError`s only. */
 export class ObjectRepository {
   readonly #db: Database.Database;
+  readonly #sql: (sql: string) => Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#sql = statementCache(db);
   }
 
   /**
@@ -70,12 +73,10 @@ export class ObjectRepository {
         const existing = this.get(kind, namespace, name);
         if (existing !== undefined && toJsonText(existing.object, what) === text)
           return { object: existing, change: 'unchanged' as const };
-        this.#db
-          .prepare(
-            `INSERT INTO objects (${COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, ?)
+        this.#sql(
+          `INSERT INTO objects (${COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, ?)
              ON CONFLICT (kind, namespace, name) DO UPDATE SET object = excluded.object, generation = generation + 1, updated_at = excluded.updated_at`,
-          )
-          .run(kind, namespace, name, text, at, at);
+        ).run(kind, namespace, name, text, at, at);
         const stored = this.get(kind, namespace, name);
         if (stored === undefined) throw new Error(`${what} vanished inside its transaction`);
         return {
@@ -89,9 +90,11 @@ export class ObjectRepository {
   /** The object, or undefined. */
   get(kind: ObjectKind, namespace: string, name: string): ObjectRecord | undefined {
     const row = guard(`read ${kind} "${namespace}/${name}"`, () =>
-      this.#db
-        .prepare(`SELECT ${COLUMNS} FROM objects WHERE kind = ? AND namespace = ? AND name = ?`)
-        .get(kind, namespace, name),
+      this.#sql(`SELECT ${COLUMNS} FROM objects WHERE kind = ? AND namespace = ? AND name = ?`).get(
+        kind,
+        namespace,
+        name,
+      ),
     );
     return row === undefined ? undefined : parseObjectRow(row);
   }
@@ -99,11 +102,9 @@ export class ObjectRepository {
   /** Objects by kind, namespace and name; filtered by kind and namespace when given. */
   list(options: { kind?: ObjectKind; namespace?: string } = {}): ObjectRecord[] {
     const rows = guard('list objects', () =>
-      this.#db
-        .prepare(
-          `SELECT ${COLUMNS} FROM objects WHERE (@kind IS NULL OR kind = @kind) AND (@ns IS NULL OR namespace = @ns) ORDER BY kind, namespace, name`,
-        )
-        .all({ kind: options.kind ?? null, ns: options.namespace ?? null }),
+      this.#sql(
+        `SELECT ${COLUMNS} FROM objects WHERE (@kind IS NULL OR kind = @kind) AND (@ns IS NULL OR namespace = @ns) ORDER BY kind, namespace, name`,
+      ).all({ kind: options.kind ?? null, ns: options.namespace ?? null }),
     );
     return rows.map(parseObjectRow);
   }
@@ -113,9 +114,11 @@ export class ObjectRepository {
     return guard(
       `remove ${kind} "${namespace}/${name}"`,
       () =>
-        this.#db
-          .prepare('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?')
-          .run(kind, namespace, name).changes > 0,
+        this.#sql('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?').run(
+          kind,
+          namespace,
+          name,
+        ).changes > 0,
     );
   }
 }

@@ -10,6 +10,7 @@ import { type JsonObject, toJsonText } from './json.ts';
 import { checkNames, rowPodUid } from './names.ts';
 import { damaged, Row } from './row.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
+import { statementCache } from './statements.ts';
 
 export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 export type PodPhase = (typeof POD_PHASES)[number];
@@ -61,11 +62,13 @@ const COLUMNS =
 /** Typed access to the `pods` table. Every method throws `RuntimeError`s only. */
 export class PodRepository {
   readonly #db: Database.Database;
+  readonly #sql: (sql: string) => Database.Statement;
   readonly #byUid: Database.Statement;
   readonly #byName: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#byUid = db.prepare(`SELECT ${COLUMNS} FROM pods WHERE uid = ?`);
     this.#byName = db.prepare(`SELECT ${COLUMNS} FROM pods WHERE namespace = ? AND name = ?`);
   }
@@ -88,18 +91,16 @@ export class PodRepository {
         if (existing === undefined) {
           const uid = input.uid ?? newPodUid();
           try {
-            this.#db
-              .prepare(`INSERT INTO pods (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1)`)
-              .run(
-                uid,
-                input.namespace,
-                input.name,
-                manifest,
-                input.source.kind,
-                sourcePath,
-                input.at ?? now(),
-                status,
-              );
+            this.#sql(`INSERT INTO pods (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1)`).run(
+              uid,
+              input.namespace,
+              input.name,
+              manifest,
+              input.source.kind,
+              sourcePath,
+              input.at ?? now(),
+              status,
+            );
           } catch (err) {
             if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY')
               throw new RuntimeError('AlreadyExists', `Cannot create ${what}: uid ${uid} is taken`, {
@@ -124,9 +125,11 @@ export class PodRepository {
           return { pod: existing, change: 'unchanged' as const };
         // As the API server does: the generation counts spec changes, not label or annotation edits.
         const bump = specText(existing.manifest) === specText(input.manifest) ? 0 : 1;
-        this.#db
-          .prepare('UPDATE pods SET manifest = ?, generation = generation + ? WHERE uid = ?')
-          .run(manifest, bump, existing.uid);
+        this.#sql('UPDATE pods SET manifest = ?, generation = generation + ? WHERE uid = ?').run(
+          manifest,
+          bump,
+          existing.uid,
+        );
         return { pod: this.#mustGet(existing.uid), change: 'configured' as const };
       })(),
     );
@@ -136,7 +139,7 @@ export class PodRepository {
   setStatus(uid: PodUid, status: PodStatusInput): void {
     const text = toJsonText(status, `the status of pod ${uid}`);
     guard(`store the status of pod ${uid}`, () => {
-      const r = this.#db.prepare('UPDATE pods SET status = ? WHERE uid = ?').run(text, uid);
+      const r = this.#sql('UPDATE pods SET status = ? WHERE uid = ?').run(text, uid);
       if (r.changes === 0) throw notFound(uid);
     });
   }
@@ -157,10 +160,8 @@ export class PodRepository {
   list(options: { namespace?: string } = {}): PodRecord[] {
     const rows = guard('list pods', () =>
       options.namespace === undefined
-        ? this.#db.prepare(`SELECT ${COLUMNS} FROM pods ORDER BY namespace, name`).all()
-        : this.#db
-            .prepare(`SELECT ${COLUMNS} FROM pods WHERE namespace = ? ORDER BY name`)
-            .all(options.namespace),
+        ? this.#sql(`SELECT ${COLUMNS} FROM pods ORDER BY namespace, name`).all()
+        : this.#sql(`SELECT ${COLUMNS} FROM pods WHERE namespace = ? ORDER BY name`).all(options.namespace),
     );
     return rows.map(parsePodRow);
   }
@@ -168,9 +169,7 @@ export class PodRepository {
   /** Marks the pod as being deleted (the first time wins). Throws `NotFound`. */
   markDeleted(uid: PodUid, at: string = now()): PodRecord {
     return guard(`mark pod ${uid} deleted`, () => {
-      const r = this.#db
-        .prepare('UPDATE pods SET deleted_at = COALESCE(deleted_at, ?) WHERE uid = ?')
-        .run(at, uid);
+      const r = this.#sql('UPDATE pods SET deleted_at = COALESCE(deleted_at, ?) WHERE uid = ?').run(at, uid);
       if (r.changes === 0) throw notFound(uid);
       return this.#mustGet(uid);
     });
@@ -178,10 +177,7 @@ export class PodRepository {
 
   /** Removes the pod with its containers and events. Returns false when there was none. */
   remove(uid: PodUid): boolean {
-    return guard(
-      `remove pod ${uid}`,
-      () => this.#db.prepare('DELETE FROM pods WHERE uid = ?').run(uid).changes > 0,
-    );
+    return guard(`remove pod ${uid}`, () => this.#sql('DELETE FROM pods WHERE uid = ?').run(uid).changes > 0);
   }
 
   #mustGet(uid: PodUid): PodRecord {
