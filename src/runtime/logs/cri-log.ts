@@ -159,7 +159,7 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
-const READ_SIZE = 1 << 18;
+const READ_SIZE = 1 << 16;
 
 /**
  * Follows a CRI log from its start — the oldest rotated file when there are some — calling
