@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +159,49 @@ test('runHandler() a named port the container does not declare is a failure sayi
   assert.equal(t.ok, false);
   const g = await runHandler({ grpc: { port: 9 } }, target, 500);
   assert.deepEqual(g, { ok: false, message: 'gRPC handlers are not supported by hostpod' });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+test('httpGet() HTTPS with a self-signed certificate succeeds (no verification, as the kubelet)', {
+  skip: !hasOpenssl && 'openssl not installed',
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hostpod-tls-'));
+  const server = createHttpsServer();
+  try {
+    const r = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=probe-test',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    assert.equal(r.status, 0, r.stderr?.toString());
+    server.setSecureContext({
+      key: await readFile(join(dir, 'key.pem')),
+      cert: await readFile(join(dir, 'cert.pem')),
+    });
+    server.on('request', (_req, res) => res.writeHead(204).end());
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as { port: number }).port;
+    const h = await httpGet({ scheme: 'HTTPS', host: '127.0.0.1', port, path: '/', headers: [] }, 2000);
+    assert.deepEqual(h, { ok: true, message: 'HTTP probe succeeded with statuscode: 204' });
+    // Plain HTTP against the TLS port is a failure, not a hang.
+    const plain = await httpGet({ scheme: 'HTTP', host: '127.0.0.1', port, path: '/', headers: [] }, 2000);
+    assert.equal(plain.ok, false);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((res) => server.close(res));
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('appendCriLog() writes whole CRI records, one per line, that parse back', async () => {
