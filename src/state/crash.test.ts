@@ -3,12 +3,16 @@ import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import Database from 'better-sqlite3';
 import type { ContainerState } from './container-state.ts';
+import { migration0001 } from './migrations/0001-initial.ts';
+import { SCHEMA_VERSION } from './migrations/index.ts';
 import { openStateDb } from './state-db.ts';
 import { CONTAINER_NAMES, PROGRESS } from './testing/crash-shared.ts';
-import { tempState } from './testing/temp-state.ts';
+import { podManifest, tempState } from './testing/temp-state.ts';
 
 const CHILD = fileURLToPath(new URL('./testing/crash-child.ts', import.meta.url));
+const MIGRATE_CHILD = fileURLToPath(new URL('./testing/migrate-crash-child.ts', import.meta.url));
 const ROUNDS = 6;
 const t = tempState();
 after(() => t.cleanup());
@@ -121,4 +125,69 @@ test('StateDb.transition() leaves a sound database when SIGKILLed at random poin
     }
   }
   assert.ok(total > 0, 'the children made progress');
+});
+
+test('openStateDb() killed inside a migration leaves the previous version, which the next open migrates', async () => {
+  const m = tempState();
+  try {
+    const old = openStateDb(m.path, { migrations: [migration0001] });
+    const { pod } = old.pods.put({
+      namespace: 'default',
+      name: 'web',
+      manifest: podManifest('web'),
+      source: { kind: 'apply' },
+    });
+    old.close();
+    const raw = new Database(m.path);
+    raw
+      .prepare(
+        "INSERT INTO events (pod_uid, time, type, reason, message) VALUES (?, ?, 'Normal', 'Started', 'before')",
+      )
+      .run(pod.uid, '2026-11-27T12:00:00.000Z');
+    raw.close();
+
+    const child = spawn(process.execPath, ['--import', 'tsx', MIGRATE_CHILD, m.path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      for (let i = 0; i < 6000 && !out.includes('in-migration'); i++)
+        await new Promise((r) => setTimeout(r, 5));
+      assert.match(out, /in-migration/, `the child did not reach the migration: ${err}`);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+
+    const check = new Database(m.path, { readonly: true });
+    try {
+      assert.equal(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), '1');
+      const cols = check.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('events');
+      assert.ok(!cols.includes('count'), 'the half-done migration left no trace');
+    } finally {
+      check.close();
+    }
+    const db = openStateDb(m.path);
+    try {
+      assert.equal(db.schemaVersion, SCHEMA_VERSION);
+      assert.deepEqual(db.quickCheck(), ['ok']);
+      assert.equal(db.pods.get(pod.uid)?.name, 'web');
+      assert.deepEqual(
+        db.events.list({ podUid: pod.uid }).map((e) => `${e.message}x${e.count}`),
+        ['beforex1'],
+      );
+    } finally {
+      db.close();
+    }
+  } finally {
+    m.cleanup();
+  }
 });
