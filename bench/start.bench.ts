@@ -644,10 +644,13 @@ async function cleanup(): Promise<void> {
     .sort()
     .reverse();
   for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-  for (const c of ['memory', 'pids', 'cpu', 'cpuacct', 'cpu,cpuacct', 'unified', '']) {
+  // Our subtree in every hierarchy (the peers' runtimes make it in all of them).
+  const hierarchies = await readdir('/sys/fs/cgroup').catch(() => [] as string[]);
+  for (const c of [...hierarchies, '']) {
     const base = join('/sys/fs/cgroup', c, CG);
     if (existsSync(base))
       spawnSync('find', [base, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'], { stdio: 'ignore' });
+    if (existsSync(base)) log(`warning: cgroup ${base} is still there`);
   }
   for (const d of sideNew) {
     if (!existsSync(d)) continue;
