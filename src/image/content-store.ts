@@ -195,27 +195,30 @@ export class LocalContentStore {
     let batchTimer: NodeJS.Timeout | undefined;
     // The disk write runs on the thread pool while the next chunks are hashed; at most
     // MAX_PENDING_WRITE bytes wait, so memory stays flat whatever the blob size.
-    const enqueue = (buf: Uint8Array) => {
-      pendingBytes += buf.length;
+    /** Batch buffers whose write is done, reused: fresh memory costs a page fault per 4 KiB. */
+    const spare: Buffer[] = [];
+    const enqueue = (buf: Uint8Array, len: number, own: boolean) => {
+      pendingBytes += len;
       pending = pending.then(async () => {
         try {
           if (writeError !== undefined) return;
           let pos = 0;
-          while (pos < buf.length) {
-            const { bytesWritten } = await fh.write(buf, pos, buf.length - pos);
+          while (pos < len) {
+            const { bytesWritten } = await fh.write(buf, pos, len - pos);
             pos += bytesWritten;
           }
         } catch (e) {
           writeError = e;
         } finally {
-          pendingBytes -= buf.length;
+          pendingBytes -= len;
+          if (own && spare.length < 4) spare.push(buf as Buffer);
         }
       });
     };
     const sendBatch = () => {
       if (batchTimer) clearTimeout(batchTimer);
       batchTimer = undefined;
-      if (batch && batched > 0) enqueue(batched === batch.length ? batch : batch.subarray(0, batched));
+      if (batch && batched > 0) enqueue(batch, batched, true);
       batch = undefined;
       batched = 0;
     };
@@ -278,11 +281,11 @@ export class LocalContentStore {
         hasher.update(chunk);
         offset += chunk.length;
         if (batched === 0 && chunk.length >= WRITE_BATCH) {
-          enqueue(chunk);
+          enqueue(chunk, chunk.length, false);
         } else {
           let pos = 0;
           while (pos < chunk.length) {
-            batch ??= Buffer.allocUnsafe(WRITE_BATCH);
+            batch ??= spare.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
             const n = Math.min(chunk.length - pos, WRITE_BATCH - batched);
             batch.set(n === chunk.length ? chunk : chunk.subarray(pos, pos + n), batched);
             batched += n;

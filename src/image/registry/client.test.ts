@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
-import { DigestMismatchError } from '../../oci/digest.ts';
+import { DigestMismatchError, sha256Of } from '../../oci/digest.ts';
 import { LocalContentStore } from '../content-store.ts';
 import { ImageStore } from '../image-store.ts';
 import { pullImage } from '../pull.ts';
@@ -105,4 +110,77 @@ test('getManifest() from a registry nobody listens on fails as Unavailable after
       isRuntimeError(e, 'Unavailable') && /ECONNREFUSED/.test(e.message) && /127\.0\.0\.1:1/.test(e.message),
   );
   assert.deepEqual(retries, [1, 2]);
+});
+
+test('openBlob() follows a redirect to HTTPS: a trusted certificate works, an untrusted one is refused at once', async () => {
+  const key = join(tmp, 'tls.key');
+  const cert = join(tmp, 'tls.crt');
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]),
+    { encoding: 'utf8' },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  const body = 'blob over tls';
+  const digest = sha256Of(body);
+  const tls = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+    res.end(body);
+  });
+  await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+  const tlsPort = (tls.address() as AddressInfo).port;
+  const plain = http.createServer((_req, res) => {
+    res.writeHead(307, { location: `https://127.0.0.1:${tlsPort}/storage/blob` }).end();
+  });
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(plain.address() as AddressInfo).port}`;
+  try {
+    const retries: number[] = [];
+    const c = new RegistryClient({ retryBaseMs: 1, onRetry: (i) => retries.push(i.attempt) });
+    await assert.rejects(
+      c.openBlob(host, 'r/app', digest),
+      (e) => isRuntimeError(e, 'Unavailable') && /certificate/i.test(e.message),
+    );
+    await c.close();
+    assert.deepEqual(retries, [], 'a certificate error is not retried');
+    // The same redirect in a process that trusts the certificate.
+    const script = `import { RegistryClient } from ${JSON.stringify(new URL('./client.ts', import.meta.url).href)};
+      const c = new RegistryClient({ retries: 0 });
+      const b = await c.openBlob(process.argv[1], 'r/app', process.argv[2]);
+      let s = '';
+      for await (const x of b.body) s += x;
+      await c.close();
+      console.log(s);`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, host, digest],
+      {
+        cwd: new URL('../../..', import.meta.url),
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    const code = await new Promise((r) => child.once('close', r));
+    assert.equal(code, 0, err);
+    assert.equal(out.trim(), body);
+  } finally {
+    tls.close();
+    tls.closeAllConnections();
+    plain.close();
+    plain.closeAllConnections();
+  }
 });

@@ -1,5 +1,4 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError, digestAlgorithm, hasherFor, isDigest } from '../../oci/digest.ts';
@@ -66,16 +65,20 @@ function httpGet(
   url: URL,
   opts: {
     headers: Record<string, string>;
-    agent: http.Agent;
+    transport: { mod: { request: typeof http.request }; agent: http.Agent };
     headersTimeoutMs: number;
     bodyTimeoutMs: number;
     signal: AbortSignal | undefined;
   },
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const reqOpts: http.RequestOptions = { method: 'GET', headers: opts.headers, agent: opts.agent };
+    const reqOpts: http.RequestOptions = {
+      method: 'GET',
+      headers: opts.headers,
+      agent: opts.transport.agent,
+    };
     if (opts.signal) reqOpts.signal = opts.signal;
-    const req = (url.protocol === 'https:' ? https : http).request(url, reqOpts);
+    const req = opts.transport.mod.request(url, reqOpts);
     let res: IncomingMessage | undefined;
     let ended = false;
     req.on('timeout', () => {
@@ -204,7 +207,8 @@ export class RegistryClient {
   readonly #auth = new Map<string, string>();
   /** Keep-alive connection pools (idle sockets closed after 4 s, and by `close()`). */
   readonly #http = new http.Agent({ keepAlive: true, timeout: 4_000 });
-  readonly #https = new https.Agent({ keepAlive: true, timeout: 4_000 });
+  /** node:https (and TLS) is loaded on the first HTTPS request: loopback pulls never need it. */
+  #https: { mod: typeof import('node:https'); agent: http.Agent } | undefined;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.#opts = {
@@ -225,14 +229,29 @@ export class RegistryClient {
    */
   async close(): Promise<void> {
     this.#http.destroy();
-    this.#https.destroy();
+    this.#https?.agent.destroy();
   }
 
-  #get(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  async #get(
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
     const u = new URL(url);
+    let transport: { mod: { request: typeof http.request }; agent: http.Agent } = {
+      mod: http,
+      agent: this.#http,
+    };
+    if (u.protocol === 'https:') {
+      if (!this.#https) {
+        const mod = await import('node:https');
+        this.#https = { mod, agent: new mod.Agent({ keepAlive: true, timeout: 4_000 }) };
+      }
+      transport = this.#https;
+    }
     return httpGet(u, {
       headers,
-      agent: u.protocol === 'https:' ? this.#https : this.#http,
+      transport,
       headersTimeoutMs: this.#opts.headersTimeoutMs,
       bodyTimeoutMs: this.#opts.bodyTimeoutMs,
       signal,

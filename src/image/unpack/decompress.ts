@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { RuntimeError } from '../../errors.ts';
 
 /** How a layer blob is compressed, found by its magic bytes (never by its media type). */
@@ -88,7 +87,9 @@ export async function* decompress(
     }
     return;
   }
-  // zstd: fzstd's streaming decoder (pure JS: Node 20 has no zstd in zlib).
+  // zstd: fzstd's streaming decoder (pure JS: Node 20 has no zstd in zlib), loaded only when a
+  // zstd layer comes (it costs ≈30–60 ms of start-up).
+  const { Decompress } = await import('fzstd');
   let out: Buffer[] = [];
   const d = new Decompress((chunk) => {
     // Copied: the decoder may reuse its window buffer for the next block.
