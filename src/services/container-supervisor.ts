@@ -35,6 +35,9 @@ import { appendCriLog, type HandlerTarget, Prober, runHandler } from './probes.t
 import { containerDir } from './records.ts';
 import type { PodVolumes } from './volumes.ts';
 
+/** The longest a timer can wait (Node fires longer ones at once): "no limit" for a hook. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Ended runs of one container whose log and record are kept. */
 const KEPT_RUNS = 2;
 
@@ -192,13 +195,30 @@ export class ContainerSupervisor {
     });
     emit({ type: 'started', pod: name, container: c, restartCount });
     changed();
-    if (!probes.startup) onStarted();
 
-    // A failed liveness/startup probe stops this run; the restart policy decides what follows.
+    // A failed postStart hook or liveness/startup probe stops this run; the restart policy
+    // decides what follows.
     const runStop = new AbortController();
-    let killed: { message: string; graceMs: number } | undefined;
+    let killed: { message: string; graceMs: number; byProbe: boolean } | undefined;
+    const podGraceMs = spec.terminationGracePeriodSeconds * 1000;
+    const postStart = ctr.lifecycle?.postStart;
+    if (postStart) {
+      // As the kubelet: the start is complete (next init container, probes) once the hook
+      // returned; it has no time limit of its own, but a pod stop does not wait for it.
+      const out = await Promise.race([
+        runHandler(postStart, this.#targetOf(c, ctr), MAX_TIMER_MS),
+        aborted(stop).then(() => undefined),
+      ]);
+      if (out?.output) await this.#appendOutput(c, out.output);
+      if (out && !out.ok && !stop.aborted) {
+        killed = { message: `PostStart hook failed: ${out.message}`, graceMs: podGraceMs, byProbe: false };
+        emit({ type: 'killing', pod: name, container: ctr.name, message: killed.message });
+        runStop.abort();
+      }
+    }
+    if (!killed && !probes.startup) onStarted();
     const prober =
-      probes.startup || probes.liveness || probes.readiness
+      !killed && (probes.startup || probes.liveness || probes.readiness)
         ? new Prober({
             target: this.#targetOf(c, ctr),
             probes,
@@ -221,6 +241,7 @@ export class ContainerSupervisor {
                 killed = {
                   message: why,
                   graceMs: (probe.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds) * 1000,
+                  byProbe: true,
                 };
                 emit({ type: 'killing', pod: name, container: ctr.name, message: why });
                 runStop.abort();
@@ -232,16 +253,12 @@ export class ContainerSupervisor {
     let exit = await waitOrCancel(c, AbortSignal.any([stop, runStop.signal]));
     await prober?.stop();
     if (exit === 'canceled') {
-      const byProbe = killed !== undefined && !stop.aborted;
-      exit = await this.#stopGracefully(
-        c,
-        ctr,
-        byProbe ? killed!.graceMs : spec.terminationGracePeriodSeconds * 1000,
-      );
-      if (byProbe) exit = { ...exit, message: killed!.message };
+      const own = killed !== undefined && !stop.aborted;
+      exit = await this.#stopGracefully(c, ctr, own ? killed!.graceMs : podGraceMs);
+      if (own) exit = { ...exit, message: killed!.message };
     }
     const result = await this.#finish(c, exit, restartCount);
-    if (killed) this.#probeKilled.add(result);
+    if (killed?.byProbe) this.#probeKilled.add(result);
     return result;
   }
 
@@ -282,6 +299,12 @@ export class ContainerSupervisor {
     }
   }
 
+  /** A hook's output goes into the container's log, after what the container wrote so far. */
+  async #appendOutput(c: RunningContainer, output: { stdout: Buffer; stderr: Buffer }): Promise<void> {
+    await appendCriLog(c.logPath, 'stdout', output.stdout).catch(() => {});
+    await appendCriLog(c.logPath, 'stderr', output.stderr).catch(() => {});
+  }
+
   #targetOf(c: RunningContainer, ctr: Container): HandlerTarget {
     return { task: c.task, record: c.record, ports: ctr.ports ?? [], podIp: this.#x.deps.node.ip };
   }
@@ -293,10 +316,7 @@ export class ContainerSupervisor {
     const preStop = ctr.lifecycle?.preStop;
     if (preStop && graceMs > 0) {
       const out = await runHandler(preStop, this.#targetOf(c, ctr), graceMs);
-      if (out.output) {
-        await appendCriLog(c.logPath, 'stdout', out.output.stdout).catch(() => {});
-        await appendCriLog(c.logPath, 'stderr', out.output.stderr).catch(() => {});
-      }
+      if (out.output) await this.#appendOutput(c, out.output);
       if (!out.ok)
         this.#x.emit({
           type: 'warning',
@@ -333,6 +353,12 @@ function terminatedOf(exit: ContainerExit) {
     ...(exit.message ? { message: exit.message } : {}),
     ...(exit.startedAt ? { startedAt: exit.startedAt } : {}),
   };
+}
+
+/** Resolves once `signal` aborts (never rejects). */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((r) => signal.addEventListener('abort', () => r(), { once: true }));
 }
 
 /** Waits `ms`; false when `signal` aborted first (at once). */

@@ -42,7 +42,7 @@ export type PodEvent =
       result: 'success' | 'failure';
       message: string;
     }
-  /** A failed liveness or startup probe stops the container: `Liveness probe failed: …`. */
+  /** A failed liveness or startup probe or postStart hook stops the container: `Liveness probe failed: …`. */
   | { type: 'killing'; pod: string; container: string; message: string }
   /** The pod's `Ready` condition changed. */
   | { type: 'ready'; pod: string; ready: boolean }

@@ -453,6 +453,49 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
     assert.equal(r.interrupted, false);
   });
 
+  test('postStart runs after the start, its output in the log; a failing one stops the container (FailedPostStartHook)', async () => {
+    const abort = new AbortController();
+    const ok = podYaml(
+      'poststart',
+      'Always',
+      ctr(
+        'c',
+        ['sh', '-c', 'echo up; while :; do sleep 0.1; done'],
+        '    lifecycle:\n      postStart:\n        exec: {command: [sh, -c, "echo poststart-ran"]}\n',
+      ),
+    );
+    const r = await runPod(podsOf(ok)[0]!, {
+      deps: h.deps,
+      images: h.images,
+      signal: abort.signal,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'started')
+          void untilOutput(h.root, e.container.id, 'poststart-ran\n').then(() => abort.abort());
+      },
+    });
+    assert.match(await containerOutput(h.root, r.containers[0]!.id), /poststart-ran\n/);
+    assert.equal(r.status.containerStatuses[0]!.restartCount, 0);
+
+    const killings: string[] = [];
+    const bad = podYaml(
+      'poststart-bad',
+      'Never',
+      ctr('c', ['sleep', '600'], '    lifecycle:\n      postStart:\n        exec: {command: ["false"]}\n'),
+    );
+    const f = await runPod(podsOf(bad)[0]!, {
+      deps: h.deps,
+      images: h.images,
+      timing: fast,
+      onEvent: (e) => {
+        if (e.type === 'killing') killings.push(e.message);
+      },
+    });
+    assert.deepEqual(killings, ['PostStart hook failed: command "false" exited with 1']);
+    assert.equal(f.phase, 'Failed');
+    assert.equal(f.containers[0]!.message, 'PostStart hook failed: command "false" exited with 1');
+  });
+
   test('preStop runs before SIGTERM and its output is in the container log', async () => {
     const abort = new AbortController();
     const yaml = podYaml(

@@ -117,15 +117,6 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
   const objects = options.objects ?? emptyObjectSet();
   const volumes = await prepareVolumes(pod, { root: deps.root, node: deps.node, objects });
 
-  for (const { container } of containersWithPath(spec, [])) {
-    if (container.lifecycle?.postStart)
-      emit({
-        type: 'warning',
-        pod: name,
-        message: `container "${container.name}": lifecycle.postStart is not run by hostpod yet`,
-      });
-  }
-
   const status = initialPodStatus(spec);
   let wasReady = false;
   const changed = () => {
