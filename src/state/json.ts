@@ -10,7 +10,8 @@ export interface JsonObject {
 }
 
 /**
- * `value` as canonical JSON text: keys sorted at every level, `undefined` members dropped.
+ * `value` as canonical JSON text: keys sorted at every level, `undefined` members dropped,
+ * `toJSON()` honoured (a `Date` becomes its ISO string) as `JSON.stringify` does.
  * Throws `InvalidArgument` naming `what` for a value JSON cannot hold (a cycle, a BigInt, a
  * non-finite number, a top level that is not an object when `object` is set).
  */
@@ -25,17 +26,22 @@ export function toJsonText(value: unknown, what: string): string {
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return undefined;
     if (typeof v === 'bigint') throw invalid(what, `${path} is a BigInt`);
     if (typeof v !== 'object') throw invalid(what, `${path} is a ${typeof v}`);
+    const toJSON: unknown = Reflect.get(v, 'toJSON');
+    if (typeof toJSON === 'function') return canon(toJSON.call(v), path);
+    if (v instanceof Map || v instanceof Set)
+      throw invalid(what, `${path} is a ${v.constructor.name} (use an object or array)`);
     if (seen.has(v)) throw invalid(what, `${path} refers back to itself`);
     seen.add(v);
     try {
       if (Array.isArray(v)) return v.map((x, i) => canon(x, `${path}[${i}]`) ?? null);
       if (ArrayBuffer.isView(v)) throw invalid(what, `${path} is binary data (encode it as base64)`);
-      const out: JsonObject = {};
+      // fromEntries defines own properties: a "__proto__" key stays a key, not a prototype.
+      const entries: [string, Json][] = [];
       for (const k of Object.keys(v).sort()) {
         const c = canon((v as Record<string, unknown>)[k], `${path}.${k}`);
-        if (c !== undefined) out[k] = c;
+        if (c !== undefined) entries.push([k, c]);
       }
-      return out;
+      return Object.fromEntries(entries);
     } finally {
       seen.delete(v);
     }

@@ -211,9 +211,24 @@ test('StateDb.transition() keeps nothing of a transition that throws', () => {
       });
     });
     assert.equal(r.change, 'created');
+    // A nested transition that throws is undone alone; the outer one still commits.
+    db.transition(() => {
+      db.pods.put({ namespace: 'default', name: 'd', manifest: podManifest('d'), source: { kind: 'apply' } });
+      assert.throws(() =>
+        db.transition(() => {
+          db.pods.put({
+            namespace: 'default',
+            name: 'e',
+            manifest: podManifest('e'),
+            source: { kind: 'apply' },
+          });
+          throw new RuntimeError('Internal', 'inner failure');
+        }),
+      );
+    });
     assert.deepEqual(
       db.pods.list().map((p) => p.name),
-      ['b', 'c'],
+      ['b', 'c', 'd'],
     );
   } finally {
     db.close();
