@@ -141,3 +141,30 @@ test('EventRepository.add() cuts long messages and refuses bad reasons and unkno
     db.close();
   }
 });
+
+test('EventRepository.add() bounds node events apart from pod events', () => {
+  const t = tempState();
+  temps.push(t);
+  const db = openStateDb(t.path, { eventsPerPod: 3 });
+  try {
+    const a = db.pods.put({
+      namespace: 'default',
+      name: 'a',
+      manifest: podManifest('a'),
+      source: { kind: 'apply' },
+    }).pod.uid;
+    for (let i = 0; i < 5; i++)
+      db.events.add({ podUid: a, type: 'Normal', reason: 'Probe', message: `pod ${i}` });
+    for (let i = 0; i < 5; i++) db.events.add({ type: 'Warning', reason: 'DiskFull', message: `node ${i}` });
+    assert.deepEqual(
+      db.events.list({ podUid: null }).map((e) => e.message),
+      ['node 2', 'node 3', 'node 4'],
+    );
+    assert.deepEqual(
+      db.events.list({ podUid: a }).map((e) => e.message),
+      ['pod 2', 'pod 3', 'pod 4'],
+    );
+  } finally {
+    db.close();
+  }
+});

@@ -45,7 +45,14 @@ test('openStateDb() creates a database at the latest schema, WAL, mode 0600', ()
   try {
     assert.equal(db.schemaVersion, SCHEMA_VERSION);
     assert.deepEqual(db.quickCheck(), ['ok']);
-    assert.equal(statSync(t.path).mode & 0o777, 0o600);
+    db.pods.put({
+      namespace: 'default',
+      name: 'web',
+      manifest: podManifest('web'),
+      source: { kind: 'apply' },
+    });
+    for (const f of [t.path, `${t.path}-wal`, `${t.path}-shm`])
+      assert.equal(statSync(f).mode & 0o777, 0o600, `${f} holds Secrets: owner only`);
   } finally {
     db.close();
   }
