@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { isRuntimeError, RuntimeError } from '../errors.ts';
 import { migration0001 } from './migrations/0001-initial.ts';
@@ -284,6 +286,41 @@ test('StateDb.transition() is Unavailable while another process holds the write 
     assert.equal(db.pods.list().length, 1);
   } finally {
     other.close();
+    db.close();
+  }
+});
+
+test('openStateDb() from several processes at once on a new file: each opens, the schema is made once', async () => {
+  const t = temp();
+  const child = fileURLToPath(new URL('./testing/open-child.ts', import.meta.url));
+  const results = await Promise.all(
+    [0, 1, 2].map(
+      (i) =>
+        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          const c = spawn(process.execPath, ['--import', 'tsx', child, t.path, String(i)], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          let err = '';
+          c.stdout.setEncoding('utf8').on('data', (d: string) => {
+            out += d;
+          });
+          c.stderr.setEncoding('utf8').on('data', (d: string) => {
+            err += d;
+          });
+          c.on('exit', (code) => resolve({ code, out, err }));
+        }),
+    ),
+  );
+  for (const r of results) assert.deepEqual([r.code, r.out], [0, 'ok\n'], r.err);
+  const db = openStateDb(t.path);
+  try {
+    assert.equal(db.schemaVersion, SCHEMA_VERSION);
+    assert.deepEqual(
+      db.pods.list().map((p) => p.name),
+      ['pod-0', 'pod-1', 'pod-2'],
+    );
+  } finally {
     db.close();
   }
 });
