@@ -324,3 +324,18 @@ test('openStateDb() from several processes at once on a new file: each opens, th
     db.close();
   }
 });
+
+test('openStateDb() under a state root that is a file is FailedPrecondition', () => {
+  const t = temp();
+  writeFileSync(`${t.root}/file`, 'x');
+  rejects(
+    () => openStateDb(`${t.root}/file/state.db`),
+    'FailedPrecondition',
+    /Cannot create the state root .*file/,
+  );
+  rejects(
+    () => openStateDb(`${t.root}/file/deeper/state.db`),
+    'FailedPrecondition',
+    /Cannot create the state root/,
+  );
+});

@@ -146,6 +146,10 @@ export function openStateDb(path: string, options: StateDbOptions = {}): StateDb
 function createEmpty(path: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw toRuntimeError(err, `create the state root ${dirname(path)}`);
+  }
+  try {
     closeSync(openSync(path, 'wx', 0o600));
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return;
