@@ -656,24 +656,156 @@ static int cmd_start(const char *dir) {
   return run_shim(dir, &s);
 }
 
-/* serve: one request per stdin line, "TAG DIR"; each gets a shim forked from this small
- * process (cheaper than a spawn from Node) and a report line "TAG ok …" / "TAG error …" on
- * stdout. Ends at EOF; the shims it made live on. */
+/* ---- serve: mount / unmount requests ---- */
+
+#define MAX_MOUNT_OPTIONS 4000 /* the kernel takes one page of options; overlay.ts uses the same bound */
+#define MAX_FIELDS 512
+
+/* Reads a request's fields: "LEN:BYTES" separated by one space, to the end of the line. BYTES
+ * may hold anything but NUL (a newline in a path included: the line is extended with the next
+ * one from `in` when a field runs past it). Returns the number of fields, -1 if malformed. */
+static int read_fields(char **line, size_t *cap, size_t *len, size_t pos, FILE *in, char **out, int max) {
+  static size_t at[MAX_FIELDS]; /* offsets: the line may move when it grows */
+  int n = 0;
+  if (max > MAX_FIELDS) max = MAX_FIELDS;
+  while (pos < *len) {
+    if (n == max) return -1;
+    char *end;
+    errno = 0;
+    unsigned long flen = strtoul(*line + pos, &end, 10);
+    if (errno || end == *line + pos || *end != ':' || flen > 65536) return -1;
+    size_t start = (size_t)(end - *line) + 1;
+    while (start + flen > *len) { /* the field holds newlines: take the next line too */
+      char *more = NULL;
+      size_t more_cap = 0;
+      ssize_t m = getline(&more, &more_cap, in);
+      if (m <= 0) {
+        free(more);
+        return -1;
+      }
+      if (more[m - 1] == '\n') more[--m] = '\0';
+      if (*len + 1 + (size_t)m + 1 > *cap) {
+        *cap = *len + 1 + (size_t)m + 1;
+        char *grown = realloc(*line, *cap);
+        if (!grown) {
+          free(more);
+          return -1;
+        }
+        *line = grown;
+      }
+      (*line)[(*len)++] = '\n';
+      memcpy(*line + *len, more, (size_t)m + 1);
+      *len += (size_t)m;
+      free(more);
+    }
+    at[n++] = start;
+    pos = start + flen;
+    if (pos < *len && (*line)[pos] != ' ') return -1;
+    (*line)[pos] = '\0';
+    if (memchr(*line + start, '\0', flen)) return -1; /* a NUL inside: the path would be cut short */
+    pos++;
+  }
+  for (int i = 0; i < n; i++) out[i] = *line + at[i];
+  return n;
+}
+
+static void answer(const char *tag, int err, const char *what) {
+  if (err == 0) dprintf(1, "%s ok%s%s\n", tag, what ? " " : "", what ? what : "");
+  else dprintf(1, "%s error %s %d %s\n", tag, what, err, strerror(err));
+}
+
+/* "TAG mount CWD TARGET LOWER… UPPER WORK" (LOWERs highest first): mounts an overlay at TARGET
+ * with the option string overlay.ts builds. CWD, when not empty, is where relative dirs are
+ * resolved (the server moves there for the call, as mount(8) is run there). */
+static void serve_mount(const char *tag, char **f, int n, int home) {
+  if (n < 5) {
+    answer(tag, EINVAL, "request");
+    return;
+  }
+  const char *cwd = f[0], *target = f[1];
+  char options[MAX_MOUNT_OPTIONS + 1];
+  size_t used = 0;
+  for (int i = 2; i < n; i++) {
+    if (!*f[i] || strpbrk(f[i], ",:\\")) {
+      answer(tag, EINVAL, "path");
+      return;
+    }
+    const char *key = i == 2 ? "lowerdir=" : i < n - 2 ? ":" : i == n - 2 ? ",upperdir=" : ",workdir=";
+    int w = snprintf(options + used, sizeof options - used, "%s%s", key, f[i]);
+    if (w < 0 || (size_t)w >= sizeof options - used) {
+      answer(tag, E2BIG, "options");
+      return;
+    }
+    used += (size_t)w;
+  }
+  if (*cwd && chdir(cwd) < 0) {
+    answer(tag, errno, "chdir");
+    return;
+  }
+  int err = mount("overlay", target, "overlay", 0, options) < 0 ? errno : 0;
+  if (*cwd && fchdir(home) < 0) {
+    fprintf(stderr, "hostpod-shim: serve: cannot return to the start directory: %s\n", strerror(errno));
+    exit(125); /* later relative requests would resolve elsewhere: end, hostpod restarts the server */
+  }
+  answer(tag, err, err ? "mount" : NULL);
+}
+
+/* "TAG unmount TARGET": umount2(TARGET, 0); when busy, a lazy detach (what `umount -l` does),
+ * answered "ok detached". */
+static void serve_unmount(const char *tag, char **f, int n) {
+  if (n != 1 || !*f[0]) {
+    answer(tag, EINVAL, "request");
+    return;
+  }
+  if (umount2(f[0], UMOUNT_NOFOLLOW) == 0) {
+    answer(tag, 0, NULL);
+    return;
+  }
+  int err = errno;
+  if (err == EBUSY && umount2(f[0], MNT_DETACH | UMOUNT_NOFOLLOW) == 0) {
+    answer(tag, 0, "detached");
+    return;
+  }
+  answer(tag, err == EBUSY ? errno : err, "umount");
+}
+
+/* serve: one request per stdin line. "TAG DIR" gets a shim forked from this small process
+ * (cheaper than a spawn from Node) and a report line "TAG ok …" / "TAG error …" on stdout.
+ * "TAG mount …" and "TAG unmount …" are done inline (a mount takes about a millisecond) and
+ * answered "TAG ok[ detached]" / "TAG error WHAT ERRNO MESSAGE". Ends at EOF; the shims it
+ * made live on. */
 static int cmd_serve(char *title) {
   close_fds_from(3, 0);
   signal(SIGCHLD, SIG_IGN); /* shims are never reaped here: they outlive this server */
   signal(SIGPIPE, SIG_IGN);
-  static char line[PATH_MAX + 80];
-  while (fgets(line, sizeof line, stdin)) {
-    size_t n = strlen(line);
-    if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
+  int home = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC); /* where a mount's chdir returns to */
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t got;
+  while ((got = getline(&line, &cap, stdin)) > 0) {
+    size_t n = (size_t)got;
+    if (line[n - 1] == '\n') line[--n] = '\0';
     char *space = strchr(line, ' ');
     if (!space || space == line || space - line > 40) continue;
     *space = '\0';
-    const char *tag = line, *dir = space + 1;
+    char tag[48];
+    snprintf(tag, sizeof tag, "%s", line);
+    const char *dir = space + 1;
+    int is_mount = !strncmp(dir, "mount ", 6), is_unmount = !strncmp(dir, "unmount ", 8);
+    if (is_mount || is_unmount) {
+      static char *fields[MAX_FIELDS];
+      size_t pos = (size_t)(dir - line) + (is_mount ? 6 : 8);
+      int nf = read_fields(&line, &cap, &n, pos, stdin, fields, MAX_FIELDS);
+      if (nf < 0) answer(tag, EINVAL, "request");
+      else if (is_mount && home < 0) answer(tag, EBADF, "chdir");
+      else if (is_mount) serve_mount(tag, fields, nf, home);
+      else serve_unmount(tag, fields, nf);
+      continue;
+    }
     pid_t p = fork();
     if (p < 0) dprintf(1, "%s error fork %d\n", tag, errno);
     if (p != 0) continue;
+    if (home >= 0) close(home);
     signal(SIGCHLD, SIG_DFL);
     memcpy(title, "task", 5); /* ps shows "hostpod-shim task" for shims, "… serve" for the server */
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { RuntimeError } from '../../errors.ts';
+import { dirname, join, relative, resolve } from 'node:path';
+import { isRuntimeError, RuntimeError } from '../../errors.ts';
+import { shimPath } from '../task/shim.ts';
+import { type ServerAnswer, shimServer } from '../task/shim-server.ts';
 import { runTool } from './exec-tool.ts';
 
 /** The kernel takes at most one page of mount options. */
@@ -56,25 +58,58 @@ function commonParent(paths: readonly string[]): string {
   return common;
 }
 
-/** Mounts an overlay of `layers` at `target`. Throws FailedPrecondition with mount's message on failure. */
+/**
+ * The mount/unmount answer from the long-lived shim server (mount(2)/umount2(2), no process
+ * spawn), or undefined when the server cannot be used — the shim is not built, the binary
+ * predates these requests, or the server ended — and mount(8)/umount(8) must do it.
+ */
+async function viaServer(ask: (s: ReturnType<typeof shimServer>) => Promise<ServerAnswer>) {
+  let server: ReturnType<typeof shimServer>;
+  try {
+    server = shimServer(shimPath());
+  } catch {
+    return undefined;
+  }
+  try {
+    return await ask(server);
+  } catch (err) {
+    if (isRuntimeError(err, 'Internal') || isRuntimeError(err, 'NotImplemented')) return undefined;
+    throw err;
+  }
+}
+
+/** Mounts an overlay of `layers` at `target`. Throws FailedPrecondition with the kernel's message on failure. */
 export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   const { options, cwd } = overlayOptions(dirs);
-  const r = await runTool(
+  const fail = (why: string) =>
+    new RuntimeError('FailedPrecondition', `Cannot mount the workspace overlay at "${dirs.target}": ${why}`, {
+      hint: 'the file system under the state root does not allow overlayfs here; use the copy mode',
+    });
+  const rel = (p: string) => (cwd ? relative(cwd, p) || '.' : p);
+  const r = await viaServer((s) =>
+    s.mount({
+      cwd,
+      target: resolve(dirs.target),
+      lowers: [...dirs.layers].reverse().map(rel),
+      upper: rel(dirs.upper),
+      work: rel(dirs.work),
+    }),
+  );
+  if (r?.ok) return;
+  if (r) throw fail(r.message);
+  const t = await runTool(
     'mount',
     ['-t', 'overlay', 'overlay', '-o', options, dirs.target],
     cwd ? { cwd } : {},
   );
-  if (r.exitCode !== 0) {
-    throw new RuntimeError(
-      'FailedPrecondition',
-      `Cannot mount the workspace overlay at "${dirs.target}": ${r.stderr.trim()}`,
-      { hint: 'the file system under the state root does not allow overlayfs here; use the copy mode' },
-    );
-  }
+  if (t.exitCode !== 0) throw fail(t.stderr.trim());
 }
 
 /** Unmounts `target`; a busy mount is detached lazily. Throws Internal when both fail. */
 export async function unmount(target: string): Promise<void> {
+  const s = await viaServer((server) => server.unmount(resolve(target)));
+  if (s?.ok) return;
+  if (s) throw new RuntimeError('Internal', `Cannot unmount "${target}": ${s.message}`);
   const r = await runTool('umount', [target]);
   if (r.exitCode === 0) return;
   const lazy = await runTool('umount', ['-l', target]);

@@ -28,12 +28,36 @@ export class ShimServer {
         new RuntimeError('InvalidArgument', 'Cannot start a task: its directory has a newline'),
       );
     }
+    // A relative directory named like a request word must not be read as one.
+    return this.send(/^(mount|unmount) /.test(dir) ? `./${dir}` : dir);
+  }
+
+  /**
+   * Mounts an overlay at `m.target` from the server (mount(2), no mount(8) spawn): the option
+   * string is `lowerdir=L1:L2…,upperdir=U,workdir=W` with `lowers` highest first, relative
+   * paths resolved against `m.cwd` when given. The server refuses `,` `:` `\` in a dir and
+   * options longer than a page. Resolves with the outcome; rejects with `Internal` when the
+   * server ended, `NotImplemented` when the shim binary predates these requests.
+   */
+  async mount(m: ServerMount): Promise<ServerAnswer> {
+    return answer(
+      await this.send(`mount ${fields([m.cwd ?? '', m.target, ...m.lowers, m.upper, m.work])}`),
+      'mount',
+    );
+  }
+
+  /** umount2(target); when busy, a lazy detach (`detached: true`), as `umount -l` does. */
+  async unmount(target: string): Promise<ServerAnswer> {
+    return answer(await this.send(`unmount ${fields([target])}`), 'unmount');
+  }
+
+  private send(body: string): Promise<string> {
     const child = this.ensure();
     const tag = String(this.next++);
     return new Promise<string>((resolve, reject) => {
       this.pending.set(tag, { resolve, reject });
       this.ref(true);
-      child.stdin.write(`${tag} ${dir}\n`);
+      child.stdin.write(`${tag} ${body}\n`);
     });
   }
 
@@ -92,6 +116,45 @@ export class ShimServer {
   close(): void {
     this.child?.stdin.end();
   }
+}
+
+export interface ServerMount {
+  /** Directory the dirs are relative to; absolute dirs when undefined. */
+  cwd?: string | undefined;
+  target: string;
+  /** Lower dirs, highest first (as in the option string). */
+  lowers: readonly string[];
+  upper: string;
+  work: string;
+}
+
+export type ServerAnswer =
+  | { ok: true; detached: boolean }
+  /** `what`: the step that failed (`mount`, `umount`, `chdir`, `path`, `options`, `request`). */
+  | { ok: false; what: string; errno: number; message: string };
+
+/** Length-prefixed fields (`LEN:BYTES`, LEN in UTF-8 bytes), so any byte but NUL passes. */
+function fields(values: readonly string[]): string {
+  for (const v of values) {
+    if (v.includes('\0')) {
+      throw new RuntimeError('InvalidArgument', `Cannot pass "${v}" to the shim server: it holds a NUL byte`);
+    }
+  }
+  return values.map((v) => `${Buffer.byteLength(v)}:${v}`).join(' ');
+}
+
+function answer(line: string, request: string): ServerAnswer {
+  if (line === 'ok') return { ok: true, detached: false };
+  if (line === 'ok detached') return { ok: true, detached: true };
+  const m = /^error (\w+) (\d+) (.*)$/.exec(line);
+  if (m) return { ok: false, what: m[1] as string, errno: Number(m[2]), message: m[3] as string };
+  if (/^error spec \d+$/.test(line)) {
+    // An older binary took the request for a task directory.
+    throw new RuntimeError('NotImplemented', `The shim server does not know ${request} requests`, {
+      hint: 'rebuild the shim with `npm run build:native`',
+    });
+  }
+  throw new RuntimeError('Internal', `The shim server answered a ${request} request with "${line}"`);
 }
 
 const servers = new Map<string, ShimServer>();
