@@ -54,6 +54,8 @@ export interface RunPodOptions {
   objects?: ObjectSet;
   /** Back-off and probe time constants (default `DEFAULT_TIMING`). */
   timing?: Partial<PodTiming>;
+  /** The token file projected `serviceAccountToken` volumes use (left out, with a warning, when unset). */
+  serviceAccountTokenFile?: string;
   onEvent?: (e: PodEvent) => void;
 }
 
@@ -115,7 +117,14 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
   }
 
   const objects = options.objects ?? emptyObjectSet();
-  const volumes = await prepareVolumes(pod, { root: deps.root, node: deps.node, objects });
+  const volumes = await prepareVolumes(pod, {
+    root: deps.root,
+    node: deps.node,
+    objects,
+    owner: deps.owner,
+    ...(options.serviceAccountTokenFile ? { serviceAccountTokenFile: options.serviceAccountTokenFile } : {}),
+  });
+  for (const w of volumes.warnings) emit({ type: 'warning', pod: name, message: w });
 
   const status = initialPodStatus(spec);
   let wasReady = false;

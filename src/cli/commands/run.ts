@@ -26,6 +26,7 @@ import { type CliContext, err } from '../io.ts';
 import { openImageStores, resolveStateRoot } from './images-common.ts';
 
 interface RunFlags {
+  serviceAccountTokenFile?: string;
   filename: string[];
   rm?: boolean;
   root?: string;
@@ -175,6 +176,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
     .option('--log-max-size <size>', "rotate a container's log when it reaches this size", '10Mi')
     .option('--log-max-files <n>', 'log files kept per container, the current one included', '5')
+    .option(
+      '--service-account-token-file <file>',
+      'the token projected serviceAccountToken volumes get (left out, with a warning, when unset)',
+    )
     .option('-q, --quiet', "print only the containers' output")
     .action(async (opts: RunFlags) => {
       const logRotation = parseLogRotation(opts.logMaxSize, opts.logMaxFiles);
@@ -300,9 +305,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
                 root,
                 content,
                 images,
+                credentials,
                 insecureRegistries: opts.insecureRegistry,
                 signal: abort.signal,
               },
+              ...(opts.serviceAccountTokenFile
+                ? { serviceAccountTokenFile: opts.serviceAccountTokenFile }
+                : {}),
               signal: abort.signal,
               keepLogs: !opts.rm,
               objects,
