@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
 import { parseMountInfo } from './mountinfo.ts';
-import { overlayOptions } from './overlay.ts';
+import { mountOverlay, overlayOptions, unmount } from './overlay.ts';
 
 test('overlayOptions() lists lower dirs highest first', () => {
   assert.deepEqual(
@@ -49,4 +52,35 @@ test('parseMountInfo() decodes octal escapes and finds the fs type after the sep
     { mountPoint: '/mnt/with space', fsType: 'overlay', source: 'overlay' },
     { mountPoint: '/plain', fsType: 'ext4', source: '/dev/vda' },
   ]);
+});
+
+test('mountOverlay() and unmount() go through the shim server: they work with no mount(8) on PATH', {
+  skip: process.getuid?.() !== 0 && 'needs root to mount',
+}, async () => {
+  const base = await mkdtemp(join(tmpdir(), 'hostpod-overlay-'));
+  const path = process.env.PATH;
+  try {
+    const d = { l: join(base, 'l'), u: join(base, 'u'), w: join(base, 'w'), m: join(base, 'm') };
+    for (const p of Object.values(d)) await mkdir(p);
+    await writeFile(join(d.l, 'f'), 'image');
+    process.env.PATH = join(base, 'no-tools-here');
+    await mountOverlay({ layers: [d.l], upper: d.u, work: d.w, target: d.m });
+    assert.equal(await readFile(join(d.m, 'f'), 'utf8'), 'image');
+    await unmount(d.m);
+    const mounts = parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));
+    assert.ok(!mounts.some((m) => m.mountPoint === d.m));
+    await assert.rejects(
+      mountOverlay({ layers: [join(base, 'missing')], upper: d.u, work: d.w, target: d.m }),
+      (e) =>
+        isRuntimeError(e, 'FailedPrecondition') &&
+        e.message === `Cannot mount the workspace overlay at "${d.m}": No such file or directory`,
+    );
+    await assert.rejects(
+      unmount(d.m),
+      (e) => isRuntimeError(e, 'Internal') && /Invalid argument/.test(e.message),
+    );
+  } finally {
+    process.env.PATH = path;
+    await rm(base, { recursive: true, force: true });
+  }
 });
