@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { buildImage } from '../../image/build.ts';
+import { LocalContentStore } from '../../image/content-store.ts';
+import { ImageStore } from '../../image/image-store.ts';
 import { cliArgv, REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -102,6 +105,50 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
       assert.equal(r.status, 4, r.stderr);
       assert.match(r.stderr, /its OS is windows .* but this host's OS is linux/);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      await rm(src, { recursive: true, force: true });
+    }
+  });
+
+  test('every sig-windows-tools manifest is accepted up to its Windows image, refused with a message naming both OSes', async () => {
+    const dir = join(REPO, '../shared/fixtures/manifests/sig-windows-tools');
+    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+    assert.ok(files.length >= 6);
+    // The images those manifests name, built here for windows/amd64 under the same names.
+    const content = new LocalContentStore(join(root, 'content'));
+    const store = new ImageStore(root, content);
+    const src = await mkdtemp(join(tmpdir(), 'hostpod-win-'));
+    try {
+      await writeFile(join(src, 'README'), 'a windows payload\n');
+      const names = new Set<string>();
+      for (const f of files) {
+        for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^\s*-?\s*image:\s*"?([^"\s]+)"?\s*$/gm))
+          names.add(m[1]!);
+      }
+      for (const name of names) {
+        await buildImage(src, content, store, {
+          tag: name,
+          tmpDir: root,
+          platform: { os: 'windows', architecture: 'amd64' },
+        });
+      }
+      for (const f of files) {
+        const r = runCliSync(
+          [
+            'run',
+            '-f',
+            join(dir, f),
+            '--node-label',
+            'kubernetes.io/os=windows',
+            '--image-pull-policy',
+            'IfNotPresent',
+          ],
+          { env },
+        );
+        assert.equal(r.status, 4, `${f}: ${r.stderr}`);
+        assert.match(r.stderr, /its OS is windows \(windows\/amd64\) but this host's OS is linux/, f);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, `${f}: no stack trace`);
+      }
     } finally {
       await rm(src, { recursive: true, force: true });
     }

@@ -26,6 +26,7 @@ import { type CliContext, err } from '../io.ts';
 import { openImageStores, resolveStateRoot } from './images-common.ts';
 
 interface RunFlags {
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   serviceAccountTokenFile?: string;
   filename: string[];
   rm?: boolean;
@@ -176,6 +177,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
     .option('--log-max-size <size>', "rotate a container's log when it reaches this size", '10Mi')
     .option('--log-max-files <n>', 'log files kept per container, the current one included', '5')
+    .addOption(
+      new Option(
+        '--image-pull-policy <policy>',
+        'use this pull policy for every container instead of its imagePullPolicy (e.g. IfNotPresent to run with images imported or built locally)',
+      ).choices(['Always', 'IfNotPresent', 'Never']),
+    )
     .option(
       '--service-account-token-file <file>',
       'the token projected serviceAccountToken volumes get (left out, with a warning, when unset)',
@@ -184,6 +191,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (opts: RunFlags) => {
       const logRotation = parseLogRotation(opts.logMaxSize, opts.logMaxFiles);
       const { pods, objects } = await podsFrom(opts.filename, ctx);
+      if (opts.imagePullPolicy) {
+        for (const pod of pods) {
+          for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+            c.imagePullPolicy = opts.imagePullPolicy;
+          }
+        }
+      }
       requireRoot(ctx, 'hostpod run');
       const root = resolveStateRoot(opts.root, ctx);
       const deps = await foregroundDeps(ctx, {
