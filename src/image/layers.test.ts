@@ -58,32 +58,35 @@ function pullVia(s: ReturnType<typeof stores>, events: PullEvent[] = []) {
     });
 }
 
-test('pullAndUnpack() unpacks layers while they download, the same trees as from committed blobs', async () => {
-  const s = stores();
-  // Slow bodies: the unpack has to follow the partial files as they grow.
-  proxy.rules = [{ match: '/blobs/', fault: { kind: 'slow', chunkBytes: 64 * 1024, delayMs: 2 } }];
-  try {
-    const events: PullEvent[] = [];
-    const cached: boolean[] = [];
-    const r = await pullAndUnpack(s.root, s.content, pullVia(s, events), {
-      onLayer: (e) => cached.push(e.cached),
-    });
-    assert.equal(r.layers.length, 3);
-    // Every layer was already unpacked by the follower when the pull ended: no fallback.
-    assert.deepEqual(cached, [true, true, true]);
-    assert.deepEqual(
-      r.layers.map((l) => describeTree(l.dir)),
-      expected,
-    );
-    assert.ok(events.some((e) => e.type === 'blob-progress'));
-    assert.deepEqual(readdirSync(join(s.root, 'layers')), ['sha256']);
-    // Already there: a second call pulls nothing new and unpacks nothing.
-    const again = await pullAndUnpack(s.root, s.content, pullVia(s));
-    assert.deepEqual(again.layers, r.layers);
-  } finally {
-    proxy.rules = [];
-  }
-});
+for (const unpackIn of ['main', 'worker'] as const) {
+  test(`pullAndUnpack() unpacks layers while they download (unpackIn: ${unpackIn}), the same trees as from committed blobs`, async () => {
+    const s = stores();
+    // Slow bodies: the unpack has to follow the partial files as they grow.
+    proxy.rules = [{ match: '/blobs/', fault: { kind: 'slow', chunkBytes: 64 * 1024, delayMs: 2 } }];
+    try {
+      const events: PullEvent[] = [];
+      const cached: boolean[] = [];
+      const r = await pullAndUnpack(s.root, s.content, pullVia(s, events), {
+        unpackIn,
+        onLayer: (e) => cached.push(e.cached),
+      });
+      assert.equal(r.layers.length, 3);
+      // Every layer was already unpacked by the follower when the pull ended: no fallback.
+      assert.deepEqual(cached, [true, true, true]);
+      assert.deepEqual(
+        r.layers.map((l) => describeTree(l.dir)),
+        expected,
+      );
+      assert.ok(events.some((e) => e.type === 'blob-progress'));
+      assert.deepEqual(readdirSync(join(s.root, 'layers')), ['sha256']);
+      // Already there: a second call pulls nothing new and unpacks nothing.
+      const again = await pullAndUnpack(s.root, s.content, pullVia(s), { unpackIn });
+      assert.deepEqual(again.layers, r.layers);
+    } finally {
+      proxy.rules = [];
+    }
+  });
+}
 
 test('pullAndUnpack() survives a dropped download (Range resume) and still checks every diffID', async () => {
   const s = stores();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
 import { type Digest, digestAlgorithm, digestHex, isDigest } from '../oci/digest.ts';
@@ -56,6 +57,17 @@ export interface EnsureUnpackedOptions {
   signal?: AbortSignal;
   /** Called after each layer: `cached` when it was already there. */
   onLayer?: (ev: { index: number; count: number; chainId: Digest; cached: boolean; notes: string[] }) => void;
+}
+
+export interface PullAndUnpackOptions extends EnsureUnpackedOptions {
+  /**
+   * Where layers are unpacked while they download: `worker` (a worker thread: the unpack's
+   * synchronous writes never delay the download, at the cost of a second Node instance — about
+   * 0.2 s of CPU to start) or `main` (this thread, in the gaps while the pull waits for data).
+   * Default: `worker` with more than 2 CPUs, else `main` — on 2 shared cores the worker's
+   * start-up and the second thread cost more than they save (see docs/performance.md).
+   */
+  unpackIn?: 'main' | 'worker';
 }
 
 /** The chain IDs of a stack of diffIDs (lowest first), as containerd computes them. */
@@ -438,8 +450,9 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
   root: string,
   content: LocalContentStore,
   pull: (onEvent: (e: FollowedEvent) => void) => Promise<T>,
-  opts: EnsureUnpackedOptions = {},
+  opts: PullAndUnpackOptions = {},
 ): Promise<{ pull: T; layers: UnpackedLayer[] }> {
+  const unpackIn = opts.unpackIn ?? (availableParallelism() > 2 ? 'worker' : 'main');
   const watches = new Map<string, BlobWatch>();
   const watch = (d: Digest) => {
     let w = watches.get(d);
@@ -505,10 +518,11 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
           'ingest',
           `${digestAlgorithm(b.digest)}-${digestHex(b.digest)}.partial`,
         );
-        // The unpack runs in a worker thread so that its synchronous writes do not stall the
-        // pull on this one; without workers, in this thread.
+        // In a worker thread its synchronous writes do not stall the pull on this one; in this
+        // thread (and when a worker cannot start) it uses the gaps while the pull waits for data.
         const run = async (o: ApplyLayerOptions): Promise<ApplyLayerResult> => {
           try {
+            if (!worker) throw new Error('unpacking in this thread');
             return await worker.apply(
               { kind: 'follow', partial, blob: content.path(b.digest), size: b.size, shared: w.shared },
               {
@@ -544,10 +558,10 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
   };
 
   // The follower's failures are not the caller's: ensureUnpacked below redoes what it missed.
-  const worker = new UnpackWorker();
+  const worker = unpackIn === 'worker' ? new UnpackWorker() : undefined;
   const following = follow()
     .catch(() => {})
-    .finally(() => worker.close());
+    .finally(() => worker?.close());
   let result: T;
   try {
     result = await pull(onEvent);

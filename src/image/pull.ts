@@ -68,6 +68,9 @@ export interface PullResult {
   record: ImageRecord;
 }
 
+/** Bytes between two `blob-progress` events of one blob. */
+const PROGRESS_STEP = 1024 * 1024;
+
 class ShortBody extends Error {
   readonly code = 'UND_ERR_SOCKET';
 }
@@ -273,10 +276,16 @@ async function fetchBlob(
           if (bs.start === 0 && w.offset > 0) await w.reset();
           ctx.emit({ type: 'blob-start', digest, size, role: b.role, offset: w.offset });
           try {
+            let reported = w.offset;
             for await (const chunk of bs.body as Readable & AsyncIterable<Buffer>) {
               await w.write(chunk);
               ctx.stats.downloaded += chunk.length;
-              ctx.emit({ type: 'blob-progress', digest, done: w.offset, size });
+              // One progress event per PROGRESS_STEP, not per network chunk (16–64 KiB): each
+              // wakes a progress bar and, in pullAndUnpack, the unpacker following the file.
+              if (w.offset - reported >= PROGRESS_STEP || w.offset >= size) {
+                reported = w.offset;
+                ctx.emit({ type: 'blob-progress', digest, done: w.offset, size });
+              }
             }
           } finally {
             bs.body.destroy();
