@@ -226,3 +226,30 @@ describe('ShimServer mount requests', { skip: !IS_ROOT && 'needs root to mount' 
     assert.ok(!(await mountPoints()).some((p) => p.startsWith(join(root, 'many-'))));
   });
 });
+
+it('ShimServer.mount() rejects NotImplemented when an older shim takes the request for a task directory; start() of a dir named "mount …" sends ./DIR', async () => {
+  const { dir, cleanup } = await tempDir('server-old');
+  const old = join(dir, 'old-shim');
+  // What a shim without mount requests answers: the rest of the line is read as a start dir.
+  await writeFile(
+    old,
+    '#!/bin/sh\nwhile read -r tag rest; do\n  case "$rest" in mount\\ *|unmount\\ *) echo "$tag error spec 22" ;; *) echo "$tag got $rest" ;; esac\ndone\n',
+    {
+      mode: 0o755,
+    },
+  );
+  const server = new ShimServer(old);
+  try {
+    await assert.rejects(
+      server.mount({ target: '/m', lowers: ['/l'], upper: '/u', work: '/w' }),
+      (e: unknown) => isRuntimeError(e, 'NotImplemented'),
+    );
+    await assert.rejects(server.unmount('/m'), (e: unknown) => isRuntimeError(e, 'NotImplemented'));
+    // A start dir named like a request goes out as ./DIR, so no server reads it as a mount.
+    assert.equal(await server.start('mount x'), 'got ./mount x');
+    assert.equal(await server.start('/d'), 'got /d');
+  } finally {
+    server.close();
+    await cleanup();
+  }
+});
