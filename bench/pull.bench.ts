@@ -3,7 +3,8 @@
  * beside the peers measured in the same run (issue 3):
  *   - hostpod pull + unpack, in a child process running the compiled code (wall time including
  *     Node start-up, the in-process time, the child's peak RSS): pullAndUnpack (layers unpacked
- *     while they download), and pullImage followed by ensureUnpacked;
+ *     while they download, in the thread it picks by default, and in a worker thread), and
+ *     pullImage followed by ensureUnpacked;
  *   - skopeo copy to an OCI layout + umoci unpack;
  *   - the physical baseline: skopeo copy + GNU tar -xzf of the layer;
  *   - and each part alone (skopeo copy, tar -xzf, hostpod unpack from the store).
@@ -183,6 +184,7 @@ try {
   const hpWall = row('hostpod pull + unpack, overlapped (new process, wall)');
   const hpIn = row('hostpod pull + unpack, overlapped (in-process part)');
   const hpTail = row('  of which after the pull ended (last layer finishing)');
+  const hpWorkerWall = row('hostpod pull + unpack, overlapped in a worker thread (new process, wall)');
   const hpSeqWall = row('hostpod pull, then unpack (new process, wall)');
   const hpPull = row('  of which pull (registry → content store)');
   const hpUnpack = row('  of which unpack (overlay layer cache)');
@@ -191,6 +193,7 @@ try {
   const skopeo = row('skopeo copy alone');
   const tar = row('tar -xzf of the layer alone');
   const rss: number[] = [];
+  const rssWorker: number[] = [];
   const out = join(work, 'out');
   for (let i = 0; i < RUNS + 1; i++) {
     const warm = i === 0;
@@ -198,6 +201,9 @@ try {
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     const h = await hostpodChild([ref, join(out, 'state'), 'overlap']);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const hw = await hostpodChild([ref, join(out, 'state'), 'overlap-worker']);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     const hs = await hostpodChild([ref, join(out, 'state'), 'sequential']);
@@ -232,16 +238,18 @@ try {
     hpWall.push(h.wallMs);
     hpIn.push(h.report.totalMs);
     hpTail.push(h.report.unpackMs);
+    hpWorkerWall.push(hw.wallMs);
     hpSeqWall.push(hs.wallMs);
     hpPull.push(hs.report.pullMs);
     hpUnpack.push(hs.report.unpackMs);
     rss.push(h.report.maxRssKiB, hs.report.maxRssKiB);
+    rssWorker.push(hw.report.maxRssKiB);
     skUmoci.push(skUm);
     skTar.push(skTx);
     skopeo.push(sk);
     tar.push(tx);
     process.stderr.write(
-      `[bench:pull] run ${i}: hostpod ${h.wallMs.toFixed(0)} ms (sequential ${hs.wallMs.toFixed(0)} ms), skopeo+umoci ${skUm.toFixed(0)} ms, skopeo+tar ${skTx.toFixed(0)} ms\n`,
+      `[bench:pull] run ${i}: hostpod ${h.wallMs.toFixed(0)} ms (worker ${hw.wallMs.toFixed(0)} ms, sequential ${hs.wallMs.toFixed(0)} ms), skopeo+umoci ${skUm.toFixed(0)} ms, skopeo+tar ${skTx.toFixed(0)} ms\n`,
     );
   }
   rmSync(out, { recursive: true, force: true });
@@ -255,7 +263,10 @@ try {
     mkdirSync(out, { recursive: true });
     const h = await hostpodChild([`${registry.host}/bench/huge:latest`, join(out, 'state')]);
     rmSync(out, { recursive: true, force: true });
-    memNote = `; peak RSS for a ${(big / 1e6).toFixed(0)} MB layer: ${(h.report.maxRssKiB / 1024).toFixed(0)} MiB`;
+    mkdirSync(out, { recursive: true });
+    const hs = await hostpodChild([`${registry.host}/bench/huge:latest`, join(out, 'state'), 'sequential']);
+    rmSync(out, { recursive: true, force: true });
+    memNote = `; peak RSS for a ${(big / 1e6).toFixed(0)} MB layer: overlapped ${(h.report.maxRssKiB / 1024).toFixed(0)} MiB, pull then unpack ${(hs.report.maxRssKiB / 1024).toFixed(0)} MiB`;
   }
 
   const base = median(skTar.length ? skTar : [1]);
@@ -275,7 +286,12 @@ try {
       `| ${r.name.trim()} | ${median(r.runs).toFixed(0)} | ${Math.min(...r.runs).toFixed(0)} | ${Math.max(...r.runs).toFixed(0)} | ${ratio} |`,
     );
   }
-  console.log(`\nhostpod child peak RSS: median ${(median(rss) / 1024).toFixed(0)} MiB${memNote}`);
+  console.log(
+    `\nhostpod child peak RSS: median ${(median(rss) / 1024).toFixed(0)} MiB (with the worker thread ${(median(rssWorker) / 1024).toFixed(0)} MiB)${memNote}`,
+  );
+  console.log(
+    `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
 } finally {
   await registry.stop();
   rmSync(work, { recursive: true, force: true });
