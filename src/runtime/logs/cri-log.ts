@@ -101,6 +101,24 @@ async function listLogFiles(path: string): Promise<LogFile[]> {
   return out.sort((a, b) => a.index - b.index);
 }
 
+/**
+ * `listLogFiles` taken twice with the same result: listing a directory and stat-ing each name is
+ * not atomic, and while the shim shifts `.k` → `.k+1` a single listing can show one file under
+ * two names and skip its neighbour — following that, a reader would skip a whole file. Two equal
+ * listings in a row show a moment with no rename in between. Falls back to the last listing after
+ * `tries` attempts (a log rotating that fast is being written faster than it can be read).
+ */
+async function listLogFilesStable(path: string, tries = 50): Promise<LogFile[]> {
+  let prev = await listLogFiles(path);
+  for (let i = 0; i < tries; i++) {
+    const next = await listLogFiles(path);
+    if (next.length === prev.length && next.every((f, j) => f.index === prev[j]?.index && same(f, prev[j]!)))
+      return next;
+    prev = next;
+  }
+  return prev;
+}
+
 /** Splits a byte stream of records into lines and joins partial records per stream. */
 class RecordReader {
   #rest: Buffer = Buffer.alloc(0);
@@ -253,7 +271,7 @@ export class LogFollower {
   /** Opens the oldest file of the log (a rotated one when the log rotated before we came). */
   async #openOldest(): Promise<{ fh: FileHandle; id: BigIntStats } | undefined> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const oldest = (await listLogFiles(this.#path)).at(-1);
+      const oldest = (await listLogFilesStable(this.#path)).at(-1);
       if (!oldest) return undefined;
       let fh: FileHandle;
       try {
@@ -272,7 +290,7 @@ export class LogFollower {
   /** Opens the file that follows the one held (`id`), or undefined when it is not there yet. */
   async #nextFile(fh: FileHandle, id: BigIntStats): Promise<{ fh: FileHandle; id: BigIntStats } | undefined> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const files = await listLogFiles(this.#path);
+      const files = await listLogFilesStable(this.#path);
       const links = (await fh.stat({ bigint: true })).nlink;
       const mine = links > 0n ? files.find((f) => same(f, id)) : undefined;
       let next: LogFile | undefined;
@@ -324,7 +342,7 @@ export async function readLogLines(path: string, options: ReadLogsOptions = {}):
     throw new RuntimeError('InvalidArgument', 'Cannot read logs: the since time is not a valid date');
   }
   const since = options.since === undefined ? undefined : BigInt(options.since.getTime()) * 1_000_000n;
-  const files = await listLogFiles(path);
+  const files = await listLogFilesStable(path);
   const last = files.at(-1)?.index ?? -1;
   const handles: FileHandle[] = [];
   const seen: BigIntStats[] = [];
