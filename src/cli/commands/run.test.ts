@@ -202,7 +202,7 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
       });
       const wait = async (re: RegExp) => {
         for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-        assert.match(out, re);
+        assert.match(out, re, `terminal: ${JSON.stringify(out)}\nhostpod run: ${child.output()}`);
       };
       // Type only once the shell prompts: input typed before the exec switches the terminal to
       // raw mode is flushed, as with any terminal program.
@@ -241,6 +241,8 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
       // `$$$$`: Kubernetes turns `$$` into `$` in commands, so the shell gets `$$`.
       const child = startCli(['run', '-f', join(dir, 'long.yaml')], { env });
       await waitForOutput(child, (o) => /container "main" started/.test(o));
+      // The shell writes its pid a moment after it starts.
+      for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
       await stopCli(child, 'SIGKILL');
       const pid = Number(readFileSync(pidFile, 'utf8'));
       // The workload outlives a killed hostpod (its shim is not hostpod's child any more).
