@@ -5,7 +5,8 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError } from '../../oci/digest.ts';
 import type { UnpackMode } from './applier.ts';
@@ -137,11 +138,17 @@ export async function work(src: WorkerSource, o: WorkerApplyOptions): Promise<Re
   }
 }
 
+/** node:worker_threads, loaded when the first worker starts (≈ 12 ms of start-up otherwise). */
+function workerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+}
+
 /**
  * Starts the worker: `apply-worker-main.js` next to this file; from TypeScript sources (tests,
  * benchmarks under tsx), a small bootstrap that registers tsx in the worker first.
  */
 function startWorker(): Worker {
+  const { Worker } = workerThreads();
   const ts = import.meta.url.endsWith('.ts');
   const entry = new URL(`./apply-worker-main.${ts ? 'ts' : 'js'}`, import.meta.url);
   if (!ts) return new Worker(entry);
