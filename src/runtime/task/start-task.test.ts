@@ -343,8 +343,12 @@ describe('task lifecycle (real processes, real cgroups)', {
     assert.match(task.startedAt, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     const exit = await stopTask(task, 1000);
     assert.equal(exit.exitCode, 128 + 15);
-    assert.equal(await alive(started.shimPid), false);
-    await task.group.destroy();
+    try {
+      // The shim ends right after writing the exit record: give it that moment.
+      assert.equal(await eventually(() => alive(started.shimPid), (a) => !a, 5000), false);
+    } finally {
+      await task.group.destroy();
+    }
   });
 
   it('startTask() shim reopens its log on SIGUSR1, so a log renamed away (rotated) is followed by a fresh one', async () => {
