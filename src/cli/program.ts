@@ -9,7 +9,7 @@ import { type CliContext, err } from './io.ts';
 export function buildProgram(ctx: CliContext, commands: readonly RegisterCommand[]): Command {
   const program = new Command('hostpod')
     .description(
-      'Run Kubernetes HostProcess pods on a Linux host: same pod spec, validation and behaviour as\n' +
+      'Run Kubernetes HostProcess pods on a Linux host: same pod spec, validation and behaviour as ' +
         'the Windows reference runtime (containerd + hcsshim job containers).',
     )
     .version(VERSION, '-V, --version', 'print the version and exit')
