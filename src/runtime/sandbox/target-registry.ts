@@ -22,6 +22,48 @@ function entryDir(sandboxes: string, target: string): string {
 }
 
 /**
+ * `<root>/sandboxes/.made/<sha256(path)[:32]>`: every host directory hostpod made for
+ * any target. Targets share parents (`/host/opt/cni/bin` and `/host/etc/cni/net.d` share
+ * `/host`, made for whichever came first): a parent that was not empty when its maker released
+ * it is removed by whichever release finds it empty later.
+ */
+function madeEntry(sandboxes: string, path: string): string {
+  return join(sandboxes, '.made', createHash('sha256').update(path).digest('hex').slice(0, 32));
+}
+
+async function noteMade(sandboxes: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await mkdir(join(sandboxes, '.made'), { recursive: true, mode: 0o700 });
+  for (const p of paths) await writeFile(madeEntry(sandboxes, p), `${p}\n`);
+}
+
+/**
+ * Removes `path` if hostpod made it (its own `owned` list says so, or the ledger does), it is
+ * empty and nothing is mounted there. True when it is gone.
+ */
+async function removeIfMade(
+  sandboxes: string,
+  path: string,
+  mounted: ReadonlySet<string>,
+  owned = false,
+): Promise<boolean> {
+  const entry = madeEntry(sandboxes, path);
+  if ((!owned && !(await exists(entry))) || mounted.has(path)) return false;
+  try {
+    const st = await lstat(path);
+    if (st.isDirectory()) await rmdir(path);
+    else if (st.isFile() && st.size === 0) await unlink(path);
+    else return false;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EBUSY') return false;
+    if (code !== 'ENOENT') throw err;
+  }
+  await rm(entry, { force: true });
+  return true;
+}
+
+/**
  * Registers sandbox `id` as a user of `target` and makes the target exist (a directory, or an
  * empty file for a file volume). Returns whether it existed before this call, and whether
  * hostpod owns it (made it now, or made it earlier for another sandbox).
@@ -62,6 +104,7 @@ export async function acquireTarget(
       if (errnoCode(err) !== 'EEXIST') throw err;
     }
   }
+  await noteMade(sandboxes, created);
   if (created.length > 0) await writeFile(join(entry, 'owned'), `${created.join('\n')}\n`);
   return { existed: false, owned: created.length > 0 || (await exists(join(entry, 'owned'))) };
 }
@@ -87,18 +130,11 @@ export async function releaseTarget(sandboxes: string, id: string, target: strin
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
-  const mounted =
-    owned.length > 0 ? new Set((await mountsUnder('/')).map((m) => m.mountPoint)) : new Set<string>();
-  for (const p of [...owned].reverse()) {
-    if (mounted.has(p)) continue;
-    try {
-      const st = await lstat(p);
-      if (st.isDirectory()) await rmdir(p);
-      else if (st.isFile() && st.size === 0) await unlink(p);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EBUSY') throw err;
-    }
+  const mounted = new Set((await mountsUnder('/')).map((m) => m.mountPoint));
+  for (const p of [...owned].reverse()) await removeIfMade(sandboxes, p, mounted, true);
+  // Parents made for another target that were not empty then (see madeEntry), deepest first.
+  for (let dir = dirname(target); dir !== '/' && dir !== '.'; dir = dirname(dir)) {
+    if (!(await removeIfMade(sandboxes, dir, mounted)) && (await exists(dir))) break;
   }
   // Someone may have registered meanwhile: then the entry stays (rmdir of users/ fails).
   try {

@@ -9,6 +9,7 @@
  * are the originals'. Needs root.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,9 @@ function adapt(text: string, hostRoot: string): string {
     .replace(/"?[cC]:\\\\\\?opt\\\\\\?cni\\\\\\?bin"?/g, cniBin)}\n`;
 }
 
+/** Which of the top-level paths the manifests mount under existed before these tests. */
+const hostRootBefore = new Set(['/host', '/mounts'].filter((p) => existsSync(p)));
+
 describe('sig-windows-tools DaemonSets through runPod()', { skip: !isRoot && 'needs root' }, () => {
   let h: Harness;
   let dir: string;
@@ -221,5 +225,14 @@ describe('sig-windows-tools DaemonSets through runPod()', { skip: !isRoot && 'ne
     assert.equal(logger.out['containerd-logger'], 'logger providers: 2\n');
     const csi = await runManifest('csi-proxy.yaml');
     assert.equal(csi.out['csi-proxy'], 'csi-proxy serving\n');
+  });
+
+  test('the mount targets made on the host for them (/host/..., /mounts/...) are all gone afterwards', () => {
+    // Their bind-layout volumes sit at /host/opt/cni/bin, /host/etc/cni/net.d, /mounts/kube-flannel…:
+    // hostpod made those directories on the host and must remove them, shared parents included.
+    for (const p of ['/host', '/mounts']) {
+      if (hostRootBefore.has(p)) continue;
+      assert.equal(existsSync(p), false, `${p} was left on the host`);
+    }
   });
 });

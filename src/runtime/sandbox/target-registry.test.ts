@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { acquireTarget, releaseTarget } from './target-registry.ts';
+
+describe('mount targets hostpod makes on the host', () => {
+  let dir = '';
+  let sandboxes = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hostpod-targets-'));
+    sandboxes = join(dir, 'state', 'sandboxes');
+    await mkdir(sandboxes, { recursive: true });
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('releaseTarget() removes a parent made for one target once another target below it is gone', async () => {
+    // As for the SWT manifests: /host/opt/cni/bin and /host/etc/cni/net.d share /host, made for the first.
+    const host = join(dir, 'host');
+    const a = join(host, 'opt/cni/bin');
+    const b = join(host, 'etc/cni/net.d');
+    assert.deepEqual(await acquireTarget(sandboxes, 's1', a, 'dir'), { existed: false, owned: true });
+    assert.deepEqual(await acquireTarget(sandboxes, 's1', b, 'dir'), { existed: false, owned: true });
+    await releaseTarget(sandboxes, 's1', a);
+    assert.ok(existsSync(join(host, 'etc/cni/net.d')), 'the other target stays while in use');
+    assert.equal(existsSync(join(host, 'opt')), false);
+    await releaseTarget(sandboxes, 's1', b);
+    assert.equal(existsSync(host), false, 'the shared parent hostpod made is gone');
+    assert.deepEqual(await readdir(join(sandboxes, '.made')).catch(() => []), []);
+    assert.deepEqual(await readdir(join(sandboxes, '.targets')).catch(() => []), []);
+  });
+
+  test('releaseTarget() leaves what existed before, and a target another sandbox still uses', async () => {
+    const existing = join(dir, 'existing');
+    await mkdir(existing);
+    const t = join(existing, 'x/y');
+    await acquireTarget(sandboxes, 's1', t, 'dir');
+    await acquireTarget(sandboxes, 's2', t, 'dir');
+    await releaseTarget(sandboxes, 's1', t);
+    assert.ok(existsSync(t), 'still used by s2');
+    await releaseTarget(sandboxes, 's2', t);
+    assert.equal(existsSync(join(existing, 'x')), false);
+    assert.ok(existsSync(existing), 'a directory that existed before is never removed');
+  });
+});
