@@ -41,7 +41,8 @@ const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
-const HOST_PATH_TYPES = [
+/** The `hostPath.type` values the API accepts (`''`: no check). */
+export const HOST_PATH_TYPES: readonly string[] = [
   '',
   'DirectoryOrCreate',
   'Directory',

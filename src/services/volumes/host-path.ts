@@ -6,18 +6,9 @@
  */
 import type { Stats } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
+import { HOST_PATH_TYPES } from '../../api/validate-pod.ts';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 
-export const HOST_PATH_TYPES = [
-  '',
-  'DirectoryOrCreate',
-  'Directory',
-  'FileOrCreate',
-  'File',
-  'Socket',
-  'CharDevice',
-  'BlockDevice',
-] as const;
 
 const SOCKET_REFUSED =
   'unix socket mounts not supported for job containers - interact with the socket directly';
@@ -51,7 +42,7 @@ export async function prepareHostPath(path: string, type: string): Promise<strin
   if (path.startsWith('\\\\.\\pipe\\')) throw failed(PIPE_REFUSED, pipeHint(path));
   if (!path.startsWith('/') || path.includes('\0'))
     throw new RuntimeError('InvalidArgument', `hostPath "${path}" is not an absolute path on this host`);
-  if (!(HOST_PATH_TYPES as readonly string[]).includes(type))
+  if (!HOST_PATH_TYPES.includes(type))
     throw new RuntimeError('InvalidArgument', `${type} is an invalid volume type`);
   let st = await statOrUndefined(path);
   // An unset type: containerd's CRI plugin makes a missing source a directory (0755).
