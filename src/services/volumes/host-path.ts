@@ -9,7 +9,6 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import { HOST_PATH_TYPES } from '../../api/validate-pod.ts';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 
-
 const SOCKET_REFUSED =
   'unix socket mounts not supported for job containers - interact with the socket directly';
 const FIFO_REFUSED =
