@@ -134,6 +134,7 @@ describe('runPod() on this host', { skip: !isRoot && 'needs root' }, () => {
             [
               'sh',
               '-c',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, for the shell
               'echo "$CONTAINER_SANDBOX_MOUNT_POINT"; echo "$PATH"; test -x "${CONTAINER_SANDBOX_MOUNT_POINT}bin/uname"',
             ],
             '    env: [{name: PATH, value: "/usr/bin:/bin"}]\n',
@@ -287,7 +288,11 @@ describe('runPod() on this host', { skip: !isRoot && 'needs root' }, () => {
       images: h.images,
       signal: abort.signal,
       onEvent: (e) => {
-        if (e.type === 'started') setTimeout(() => ((t0 = Date.now()), abort.abort()), 200);
+        if (e.type !== 'started') return;
+        setTimeout(() => {
+          t0 = Date.now();
+          abort.abort();
+        }, 200);
       },
     });
     const took = Date.now() - t0;

@@ -345,7 +345,14 @@ describe('task lifecycle (real processes, real cgroups)', {
     assert.equal(exit.exitCode, 128 + 15);
     try {
       // The shim ends right after writing the exit record: give it that moment.
-      assert.equal(await eventually(() => alive(started.shimPid), (a) => !a, 5000), false);
+      assert.equal(
+        await eventually(
+          () => alive(started.shimPid),
+          (a) => !a,
+          5000,
+        ),
+        false,
+      );
     } finally {
       await task.group.destroy();
     }
