@@ -12,7 +12,8 @@ import type { Pod } from '../../api/types.ts';
 import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
-import { createGroupManager } from '../../runtime/group/group-manager.ts';
+import { removeCgroupDirs } from '../../runtime/group/cgroup-fs.ts';
+import { CgroupManager, createGroupManager } from '../../runtime/group/group-manager.ts';
 import type { RuntimeDeps } from '../container-runner.ts';
 import type { ImageContext } from '../images.ts';
 import { localNode } from '../node.ts';
@@ -65,6 +66,15 @@ export async function makeHarness(options: { layout?: 'bind' | 'symlink' } = {})
     deps,
     images: { root, content, images },
     async cleanup() {
+      // The jobs left by a failed test, then the test's own cgroup parent in every hierarchy.
+      for (const id of await groups.listOrphans([]).catch(() => []))
+        await groups
+          .open(id)
+          .destroy()
+          .catch(() => {});
+      if (groups instanceof CgroupManager) {
+        await removeCgroupDirs([...new Set(Object.values(groups.parents))]).catch(() => {});
+      }
       await rm(root, { recursive: true, force: true }).catch(() => {});
     },
   };
