@@ -1,5 +1,6 @@
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { errnoCode, RuntimeError } from '../errors.ts';
+import { sleep } from '../lib/sleep.ts';
 
 /** A held lock; `release()` removes the lock file (idempotent, never throws). */
 export interface FileLock {
@@ -26,24 +27,6 @@ async function holderPid(path: string): Promise<number | undefined> {
     if (errnoCode(e) === 'ENOENT') return undefined;
     throw e;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

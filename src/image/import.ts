@@ -233,15 +233,7 @@ async function importOciLayout(
   }
   if (groups.size === 0)
     throw new RuntimeError('InvalidArgument', `Cannot import ${what}: index.json lists no image`);
-  if (opts.tag !== undefined && groups.size > 1) {
-    throw new RuntimeError(
-      'InvalidArgument',
-      `Cannot import ${what} as ${opts.tag}: it holds ${groups.size} images`,
-      {
-        hint: 'import without --tag to keep the names the archive gives',
-      },
-    );
-  }
+  refuseTagForMany(what, opts.tag, groups.size);
   const out: ImportedImage[] = [];
   for (const descs of groups.values()) {
     let chosen = descs[0]!;
@@ -341,15 +333,7 @@ async function importDockerSave(
     parseJson(await readSmall(await fileInside(dir, 'manifest.json', what), what), `${what} manifest.json`),
     what,
   );
-  if (opts.tag !== undefined && entries.length > 1) {
-    throw new RuntimeError(
-      'InvalidArgument',
-      `Cannot import ${what} as ${opts.tag}: it holds ${entries.length} images`,
-      {
-        hint: 'import without --tag to keep the names the archive gives',
-      },
-    );
-  }
+  refuseTagForMany(what, opts.tag, entries.length);
   const out: ImportedImage[] = [];
   for (const e of entries) {
     const configBytes = await readSmall(await fileInside(dir, e.Config, what), what);
@@ -403,4 +387,12 @@ async function importDockerSave(
 /** Parses `--tag` the way the image store will store it (so errors come before any work). */
 export function checkTag(tag: string): string {
   return parseReference(tag).string();
+}
+
+/** One `--tag` cannot name several images: refuses an archive holding `count` > 1 with one. */
+function refuseTagForMany(what: string, tag: string | undefined, count: number): void {
+  if (tag === undefined || count <= 1) return;
+  throw new RuntimeError('InvalidArgument', `Cannot import ${what} as ${tag}: it holds ${count} images`, {
+    hint: 'import without --tag to keep the names the archive gives',
+  });
 }

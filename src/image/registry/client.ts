@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { sleep } from '../../lib/sleep.ts';
 import { type Digest, DigestMismatchError, digestAlgorithm, hasherFor, isDigest } from '../../oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../../oci/media-types.ts';
 import { isLoopbackHost } from '../../oci/reference.ts';
@@ -149,21 +150,6 @@ export function describeNetworkError(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
   return code && !msg.includes(code) ? `${code}: ${msg}${cause}` : `${msg}${cause}`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function readBounded(body: Readable, max: number, what: string): Promise<Buffer> {

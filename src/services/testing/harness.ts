@@ -91,8 +91,11 @@ export function podsOf(yaml: string): Pod[] {
   });
 }
 
-/** An HPC pod around the given containers YAML (indented list items). */
-export function hpcPodYaml(name: string, containers: string, extra = ''): string {
+/**
+ * A HostProcess pod (SYSTEM, hostNetwork, restartPolicy Never, 2 s grace) whose spec continues
+ * with `body` (YAML indented by two spaces: containers, volumes, …).
+ */
+export function hpcPodSpecYaml(name: string, body: string): string {
   return `apiVersion: v1
 kind: Pod
 metadata:
@@ -105,8 +108,12 @@ spec:
     windowsOptions:
       hostProcess: true
       runAsUserName: "NT AUTHORITY\\\\SYSTEM"
-${extra}  containers:
-${containers}`;
+${body}`;
+}
+
+/** An HPC pod around the given containers YAML (indented list items), `extra` spec lines first. */
+export function hpcPodYaml(name: string, containers: string, extra = ''): string {
+  return hpcPodSpecYaml(name, `${extra}  containers:\n${containers}`);
 }
 
 /** The text a container wrote (stdout and stderr, in order), from its kept CRI log. */

@@ -14,28 +14,20 @@ import { after, before, describe, test } from 'node:test';
 import type { Pod } from '../../api/types.ts';
 import type { RuntimeDeps } from '../container-runner.ts';
 import { type PodEvent, type PodResult, runPod } from '../pod-runner.ts';
-import { containerOutput, type Harness, makeHarness, TEST_IMAGE } from '../testing/harness.ts';
+import {
+  containerOutput,
+  type Harness,
+  hpcPodSpecYaml,
+  makeHarness,
+  TEST_IMAGE,
+} from '../testing/harness.ts';
 import { manifestSet } from './testing/manifest-set.ts';
 
 const isRoot = process.getuid?.() === 0;
 const rand = () => randomBytes(5).toString('hex');
 
 /** A HostProcess pod (SYSTEM, restartPolicy Never) with the given spec body. */
-function hpcPod(name: string, body: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  hostNetwork: true
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 2
-  securityContext:
-    windowsOptions:
-      hostProcess: true
-      runAsUserName: "NT AUTHORITY\\\\SYSTEM"
-${body}`;
-}
+const hpcPod = hpcPodSpecYaml;
 
 /** The Linux version of the e2e validationscript.ps1. */
 const VALIDATION_SCRIPT = `#!/bin/sh
