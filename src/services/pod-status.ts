@@ -5,65 +5,29 @@
  * is a function here that changes one container and then re-derives the pod's phase and
  * conditions, so the rules live in one place.
  */
+
+import type {
+  ConditionType,
+  ContainerStatus,
+  PodPhase,
+  PodStatus,
+  TerminatedState,
+  WaitingState,
+} from '../api/pod-status-types.ts';
 import type { PodSpec } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 
-export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
-
-export interface WaitingState {
-  reason: string;
-  message?: string;
-  /** When the next start is due (`CrashLoopBackOff`). */
-  nextAttemptAt?: string;
-}
-export interface RunningState {
-  startedAt: string;
-}
-export interface TerminatedState {
-  exitCode: number;
-  signal?: string;
-  reason: string;
-  message?: string;
-  startedAt?: string;
-  finishedAt: string;
-  containerID?: string;
-}
-
-/** Exactly one key, as in the Kubernetes API. */
-export type ContainerState =
-  | { waiting: WaitingState }
-  | { running: RunningState }
-  | { terminated: TerminatedState };
-
-export interface ContainerStatus {
-  name: string;
-  image: string;
-  /** The current (or last) container's id; absent before its first start. */
-  containerID?: string;
-  state: ContainerState;
-  /** The previous run's end, once it has been restarted (or is waiting to be). */
-  lastState: ContainerState | Record<string, never>;
-  restartCount: number;
-  ready: boolean;
-  started: boolean;
-}
-
-export type ConditionType = 'Initialized' | 'ContainersReady' | 'Ready';
-
-export interface PodCondition {
-  type: ConditionType;
-  status: 'True' | 'False';
-  lastTransitionTime: string;
-  reason?: string;
-}
-
-export interface PodStatus {
-  phase: PodPhase;
-  conditions: PodCondition[];
-  startTime: string;
-  initContainerStatuses: ContainerStatus[];
-  containerStatuses: ContainerStatus[];
-}
+export type {
+  ConditionType,
+  ContainerState,
+  ContainerStatus,
+  PodCondition,
+  PodPhase,
+  PodStatus,
+  RunningState,
+  TerminatedState,
+  WaitingState,
+} from '../api/pod-status-types.ts';
 
 /** The restart policy a container follows: its own (sidecar init containers) or the pod's. */
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';

@@ -8,32 +8,12 @@
  *
  * A terminated container stays terminated: a restart is a new container (the next attempt).
  */
+
+import type { ContainerState } from '../api/pod-status-types.ts';
 import type { JsonObject } from './json.ts';
 import { damaged, isTime } from './row.ts';
 
-export interface WaitingState {
-  reason: string;
-  message?: string;
-  /** When the next start is due (`CrashLoopBackOff`). */
-  nextAttemptAt?: string;
-}
-export interface RunningState {
-  startedAt: string;
-}
-export interface TerminatedState {
-  exitCode: number;
-  signal?: string;
-  reason: string;
-  message?: string;
-  startedAt?: string;
-  finishedAt: string;
-  containerID?: string;
-}
-
-export type ContainerState =
-  | { waiting: WaitingState }
-  | { running: RunningState }
-  | { terminated: TerminatedState };
+export type { ContainerState, RunningState, TerminatedState, WaitingState } from '../api/pod-status-types.ts';
 
 export type ContainerPhase = 'waiting' | 'running' | 'terminated';
 
