@@ -26,6 +26,14 @@ export interface RuntimeErrorOptions {
   /** What the user can do about it, one sentence. */
   hint?: string;
   cause?: unknown;
+  /** Field problems of invalid input: a Kubernetes field path, the message, the object. */
+  details?: readonly ErrorDetail[];
+}
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  object?: string;
 }
 
 /**
@@ -36,12 +44,14 @@ export interface RuntimeErrorOptions {
 export class RuntimeError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly details: readonly ErrorDetail[] | undefined;
 
   constructor(code: ErrorCode, message: string, options: RuntimeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RuntimeError';
     this.code = code;
     this.hint = options.hint;
+    this.details = options.details;
   }
 }
 
