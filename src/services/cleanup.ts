@@ -38,7 +38,7 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
   const live = new Set<string>();
   for (const rec of records) {
     if (rec.status === 'exited') continue;
-    if (await ownerAlive(rec.owner)) {
+    if (rec.owner.daemon || (await ownerAlive(rec.owner))) {
       live.add(rec.id);
       continue;
     }

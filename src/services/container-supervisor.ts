@@ -57,7 +57,25 @@ export interface SupervisorContext {
   emit: (e: PodEvent) => void;
   /** Called after every change of `status`. */
   changed: () => void;
+  /**
+   * Aborting stops supervising without stopping anything (the daemon going away): running
+   * containers keep running, and `supervise` resolves with `undefined`.
+   */
+  detach?: AbortSignal;
 }
+
+/** Where a container stands when supervision resumes (the daemon restarted). */
+export interface ContainerResume {
+  /** The attempt number (restart count) of the container's latest run. */
+  attempt: number;
+  /** That run still runs: it is supervised instead of starting one. */
+  running?: RunningContainer;
+  /** That run ended while nobody watched: the restart policy decides what follows. */
+  ended?: ContainerResult;
+}
+
+/** `#runOnce` stopped watching because supervision was detached. */
+const DETACHED = Symbol('detached');
 
 export class ContainerSupervisor {
   readonly #x: SupervisorContext;
@@ -108,17 +126,31 @@ export class ContainerSupervisor {
     policy: RestartPolicy,
     stop: AbortSignal,
     onStarted: () => void = () => {},
+    resume?: ContainerResume,
   ): Promise<ContainerResult | undefined> {
     const { status, timing, pod } = this.#x;
+    const detach = this.#x.detach ?? new AbortController().signal;
+    const waitStop = AbortSignal.any([stop, detach]);
     let delay: number | undefined;
-    let last: ContainerResult | undefined;
-    for (let attempt = 0; !stop.aborted; attempt++) {
-      last = await this.#runOnce(ctr, type, attempt, stop, onStarted);
+    let attempt = resume?.attempt ?? 0;
+    let last: ContainerResult;
+    if (resume?.ended && !resume.running) {
+      last = resume.ended;
+      this.#results.set(keyOf(type, ctr.name), last);
+      markTerminated(status, pod.spec, type, ctr.name, { ...terminatedOf(last), restartCount: attempt });
+      this.#x.changed();
+    } else {
+      if (stop.aborted && !resume?.running) return undefined;
+      const run = await this.#runOnce(ctr, type, attempt, stop, onStarted, resume?.running);
+      if (run === DETACHED) return undefined;
+      last = run;
+    }
+    for (;;) {
       // As the kubelet: a container stopped by a failed probe restarts unless the policy is
       // Never, whatever its exit code.
       const restart =
         shouldRestart(policy, last.exitCode) || (this.#probeKilled.has(last) && policy !== 'Never');
-      if (stop.aborted || !restart) break;
+      if (stop.aborted || detach.aborted || !restart) break;
       const ranMs = last.startedAt ? Date.parse(last.finishedAt) - Date.parse(last.startedAt) : 0;
       delay = nextBackoff(timing, delay, ranMs);
       const nextAttemptAt = new Date(Date.now() + delay).toISOString();
@@ -134,9 +166,13 @@ export class ContainerSupervisor {
         restartCount: attempt + 1,
       });
       this.#x.changed();
-      if (!(await sleep(delay, stop))) break;
+      if (!(await sleep(delay, waitStop))) break;
+      attempt++;
+      const run = await this.#runOnce(ctr, type, attempt, stop, onStarted);
+      if (run === DETACHED) return undefined;
+      last = run;
     }
-    return last;
+    return detach.aborted ? undefined : last;
   }
 
   /** Stops every running container (preStop, the pod's grace period) and removes it. Never throws. */
@@ -156,16 +192,20 @@ export class ContainerSupervisor {
     restartCount: number,
     stop: AbortSignal,
     onStarted: () => void,
-  ): Promise<ContainerResult> {
+    adopt?: RunningContainer,
+  ): Promise<ContainerResult | typeof DETACHED> {
     const { deps, pod, status, emit, changed } = this.#x;
+    const detach = this.#x.detach ?? new AbortController().signal;
     const { spec } = pod;
     const name = this.#name;
     let c: RunningContainer;
     try {
-      c = await startContainer(deps, pod, ctr, type, this.#x.images.get(ctr.image ?? '')!, {
-        mounts: this.#x.volumes.mountsFor(ctr.name),
-        objects: this.#x.objects,
-      });
+      c =
+        adopt ??
+        (await startContainer(deps, pod, ctr, type, this.#x.images.get(ctr.image ?? '')!, {
+          mounts: this.#x.volumes.mountsFor(ctr.name),
+          objects: this.#x.objects,
+        }));
     } catch (e) {
       const result: ContainerResult = {
         name: ctr.name,
@@ -175,6 +215,7 @@ export class ContainerSupervisor {
         message: describeError(e),
         finishedAt: new Date().toISOString(),
         restartCount,
+        errorCode: isRuntimeError(e) ? e.code : 'Internal',
       };
       this.#results.set(keyOf(type, ctr.name), result);
       markTerminated(status, spec, type, ctr.name, { ...terminatedOf(result), restartCount });
@@ -193,7 +234,7 @@ export class ContainerSupervisor {
       startupProbe: probes.startup !== undefined,
       readinessProbe: probes.readiness !== undefined,
     });
-    emit({ type: 'started', pod: name, container: c, restartCount });
+    emit({ type: 'started', pod: name, container: c, restartCount, ...(adopt ? { adopted: true } : {}) });
     changed();
 
     // A failed postStart hook or liveness/startup probe stops this run; the restart policy
@@ -201,7 +242,7 @@ export class ContainerSupervisor {
     const runStop = new AbortController();
     let killed: { message: string; graceMs: number; byProbe: boolean } | undefined;
     const podGraceMs = spec.terminationGracePeriodSeconds * 1000;
-    const postStart = ctr.lifecycle?.postStart;
+    const postStart = adopt ? undefined : ctr.lifecycle?.postStart;
     if (postStart) {
       // As the kubelet: the start is complete (next init container, probes) once the hook
       // returned; it has no time limit of its own, but a pod stop does not wait for it.
@@ -250,8 +291,13 @@ export class ContainerSupervisor {
           }).start()
         : undefined;
 
-    let exit = await waitOrCancel(c, AbortSignal.any([stop, runStop.signal]));
+    let exit = await waitOrCancel(c, AbortSignal.any([stop, runStop.signal, detach]));
     await prober?.stop();
+    if (exit === 'canceled' && detach.aborted && !stop.aborted && !runStop.signal.aborted) {
+      // Left running: the next daemon adopts it.
+      this.#live.delete(c);
+      return DETACHED;
+    }
     if (exit === 'canceled') {
       const own = killed !== undefined && !stop.aborted;
       exit = await this.#stopGracefully(c, ctr, own ? killed!.graceMs : podGraceMs);

@@ -9,6 +9,7 @@ import { RuntimeError } from '../errors.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
 import { expandArgv, resolveExecutable } from '../runtime/spec/command.ts';
 import { DEFAULT_PATH } from '../runtime/spec/env.ts';
+import { shimAlive } from '../runtime/task/wait-task.ts';
 import { type ContainerRecord, listRecords, ownerAlive, taskDir } from './records.ts';
 
 /** The running container `pod`/`container` (the only or first regular one when unnamed). */
@@ -26,7 +27,13 @@ export async function findRunningContainer(
     });
   }
   const running: ContainerRecord[] = [];
-  for (const r of ofPod) if (r.status === 'running' && (await ownerAlive(r.owner))) running.push(r);
+  // A daemon's container runs while the daemon is down: its shim says whether it runs.
+  for (const r of ofPod)
+    if (
+      r.status === 'running' &&
+      (r.owner.daemon ? await shimAlive(taskDir(root, r.id)) : await ownerAlive(r.owner))
+    )
+      running.push(r);
   const pick = container
     ? running.find((r) => r.name === container)
     : (running.find((r) => r.type === 'container') ?? running[0]);

@@ -14,12 +14,15 @@ export interface ContainerResult extends ContainerExit {
   id?: string;
   /** How many times it was restarted before this (its last) run. */
   restartCount?: number;
+  /** For a `StartError`: the error's code (`PermissionDenied`, `NotFound`, …). */
+  errorCode?: string;
 }
 
 /** What happens during a run, for the CLI to show. */
 export type PodEvent =
   | { type: 'image'; pod: string; image: string; manifestDigest: string }
-  | { type: 'started'; pod: string; container: RunningContainer; restartCount: number }
+  /** A container runs; `adopted` when it was started before (by an earlier daemon) and is supervised again. */
+  | { type: 'started'; pod: string; container: RunningContainer; restartCount: number; adopted?: boolean }
   | { type: 'exited'; pod: string; container: RunningContainer | undefined; result: ContainerResult }
   | { type: 'warning'; pod: string; message: string }
   | { type: 'stopping'; pod: string; graceSeconds: number }

@@ -11,7 +11,7 @@ import { containersWithPath } from '../api/visit-containers.ts';
 import { isHostProcessPod } from '../api/warnings.ts';
 import { describeError, RuntimeError } from '../errors.ts';
 import type { RuntimeDeps } from './container-runner.ts';
-import { ContainerSupervisor } from './container-supervisor.ts';
+import { type ContainerResume, ContainerSupervisor } from './container-supervisor.ts';
 import { type ImageContext, prepareImage, type ReadyImage } from './images.ts';
 import { nodeMismatch } from './node.ts';
 import { emptyObjectSet, type ObjectSet } from './object-set.ts';
@@ -25,6 +25,7 @@ import {
 } from './pod-status.ts';
 import { prepareVolumes } from './volumes.ts';
 
+export type { ContainerResume } from './container-supervisor.ts';
 export type { ContainerResult, PodEvent, PodTiming } from './pod-events.ts';
 export { DEFAULT_TIMING } from './pod-events.ts';
 export type { PodStatus } from './pod-status.ts';
@@ -41,6 +42,8 @@ export interface PodResult {
   containers: ContainerResult[];
   /** The final pod status. */
   status: PodStatus;
+  /** True when supervision was detached (`RunPodOptions.detach`): the pod still runs. */
+  detached?: boolean;
 }
 
 export interface RunPodOptions {
@@ -57,6 +60,21 @@ export interface RunPodOptions {
   /** The token file projected `serviceAccountToken` volumes use (left out, with a warning, when unset). */
   serviceAccountTokenFile?: string;
   onEvent?: (e: PodEvent) => void;
+  /**
+   * Aborting stops running the pod without stopping it (the daemon going away): containers keep
+   * running, volumes stay, and `runPod` resolves with `detached: true`.
+   */
+  detach?: AbortSignal;
+  /** Resume a pod an earlier process ran (the daemon after a restart). */
+  resume?: PodResume;
+}
+
+/** Where a pod stood when its earlier supervisor went away. */
+export interface PodResume {
+  /** The pod status last recorded. */
+  status: PodStatus;
+  /** Per container (`init_container/NAME`, `container/NAME`): its latest run. */
+  containers: ReadonlyMap<string, ContainerResume>;
 }
 
 /**
@@ -111,7 +129,10 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
   for (const { container } of containersWithPath(spec, [])) {
     const ref = container.image ?? '';
     if (images.has(ref)) continue;
-    const ready = await prepareImage(ref, container.imagePullPolicy, options.images);
+    // Resuming, an image once pulled is not pulled again (`Always` means at each container start).
+    const policy =
+      options.resume && container.imagePullPolicy === 'Always' ? 'IfNotPresent' : container.imagePullPolicy;
+    const ready = await prepareImage(ref, policy, options.images);
     images.set(ref, ready);
     emit({ type: 'image', pod: name, image: ref, manifestDigest: ready.manifestDigest });
   }
@@ -122,11 +143,12 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     node: deps.node,
     objects,
     owner: deps.owner,
+    ...(options.resume ? { reuse: true } : {}),
     ...(options.serviceAccountTokenFile ? { serviceAccountTokenFile: options.serviceAccountTokenFile } : {}),
   });
   for (const w of volumes.warnings) emit({ type: 'warning', pod: name, message: w });
 
-  const status = initialPodStatus(spec);
+  const status = options.resume ? structuredClone(options.resume.status) : initialPodStatus(spec);
   let wasReady = false;
   const changed = () => {
     emit({ type: 'status', pod: name, status: structuredClone(status) });
@@ -149,7 +171,10 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     status,
     emit,
     changed,
+    ...(options.detach ? { detach: options.detach } : {}),
   });
+  const detach = options.detach;
+  const resumeOf = (type: string, n: string) => options.resume?.containers.get(`${type}/${n}`);
   let interrupted = false;
 
   // Stopping the pod: the caller's abort. Sidecars stop on their own signal once the containers end.
@@ -174,14 +199,23 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     // a sidecar (restartPolicy: Always) is started and kept running, the next one starts once
     // it has started (its startup probe succeeded).
     for (const init of spec.initContainers ?? []) {
-      if (podStop.signal.aborted) break;
+      if (podStop.signal.aborted || detach?.aborted) break;
       if (init.restartPolicy === 'Always') {
         let started!: () => void;
         const startedOnce = new Promise<void>((r) => {
           started = r;
         });
-        sidecars.push(supervise(init, 'init_container', 'Always', sidecarSignal, started));
-        await Promise.race([startedOnce, aborted(podStop.signal)]);
+        sidecars.push(
+          supervise(
+            init,
+            'init_container',
+            'Always',
+            sidecarSignal,
+            started,
+            resumeOf('init_container', init.name),
+          ),
+        );
+        await Promise.race([startedOnce, aborted(podStop.signal), ...(detach ? [aborted(detach)] : [])]);
         continue;
       }
       const r = await supervise(
@@ -189,17 +223,33 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
         'init_container',
         podPolicy === 'Never' ? 'Never' : 'OnFailure',
         podStop.signal,
+        undefined,
+        resumeOf('init_container', init.name),
       );
+      if (detach?.aborted) break;
       if (r?.exitCode !== 0) {
         failed = true;
         break;
       }
     }
-    if (!failed && !podStop.signal.aborted) {
+    if (!failed && !podStop.signal.aborted && !detach?.aborted) {
       const ends = await Promise.all(
-        spec.containers.map((ctr) => supervise(ctr, 'container', podPolicy, podStop.signal)),
+        spec.containers.map((ctr) =>
+          supervise(ctr, 'container', podPolicy, podStop.signal, undefined, resumeOf('container', ctr.name)),
+        ),
       );
       failed = ends.some((r) => r?.exitCode !== 0);
+    }
+    if (detach?.aborted) {
+      await Promise.all(sidecars);
+      return {
+        name,
+        phase: status.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
+        interrupted,
+        containers: supervisor.results(),
+        status: structuredClone(status),
+        detached: true,
+      };
     }
     sidecarStop.abort();
     await Promise.all(sidecars);
@@ -215,15 +265,17 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    // Whatever happened (an exception included), nothing of the pod stays.
-    sidecarStop.abort();
-    podStop.abort();
-    await supervisor.stopAll();
-    await volumes
-      .cleanup()
-      .catch((e: unknown) =>
-        emit({ type: 'warning', pod: name, message: `removing volumes: ${describeError(e)}` }),
-      );
+    // Whatever happened (an exception included), nothing of the pod stays — unless detached.
+    if (!detach?.aborted) {
+      sidecarStop.abort();
+      podStop.abort();
+      await supervisor.stopAll();
+      await volumes
+        .cleanup()
+        .catch((e: unknown) =>
+          emit({ type: 'warning', pod: name, message: `removing volumes: ${describeError(e)}` }),
+        );
+    }
   }
 }
 

@@ -18,6 +18,11 @@ export interface Owner {
   pid: number;
   /** Field 22 of /proc/<pid>/stat: with the pid, identifies the process across pid reuse. */
   startTime: string;
+  /**
+   * Set for the daemon's containers: they outlive the daemon process by design, so crash
+   * cleanup by another hostpod process leaves them alone; the daemon reconciles them itself.
+   */
+  daemon?: true;
 }
 
 export type ContainerStatus = 'creating' | 'running' | 'exited';

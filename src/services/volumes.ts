@@ -6,7 +6,7 @@
  * mounts (`subPath`, `subPathExpr`, `readOnly`). See docs/volumes.md.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { integerValue } from '../api/quantity.ts';
 import type { Pod, Volume } from '../api/types.ts';
@@ -36,6 +36,12 @@ export interface VolumeContext {
   allocatable?: Allocatable;
   /** The process that owns the pod's volumes (default: this one); see `removeStalePodVolumes`. */
   owner?: Owner;
+  /**
+   * Reopen the pod's directory when it exists (the daemon resuming a pod after its restart):
+   * volumes keep their content, missing ones (after a reboot: tmpfs) are made again, and the
+   * API-data volumes are rewritten (the swap is atomic for running readers).
+   */
+  reuse?: boolean;
 }
 
 /** A pod's prepared volumes. */
@@ -175,11 +181,15 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
     // `removeStalePodVolumes` never mistakes one being made for one left by a crash.
     const pods = join(ctx.root, 'pods');
     await mkdir(pods, { recursive: true, mode: 0o711 });
+    const reused = ctx.reuse === true && (await isDir(dir));
     const tmp = join(pods, `.new-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp, { mode: 0o711 });
     try {
       await writeFile(join(tmp, OWNER_FILE), JSON.stringify(ctx.owner ?? (await selfOwner(process.pid))));
-      await rename(tmp, dir);
+      if (reused) {
+        await rename(join(tmp, OWNER_FILE), join(dir, OWNER_FILE));
+        await rm(tmp, { recursive: true, force: true });
+      } else await rename(tmp, dir);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       const code = errnoCode(err);
@@ -192,7 +202,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
         },
       );
     }
-    rb.add('pod directory', cleanup);
+    if (!reused) rb.add('pod directory', cleanup);
 
     let token: Uint8Array | undefined;
     const readToken = async () => {
@@ -213,8 +223,15 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
         const vdir = join(dir, 'volumes', type, v.name);
         await mkdir(join(dir, 'volumes', type), { recursive: true, mode: 0o711 });
         if (type === 'emptyDir') {
-          await mkdir(vdir, { mode: 0o777 });
-          if (v.emptyDir?.medium === 'Memory') {
+          const existed = reused && (await isDir(vdir));
+          if (!existed) await mkdir(vdir, { mode: 0o777 });
+          if (
+            v.emptyDir?.medium === 'Memory' &&
+            existed &&
+            (await mountsUnder(vdir)).some((m) => m.mountPoint === vdir)
+          ) {
+            tmpfsMounts.push(vdir);
+          } else if (v.emptyDir?.medium === 'Memory') {
             const size = tmpfsSize(pod, v, getAllocatable);
             const r = await runTool('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0777`, 'tmpfs', vdir]);
             if (r.exitCode !== 0)
@@ -262,7 +279,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
           payload = r.payload;
           warnings.push(...r.warnings.map((w) => `projected volume "${v.name}": ${w}`));
         }
-        await mkdir(vdir, { mode: dirMode });
+        await mkdir(vdir, { mode: dirMode, recursive: reused });
         await chmod(vdir, dirMode);
         await writePayload(vdir, payload, { dirMode });
         prepared.set(v.name, { hostPath: vdir, apiData: true });
@@ -359,8 +376,9 @@ async function removePodDir(dir: string): Promise<void> {
 function parseOwner(text: string): Owner | undefined {
   const v: unknown = JSON.parse(text);
   if (typeof v !== 'object' || v === null) return undefined;
-  const { pid, startTime } = v as Record<string, unknown>;
-  return typeof pid === 'number' && typeof startTime === 'string' ? { pid, startTime } : undefined;
+  const { pid, startTime, daemon } = v as Record<string, unknown>;
+  if (typeof pid !== 'number' || typeof startTime !== 'string') return undefined;
+  return daemon === true ? { pid, startTime, daemon } : { pid, startTime };
 }
 
 /**
@@ -371,6 +389,7 @@ function parseOwner(text: string): Owner | undefined {
  */
 export async function removeStalePodVolumes(
   root: string,
+  options: { daemonKeep?: ReadonlySet<string> } = {},
 ): Promise<{ removed: string[]; problems: string[] }> {
   const out = { removed: [] as string[], problems: [] as string[] };
   const pods = join(root, 'pods');
@@ -390,7 +409,10 @@ export async function removeStalePodVolumes(
     } catch {
       // unreadable: treated as left by a crash
     }
-    if (owner && (await ownerAlive(owner))) continue;
+    if (owner?.daemon) {
+      // The daemon's pods outlive its process: only the daemon decides which are gone.
+      if (!options.daemonKeep || options.daemonKeep.has(name)) continue;
+    } else if (owner && (await ownerAlive(owner))) continue;
     try {
       await removePodDir(dir);
       out.removed.push(name);
@@ -399,4 +421,12 @@ export async function removeStalePodVolumes(
     }
   }
   return out;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }

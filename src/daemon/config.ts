@@ -1,0 +1,207 @@
+/**
+ * The daemon's configuration: a YAML file (`--config`, default `/etc/hostpod/config.yaml` when it
+ * exists) overlaid by command-line flags. Every key is checked; an unknown key or a wrong type is
+ * an error naming the file and the key, so a typo never silently falls back to a default.
+ * `contrib/config.yaml` documents every key.
+ */
+import { readFile } from 'node:fs/promises';
+import jsYaml from 'js-yaml';
+import { integerValue, parseQuantity } from '../api/quantity.ts';
+import { errnoCode, RuntimeError } from '../errors.ts';
+import type { Layout } from '../runtime/spec/types.ts';
+import type { LogRotation } from '../runtime/task/launch-spec.ts';
+
+export interface DaemonConfig {
+  root: string;
+  socket: string;
+  /** A group (name or gid) whose members may use the socket besides root. */
+  socketGroup?: string;
+  layout: Layout;
+  cgroupParent?: string;
+  nodeName?: string;
+  nodeLabels: Record<string, string>;
+  serviceAccounts?: { localService?: string; networkService?: string };
+  /** `host:port` for Prometheus metrics; '' turns them off. */
+  metricsAddress: string;
+  /** The static pod directory; '' turns it off. */
+  staticPodDir: string;
+  logRotation: LogRotation;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  insecureRegistries: string[];
+  serviceAccountTokenFile?: string;
+  workspace?: 'auto' | 'overlay' | 'copy';
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/hostpod/config.yaml';
+
+export const DEFAULTS: DaemonConfig = {
+  root: '/var/lib/hostpod',
+  socket: '/run/hostpod/hostpod.sock',
+  layout: 'bind',
+  nodeLabels: {},
+  metricsAddress: '127.0.0.1:9470',
+  staticPodDir: '/etc/hostpod/manifests',
+  logRotation: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
+  logLevel: 'info',
+  insecureRegistries: [],
+};
+
+const KEYS = [
+  'root',
+  'socket',
+  'socketGroup',
+  'layout',
+  'cgroupParent',
+  'nodeName',
+  'nodeLabels',
+  'serviceAccounts',
+  'metricsAddress',
+  'staticPodDir',
+  'logMaxSize',
+  'logMaxFiles',
+  'logLevel',
+  'insecureRegistries',
+  'serviceAccountTokenFile',
+  'workspace',
+] as const;
+
+type Raw = Partial<Record<(typeof KEYS)[number], unknown>>;
+
+/**
+ * Reads the config file. `required`: a missing file is an error (it was named on the command
+ * line); else a missing default file means defaults. Throws `InvalidArgument` naming the key.
+ */
+export async function readConfigFile(path: string, required: boolean): Promise<Raw> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' && !required) return {};
+    throw new RuntimeError(
+      'InvalidArgument',
+      `Cannot read the config file ${path}: ${errnoCode(e) ?? String(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  let v: unknown;
+  try {
+    v = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
+  } catch (e) {
+    throw new RuntimeError('InvalidArgument', `Cannot read the config file ${path}: not YAML: ${String(e)}`);
+  }
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new RuntimeError(
+      'InvalidArgument',
+      `Cannot read the config file ${path}: expected a mapping of keys`,
+    );
+  for (const k of Object.keys(v))
+    if (!(KEYS as readonly string[]).includes(k))
+      throw new RuntimeError('InvalidArgument', `${path}: unknown key "${k}"`, {
+        hint: `known keys: ${KEYS.join(', ')} (see contrib/config.yaml)`,
+      });
+  return v as Raw;
+}
+
+/** Builds the configuration: defaults, then the file's keys, then the flags (both as `Raw`). */
+export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig {
+  const merged: Raw = { ...file };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+  const bad = (key: string, want: string) =>
+    new RuntimeError('InvalidArgument', `${where}: ${key}: expected ${want}`);
+  const str = (key: keyof Raw): string | undefined => {
+    const v = merged[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw bad(key, 'a string');
+    return v;
+  };
+  const c: DaemonConfig = { ...DEFAULTS, nodeLabels: {}, insecureRegistries: [] };
+  const root = str('root');
+  if (root !== undefined) {
+    if (!root.startsWith('/')) throw bad('root', 'an absolute path');
+    c.root = root;
+  }
+  const socket = str('socket');
+  if (socket !== undefined) {
+    if (!socket.startsWith('/')) throw bad('socket', 'an absolute path');
+    c.socket = socket;
+  }
+  const group = merged.socketGroup;
+  if (group !== undefined) {
+    if (typeof group !== 'string' && typeof group !== 'number')
+      throw bad('socketGroup', 'a group name or gid');
+    c.socketGroup = String(group);
+  }
+  const layout = str('layout');
+  if (layout !== undefined) {
+    if (layout !== 'bind' && layout !== 'symlink') throw bad('layout', '"bind" or "symlink"');
+    c.layout = layout;
+  }
+  const parent = str('cgroupParent');
+  if (parent !== undefined) c.cgroupParent = parent;
+  const nodeName = str('nodeName');
+  if (nodeName !== undefined) c.nodeName = nodeName;
+  const labels = merged.nodeLabels;
+  if (labels !== undefined) {
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+      throw bad('nodeLabels', 'a mapping of label → value');
+    for (const [k, v] of Object.entries(labels)) {
+      if (typeof v !== 'string') throw bad(`nodeLabels.${k}`, 'a string');
+      c.nodeLabels[k] = v;
+    }
+  }
+  const sa = merged.serviceAccounts;
+  if (sa !== undefined) {
+    if (typeof sa !== 'object' || sa === null || Array.isArray(sa))
+      throw bad('serviceAccounts', 'a mapping with localService and networkService');
+    const out: { localService?: string; networkService?: string } = {};
+    for (const [k, v] of Object.entries(sa)) {
+      if (k !== 'localService' && k !== 'networkService') throw bad(`serviceAccounts.${k}`, 'no such key');
+      if (typeof v !== 'string') throw bad(`serviceAccounts.${k}`, 'a user name');
+      out[k] = v;
+    }
+    c.serviceAccounts = out;
+  }
+  const metrics = str('metricsAddress');
+  if (metrics !== undefined) c.metricsAddress = metrics;
+  const dir = str('staticPodDir');
+  if (dir !== undefined) {
+    if (dir !== '' && !dir.startsWith('/')) throw bad('staticPodDir', 'an absolute path, or "" for none');
+    c.staticPodDir = dir;
+  }
+  const size = merged.logMaxSize;
+  if (size !== undefined) {
+    const q = parseQuantity(String(size));
+    const bytes = q.ok ? Number(integerValue(q.value)) : Number.NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < 1) throw bad('logMaxSize', 'a size such as 10Mi');
+    c.logRotation = { ...c.logRotation, maxBytes: bytes };
+  }
+  const files = merged.logMaxFiles;
+  if (files !== undefined) {
+    const n = typeof files === 'number' ? files : Number(files);
+    if (!Number.isSafeInteger(n) || n < 2 || n > 100) throw bad('logMaxFiles', 'a count from 2 to 100');
+    c.logRotation = { ...c.logRotation, maxFiles: n };
+  }
+  const level = str('logLevel');
+  if (level !== undefined) {
+    if (!['debug', 'info', 'warn', 'error'].includes(level))
+      throw bad('logLevel', 'debug, info, warn or error');
+    c.logLevel = level as DaemonConfig['logLevel'];
+  }
+  const insecure = merged.insecureRegistries;
+  if (insecure !== undefined) {
+    if (!Array.isArray(insecure) || insecure.some((x) => typeof x !== 'string'))
+      throw bad('insecureRegistries', 'a list of host[:port]');
+    c.insecureRegistries = insecure as string[];
+  }
+  const token = str('serviceAccountTokenFile');
+  if (token !== undefined) c.serviceAccountTokenFile = token;
+  const ws = str('workspace');
+  if (ws !== undefined) {
+    if (ws !== 'auto' && ws !== 'overlay' && ws !== 'copy') throw bad('workspace', 'auto, overlay or copy');
+    c.workspace = ws;
+  }
+  return c;
+}

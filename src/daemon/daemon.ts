@@ -1,0 +1,203 @@
+/**
+ * The composition root of `hostpod daemon`: the core (`NodeAgent`) reconciled with the host,
+ * then the local API on the unix socket, the metrics endpoint, the static pod directory and the
+ * disk watch. `close()` lets go of the pods without stopping them (an upgrade or restart), so
+ * the next daemon adopts them.
+ */
+import { readFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import type { PodPhase } from '../api/pod-status-types.ts';
+import { describeError, RuntimeError } from '../errors.ts';
+import type { PodTiming } from '../services/pod-runner.ts';
+import { type ApiServer, startApiServer } from './api-server.ts';
+import type { DaemonConfig } from './config.ts';
+import { createDaemonLogger, type Logger } from './log.ts';
+import { DaemonMetrics, type MetricsServer, serveMetrics } from './metrics.ts';
+import { NodeAgent } from './node-agent.ts';
+import { type StaticFile, StaticPodWatcher } from './static-pods.ts';
+
+export interface DaemonEnv {
+  pid: number;
+  version: string;
+  /** Where the daemon's JSON log lines go (stderr). */
+  logStream: Writable;
+  /** Test hooks: scaled back-off/probe constants, the shim's grace after the first exit. */
+  timing?: Partial<PodTiming>;
+  shutdownGraceMs?: number;
+  /** How often free disk space is checked (default 5000 ms). */
+  diskCheckMs?: number;
+}
+
+export interface RunningDaemon {
+  agent: NodeAgent;
+  metrics: DaemonMetrics;
+  /** The metrics endpoint's address (`host:port`), when serving. */
+  metricsAddress?: string;
+  /** Lets go of the pods (they keep running) and stops serving; with `stopPods`, stops them first. */
+  close(options?: { stopPods?: boolean }): Promise<void>;
+}
+
+/** Starts the daemon. Throws what opening the state throws, `AlreadyExists` (another daemon). */
+export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise<RunningDaemon> {
+  const log = createDaemonLogger({ stream: env.logStream, level: config.logLevel });
+  let agentRef: NodeAgent | undefined;
+  const metrics = new DaemonMetrics({
+    collectContainers: () => agentRef?.stats({}) ?? Promise.resolve([]),
+    podPhases: () => {
+      const counts: Record<PodPhase, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
+      for (const p of agentRef?.listPods({}) ?? []) counts[p.phase]++;
+      return counts;
+    },
+  });
+  const socketGid = config.socketGroup === undefined ? undefined : groupId(config.socketGroup);
+  const agent = await NodeAgent.open(
+    {
+      root: config.root,
+      layout: config.layout,
+      nodeLabels: config.nodeLabels,
+      insecureRegistries: config.insecureRegistries,
+      logRotation: config.logRotation,
+      ...(config.cgroupParent ? { cgroupParent: config.cgroupParent } : {}),
+      ...(config.nodeName ? { nodeName: config.nodeName } : {}),
+      ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),
+      ...(config.serviceAccountTokenFile ? { serviceAccountTokenFile: config.serviceAccountTokenFile } : {}),
+      ...(config.workspace ? { workspace: config.workspace } : {}),
+      ...(env.timing ? { timing: env.timing } : {}),
+      ...(env.shutdownGraceMs !== undefined ? { shutdownGraceMs: env.shutdownGraceMs } : {}),
+    },
+    { pid: env.pid, version: env.version, metrics, logger: log },
+  );
+  agentRef = agent;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (options: { stopPods?: boolean } = {}) => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+    await agent.close(options);
+    log.info({}, 'stopped');
+  };
+  try {
+    await agent.start();
+    const api: ApiServer = await startApiServer({
+      socketPath: config.socket,
+      backend: agent,
+      ...(socketGid !== undefined ? { group: socketGid } : {}),
+      logger: {
+        warn: (msg, fields) => log.warn(fields ?? {}, msg),
+        error: (msg, fields) => log.error(fields ?? {}, msg),
+      },
+      onRequest: (method, route, status, seconds) =>
+        metrics.observeApiRequest(method, route, status, seconds),
+    });
+    closers.push(() => api.close());
+    let metricsServer: MetricsServer | undefined;
+    if (config.metricsAddress !== '') {
+      metricsServer = await serveMetrics(metrics, config.metricsAddress);
+      closers.push(() => metricsServer!.close());
+    }
+    if (config.staticPodDir !== '') {
+      const watcher = followStaticPods(agent, config.staticPodDir, log);
+      await watcher.start();
+      closers.push(() => watcher.stop());
+    }
+    const disk = watchDisk(agent, metrics, config.root, env.diskCheckMs ?? 5000, log);
+    closers.push(async () => clearInterval(disk));
+    log.info(
+      { socket: config.socket, root: config.root, metrics: metricsServer?.address ?? null, pid: env.pid },
+      'serving',
+    );
+    return {
+      agent,
+      metrics,
+      ...(metricsServer ? { metricsAddress: `${metricsServer.address}:${metricsServer.port}` } : {}),
+      close,
+    };
+  } catch (e) {
+    await close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Runs the manifests of the static pod directory: a new file's pods are started, a changed
+ * file's pods replaced (an unchanged pod of it is left running), a removed file's pods stopped.
+ * A file that cannot be read keeps its pods as they were (and says why in an event).
+ */
+function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPodWatcher {
+  const applied = new Map<string, string>();
+  let chain = Promise.resolve();
+  const sync = async (files: ReadonlyMap<string, StaticFile>) => {
+    for (const [path, f] of files) {
+      if (f.error) {
+        if (applied.get(path) !== `error:${f.hash}`) {
+          agent.nodeEvent(
+            'Warning',
+            'StaticPodInvalid',
+            `static pod file ${f.error}; its pods are left as they were`,
+          );
+          applied.set(path, `error:${f.hash}`);
+        }
+        continue;
+      }
+      if (applied.get(path) === f.hash) continue;
+      try {
+        const r = await agent.applyStatic(path, f.objects);
+        const keep = new Set(
+          r.results.filter((x) => x.kind === 'Pod').map((x) => `${x.namespace}/${x.name}`),
+        );
+        await agent.removeStatic(path, keep);
+        log.info({ path, pods: [...keep] }, 'static pod file applied');
+      } catch (e) {
+        agent.nodeEvent('Warning', 'StaticPodInvalid', `static pod file ${path}: ${describeError(e)}`);
+        log.warn({ path, err: describeError(e) }, 'static pod file refused');
+      }
+      applied.set(path, f.hash);
+    }
+    for (const path of new Set([...applied.keys(), ...agent.staticPaths()])) {
+      if (files.has(path)) continue;
+      applied.delete(path);
+      const gone = await agent.removeStatic(path);
+      if (gone.length > 0) log.info({ path, pods: gone }, 'static pod file removed');
+    }
+  };
+  return new StaticPodWatcher({
+    dir,
+    onChange: (files) => {
+      chain = chain
+        .then(() => sync(files))
+        .catch((e: unknown) => log.error({ err: describeError(e) }, 'static pods'));
+    },
+    onError: (e) => log.warn({ err: e.message }, 'static pod directory'),
+  });
+}
+
+/** Watches free space under the state root: an event and the `hostpod_disk_full` gauge. */
+function watchDisk(agent: NodeAgent, metrics: DaemonMetrics, root: string, everyMs: number, log: Logger) {
+  let full = false;
+  const check = async () => {
+    const s = await statfs(root).catch(() => undefined);
+    if (!s) return;
+    const now = s.bavail * s.bsize < 1024 * 1024;
+    if (now === full) return;
+    full = now;
+    metrics.setDiskFull(root, full);
+    agent.setProblem('disk', full ? `no space left on the filesystem of ${root}` : undefined);
+    if (!full) agent.nodeEvent('Normal', 'DiskSpaceAvailable', `space is available again under ${root}`);
+    log[full ? 'error' : 'info']({ root }, full ? 'disk full' : 'disk space available');
+  };
+  void check();
+  const t = setInterval(() => void check(), everyMs);
+  t.unref();
+  return t;
+}
+
+/** The gid of a group name or number. Throws `InvalidArgument` when it does not exist. */
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const [name, , gid] = line.split(':');
+    if (name === group && gid !== undefined) return Number(gid);
+  }
+  throw new RuntimeError('InvalidArgument', `Cannot give the socket to group "${group}": no such group`, {
+    hint: 'create it (groupadd) or set socketGroup to an existing group',
+  });
+}

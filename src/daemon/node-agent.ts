@@ -1,0 +1,1253 @@
+/**
+ * The daemon's core: the pods this node should run (from `apply` and the static pod
+ * directory), each kept running by a worker (`runPod` of the services), every transition
+ * committed to the state database before it is shown, and — on start — the database reconciled
+ * with the host: containers still running are adopted (their shims kept them running and
+ * logging while no daemon ran), those that ended meanwhile are recorded with the exit code their
+ * shim wrote (else `Unknown`), and the restart policy decides what follows.
+ */
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { arch } from 'node:os';
+import { basename, join } from 'node:path';
+import type { PodPhase, PodStatus, TerminatedState } from '../api/pod-status-types.ts';
+import type {
+  ApplyRequest,
+  ApplyResponse,
+  ApplyResult,
+  ContainerStatsView,
+  DeleteResponse,
+  EventView,
+  ExecTarget,
+  Health,
+  ImageView,
+  LogQuery,
+  PodView,
+  PodWatchEvent,
+  VersionInfo,
+} from '../api/protocol.ts';
+import type { Pod } from '../api/types.ts';
+import type { ContainerType } from '../api/visit-containers.ts';
+import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
+import { LocalContentStore } from '../image/content-store.ts';
+import { type FileLock, tryFileLock } from '../image/file-lock.ts';
+import { removeImageContent } from '../image/gc.ts';
+import { type ImageRecord, ImageStore } from '../image/image-store.ts';
+import { createGroupManager } from '../runtime/group/group-manager.ts';
+import { LogFollower, type LogLine, readLogLines } from '../runtime/logs/cri-log.ts';
+import type { Layout } from '../runtime/spec/types.ts';
+import { readExit } from '../runtime/task/exit-record.ts';
+import type { LogRotation } from '../runtime/task/launch-spec.ts';
+import { openTask } from '../runtime/task/start-task.ts';
+import { shimAlive } from '../runtime/task/wait-task.ts';
+import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
+import { cleanupStale } from '../services/cleanup.ts';
+import { type RunningContainer, type RuntimeDeps, removeContainer } from '../services/container-runner.ts';
+import type { ImageContext } from '../services/images.ts';
+import { localNode } from '../services/node.ts';
+import { addObject, emptyObjectSet, type ObjectSet } from '../services/object-set.ts';
+import {
+  admitPod,
+  type ContainerResume,
+  DEFAULT_TIMING,
+  type PodEvent,
+  type PodTiming,
+  runPod,
+} from '../services/pod-runner.ts';
+import { initialPodStatus, markWaiting } from '../services/pod-status.ts';
+import {
+  type ContainerRecord as FileRecord,
+  listRecords,
+  logPath,
+  newContainerId,
+  processStartTime,
+  taskDir,
+  writeRecord,
+} from '../services/records.ts';
+import { podDir, removeStalePodVolumes } from '../services/volumes.ts';
+import type { ContainerRecord as ContainerRow } from '../state/containers.ts';
+import type { EventRecord } from '../state/events.ts';
+import { type PodUid, parseContainerId } from '../state/ids.ts';
+import type { PodRecord } from '../state/pods.ts';
+import { openStateDb, type StateDb, stateDbPath } from '../state/state-db.ts';
+import { type DesiredPod, decodeDesired, decodeStoredPod } from './apply.ts';
+import type { DaemonBackend } from './backend.ts';
+
+/** What the daemon's core needs from its configuration. */
+export interface AgentConfig {
+  root: string;
+  layout: Layout;
+  cgroupParent?: string;
+  nodeName?: string;
+  nodeLabels?: Record<string, string>;
+  nodeIp?: string;
+  serviceAccounts?: Partial<ServiceAccountNames>;
+  workspace?: 'auto' | 'overlay' | 'copy';
+  logRotation?: LogRotation;
+  insecureRegistries?: string[];
+  serviceAccountTokenFile?: string;
+  /** Back-off and probe time constants (tests scale them down). */
+  timing?: Partial<PodTiming>;
+  /** After a container's first process exits: time the rest of its job gets (default 5 s). */
+  shutdownGraceMs?: number;
+}
+
+/** What the core reports to the daemon's metrics (a subset of `DaemonMetrics`). */
+export interface AgentMetrics {
+  containerStarted(type: ContainerType): void;
+  containerStartFailed(type: ContainerType, code: string): void;
+  observeImagePull?(seconds: number, outcome: 'success' | 'failure'): void;
+  stateWriteFailed?(): void;
+}
+
+/** The structured logger the core writes to (pino's shape). */
+export interface AgentLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AgentOptions {
+  /** This process's pid (the daemon's `main` passes `process.pid`). */
+  pid: number;
+  version: string;
+  metrics?: AgentMetrics;
+  logger?: AgentLogger;
+}
+
+interface Worker {
+  uid: PodUid;
+  pod: Pod;
+  /** Aborted to stop the pod (delete, replace). */
+  stop: AbortController;
+  done: Promise<void>;
+  /** Container rows to write with the next status (one transition). */
+  pending: (() => void)[];
+  status: PodStatus | undefined;
+}
+
+const FINAL: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
+const noop = () => {};
+const silentLogger: AgentLogger = { info: noop, warn: noop, error: noop };
+
+export class NodeAgent implements DaemonBackend {
+  readonly db: StateDb;
+  readonly deps: RuntimeDeps;
+  readonly #images: ImageContext;
+  readonly #config: AgentConfig;
+  readonly #options: AgentOptions;
+  readonly #log: AgentLogger;
+  readonly #lock: FileLock;
+  readonly #startedAt = new Date().toISOString();
+  readonly #workers = new Map<PodUid, Worker>();
+  /** Aborted when the daemon goes away: workers let go of their pods without stopping them. */
+  readonly #detach = new AbortController();
+  readonly #podWatchers = new Set<(uid: PodUid, deleted?: PodView) => void>();
+  readonly #eventWatchers = new Set<(e: EventRecord) => void>();
+  readonly #problems = new Map<string, string>();
+  #objects: ObjectSet = emptyObjectSet();
+  #closed = false;
+
+  private constructor(
+    config: AgentConfig,
+    options: AgentOptions,
+    db: StateDb,
+    deps: RuntimeDeps,
+    images: ImageContext,
+    lock: FileLock,
+  ) {
+    this.#config = config;
+    this.#options = options;
+    this.#log = options.logger ?? silentLogger;
+    this.db = db;
+    this.deps = deps;
+    this.#images = images;
+    this.#lock = lock;
+  }
+
+  /**
+   * Opens the state root for this daemon: takes its lock (one daemon per root), opens the
+   * state database (refusing a damaged or newer one without writing it), chooses the host
+   * backends. Throws `AlreadyExists` (another daemon), what `openStateDb` throws.
+   */
+  static async open(config: AgentConfig, options: AgentOptions): Promise<NodeAgent> {
+    await mkdir(config.root, { recursive: true, mode: 0o700 });
+    const lock = await tryFileLock(join(config.root, 'daemon.lock'));
+    if ('heldBy' in lock)
+      throw new RuntimeError(
+        'AlreadyExists',
+        `Cannot start the daemon: another hostpod daemon (pid ${lock.heldBy}) uses the state root ${config.root}`,
+        { hint: 'stop it first, or give this one another --root' },
+      );
+    try {
+      const db = openStateDb(stateDbPath(config.root));
+      const groups = await createGroupManager(config.cgroupParent ? { parent: config.cgroupParent } : {});
+      const node = localNode({
+        arch: arch(),
+        ip: config.nodeIp ?? '127.0.0.1',
+        ...(config.nodeLabels ? { extraLabels: config.nodeLabels } : {}),
+      });
+      if (config.nodeName) {
+        node.name = config.nodeName;
+        node.labels['kubernetes.io/hostname'] = config.nodeName;
+      }
+      const deps: RuntimeDeps = {
+        root: config.root,
+        layout: config.layout,
+        groups,
+        node,
+        owner: { pid: options.pid, startTime: (await processStartTime(options.pid)) ?? '', daemon: true },
+        ...(config.workspace ? { workspaceMode: config.workspace } : {}),
+        ...(config.logRotation ? { logRotation: config.logRotation } : {}),
+        ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),
+        ...(config.shutdownGraceMs !== undefined ? { shutdownGraceMs: config.shutdownGraceMs } : {}),
+      };
+      const content = new LocalContentStore(join(config.root, 'content'));
+      const images: ImageContext = {
+        root: config.root,
+        content,
+        images: new ImageStore(config.root, content),
+        insecureRegistries: config.insecureRegistries ?? [],
+      };
+      return new NodeAgent(config, options, db, deps, images, lock);
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  /** Reconciles the state with the host, then runs every pod. */
+  async start(): Promise<void> {
+    this.#loadObjects();
+    const pods = this.db.pods.list();
+    const records = await listRecords(this.deps.root);
+    const running = new Set<string>();
+    for (const p of pods)
+      for (const row of this.db.containers.listByPod(p.uid, { latest: true }))
+        if ('running' in row.state) running.add(row.id);
+    // Containers of this daemon that no running row accounts for: started just before a crash
+    // (the row was never committed) or of a pod deleted meanwhile. Stopped and removed.
+    for (const rec of records.records) {
+      if (!rec.owner.daemon || rec.status === 'exited' || running.has(rec.id)) continue;
+      await this.#discard(rec, 'it was started by a daemon that stopped before recording it');
+    }
+    const stale = await cleanupStale(this.deps);
+    for (const p of stale.problems) this.#log.warn({ problem: p }, 'cleanup');
+    const keep = new Set<string>();
+    for (const p of pods) {
+      try {
+        keep.add(
+          basename(podDir(this.deps.root, decodeStoredPod(p.manifest, `pod ${p.namespace}/${p.name}`))),
+        );
+      } catch {}
+    }
+    for (const p of pods) {
+      const pod = this.#decode(p);
+      if (pod) keep.add(basename(podDir(this.deps.root, pod)));
+    }
+    const vols = await removeStalePodVolumes(this.deps.root, { daemonKeep: keep });
+    for (const p of vols.problems) this.#log.warn({ problem: p }, 'cleanup');
+
+    for (const p of pods) {
+      const pod = this.#decode(p);
+      if (!pod) continue;
+      if (p.deletedAt !== undefined) {
+        await this.#finishDelete(p);
+        continue;
+      }
+      const resume = await this.#resumeOf(p, pod);
+      if (p.phase !== undefined && FINAL.has(p.phase) && !resume.anyRunning) continue;
+      this.#startWorker(p.uid, pod, resume.containers.size > 0 || p.status ? resume : undefined);
+    }
+    this.#log.info({ pods: pods.length, adopted: this.#adopted }, 'reconciled');
+  }
+
+  #adopted = 0;
+
+  /**
+   * Lets go of every pod without stopping it (a daemon restart or upgrade): the containers keep
+   * running and logging; the next daemon adopts them. Or, with `stopPods`, stops them all first.
+   */
+  async close(options: { stopPods?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (options.stopPods) for (const w of this.#workers.values()) w.stop.abort();
+    else this.#detach.abort();
+    await Promise.all([...this.#workers.values()].map((w) => w.done));
+    this.db.close();
+    await this.#lock.release();
+  }
+
+  // ---- DaemonBackend ------------------------------------------------------------------------
+
+  version(): VersionInfo {
+    return {
+      version: this.#options.version,
+      api: 'v1',
+      schema: this.db.schemaVersion,
+      pid: this.#options.pid,
+      startedAt: this.#startedAt,
+      node: { name: this.deps.node.name, labels: { ...this.deps.node.labels } },
+    };
+  }
+
+  health(): Health {
+    return { ok: this.#problems.size === 0, problems: [...this.#problems.values()] };
+  }
+
+  /** Records a node event (not about one pod). */
+  nodeEvent(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.#addEvent(undefined, type, reason, message);
+  }
+
+  /** The static pod files that pods came from. */
+  staticPaths(): string[] {
+    const out = new Set<string>();
+    for (const p of this.db.pods.list()) if (p.source.kind === 'static') out.add(p.source.path);
+    return [...out];
+  }
+
+  /** Records (or clears) a condition an operator must see: `/v1/healthz`, an event. */
+  setProblem(key: string, message: string | undefined): void {
+    if (message === undefined) {
+      this.#problems.delete(key);
+      return;
+    }
+    if (this.#problems.get(key) === message) return;
+    this.#problems.set(key, message);
+    this.#addEvent(undefined, 'Warning', 'NodeProblem', message);
+  }
+
+  async apply(request: ApplyRequest): Promise<ApplyResponse> {
+    const set = decodeDesired(request.objects, { node: this.deps.node.name });
+    return this.#applySet(set.pods, set.objects, { kind: 'apply' }, request.dryRun === true, set.skipped);
+  }
+
+  /** Applies the pods of a static pod file (source `static`). */
+  async applyStatic(path: string, values: unknown[]): Promise<ApplyResponse> {
+    const set = decodeDesired(values, { node: this.deps.node.name, file: path });
+    return this.#applySet(set.pods, set.objects, { kind: 'static', path }, false, set.skipped);
+  }
+
+  /** Stops and removes the static pods of `path` not in `keep` (names `ns/name`). */
+  async removeStatic(path: string, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+    const gone: string[] = [];
+    for (const p of this.db.pods.list()) {
+      if (p.source.kind !== 'static' || p.source.path !== path) continue;
+      if (keep.has(`${p.namespace}/${p.name}`) || p.deletedAt !== undefined) continue;
+      await this.#delete(p, {});
+      gone.push(`${p.namespace}/${p.name}`);
+    }
+    return gone;
+  }
+
+  async #applySet(
+    pods: DesiredPod[],
+    objects: ReturnType<typeof decodeDesired>['objects'],
+    source: { kind: 'apply' } | { kind: 'static'; path: string },
+    dryRun: boolean,
+    skipped: ApplyResponse['skipped'],
+  ): Promise<ApplyResponse> {
+    const results: ApplyResult[] = [];
+    const warnings: string[] = [];
+    for (const p of pods) {
+      try {
+        admitPod(p.pod, this.deps);
+      } catch (e) {
+        if (!isRuntimeError(e)) throw e;
+        throw new RuntimeError(e.code, e.message, e.hint ? { hint: e.hint } : {});
+      }
+      const existing = this.db.pods.find(p.namespace, p.name);
+      if (existing && existing.source.kind !== source.kind)
+        throw new RuntimeError(
+          'FailedPrecondition',
+          `Cannot apply pod "${p.namespace}/${p.name}": it is a ${existing.source.kind === 'static' ? `static pod (from ${existing.source.kind === 'static' ? existing.source.path : ''})` : 'pod applied through the API'}`,
+          { hint: existing.source.kind === 'static' ? 'change its file instead' : 'delete it first' },
+        );
+      if (existing?.deletedAt !== undefined)
+        throw new RuntimeError(
+          'FailedPrecondition',
+          `Cannot apply pod "${p.namespace}/${p.name}": it is being deleted`,
+          {
+            hint: 'wait until it is gone, then apply it again',
+          },
+        );
+    }
+    if (dryRun) {
+      for (const o of objects) {
+        const old = this.db.objects.get(o.kind, o.namespace, o.name);
+        results.push({
+          kind: o.kind,
+          namespace: o.namespace,
+          name: o.name,
+          change: old ? 'configured' : 'created',
+        });
+      }
+      for (const p of pods) {
+        const old = this.db.pods.find(p.namespace, p.name);
+        results.push({
+          kind: 'Pod',
+          namespace: p.namespace,
+          name: p.name,
+          change: old ? 'configured' : 'created',
+        });
+      }
+      return { results, skipped, warnings };
+    }
+    this.db.transition(() => {
+      for (const o of objects) {
+        const r = this.db.objects.put(o.kind, o.raw, { namespace: o.namespace });
+        results.push({ kind: o.kind, namespace: o.namespace, name: o.name, change: r.change });
+      }
+    });
+    this.#loadObjects();
+    for (const p of pods) {
+      const { pod: rec, change } = this.db.pods.put({
+        namespace: p.namespace,
+        name: p.name,
+        manifest: p.manifest,
+        source,
+      });
+      results.push({ kind: 'Pod', namespace: p.namespace, name: p.name, change });
+      if (change === 'unchanged' && this.#workers.has(rec.uid)) continue;
+      const pod = this.#decode(rec);
+      if (!pod) continue;
+      if (change === 'configured' || (change === 'unchanged' && !this.#workers.has(rec.uid))) {
+        const old = this.#workers.get(rec.uid);
+        if (old) {
+          this.#addEvent(rec.uid, 'Normal', 'Killing', 'Stopping the pod: its spec changed');
+          old.stop.abort();
+          await old.done;
+          this.#clearContainers(rec.uid);
+        } else if (change === 'unchanged' && rec.phase !== undefined && FINAL.has(rec.phase)) continue;
+      }
+      this.#addEvent(
+        rec.uid,
+        'Normal',
+        'Scheduled',
+        `Assigned ${p.namespace}/${p.name} to ${this.deps.node.name}`,
+      );
+      this.#startWorker(rec.uid, pod, undefined);
+      this.#notifyPod(rec.uid);
+    }
+    return { results, skipped, warnings };
+  }
+
+  listPods(filter: { namespace?: string }): PodView[] {
+    return this.db.pods.list(filter.namespace ? { namespace: filter.namespace } : {}).map(viewOf);
+  }
+
+  getPod(namespace: string, name: string): PodView {
+    return viewOf(this.#mustFind(namespace, name));
+  }
+
+  async deletePod(
+    namespace: string,
+    name: string,
+    options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean },
+  ): Promise<DeleteResponse> {
+    const rec = this.#mustFind(namespace, name);
+    if (rec.source.kind === 'static')
+      throw new RuntimeError(
+        'FailedPrecondition',
+        `Cannot delete pod "${namespace}/${name}": it is a static pod`,
+        {
+          hint: `remove its file ${rec.source.path} from the static pod directory`,
+        },
+      );
+    const done = this.#delete(rec, options);
+    if (options.wait === false) {
+      done.catch((e: unknown) =>
+        this.#log.error({ err: describeError(e), pod: `${namespace}/${name}` }, 'delete'),
+      );
+      return { namespace, name, status: 'terminating' };
+    }
+    await done;
+    return { namespace, name, status: 'deleted' };
+  }
+
+  watchPods(fn: (e: PodWatchEvent) => void, filter: { namespace?: string }): () => void {
+    const seen = new Set<string>();
+    const watcher = (uid: PodUid, deleted?: PodView) => {
+      const view = deleted ?? this.#viewByUid(uid);
+      if (!view || (filter.namespace && view.namespace !== filter.namespace)) return;
+      const type = deleted ? 'DELETED' : seen.has(uid) ? 'MODIFIED' : 'ADDED';
+      if (deleted) seen.delete(uid);
+      else seen.add(uid);
+      fn({ type, object: view });
+    };
+    for (const p of this.listPods(filter)) seen.add(p.uid);
+    this.#podWatchers.add(watcher);
+    return () => this.#podWatchers.delete(watcher);
+  }
+
+  listEvents(filter: { namespace?: string; pod?: string; after?: number }): EventView[] {
+    let podUid: PodUid | undefined;
+    if (filter.pod !== undefined) podUid = this.#mustFind(filter.namespace ?? 'default', filter.pod).uid;
+    const names = this.#podNames();
+    return this.db.events
+      .list({
+        ...(podUid ? { podUid } : {}),
+        ...(filter.after !== undefined ? { afterId: filter.after } : {}),
+      })
+      .map((e) => eventView(e, names))
+      .filter(
+        (e) =>
+          !filter.namespace || filter.pod !== undefined || !e.pod || e.pod.namespace === filter.namespace,
+      );
+  }
+
+  watchEvents(fn: (e: EventView) => void, filter: { namespace?: string; pod?: string }): () => void {
+    let podUid: PodUid | undefined;
+    if (filter.pod !== undefined) podUid = this.#mustFind(filter.namespace ?? 'default', filter.pod).uid;
+    const watcher = (e: EventRecord) => {
+      if (podUid && e.podUid !== podUid) return;
+      const v = eventView(e, this.#podNames());
+      if (filter.namespace && !podUid && v.pod && v.pod.namespace !== filter.namespace) return;
+      fn(v);
+    };
+    this.#eventWatchers.add(watcher);
+    return () => this.#eventWatchers.delete(watcher);
+  }
+
+  async logs(
+    namespace: string,
+    name: string,
+    query: LogQuery,
+    write: (chunk: Buffer) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const rec = this.#mustFind(namespace, name);
+    const pod = this.#decode(rec);
+    const rows = this.db.containers.listByPod(rec.uid);
+    const container = query.container ?? defaultContainer(rec, pod);
+    const mine = rows.filter((r) => r.name === container).sort((a, b) => a.attempt - b.attempt);
+    if (mine.length === 0) {
+      const known = pod
+        ? [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name)
+        : [];
+      if (!known.includes(container))
+        throw new RuntimeError('NotFound', `container "${container}" is not valid for pod "${name}"`, {
+          hint: `choose one of: ${known.join(', ')}`,
+        });
+      throw new RuntimeError('NotFound', `container "${container}" in pod "${name}" has not started yet`);
+    }
+    let row = mine[mine.length - 1]!;
+    if (query.previous) {
+      const prev = mine[mine.length - 2];
+      if (!prev)
+        throw new RuntimeError(
+          'NotFound',
+          `previous terminated container "${container}" in pod "${name}" not found`,
+        );
+      row = prev;
+    }
+    if (query.tailLines !== undefined && (!Number.isSafeInteger(query.tailLines) || query.tailLines < 0))
+      throw new RuntimeError('InvalidArgument', `Invalid tailLines ${query.tailLines}: expected 0 or more`);
+    let since: Date | undefined;
+    if (query.sinceTime !== undefined) {
+      since = new Date(query.sinceTime);
+      if (Number.isNaN(since.getTime()))
+        throw new RuntimeError(
+          'InvalidArgument',
+          `Invalid sinceTime "${query.sinceTime}": expected an RFC 3339 time`,
+        );
+    } else if (query.sinceSeconds !== undefined) {
+      if (!Number.isFinite(query.sinceSeconds) || query.sinceSeconds < 0)
+        throw new RuntimeError('InvalidArgument', `Invalid sinceSeconds ${query.sinceSeconds}`);
+      since = new Date(Date.now() - query.sinceSeconds * 1000);
+    }
+    const path = logPath(this.deps.root, row.id);
+    const format = (l: LogLine) =>
+      query.timestamps ? Buffer.concat([Buffer.from(`${l.time} `), l.text, NL]) : Buffer.concat([l.text, NL]);
+    const all = await readLogLines(path);
+    let shown = since ? all.filter((l) => new Date(l.time) >= since) : all;
+    if (query.tailLines !== undefined) shown = query.tailLines === 0 ? [] : shown.slice(-query.tailLines);
+    for (let i = 0; i < shown.length; i += 256)
+      await write(Buffer.concat(shown.slice(i, i + 256).map(format)));
+    if (!query.follow || query.previous || !('running' in row.state) || signal.aborted) return;
+    // Follow: the lines after those read, until the run ends or the client goes away.
+    let skip = all.length;
+    let chain = Promise.resolve();
+    const follower = new LogFollower(path, (l) => {
+      if (skip > 0) {
+        skip--;
+        return;
+      }
+      const chunk = format(l);
+      chain = chain.then(() => write(chunk)).catch(() => {});
+    }).start();
+    const id = row.id;
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const now = this.db.containers.get(id);
+        if (!now || !('running' in now.state)) done();
+      };
+      const timer = setInterval(check, 200);
+      const done = () => {
+        clearInterval(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      check();
+    });
+    await follower.stop();
+    await chain;
+  }
+
+  async stats(filter: { namespace?: string }): Promise<ContainerStatsView[]> {
+    const out: ContainerStatsView[] = [];
+    for (const p of this.db.pods.list(filter.namespace ? { namespace: filter.namespace } : {})) {
+      for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
+        if (!('running' in row.state)) continue;
+        const st = await this.deps.groups
+          .open(row.groupId ?? row.id)
+          .stats()
+          .catch(() => undefined);
+        if (!st) continue;
+        out.push({
+          namespace: p.namespace,
+          pod: p.name,
+          container: row.name,
+          containerId: row.id,
+          cpuUsageNs: st.cpuUsageNs,
+          ...this.#cpuRate(row.id, st.cpuUsageNs),
+          memoryWorkingSetBytes: st.memoryWorkingSetBytes,
+          processCount: st.processCount,
+          logBytes: await logBytes(logPath(this.deps.root, row.id)),
+        });
+      }
+    }
+    return out;
+  }
+
+  readonly #cpuSamples = new Map<string, { ns: number; at: number }>();
+  #cpuRate(id: string, ns: number): { cpuMillicores?: number } {
+    const now = Date.now();
+    const prev = this.#cpuSamples.get(id);
+    this.#cpuSamples.set(id, { ns, at: now });
+    if (!prev || now - prev.at < 50) return {};
+    return { cpuMillicores: Math.max(0, Math.round((ns - prev.ns) / 1e3 / (now - prev.at))) };
+  }
+
+  execTarget(namespace: string, name: string, container?: string): ExecTarget {
+    const rec = this.#mustFind(namespace, name);
+    const rows = this.db.containers.listByPod(rec.uid, { latest: true }).filter((r) => 'running' in r.state);
+    const pick = container
+      ? rows.find((r) => r.name === container)
+      : (rows.find((r) => r.type === 'container') ?? rows[0]);
+    if (!pick)
+      throw new RuntimeError(
+        'FailedPrecondition',
+        container
+          ? `Cannot exec in container "${container}" of pod "${name}": it is not running`
+          : `Cannot exec in pod "${name}": no container is running`,
+      );
+    return { containerId: pick.id, container: pick.name, root: this.deps.root };
+  }
+
+  async listImages(): Promise<ImageView[]> {
+    const list = await this.#images.images.list();
+    return list.map((r) => imageView(r));
+  }
+
+  async pullImage(reference: string, _platform?: string): Promise<ImageView> {
+    const { prepareImage } = await import('../services/images.ts');
+    const t0 = performance.now();
+    try {
+      await prepareImage(reference, 'Always', this.#images);
+      this.#options.metrics?.observeImagePull?.((performance.now() - t0) / 1000, 'success');
+    } catch (e) {
+      this.#options.metrics?.observeImagePull?.((performance.now() - t0) / 1000, 'failure');
+      throw e;
+    }
+    const rec = await this.#images.images.get(reference);
+    if (!rec) throw new RuntimeError('Internal', `image "${reference}" is missing right after its pull`);
+    return imageView(rec);
+  }
+
+  async removeImage(reference: string): Promise<{ removed: string[] }> {
+    for (const w of this.#workers.values()) {
+      for (const c of [...(w.pod.spec.initContainers ?? []), ...w.pod.spec.containers]) {
+        if (c.image === reference)
+          throw new RuntimeError(
+            'FailedPrecondition',
+            `Cannot remove image "${reference}": pod "${w.pod.metadata.namespace}/${w.pod.metadata.name}" uses it`,
+            { hint: 'delete the pod first' },
+          );
+      }
+    }
+    const removed = await this.#images.images.remove(reference);
+    if (removed.length === 0)
+      throw new RuntimeError('NotFound', `image "${reference}" not found`, {
+        hint: 'list them with hostpod images',
+      });
+    await removeImageContent(this.deps.root, this.#images.content, this.#images.images, removed);
+    return { removed: removed.map((r) => r.name || r.digest) };
+  }
+
+  // ---- workers --------------------------------------------------------------------------------
+
+  #startWorker(uid: PodUid, pod: Pod, resume: Resume | undefined): void {
+    pod.metadata.uid = uid;
+    const w: Worker = {
+      uid,
+      pod,
+      stop: new AbortController(),
+      done: Promise.resolve(),
+      pending: [],
+      status: undefined,
+    };
+    this.#workers.set(uid, w);
+    w.done = this.#run(w, resume)
+      .catch((e: unknown) =>
+        this.#log.error({ pod: nameOf(pod), err: describeError(e) }, 'pod worker failed'),
+      )
+      .finally(() => {
+        if (this.#workers.get(uid) === w) this.#workers.delete(uid);
+      });
+  }
+
+  async #run(w: Worker, resume: Resume | undefined): Promise<void> {
+    const timing: PodTiming = { ...DEFAULT_TIMING, ...this.#config.timing };
+    let delay = 0;
+    while (!w.stop.signal.aborted && !this.#detach.signal.aborted) {
+      try {
+        const r = await runPod(w.pod, {
+          deps: this.deps,
+          images: this.#images,
+          signal: w.stop.signal,
+          detach: this.#detach.signal,
+          objects: this.#objects,
+          timing,
+          ...(this.#config.serviceAccountTokenFile
+            ? { serviceAccountTokenFile: this.#config.serviceAccountTokenFile }
+            : {}),
+          ...(resume ? { resume } : {}),
+          onEvent: (e) => this.#onEvent(w, e),
+        });
+        if (!r.detached) this.#log.info({ pod: nameOf(w.pod), phase: r.phase }, 'pod ended');
+        return;
+      } catch (e) {
+        // Before any container started: admission, images, volumes. Retried with back-off
+        // (as the kubelet's ImagePullBackOff), the containers shown waiting with the reason.
+        const admission = isRuntimeError(e, 'FailedPrecondition') && /^Cannot run pod/.test(describeError(e));
+        const reason = waitingReason(e);
+        const message = describeError(e);
+        this.#addEvent(w.uid, 'Warning', reason === 'ErrImagePull' ? 'Failed' : 'FailedCreate', message);
+        const status = structuredClone(w.status ?? resume?.status ?? initialPodStatus(w.pod.spec));
+        for (const c of [...status.initContainerStatuses, ...status.containerStatuses]) {
+          if ('waiting' in c.state) {
+            const type: ContainerType = status.initContainerStatuses.includes(c)
+              ? 'init_container'
+              : 'container';
+            markWaiting(status, w.pod.spec, type, c.name, { reason, message });
+          }
+        }
+        if (admission) {
+          status.phase = 'Failed';
+          this.#writeStatus(w, status);
+          return;
+        }
+        this.#writeStatus(w, status);
+        delay = delay === 0 ? timing.initialMs : Math.min(delay * 2, timing.maxMs);
+        if (!(await sleepUnless(delay, AbortSignal.any([w.stop.signal, this.#detach.signal])))) return;
+      }
+    }
+  }
+
+  #onEvent(w: Worker, e: PodEvent): void {
+    const pod = nameOf(w.pod);
+    switch (e.type) {
+      case 'image':
+        this.#addEvent(
+          w.uid,
+          'Normal',
+          'Pulled',
+          `Container image "${e.image}" is ready (${e.manifestDigest})`,
+        );
+        return;
+      case 'started': {
+        const c = e.container;
+        if (e.adopted) {
+          this.#log.info({ pod, container: c.name, id: c.id }, 'adopted');
+          return;
+        }
+        const row = {
+          id: parseContainerId(c.id),
+          podUid: w.uid,
+          name: c.name,
+          type: c.type,
+          attempt: e.restartCount,
+          image: c.record.image,
+          state: { running: { startedAt: c.task.startedAt } },
+          taskDir: c.task.dir,
+          groupId: c.task.group.id,
+        };
+        w.pending.push(() => {
+          this.db.containers.create(row);
+          this.#pruneRows(w.uid, c.type, c.name, e.restartCount);
+        });
+        this.#options.metrics?.containerStarted(c.type);
+        this.#addEvent(w.uid, 'Normal', 'Started', `Started container ${c.name}`);
+        this.#log.info(
+          { pod, container: c.name, id: c.id, restartCount: e.restartCount },
+          'container started',
+        );
+        return;
+      }
+      case 'exited': {
+        const r = e.result;
+        const terminated: TerminatedState = {
+          exitCode: r.exitCode,
+          reason: r.reason,
+          finishedAt: r.finishedAt,
+          ...(r.signal ? { signal: r.signal } : {}),
+          ...(r.message ? { message: r.message.slice(0, 4096) } : {}),
+          ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+        };
+        if (e.container) {
+          const id = parseContainerId(e.container.id);
+          w.pending.push(() => {
+            if (this.db.containers.get(id))
+              this.db.containers.update(id, { state: { terminated: { ...terminated, containerID: id } } });
+          });
+        } else {
+          const id = parseContainerId(newContainerId());
+          w.pending.push(() =>
+            this.db.containers.create({
+              id,
+              podUid: w.uid,
+              name: r.name,
+              type: r.type,
+              attempt: r.restartCount ?? 0,
+              image: imageOf(w.pod, r.type, r.name),
+              state: { terminated },
+            }),
+          );
+          this.#options.metrics?.containerStartFailed(r.type, r.errorCode ?? 'Unknown');
+          this.#addEvent(w.uid, 'Warning', 'Failed', `Error: ${r.message ?? r.reason}`);
+        }
+        this.#log.info(
+          { pod, container: r.name, exitCode: r.exitCode, reason: r.reason, message: r.message },
+          'container exited',
+        );
+        return;
+      }
+      case 'warning':
+        this.#addEvent(w.uid, 'Warning', 'Warning', e.message);
+        return;
+      case 'stopping':
+        this.#addEvent(
+          w.uid,
+          'Normal',
+          'Killing',
+          `Stopping the pod's containers (grace period ${e.graceSeconds}s)`,
+        );
+        return;
+      case 'backoff':
+        this.#addEvent(
+          w.uid,
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${e.container} in pod ${w.pod.metadata.name}`,
+        );
+        return;
+      case 'probe':
+        if (e.result === 'failure')
+          this.#addEvent(
+            w.uid,
+            'Warning',
+            'Unhealthy',
+            `${e.probe[0]!.toUpperCase()}${e.probe.slice(1)} probe failed: ${e.message}`,
+          );
+        return;
+      case 'killing':
+        this.#addEvent(
+          w.uid,
+          'Normal',
+          'Killing',
+          `Container ${e.container} ${e.message}, will be restarted`,
+        );
+        return;
+      case 'ready':
+        return;
+      case 'status':
+        this.#writeStatus(w, e.status);
+        return;
+    }
+  }
+
+  /** Commits the pending container rows and the status in one transition; then tells watchers. */
+  #writeStatus(w: Worker, status: PodStatus): void {
+    w.status = status;
+    if (!this.db.pods.get(w.uid)) return; // deleted meanwhile
+    try {
+      this.db.transition(() => {
+        for (const op of w.pending) op();
+        this.db.pods.setStatus(w.uid, status);
+      });
+      w.pending = [];
+      this.setProblem('state', undefined);
+    } catch (e) {
+      // Disk full, I/O error: the pods go on; the next status write retries what is pending.
+      this.#options.metrics?.stateWriteFailed?.();
+      this.#log.error({ pod: nameOf(w.pod), err: describeError(e) }, 'cannot write the state database');
+      this.#problems.set('state', `cannot write the state database: ${describeError(e)}`);
+      return;
+    }
+    this.#notifyPod(w.uid);
+  }
+
+  /** Keeps the rows (and directories) of a container's last two runs. */
+  #pruneRows(uid: PodUid, type: ContainerType, name: string, attempt: number): void {
+    for (const r of this.db.containers.listByPod(uid)) {
+      if (r.type !== type || r.name !== name || r.attempt >= attempt - 1) continue;
+      this.db.containers.remove(r.id);
+      void rm(join(this.deps.root, 'containers', r.id), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  async #delete(rec: PodRecord, options: { gracePeriodSeconds?: number; force?: boolean }): Promise<void> {
+    const w = this.#workers.get(rec.uid);
+    if (rec.deletedAt === undefined) this.db.pods.markDeleted(rec.uid);
+    this.#notifyPod(rec.uid);
+    if (w) {
+      if (options.force) w.pod.spec.terminationGracePeriodSeconds = 0;
+      else if (options.gracePeriodSeconds !== undefined)
+        w.pod.spec.terminationGracePeriodSeconds = options.gracePeriodSeconds;
+      w.stop.abort();
+      await w.done;
+    }
+    await this.#finishDelete(this.db.pods.get(rec.uid) ?? rec);
+  }
+
+  /** Removes what is left of a deleted pod: running containers (adopted or not), rows, logs, volumes. */
+  async #finishDelete(rec: PodRecord): Promise<void> {
+    const view = viewOf(rec);
+    for (const row of this.db.containers.listByPod(rec.uid)) {
+      await removeContainer(this.deps, { id: row.id }, { keepLogs: false });
+    }
+    const pod = this.#decode(rec);
+    if (pod) {
+      pod.metadata.uid = rec.uid;
+      const dir = podDir(this.deps.root, pod);
+      await removeStalePodVolumes(this.deps.root, {
+        daemonKeep: new Set(
+          (await readdir(join(this.deps.root, 'pods')).catch(() => [])).filter((n) => n !== basename(dir)),
+        ),
+      }).catch(() => undefined);
+    }
+    this.db.pods.remove(rec.uid);
+    for (const fn of this.#podWatchers) fn(rec.uid, view);
+  }
+
+  #clearContainers(uid: PodUid): void {
+    for (const row of this.db.containers.listByPod(uid)) {
+      this.db.containers.remove(row.id);
+      void rm(join(this.deps.root, 'containers', row.id), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  // ---- reconcile ------------------------------------------------------------------------------
+
+  /** Where a stored pod stands on the host now. */
+  async #resumeOf(p: PodRecord, pod: Pod): Promise<Resume & { anyRunning: boolean }> {
+    const containers = new Map<string, ContainerResume>();
+    let anyRunning = false;
+    const files = new Map((await listRecords(this.deps.root)).records.map((r) => [r.id, r]));
+    for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
+      const key = `${row.type}/${row.name}`;
+      if ('terminated' in row.state) {
+        containers.set(key, { attempt: row.attempt, ended: resultOf(row, row.state.terminated) });
+        continue;
+      }
+      if (!('running' in row.state)) continue;
+      const dir = row.taskDir ?? taskDir(this.deps.root, row.id);
+      const adopted = await this.#adopt(row, dir, files.get(row.id));
+      if (adopted) {
+        anyRunning = true;
+        this.#adopted++;
+        containers.set(key, { attempt: row.attempt, running: adopted });
+        continue;
+      }
+      // It ended while no daemon ran: its shim's exit record has the real exit code.
+      const exit = await readExit(dir).catch(() => undefined);
+      let terminated: TerminatedState;
+      if (exit) {
+        const st = await this.deps.groups
+          .open(row.groupId ?? row.id)
+          .stats()
+          .catch(() => undefined);
+        const oom = (st?.oomKillCount ?? 0) > 0 && exit.exitCode !== 0;
+        terminated = {
+          exitCode: exit.exitCode,
+          reason: oom ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error',
+          startedAt: exit.startedAt,
+          finishedAt: exit.finishedAt,
+          ...(exit.signal ? { signal: exit.signal } : {}),
+          containerID: row.id,
+        };
+      } else {
+        terminated = {
+          exitCode: 137,
+          reason: 'Unknown',
+          message:
+            'the container was gone when the daemon started (the host restarted, or its shim was killed)',
+          ...(row.startedAt ? { startedAt: row.startedAt } : {}),
+          finishedAt: new Date().toISOString(),
+          containerID: row.id,
+        };
+      }
+      await removeContainer(this.deps, { id: row.id }, { keepLogs: true });
+      const f = files.get(row.id);
+      if (f) {
+        f.status = 'exited';
+        f.exit = {
+          exitCode: terminated.exitCode,
+          reason: terminated.reason,
+          finishedAt: terminated.finishedAt,
+          ...(terminated.message ? { message: terminated.message } : {}),
+        };
+        await writeRecord(this.deps.root, f).catch(() => {});
+      }
+      this.db.containers.update(row.id, { state: { terminated } });
+      this.#addEvent(
+        p.uid,
+        terminated.reason === 'Unknown' ? 'Warning' : 'Normal',
+        'ContainerEnded',
+        `Container ${row.name} ended while the daemon was down: exit code ${terminated.exitCode} (${terminated.reason})`,
+      );
+      containers.set(key, { attempt: row.attempt, ended: resultOf(row, terminated) });
+    }
+    const status = (p.status as PodStatus | undefined) ?? initialPodStatus(pod.spec);
+    return { status, containers, anyRunning };
+  }
+
+  /** A running container of an earlier daemon, if its shim still runs it: handed to the supervisor. */
+  async #adopt(
+    row: ContainerRow,
+    dir: string,
+    file: FileRecord | undefined,
+  ): Promise<RunningContainer | undefined> {
+    if (!file || (await readExit(dir).catch(() => undefined)) || !(await shimAlive(dir))) return undefined;
+    const task = await openTask(dir, this.deps.groups, row.groupId ?? row.id).catch(() => undefined);
+    if (!task) return undefined;
+    file.owner = this.deps.owner;
+    await writeRecord(this.deps.root, file);
+    return {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      record: file,
+      task,
+      account: {
+        name: '',
+        uid: 0,
+        gid: 0,
+        groups: [],
+        home: '/',
+        shell: '',
+        ephemeral: file.ephemeralUser === true,
+      },
+      logPath: logPath(this.deps.root, row.id),
+      warnings: [],
+    };
+  }
+
+  async #discard(rec: FileRecord, why: string): Promise<void> {
+    await removeContainer(this.deps, { id: rec.id }, { keepLogs: true });
+    rec.status = 'exited';
+    rec.exit = { exitCode: 137, reason: 'Unknown', message: why, finishedAt: new Date().toISOString() };
+    await writeRecord(this.deps.root, rec).catch(() => {});
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  #decode(rec: PodRecord): Pod | undefined {
+    try {
+      const pod = decodeStoredPod(rec.manifest, `pod ${rec.namespace}/${rec.name}`);
+      pod.metadata.uid = rec.uid;
+      return pod;
+    } catch (e) {
+      this.#log.error(
+        { pod: `${rec.namespace}/${rec.name}`, err: describeError(e) },
+        'stored pod unreadable',
+      );
+      return undefined;
+    }
+  }
+
+  #loadObjects(): void {
+    const set = emptyObjectSet();
+    for (const o of this.db.objects.list()) {
+      const d = decodeDesired([o.object], { node: this.deps.node.name, file: '<state>' });
+      for (const x of d.objects) addObject(set, x.value);
+    }
+    this.#objects = set;
+  }
+
+  #mustFind(namespace: string, name: string): PodRecord {
+    const rec = this.db.pods.find(namespace, name);
+    if (!rec)
+      throw new RuntimeError('NotFound', `pods "${name}" not found in namespace "${namespace}"`, {
+        hint: 'list them with hostpod get pods -A',
+      });
+    return rec;
+  }
+
+  #viewByUid(uid: PodUid): PodView | undefined {
+    const rec = this.db.pods.get(uid);
+    return rec ? viewOf(rec) : undefined;
+  }
+
+  #podNames(): Map<string, { namespace: string; name: string; uid: string }> {
+    return new Map(
+      this.db.pods.list().map((p) => [p.uid, { namespace: p.namespace, name: p.name, uid: p.uid }]),
+    );
+  }
+
+  #notifyPod(uid: PodUid): void {
+    for (const fn of this.#podWatchers) fn(uid);
+  }
+
+  #addEvent(uid: PodUid | undefined, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    try {
+      if (uid && !this.db.pods.get(uid)) return;
+      const e = this.db.events.add({
+        ...(uid ? { podUid: uid } : {}),
+        type,
+        reason,
+        message: message.slice(0, 1000),
+      });
+      for (const fn of this.#eventWatchers) fn(e);
+    } catch (err) {
+      this.#options.metrics?.stateWriteFailed?.();
+      this.#log.error({ err: describeError(err), reason, message }, 'cannot record an event');
+    }
+  }
+}
+
+interface Resume {
+  status: PodStatus;
+  containers: Map<string, ContainerResume>;
+}
+
+const NL = Buffer.from('\n');
+
+function nameOf(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+}
+
+function viewOf(rec: PodRecord): PodView {
+  const status = rec.status as PodStatus | undefined;
+  return {
+    uid: rec.uid,
+    namespace: rec.namespace,
+    name: rec.name,
+    manifest: rec.manifest as Record<string, unknown>,
+    source: rec.source,
+    createdAt: rec.createdAt,
+    ...(rec.deletedAt ? { deletedAt: rec.deletedAt } : {}),
+    generation: rec.generation,
+    phase: (rec.phase ?? 'Pending') as PodPhase,
+    ...(status ? { status } : {}),
+  };
+}
+
+function eventView(
+  e: EventRecord,
+  names: Map<string, { namespace: string; name: string; uid: string }>,
+): EventView {
+  const pod = e.podUid ? names.get(e.podUid) : undefined;
+  return {
+    id: e.id,
+    ...(pod ? { pod } : {}),
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    firstTime: e.firstTime,
+    time: e.time,
+    count: e.count,
+  };
+}
+
+function resultOf(row: ContainerRow, t: TerminatedState) {
+  return {
+    name: row.name,
+    type: row.type,
+    id: row.id,
+    exitCode: t.exitCode,
+    reason: t.reason as 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown',
+    finishedAt: t.finishedAt,
+    restartCount: row.attempt,
+    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
+    ...(t.message ? { message: t.message } : {}),
+    ...(t.signal ? { signal: t.signal } : {}),
+  };
+}
+
+function defaultContainer(rec: PodRecord, pod: Pod | undefined): string {
+  const names = pod?.spec.containers.map((c) => c.name) ?? [];
+  if (names.length === 1) return names[0]!;
+  throw new RuntimeError(
+    'InvalidArgument',
+    `a container name must be specified for pod ${rec.name}, choose one of: [${names.join(' ')}]`,
+    { hint: 'add -c NAME' },
+  );
+}
+
+function imageOf(pod: Pod, type: ContainerType, name: string): string {
+  const list = type === 'init_container' ? (pod.spec.initContainers ?? []) : pod.spec.containers;
+  return list.find((c) => c.name === name)?.image ?? '';
+}
+
+function waitingReason(e: unknown): string {
+  const m = describeError(e);
+  if (/ErrImageNeverPull/.test(m)) return 'ErrImageNeverPull';
+  if (/MountVolume|volume/i.test(m)) return 'ContainerCreating';
+  if (isRuntimeError(e, 'Unavailable') || isRuntimeError(e, 'NotFound') || /image|pull|registry/i.test(m))
+    return 'ErrImagePull';
+  return 'CreateContainerError';
+}
+
+async function logBytes(path: string): Promise<number> {
+  let total = 0;
+  for (let k = 0; k < 100; k++) {
+    try {
+      total += (await stat(k === 0 ? path : `${path}.${k}`)).size;
+    } catch {
+      if (k > 0) break;
+    }
+  }
+  return total;
+}
+
+function imageView(r: ImageRecord): ImageView {
+  const [os = '', architecture = ''] = r.platform.split('/');
+  return {
+    reference: r.name,
+    manifestDigest: r.digest,
+    configDigest: r.configDigest,
+    size: r.size,
+    os,
+    architecture,
+    ...(r.created ? { createdAt: r.created } : {}),
+  };
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function sleepUnless(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
