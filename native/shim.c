@@ -34,6 +34,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
@@ -42,7 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_CHUNK 16384
+#define LOG_CHUNK 16384 /* longest record text: a longer line is logged as P pieces of this size */
+#define READ_SIZE 65536 /* bytes read from a pipe at a time */
 #define MAX_PIDS 65536
 
 /* Stages a launch can fail at; the TypeScript side maps the names to messages. */
@@ -424,16 +426,57 @@ static void kill_job(void) {
 
 /* ---- the log, in the CRI format ---- */
 
+/* A pipe is read READ_SIZE bytes at a time; the records of one read (each line, or each
+ * LOG_CHUNK-byte piece of a longer one) share one timestamp and go to the log in one writev
+ * (iovecs: the header, then the text with its newline straight from the read buffer).
+ * With O_APPEND a batch lands whole and in order; a failed or short write keeps whole records
+ * only (see flush_batch). */
 struct stream {
   int fd;
   const char *name;
-  char buf[LOG_CHUNK];
+  char buf[LOG_CHUNK + READ_SIZE]; /* a line's start (< LOG_CHUNK bytes) carried over, then a read */
   size_t len;
 };
 
+#define BATCH_RECORDS 340 /* 3 iovecs a record (header, text, newline if not in the text): ≤ IOV_MAX */
+static struct iovec batch_iov[3 * BATCH_RECORDS];
+static struct { size_t log_bytes, out_bytes; } batch_rec[BATCH_RECORDS + 1];
+static int batch_n;                /* records in the batch (the marker included) */
+static size_t batch_bytes;         /* log bytes in the batch */
+static char head_f[80], head_p[80]; /* this read's headers: "<time> <stream> F " and "… P " */
+static size_t head_len;
+static char marker[160];           /* the "output was lost" record, when the batch starts with one */
+static long long marker_bytes, marker_records;
+static const char newline = '\n';
+
 static int log_fd = -1;
 static long long log_size;   /* bytes in the current log file */
-static int rotate_broken;    /* a rotation failed: keep appending until the next reopen */
+static int rotate_broken;    /* a rotation failed half-way: keep appending until the next reopen */
+static long long rotate_retry_at; /* the next file could not be made: try again at this time (ms) */
+
+/* Disk full (or any failing write): whole records are dropped and counted; the log says so with
+ * a marker record once a write succeeds again, and <dir>/log-status says so meanwhile. */
+static int status_fd = -1;
+#define STATUS_SIZE 192
+static int log_failing, log_errno;
+static long long lost_bytes, lost_records; /* since the task started */
+static long long gap_bytes, gap_records;   /* since the last marker (not yet reported in the log) */
+static char failing_since[64] = "-";
+
+/* Rewrites the status line in place: a fixed-size file written at start, so an update needs no
+ * new block on a full disk. "failing=0|1 dropped_bytes=N dropped_records=N errno=N since=T",
+ * padded with spaces to STATUS_SIZE - 1, then a newline. */
+static void write_status(void) {
+  if (status_fd < 0) return;
+  char line[STATUS_SIZE];
+  int n = snprintf(line, sizeof line, "failing=%d dropped_bytes=%lld dropped_records=%lld errno=%d since=%s",
+                   log_failing, lost_bytes, lost_records, log_errno, failing_since);
+  if (n < 0 || n > STATUS_SIZE - 1) n = STATUS_SIZE - 1;
+  memset(line + n, ' ', (size_t)(STATUS_SIZE - 1 - n));
+  line[STATUS_SIZE - 1] = '\n';
+  ssize_t ignored = pwrite(status_fd, line, sizeof line, 0);
+  (void)ignored;
+}
 
 /* Opens the log path (appending) as log_fd and learns its size. Returns -1 with errno set. */
 static int open_log(void) {
@@ -441,7 +484,7 @@ static int open_log(void) {
   if (fd < 0) return -1;
   struct stat st;
   log_size = fstat(fd, &st) == 0 ? (long long)st.st_size : 0;
-  rotate_broken = 0;
+  rotate_broken = 0, rotate_retry_at = 0;
   if (log_fd < 0) log_fd = fd;
   else dup3(fd, log_fd, O_CLOEXEC), close(fd);
   return 0;
@@ -450,86 +493,224 @@ static int open_log(void) {
 /* Size-based rotation, as the kubelet does it: PATH.(N-2) → PATH.(N-1) (the oldest replaced),
  * …, PATH → PATH.1, then a fresh PATH. Whole records only: the caller rotates between them.
  * A reader that holds the old file open reads it to its end, then finds the next file by
- * name; the shift goes oldest first, so at every moment the names are in order. */
+ * name; the shift goes oldest first, so at every moment the names are in order.
+ * The fresh file is made first, under a hidden name (.BASE.next): if that fails (no space, no
+ * inode, no fd) nothing moves, the current file goes on growing and it is tried again 1 s later. */
 static void rotate_log(void) {
-  char from[PATH_MAX], to[PATH_MAX];
-  for (int k = job->log_files - 1; k >= 1; k--) {
-    if (k == 1) snprintf(from, sizeof from, "%s", job->log_path);
-    else snprintf(from, sizeof from, "%s.%d", job->log_path, k - 1);
+  char from[PATH_MAX], to[PATH_MAX], next[PATH_MAX];
+  const char *slash = strrchr(job->log_path, '/');
+  int dirlen = slash ? (int)(slash - job->log_path + 1) : 0;
+  snprintf(next, sizeof next, "%.*s.%s.next", dirlen, job->log_path, job->log_path + dirlen);
+  int fd = open(next, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    rotate_retry_at = now_ms() + 1000;
+    return;
+  }
+  for (int k = job->log_files - 1; k >= 2; k--) {
+    snprintf(from, sizeof from, "%s.%d", job->log_path, k - 1);
     snprintf(to, sizeof to, "%s.%d", job->log_path, k);
-    /* A missing older file is normal (fewer rotations so far); the current one must move. */
-    if (rename(from, to) < 0 && k == 1) {
-      rotate_broken = 1; /* go on appending to it rather than lose output */
+    rename(from, to); /* a missing older file is normal (fewer rotations so far) */
+  }
+  snprintf(to, sizeof to, "%s.1", job->log_path);
+  if (rename(job->log_path, to) < 0) {
+    rotate_broken = 1; /* the current one must move: go on appending to it rather than lose output */
+  } else if (rename(next, job->log_path) < 0) {
+    rename(to, job->log_path); /* put the current file back under its name */
+    rotate_broken = 1;
+  } else {
+    dup3(fd, log_fd, O_CLOEXEC);
+    log_size = 0;
+  }
+  close(fd);
+  if (rotate_broken) unlink(next);
+}
+
+/* Writes the batch with one writev (more only after a short write). On failure the records
+ * written whole stay, a record written in part is cut off again (ftruncate), and the rest are
+ * dropped and counted; the next batch tries again, led by a marker record. */
+static void flush_batch(void) {
+  if (batch_n == 0) return;
+  struct iovec *iov = batch_iov;
+  int niov = 3 * batch_n;
+  size_t done = 0;
+  int err = 0;
+  while (done < batch_bytes) {
+    ssize_t w = writev(log_fd, iov, niov); /* niov ≤ 3 × BATCH_RECORDS ≤ IOV_MAX (1024) */
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      err = w < 0 ? errno : ENOSPC;
+      break;
+    }
+    done += (size_t)w;
+    for (size_t left = (size_t)w; left > 0;) { /* step past what was written */
+      if (left >= iov->iov_len) left -= iov->iov_len, iov++, niov--;
+      else iov->iov_base = (char *)iov->iov_base + left, iov->iov_len -= left, left = 0;
+    }
+  }
+  size_t kept = 0;
+  int whole = 0;
+  while (whole < batch_n && kept + batch_rec[whole].log_bytes <= done) kept += batch_rec[whole++].log_bytes;
+  if (marker_records > 0 && whole == 1 && batch_n > 1) whole = 0, kept = 0; /* a marker alone says nothing new */
+  if (done > kept) { /* half a record: cut it off, readers must never see it */
+    off_t end = lseek(log_fd, 0, SEEK_CUR);
+    if (end >= (off_t)(done - kept)) {
+      int r;
+      do r = ftruncate(log_fd, end - (off_t)(done - kept)); while (r < 0 && errno == EINTR);
+    }
+  }
+  log_size += (long long)kept;
+  if (whole > 0 && marker_records > 0) gap_bytes -= marker_bytes, gap_records -= marker_records;
+  int changed = 0;
+  for (int i = marker_records > 0 ? 1 : 0; i < batch_n; i++) {
+    if (i < whole) continue;
+    gap_bytes += (long long)batch_rec[i].out_bytes, gap_records++;
+    lost_bytes += (long long)batch_rec[i].out_bytes, lost_records++;
+    changed = 1;
+  }
+  if (changed) {
+    if (!log_failing) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      format_time(failing_since, sizeof failing_since, &ts);
+    }
+    log_failing = 1, log_errno = err;
+    write_status();
+  } else if (log_failing) {
+    log_failing = 0;
+    write_status();
+  }
+  batch_n = 0, batch_bytes = 0, marker_records = 0, marker_bytes = 0;
+}
+
+/* Sets this read's headers (one clock read per read, not per line). */
+static void stamp(const struct stream *st) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  format_time(head_f, sizeof head_f, &ts);
+  size_t n = strlen(head_f);
+  head_len = n + (size_t)snprintf(head_f + n, sizeof head_f - n, " %s F ", st->name);
+  memcpy(head_p, head_f, head_len + 1);
+  head_p[head_len - 2] = 'P';
+}
+
+/* Starts the batch with the marker record: what was lost since the last one, and why. It is
+ * written before anything newer, so the gap it reports is just before it in the log. */
+static void add_marker(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  format_time(marker, sizeof marker, &ts);
+  size_t m = strlen(marker);
+  m += (size_t)snprintf(marker + m, sizeof marker - m,
+                        " stderr F hostpod: %lld bytes (%lld record%s) of output were lost: %s\n",
+                        gap_bytes, gap_records, gap_records == 1 ? "" : "s", strerror(log_errno));
+  if (m > sizeof marker - 1) m = sizeof marker - 1, marker[m - 1] = '\n';
+  batch_iov[0] = (struct iovec){ marker, m };
+  batch_iov[1] = batch_iov[2] = (struct iovec){ (void *)&newline, 0 };
+  batch_rec[0].log_bytes = m, batch_rec[0].out_bytes = 0;
+  marker_bytes = gap_bytes, marker_records = gap_records;
+  batch_n = 1, batch_bytes = m;
+}
+
+/* Adds one record: the current header (F or P) and `n` bytes of text; `nl` is 1 when the text
+ * ends with its newline in place, 0 when one is to be added (a last line, or a P piece). */
+static void add_record(char tag, const char *data, size_t n, int nl) {
+  if (log_fd < 0) return;
+  size_t rec = head_len + n + (nl ? 0 : 1);
+  if (batch_n == BATCH_RECORDS) flush_batch();
+  if (batch_n == 0 && gap_records > 0) add_marker(); /* say what was lost before going on */
+  long long pending = log_size + (long long)batch_bytes;
+  if (job->log_max > 0 && !rotate_broken && pending > 0 && pending + (long long)rec > job->log_max &&
+      (rotate_retry_at == 0 || now_ms() >= rotate_retry_at)) {
+    flush_batch();
+    if (log_size > 0) rotate_log();
+    if (gap_records > 0) { /* that flush failed: the next batch starts with its marker */
+      add_record(tag, data, n, nl);
       return;
     }
   }
-  if (open_log() < 0) rotate_broken = 1; /* keep writing to the renamed file rather than lose output */
+  struct iovec *iov = batch_iov + 3 * batch_n;
+  iov[0] = (struct iovec){ tag == 'P' ? head_p : head_f, head_len };
+  iov[1] = (struct iovec){ (void *)data, n };
+  iov[2] = (struct iovec){ (void *)&newline, nl ? 0 : 1 };
+  batch_rec[batch_n].log_bytes = rec, batch_rec[batch_n].out_bytes = n;
+  batch_n++, batch_bytes += rec;
 }
 
-static void log_line(const struct stream *st, char tag, const char *data, size_t n) {
-  if (log_fd < 0) return;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  char head[80];
-  format_time(head, sizeof head, &ts);
-  size_t hl = strlen(head);
-  hl += (size_t)snprintf(head + hl, sizeof head - hl, " %s %c ", st->name, tag);
-  char *line = malloc(hl + n + 1);
-  if (!line) return;
-  memcpy(line, head, hl);
-  memcpy(line + hl, data, n);
-  line[hl + n] = '\n';
-  long long rec = (long long)(hl + n + 1);
-  if (job->log_max > 0 && !rotate_broken && log_size > 0 && log_size + rec > job->log_max) rotate_log();
-  log_size += rec;
-  /* One write per line: with O_APPEND, readers never see half a record. */
-  size_t off = 0;
-  while (off < hl + n + 1) {
-    ssize_t w = write(log_fd, line + off, hl + n + 1 - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;
-    off += (size_t)w;
-  }
-  free(line);
-}
-
-/* Reads what is available; returns 0 at EOF (stream closed). */
+/* Reads what is available and logs its lines; returns 0 at EOF (stream closed). */
 static int pump(struct stream *st) {
   ssize_t r;
-  do r = read(st->fd, st->buf + st->len, sizeof st->buf - st->len); while (r < 0 && errno == EINTR);
+  do r = read(st->fd, st->buf + st->len, READ_SIZE); while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EAGAIN) return 1;
+  stamp(st);
   if (r <= 0) {
-    if (r < 0 && errno == EAGAIN) return 1;
-    if (st->len) log_line(st, 'F', st->buf, st->len);
+    if (st->len) add_record('F', st->buf, st->len, 0);
+    flush_batch();
     st->len = 0;
     close(st->fd);
     st->fd = -1;
     return 0;
   }
-  st->len += (size_t)r;
-  size_t start = 0;
-  for (size_t i = 0; i < st->len; i++)
-    if (st->buf[i] == '\n') log_line(st, 'F', st->buf + start, i - start), start = i + 1;
-  memmove(st->buf, st->buf + start, st->len - start);
-  st->len -= start;
-  if (st->len == sizeof st->buf) log_line(st, 'P', st->buf, st->len), st->len = 0;
+  size_t end = st->len + (size_t)r, start = 0;
+  for (;;) {
+    char *nl = memchr(st->buf + start, '\n', end - start);
+    size_t stop = nl ? (size_t)(nl - st->buf) : end; /* this line's text ends here (so far) */
+    while (stop - start >= LOG_CHUNK) add_record('P', st->buf + start, LOG_CHUNK, 0), start += LOG_CHUNK;
+    if (!nl) break;
+    add_record('F', st->buf + start, stop + 1 - start, 1);
+    start = stop + 1;
+  }
+  flush_batch(); /* before the buffer moves: the batch points into it */
+  memmove(st->buf, st->buf + start, end - start);
+  st->len = end - start;
   return 1;
+}
+
+/* At the end: the marker for output lost last, if the disk has room again by now. */
+static void flush_lost(void) {
+  if (gap_records == 0 || log_fd < 0) return;
+  if (batch_n == 0) add_marker();
+  flush_batch();
 }
 
 /* ---- start ---- */
 
 /* temp + rename: a reader sees the whole file or none. No fsync: these files describe live
- * processes, which a machine crash ends anyway; a crash of hostpod keeps the page cache. */
-static void write_file_atomic(const char *dir, const char *name, const char *content) {
+ * processes, which a machine crash ends anyway; a crash of hostpod keeps the page cache.
+ * `fd`, when >= 0, is the temp file already made (and filled with spaces) at start: writing the
+ * record over them needs no new block, so the exit record is kept on a full disk too. */
+static void write_file_atomic(const char *dir, const char *name, const char *content, int fd) {
   char tmp[PATH_MAX], dst[PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
   snprintf(dst, sizeof dst, "%s/%s", dir, name);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  ssize_t w = write(fd, content, strlen(content));
-  int ok = w == (ssize_t)strlen(content);
+  size_t len = strlen(content);
+  int ok;
+  if (fd >= 0) {
+    ok = pwrite(fd, content, len, 0) == (ssize_t)len && ftruncate(fd, (off_t)len) == 0;
+  } else {
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ok = write(fd, content, len) == (ssize_t)len;
+  }
   close(fd);
   if (ok) rename(tmp, dst);
   else unlink(tmp);
+}
+
+/* Makes DIR/NAME holding `size` bytes (spaces, a newline last), for later writes in place. */
+static int make_reserved(const char *dir, const char *name, size_t size) {
+  char path[PATH_MAX], fill[512];
+  if (size > sizeof fill) return -1;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  memset(fill, ' ', size);
+  fill[size - 1] = '\n';
+  if (write(fd, fill, size) != (ssize_t)size) {
+    close(fd);
+    unlink(path);
+    return -1;
+  }
+  return fd;
 }
 
 /* The shim proper: already forked off its caller; owes the start report on report_fd. */
@@ -541,6 +722,7 @@ static int run_shim(const char *dir, struct spec *spec) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN); /* a log past RLIMIT_FSIZE: EFBIG, dropped records, not the end of us */
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -552,6 +734,9 @@ static int run_shim(const char *dir, struct spec *spec) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2];
   int stage = 0, code = 0;
   if (s.log_path && open_log() < 0) stage = ST_LOG, code = errno;
+  /* Made now, while there is room: the status of the log and the exit record's temp file. */
+  if (!stage && s.log_path && (status_fd = make_reserved(dir, "log-status", STATUS_SIZE)) >= 0) write_status();
+  int exit_fd = stage ? -1 : make_reserved(dir, ".exit.tmp", 512);
   if (!stage && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0))
     stage = ST_PIPE, code = errno;
   pid_t init = -1;
@@ -570,15 +755,20 @@ static int run_shim(const char *dir, struct spec *spec) {
   }
   if (stage) {
     report("error %s %d\n", stage_names[stage], code);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/log-status", dir);
+    if (status_fd >= 0) unlink(path);
+    snprintf(path, sizeof path, "%s/.exit.tmp", dir);
+    if (exit_fd >= 0) unlink(path);
     return 1;
   }
   clock_gettime(CLOCK_REALTIME, &started);
   char text[128], when[64];
   snprintf(text, sizeof text, "%d\n", (int)getpid());
-  write_file_atomic(dir, "shim.pid", text);
+  write_file_atomic(dir, "shim.pid", text, -1);
   format_time(when, sizeof when, &started);
   snprintf(text, sizeof text, "%d %s\n", (int)init, when);
-  write_file_atomic(dir, "init.pid", text);
+  write_file_atomic(dir, "init.pid", text, -1);
   report("ok %d %d %s\n", (int)getpid(), (int)init, when);
   int null = open("/dev/null", O_RDWR);
   if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die("/dev/null");
@@ -625,8 +815,13 @@ static int run_shim(const char *dir, struct spec *spec) {
     if (!empty_since) empty_since = now;
     if ((streams[0].fd < 0 && streams[1].fd < 0) || now - empty_since > 500) break;
   }
-  for (int i = 0; i < 2; i++)
-    if (streams[i].fd >= 0 && streams[i].len) log_line(&streams[i], 'F', streams[i].buf, streams[i].len);
+  for (int i = 0; i < 2; i++) {
+    if (streams[i].fd < 0 || !streams[i].len) continue;
+    stamp(&streams[i]);
+    add_record('F', streams[i].buf, streams[i].len, 0);
+    flush_batch();
+  }
+  flush_lost();
 
   int exit_code = WIFEXITED(init_status) ? WEXITSTATUS(init_status) : 128 + WTERMSIG(init_status);
   int signo = WIFSIGNALED(init_status) ? WTERMSIG(init_status) : 0;
@@ -636,7 +831,7 @@ static int run_shim(const char *dir, struct spec *spec) {
            "{\"exitCode\":%d,\"signal\":%d,\"startedAt\":\"%s\",\"finishedAt\":\"%s\",\"killed\":%s,"
            "\"initPid\":%d,\"shimPid\":%d}\n",
            exit_code, signo, when, fin, killed ? "true" : "false", (int)init, (int)getpid());
-  write_file_atomic(dir, "exit", record);
+  write_file_atomic(dir, "exit", record, exit_fd);
   return 0;
 }
 

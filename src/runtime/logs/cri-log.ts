@@ -23,21 +23,29 @@ export interface CriRecord {
 
 const SPACE = 0x20;
 
+/** The stream name between offsets a+1 and b of a record, compared byte by byte (hot path). */
+function streamAt(line: Buffer, a: number, b: number): LogStream | undefined {
+  if (b - a !== 7 || line[a + 1] !== 0x73 || line[a + 2] !== 0x74 /* "st" */) return undefined;
+  const rest = line.toString('latin1', a + 3, b);
+  return rest === 'dout' ? 'stdout' : rest === 'derr' ? 'stderr' : undefined;
+}
+
 /** Parses one record (without its trailing newline); undefined when it is not CRI format. */
 export function parseCriRecord(line: Buffer): CriRecord | undefined {
   const a = line.indexOf(SPACE);
   const b = a < 0 ? -1 : line.indexOf(SPACE, a + 1);
-  const c = b < 0 ? -1 : line.indexOf(SPACE, b + 1);
   if (a <= 0 || b < 0) return undefined;
-  const stream = line.toString('latin1', a + 1, b);
-  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
-  const tagEnd = c < 0 ? line.length : c;
-  const tag = line.toString('latin1', b + 1, tagEnd);
-  if (tag !== 'F' && tag !== 'P') return undefined;
+  const stream = streamAt(line, a, b);
+  if (stream === undefined) return undefined;
+  // The tag: one byte, then a space or the end of the record.
+  const tag = line[b + 1];
+  if ((tag !== 0x46 && tag !== 0x50) /* F, P */ || (b + 2 < line.length && line[b + 2] !== SPACE))
+    return undefined;
+  const c = b + 2 < line.length ? b + 2 : -1;
   return {
     time: line.toString('latin1', 0, a),
     stream,
-    partial: tag === 'P',
+    partial: tag === 0x50,
     text: c < 0 ? Buffer.alloc(0) : line.subarray(c + 1),
   };
 }
@@ -119,7 +127,31 @@ async function listLogFilesStable(path: string, tries = 50): Promise<LogFile[]> 
   return prev;
 }
 
-/** Splits a byte stream of records into lines and joins partial records per stream. */
+/**
+ * Where reads land: slices of a large buffer, each read after the previous one, a new buffer
+ * when little is left. A slice is never written again, so lines may point into it (no copy per
+ * line); a buffer lives as long as a line from it is kept.
+ */
+class ReadArena {
+  #buf = Buffer.allocUnsafe(READ_SIZE);
+  #used = 0;
+
+  async read(fh: FileHandle, position: number): Promise<Buffer> {
+    if (this.#buf.length - this.#used < READ_SIZE / 16) {
+      this.#buf = Buffer.allocUnsafe(READ_SIZE);
+      this.#used = 0;
+    }
+    const start = this.#used;
+    const { bytesRead } = await fh.read(this.#buf, start, this.#buf.length - start, position);
+    this.#used += bytesRead;
+    return this.#buf.subarray(start, start + bytesRead);
+  }
+}
+
+/**
+ * Splits a byte stream of records into lines and joins partial records per stream. A chunk
+ * pushed is the reader's: lines it delivers point into it.
+ */
 class RecordReader {
   #rest: Buffer = Buffer.alloc(0);
   #partial: Map<LogStream, { time: string; parts: Buffer[] }> = new Map();
@@ -158,11 +190,11 @@ class RecordReader {
     if (!r) return;
     const open = this.#partial.get(r.stream);
     if (!open && !r.partial) {
-      this.#onLine({ time: r.time, stream: r.stream, text: Buffer.from(r.text) });
+      this.#onLine({ time: r.time, stream: r.stream, text: r.text });
       return;
     }
     const p = open ?? { time: r.time, parts: [] };
-    p.parts.push(Buffer.from(r.text));
+    p.parts.push(r.text);
     if (r.partial) {
       this.#partial.set(r.stream, p);
       return;
@@ -177,7 +209,7 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
-const READ_SIZE = 1 << 16;
+const READ_SIZE = 1 << 18;
 
 /**
  * Follows a CRI log from its start — the oldest rotated file when there are some — calling
@@ -197,7 +229,7 @@ export class LogFollower {
   #fh: FileHandle | undefined;
   #id: BigIntStats | undefined;
   #offset = 0;
-  #buf = Buffer.allocUnsafe(READ_SIZE);
+  readonly #arena = new ReadArena();
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -232,10 +264,10 @@ export class LogFollower {
 
   async #drain(fh: FileHandle): Promise<void> {
     for (;;) {
-      const { bytesRead } = await fh.read(this.#buf, 0, this.#buf.length, this.#offset);
-      if (bytesRead === 0) return;
-      this.#offset += bytesRead;
-      this.#reader.push(this.#buf.subarray(0, bytesRead));
+      const chunk = await this.#arena.read(fh, this.#offset);
+      if (chunk.length === 0) return;
+      this.#offset += chunk.length;
+      this.#reader.push(chunk);
     }
   }
 
@@ -374,14 +406,14 @@ export async function readLogLines(path: string, options: ReadLogsOptions = {}):
       if (options.tail !== undefined && lines.length > 2 * options.tail + 1024)
         lines.splice(0, lines.length - options.tail);
     });
-    const buf = Buffer.allocUnsafe(READ_SIZE);
+    const arena = new ReadArena();
     for (const fh of handles.reverse()) {
       let offset = 0;
       for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-        reader.push(buf.subarray(0, bytesRead));
+        const chunk = await arena.read(fh, offset);
+        if (chunk.length === 0) break;
+        offset += chunk.length;
+        reader.push(chunk);
       }
       reader.endFile();
     }

@@ -10,6 +10,7 @@ export {
 } from './exec-task.ts';
 export { type ExitRecord, readExit } from './exit-record.ts';
 export { decodeLaunchSpec, encodeLaunchSpec, type LaunchSpec } from './launch-spec.ts';
+export { type LogStatus, parseLogStatus, readLogStatus } from './log-status.ts';
 export { DEFAULT_SHIM_PATH, shimPath, TaskStartError } from './shim.ts';
 export { openTask, type StartTaskOptions, startTask, type TaskHandle } from './start-task.ts';
 export { stopTask } from './stop-task.ts';
