@@ -1,0 +1,171 @@
+/**
+ * The shim's log on a full disk: a real 256 KiB tmpfs as the task and log directory, a real
+ * container writing numbered lines past the full point, space freed again by deleting a filler.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { CgroupManager } from '../group/group-manager.ts';
+import { parseCriRecord } from '../logs/cri-log.ts';
+import { type LogStatus, readLogStatus } from './log-status.ts';
+import { startTask } from './start-task.ts';
+import { stopTask } from './stop-task.ts';
+import { alive, eventually, IS_ROOT, shSpec, tempDir, testGroups } from './testing/fixtures.ts';
+import { waitTask } from './wait-task.ts';
+
+const run = promisify(execFile);
+const WIDTH = 100; // bytes per printed line, newline included
+const MARKER = /^hostpod: (\d+) bytes \((\d+) records?\) of output were lost: (.+)$/;
+
+/** Prints numbered lines in bursts of 20 until STOP exists, COUNT holding the last number printed. */
+const writer = (stop: string, count: string) =>
+  `i=0; while [ ! -e ${stop} ]; do j=0; while [ $j -lt 20 ]; do j=$((j+1)); i=$((i+1)); ` +
+  `printf '%08d %s\\n' $i ${'x'.repeat(WIDTH - 10)}; echo $i > ${count}; done; sleep 0.01; done`;
+
+interface Checked {
+  numbers: number;
+  markers: { bytes: number; records: number; reason: string }[];
+  last: number;
+}
+
+/**
+ * Every record of the log parses as CRI (nothing half-written); the numbers increase, and each
+ * gap in them is exactly what the marker records just before the next number report.
+ */
+function checkLog(data: Buffer): Checked {
+  assert.equal(data.length === 0 || data.at(-1) === 0x0a, true, 'the log ends with a whole record');
+  const out: Checked = { numbers: 0, markers: [], last: 0 };
+  let pendingRecords = 0;
+  let pendingBytes = 0;
+  let start = 0;
+  for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+    const r = parseCriRecord(data.subarray(start, nl));
+    assert.ok(
+      r,
+      `record at byte ${start} parses as CRI: ${JSON.stringify(data.subarray(start, nl).toString())}`,
+    );
+    start = nl + 1;
+    const text = r.text.toString('latin1');
+    if (r.stream === 'stderr') {
+      const m = MARKER.exec(text);
+      assert.ok(m, `stderr holds only markers: ${text}`);
+      const marker = { bytes: Number(m[1]), records: Number(m[2]), reason: m[3] as string };
+      out.markers.push(marker);
+      pendingRecords += marker.records;
+      pendingBytes += marker.bytes;
+      continue;
+    }
+    assert.equal(r.partial, false);
+    assert.equal(r.text.length, WIDTH - 1, `a whole line: ${text}`);
+    const num = Number.parseInt(text, 10);
+    assert.equal(
+      num - out.last - 1,
+      pendingRecords,
+      `lines ${out.last + 1}..${num - 1} missing, the markers before ${num} report ${pendingRecords}`,
+    );
+    assert.equal(pendingBytes, pendingRecords * WIDTH, 'the bytes reported are the lines lost');
+    pendingRecords = 0;
+    pendingBytes = 0;
+    out.last = num;
+    out.numbers++;
+  }
+  return out;
+}
+
+describe('the log on a full disk (real tmpfs, real processes)', {
+  skip: !IS_ROOT && 'needs root for mount and cgroups',
+}, () => {
+  let groups: CgroupManager;
+  let cleanupGroups: () => Promise<void>;
+  let root: string;
+  let cleanupDir: () => Promise<void>;
+  before(async () => {
+    ({ groups, cleanup: cleanupGroups } = await testGroups('diskfull'));
+    ({ dir: root, cleanup: cleanupDir } = await tempDir('diskfull'));
+  });
+  after(async () => {
+    await cleanupGroups();
+    await cleanupDir();
+  });
+
+  it('startTask() on a full disk: the container keeps running, whole records are dropped and counted in log-status, and after space returns a marker reports exactly the gap', async () => {
+    const mnt = join(root, 'mnt');
+    const stop = join(root, 'stop'); // outside the tmpfs, as is the counter
+    const count = join(root, 'count');
+    await mkdir(mnt);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mnt]);
+    const group = await groups.create('df1');
+    const dir = join(mnt, 'task');
+    let started = false;
+    try {
+      // Leaves about 80 KiB for the log: full after ~550 lines.
+      await writeFile(join(mnt, 'filler'), Buffer.alloc(160 * 1024, 0x66));
+      const task = await startTask(
+        { ...shSpec(dir, writer(stop, count)), logPath: join(dir, 'container.log') },
+        { group, dir },
+      );
+      started = true;
+      const printed = async () => Number.parseInt(await readFile(count, 'utf8').catch(() => '0'), 10) || 0;
+
+      const failing = await eventually(readLogStatus.bind(null, dir), (s) => s?.failing === true, 15_000);
+      assert.equal(failing?.failing, true, `log-status says failing: ${JSON.stringify(failing)}`);
+      assert.equal(failing?.error, 'ENOSPC');
+      assert.match(failing?.since ?? '', /^\d{4}-\d\d-\d\dT/);
+      // The container goes on printing while its output is dropped, and the drops are counted.
+      const before = await printed();
+      const dropped = failing?.droppedRecords ?? 0;
+      const later = await eventually(
+        async () => ({ n: await printed(), s: await readLogStatus(dir) }),
+        (v) => v.n >= before + 100 && (v.s?.droppedRecords ?? 0) >= dropped + 50,
+        15_000,
+      );
+      assert.ok(later.n >= before + 100, `the program kept printing (${before} → ${later.n})`);
+      assert.ok(await alive(task.initPid), 'the program runs');
+      const s = later.s as LogStatus;
+      assert.equal(s.failing, true);
+      assert.equal(s.droppedBytes, s.droppedRecords * WIDTH, 'whole lines are dropped, counted in bytes');
+      // Nothing half-written in the file meanwhile.
+      const duringFull = checkLog(await readFile(join(dir, 'container.log')));
+      assert.ok(duringFull.numbers > 300, `lines logged before the disk filled: ${duringFull.numbers}`);
+
+      // Space returns: the next write starts with the marker, then output goes on.
+      await rm(join(mnt, 'filler'));
+      const resumed = await eventually(
+        async () => checkLog(await readFile(join(dir, 'container.log'))),
+        (c) => c.markers.length > 0 && c.last > later.n + 20,
+        15_000,
+      );
+      assert.ok(resumed.markers.length > 0, 'a marker record was logged');
+      assert.ok(
+        resumed.last > later.n,
+        `lines printed after the space returned are logged (${resumed.last})`,
+      );
+      await writeFile(stop, '');
+      const exit = await waitTask(dir, { pollMs: 20 });
+      assert.equal(exit.exitCode, 0, 'the program ran to its normal end');
+
+      const last = await printed();
+      const final = checkLog(await readFile(join(dir, 'container.log')));
+      const status = (await readLogStatus(dir)) as LogStatus;
+      const reported = final.markers.reduce((n, m) => n + m.records, 0);
+      const trailing = last - final.last; // dropped after the last marker, if the disk filled again
+      assert.equal(
+        final.numbers + reported + trailing,
+        last,
+        'every line printed is logged or reported lost',
+      );
+      assert.equal(status.droppedRecords, reported + trailing, 'log-status counts every record dropped');
+      assert.equal(status.droppedBytes, status.droppedRecords * WIDTH);
+      assert.ok(reported >= s.droppedRecords, 'the markers report at least what was dropped while full');
+      for (const m of final.markers) assert.equal(m.reason, 'No space left on device');
+      assert.equal(status.failing, trailing > 0);
+    } finally {
+      if (started) await stopTask({ dir, group }, 0).catch(() => {});
+      await group.destroy().catch(() => {});
+      await run('umount', [mnt]);
+    }
+  });
+});
