@@ -1,0 +1,340 @@
+/**
+ * The routes of API v1 (docs/api.md): which method and path call which backend method, with which
+ * query parameters and body fields. Names in paths and queries are checked before the backend
+ * sees them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApplyRequest, LogQuery, PodWatchEvent } from '../../api/protocol.ts';
+import { RuntimeError } from '../../errors.ts';
+import type { DaemonBackend } from '../backend.ts';
+import { HttpError } from './errors.ts';
+import {
+  checkName,
+  pathSegments,
+  type Query,
+  type RequestLimits,
+  readJsonBody,
+  rejectUnknown,
+} from './request.ts';
+import { type StreamOptions, startNdjson, streamText } from './streams.ts';
+
+/** What a handler gets. */
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  backend: DaemonBackend;
+  query: Query;
+  namespace: string;
+  name: string;
+  limits: RequestLimits;
+  stream: StreamOptions;
+}
+
+interface Handler {
+  /** Query parameters this method takes. */
+  params: readonly string[];
+  /** True when it reads a JSON body. */
+  body?: boolean;
+  run(c: RouteContext): Promise<void> | void;
+}
+
+/** A path pattern (as named in metrics) and its handlers by method. */
+interface Route {
+  pattern: string;
+  methods: Record<string, Handler>;
+}
+
+/** Answers 200 with `value` as JSON. */
+export function sendJson(res: ServerResponse, value: unknown, status = 200): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+const MAX_REFERENCE = 4096;
+
+function imageReference(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new RuntimeError('InvalidArgument', `${where} must be a non-empty string (an image reference)`);
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (value.length > MAX_REFERENCE || /[\u0000-\u0020\u007f]/.test(value)) {
+    throw new RuntimeError('InvalidArgument', `${where} is not an image reference`);
+  }
+  return value;
+}
+
+const ns = (q: Query) => {
+  const n = q.namespace();
+  return n === undefined ? {} : { namespace: n };
+};
+
+const VERSION: Route = {
+  pattern: '/v1/version',
+  methods: { GET: { params: [], run: (c) => sendJson(c.res, c.backend.version()) } },
+};
+const HEALTHZ: Route = {
+  pattern: '/v1/healthz',
+  methods: {
+    GET: {
+      params: [],
+      run: (c) => {
+        const h = c.backend.health();
+        sendJson(c.res, h, h.ok ? 200 : 503);
+      },
+    },
+  },
+};
+
+const APPLY: Route = {
+  pattern: '/v1/apply',
+  methods: {
+    POST: {
+      params: [],
+      body: true,
+      run: async (c) => {
+        const body = await readJsonBody(c.req, c.limits);
+        rejectUnknown(body, ['objects', 'dryRun'], 'apply request');
+        if (!Array.isArray(body.objects))
+          throw new RuntimeError('InvalidArgument', '"objects" must be a list of objects');
+        if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
+          throw new RuntimeError('InvalidArgument', '"dryRun" must be true or false');
+        const request: ApplyRequest = { objects: body.objects };
+        if (body.dryRun !== undefined) request.dryRun = body.dryRun;
+        sendJson(c.res, await c.backend.apply(request));
+      },
+    },
+  },
+};
+
+const PODS: Route = {
+  pattern: '/v1/pods',
+  methods: {
+    GET: {
+      params: ['namespace', 'watch'],
+      run: (c) => {
+        const filter = ns(c.query);
+        if (!c.query.bool('watch')) {
+          sendJson(c.res, { items: c.backend.listPods(filter) });
+          return;
+        }
+        // Listing and subscribing in one tick: no change can fall between them.
+        const current = c.backend.listPods(filter);
+        const early: PodWatchEvent[] = [];
+        let send: ((e: PodWatchEvent) => void) | undefined;
+        const off = c.backend.watchPods((e) => (send ? send(e) : early.push(e)), filter);
+        const w = startNdjson(c.res, c.stream, off);
+        send = (e) => w.send(e);
+        for (const p of current) w.send({ type: 'ADDED', object: p });
+        for (const e of early) w.send(e);
+      },
+    },
+  },
+};
+
+const POD: Route = {
+  pattern: '/v1/namespaces/{namespace}/pods/{name}',
+  methods: {
+    GET: { params: [], run: (c) => sendJson(c.res, c.backend.getPod(c.namespace, c.name)) },
+    DELETE: {
+      params: ['gracePeriod', 'force', 'wait'],
+      run: async (c) => {
+        const options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean } = {};
+        const grace = c.query.int('gracePeriod', 365 * 24 * 3600);
+        const force = c.query.bool('force');
+        const wait = c.query.bool('wait');
+        if (grace !== undefined) options.gracePeriodSeconds = grace;
+        if (force !== undefined) options.force = force;
+        if (wait !== undefined) options.wait = wait;
+        sendJson(c.res, await c.backend.deletePod(c.namespace, c.name, options));
+      },
+    },
+  },
+};
+
+const LOG_PARAMS = [
+  'container',
+  'previous',
+  'follow',
+  'tailLines',
+  'sinceSeconds',
+  'sinceTime',
+  'timestamps',
+] as const;
+
+function logQuery(q: Query): LogQuery {
+  const query: LogQuery = {};
+  const container = q.containerName('container');
+  if (container !== undefined) query.container = container;
+  for (const k of ['previous', 'follow', 'timestamps'] as const) {
+    const v = q.bool(k);
+    if (v !== undefined) query[k] = v;
+  }
+  const tail = q.int('tailLines');
+  if (tail !== undefined) query.tailLines = tail;
+  const since = q.int('sinceSeconds');
+  if (since !== undefined) {
+    if (since === 0)
+      throw new RuntimeError('InvalidArgument', 'query parameter "sinceSeconds" must be at least 1');
+    query.sinceSeconds = since;
+  }
+  const sinceTime = q.string('sinceTime');
+  if (sinceTime !== undefined) {
+    if (
+      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(sinceTime) ||
+      Number.isNaN(Date.parse(sinceTime))
+    )
+      throw new RuntimeError(
+        'InvalidArgument',
+        `query parameter "sinceTime" must be an RFC 3339 time (2026-01-02T15:04:05Z)`,
+      );
+    if (since !== undefined)
+      throw new RuntimeError('InvalidArgument', 'give at most one of "sinceSeconds" and "sinceTime"');
+    query.sinceTime = sinceTime;
+  }
+  return query;
+}
+
+const LOG: Route = {
+  pattern: '/v1/namespaces/{namespace}/pods/{name}/log',
+  methods: {
+    GET: {
+      params: LOG_PARAMS,
+      run: async (c) => {
+        const query = logQuery(c.query);
+        await streamText(c.res, c.stream, (write, signal) =>
+          c.backend.logs(c.namespace, c.name, query, write, signal),
+        );
+      },
+    },
+  },
+};
+
+const EXEC: Route = {
+  pattern: '/v1/namespaces/{namespace}/pods/{name}/exec',
+  methods: {
+    GET: {
+      params: ['container'],
+      run: (c) =>
+        sendJson(c.res, c.backend.execTarget(c.namespace, c.name, c.query.containerName('container'))),
+    },
+  },
+};
+
+const EVENTS: Route = {
+  pattern: '/v1/events',
+  methods: {
+    GET: {
+      params: ['namespace', 'pod', 'after', 'watch'],
+      run: (c) => {
+        const filter: { namespace?: string; pod?: string } = ns(c.query);
+        const pod = c.query.podName('pod');
+        if (pod !== undefined) filter.pod = pod;
+        const after = c.query.int('after');
+        const listed = c.backend.listEvents(after === undefined ? filter : { ...filter, after });
+        if (!c.query.bool('watch')) {
+          sendJson(c.res, { items: listed });
+          return;
+        }
+        let last = listed.at(-1)?.id ?? after ?? 0;
+        const early: unknown[] = [];
+        let send: ((e: { id: number }) => void) | undefined;
+        const off = c.backend.watchEvents((e) => (send ? send(e) : early.push(e)), filter);
+        const w = startNdjson(c.res, c.stream, off);
+        send = (e) => {
+          if (e.id <= last) return; // already listed
+          last = e.id;
+          w.send(e);
+        };
+        for (const e of listed) w.send(e);
+        for (const e of early) send(e as { id: number });
+      },
+    },
+  },
+};
+
+const STATS: Route = {
+  pattern: '/v1/stats/pods',
+  methods: {
+    GET: {
+      params: ['namespace'],
+      run: async (c) => sendJson(c.res, { items: await c.backend.stats(ns(c.query)) }),
+    },
+  },
+};
+
+const IMAGES: Route = {
+  pattern: '/v1/images',
+  methods: {
+    GET: { params: [], run: async (c) => sendJson(c.res, { items: await c.backend.listImages() }) },
+    DELETE: {
+      params: ['reference'],
+      run: async (c) => {
+        const ref = imageReference(c.query.string('reference'), 'query parameter "reference"');
+        sendJson(c.res, await c.backend.removeImage(ref));
+      },
+    },
+  },
+};
+
+const PULL: Route = {
+  pattern: '/v1/images/pull',
+  methods: {
+    POST: {
+      params: [],
+      body: true,
+      run: async (c) => {
+        const body = await readJsonBody(c.req, c.limits);
+        rejectUnknown(body, ['reference', 'platform'], 'pull request');
+        const ref = imageReference(body.reference, '"reference"');
+        if (
+          body.platform !== undefined &&
+          (typeof body.platform !== 'string' || !/^[a-z0-9_.-]+(\/[a-z0-9_.-]+){1,2}$/i.test(body.platform))
+        )
+          throw new RuntimeError('InvalidArgument', '"platform" must be os/arch or os/arch/variant');
+        sendJson(c.res, await c.backend.pullImage(ref, body.platform));
+      },
+    },
+  },
+};
+
+/** The route of a raw path and the names in it. Throws `InvalidArgument` (bad name), `HttpError` 404. */
+export function matchRoute(rawPath: string): { route: Route; namespace: string; name: string } {
+  const s = pathSegments(rawPath);
+  const notFound = () =>
+    new HttpError(404, {
+      code: 'NotFound',
+      message: `no API route ${JSON.stringify(rawPath.slice(0, 200))}`,
+      hint: 'the routes are listed in docs/api.md; every path starts with /v1/',
+    });
+  if (s[0] !== 'v1') throw notFound();
+  const simple: Record<string, Route> = {
+    version: VERSION,
+    healthz: HEALTHZ,
+    apply: APPLY,
+    pods: PODS,
+    events: EVENTS,
+    images: IMAGES,
+    'images/pull': PULL,
+    'stats/pods': STATS,
+  };
+  const rest = s.slice(1).join('/');
+  if (s[1] !== 'namespaces') {
+    const r = Object.hasOwn(simple, rest) ? simple[rest] : undefined;
+    if (!r || s.slice(1).some((x) => x.includes('/'))) throw notFound();
+    return { route: r, namespace: '', name: '' };
+  }
+  if (s.length < 5 || s[3] !== 'pods') throw notFound();
+  const namespace = checkName(s[2]!, 'namespace');
+  const name = checkName(s[4]!, 'pod');
+  if (s.length === 5) return { route: POD, namespace, name };
+  if (s.length === 6 && s[5] === 'log') return { route: LOG, namespace, name };
+  if (s.length === 6 && s[5] === 'exec') return { route: EXEC, namespace, name };
+  throw notFound();
+}
+
+export type { Handler, Route };
