@@ -227,6 +227,7 @@ test('serveMetrics() answers 404 off /metrics and 405 for other methods, and HEA
 test('serveMetrics() binds exactly the address given: 127.0.0.1 is not reachable through 127.0.0.2', async () => {
   await withServer(new DaemonMetrics(), async (server) => {
     assert.equal(server.address, '127.0.0.1');
+    assert.equal(server.listen, `127.0.0.1:${server.port}`);
     const err = await new Promise<unknown>((resolve) => {
       const s = connect({ host: '127.0.0.2', port: server.port });
       s.once('connect', () => {
@@ -250,6 +251,7 @@ test('serveMetrics() serves on a bracketed IPv6 loopback address', {
   const server = await serveMetrics(metrics, '[::1]:0');
   try {
     assert.equal(server.address, '::1');
+    assert.equal(server.listen, `[::1]:${server.port}`);
     const res = await fetch(`http://[::1]:${server.port}/metrics`);
     assert.equal(res.status, 200);
     assert.ok(parseExposition(await res.text()).types.has('started_host_process_containers_total'));

@@ -223,6 +223,8 @@ export interface MetricsServer {
   /** The address bound (`127.0.0.1`, `::1`, `0.0.0.0`). */
   address: string;
   port: number;
+  /** `address:port` as `serveMetrics` takes it (IPv6 in brackets): `127.0.0.1:9470`, `[::1]:9470`. */
+  listen: string;
   close(): Promise<void>;
 }
 
@@ -277,9 +279,12 @@ export async function serveMetrics(metrics: DaemonMetrics, address: string): Pro
     throw listenError(address, err);
   });
   const bound = server.address();
+  const boundHost = typeof bound === 'object' && bound ? bound.address : host;
+  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   return {
-    address: typeof bound === 'object' && bound ? bound.address : host,
-    port: typeof bound === 'object' && bound ? bound.port : port,
+    address: boundHost,
+    port: boundPort,
+    listen: boundHost.includes(':') ? `[${boundHost}]:${boundPort}` : `${boundHost}:${boundPort}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
