@@ -102,7 +102,11 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
     const disk = watchDisk(agent, metrics, config.root, env.diskCheckMs ?? 5000, log);
     closers.push(async () => clearInterval(disk));
     log.info(
-      { socket: config.socket, root: config.root, metrics: metricsServer?.address ?? null, pid: env.pid },
+      {
+        socket: config.socket,
+        root: config.root,
+        metrics: metricsServer ? `${metricsServer.address}:${metricsServer.port}` : null,
+      },
       'serving',
     );
     return {

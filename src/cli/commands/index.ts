@@ -25,6 +25,7 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
     ],
   ],
   ['rmi', async () => [(await import('./rmi.ts')).registerRmi]],
+  ['daemon', async () => [(await import('./daemon.ts')).registerDaemon]],
 ];
 
 /** The register functions needed for `argv`: one command's, or all (help, unknown commands). */

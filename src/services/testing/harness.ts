@@ -38,6 +38,8 @@ async function writeImageSource(dir: string): Promise<void> {
 
 export interface Harness {
   root: string;
+  /** The test's cgroup parent (`/hostpod-test-…`), the same path in every hierarchy. */
+  cgroupParent: string;
   deps: RuntimeDeps;
   images: ImageContext;
   cleanup(): Promise<void>;
@@ -63,6 +65,7 @@ export async function makeHarness(options: { layout?: 'bind' | 'symlink' } = {})
   };
   return {
     root,
+    cgroupParent: parent,
     deps,
     images: { root, content, images },
     async cleanup() {

@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { VERSION } from '../../version.ts';
+import { requireRoot } from '../foreground.ts';
+import type { CliContext } from '../io.ts';
+
+interface DaemonFlags {
+  config?: string;
+  root?: string;
+  socket?: string;
+  socketGroup?: string;
+  layout?: string;
+  cgroupParent?: string;
+  nodeName?: string;
+  nodeLabel: string[];
+  metricsAddress?: string;
+  staticPodDir?: string;
+  logMaxSize?: string;
+  logMaxFiles?: string;
+  logLevel?: string;
+  insecureRegistry: string[];
+  serviceAccountTokenFile?: string;
+  stopPodsOnExit?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerDaemon(program: Command, ctx: CliContext): void {
+  program
+    .command('daemon')
+    .summary('run the node daemon: pods kept running, a local API, metrics, static pods')
+    .description(
+      'Run hostpod as a node supervisor. Pods applied through its API (hostpod apply) or found in\n' +
+        'the static pod directory are kept running per their restartPolicy; their state is kept in\n' +
+        '<root>/state.db. The containers outlive the daemon: when it is stopped (SIGTERM, SIGINT) or\n' +
+        'killed, they keep running and logging, and the next daemon adopts them. The API is served\n' +
+        'on a unix socket only root (or --socket-group) can open; metrics in the Prometheus text\n' +
+        'format on --metrics-address. Logs are JSON lines on stderr.\n\n' +
+        'Settings come from the config file (--config, default /etc/hostpod/config.yaml when it\n' +
+        'exists; see contrib/config.yaml), each overridden by its flag. Needs root.\n\n' +
+        'Exit codes: 0 stopped by a signal, 2 bad configuration, 4 another daemon uses the root or\n' +
+        'the state database is newer, 5 not root, 7 the state database is damaged.',
+    )
+    .option('--config <file>', 'configuration file (YAML)')
+    .option('--root <dir>', 'state root (default /var/lib/hostpod)')
+    .option('--socket <path>', 'API socket (default /run/hostpod/hostpod.sock)')
+    .option('--socket-group <group>', 'a group whose members may use the API besides root')
+    .option('--layout <layout>', 'workspace layout: bind or symlink (default bind)')
+    .option('--cgroup-parent <path>', "cgroup under which the containers' jobs are made")
+    .option('--node-name <name>', 'the node name pods are matched against (default the host name)')
+    .option(
+      '--node-label <key=value>',
+      'a label of this node for nodeSelector/affinity (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--metrics-address <host:port>',
+      "Prometheus metrics address, '' for none (default 127.0.0.1:9470)",
+    )
+    .option('--static-pod-dir <dir>', "static pod directory, '' for none (default /etc/hostpod/manifests)")
+    .option('--log-max-size <size>', "rotate a container's log at this size (default 10Mi)")
+    .option('--log-max-files <n>', 'log files kept per container (default 5)')
+    .option('--log-level <level>', 'debug, info, warn or error (default info)')
+    .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
+    .option('--service-account-token-file <file>', 'the token projected serviceAccountToken volumes hold')
+    .option('--stop-pods-on-exit', 'stop every pod when the daemon is stopped (default: leave them running)')
+    .action(async (flags: DaemonFlags) => {
+      requireRoot(ctx, 'hostpod daemon');
+      const { buildConfig, DEFAULT_CONFIG_FILE, readConfigFile } = await import('../../daemon/config.ts');
+      const { startDaemon } = await import('../../daemon/daemon.ts');
+      const file = await readConfigFile(flags.config ?? DEFAULT_CONFIG_FILE, flags.config !== undefined);
+      const labels: Record<string, string> = {};
+      for (const l of flags.nodeLabel) {
+        const i = l.indexOf('=');
+        if (i <= 0) {
+          const { RuntimeError } = await import('../../errors.ts');
+          throw new RuntimeError('InvalidArgument', `--node-label "${l}": expected KEY=VALUE`);
+        }
+        labels[l.slice(0, i)] = l.slice(i + 1);
+      }
+      const config = buildConfig(
+        file,
+        {
+          root: flags.root,
+          socket: flags.socket,
+          socketGroup: flags.socketGroup,
+          layout: flags.layout,
+          cgroupParent: flags.cgroupParent,
+          nodeName: flags.nodeName,
+          nodeLabels:
+            flags.nodeLabel.length > 0 ? { ...((file.nodeLabels as object) ?? {}), ...labels } : undefined,
+          metricsAddress: flags.metricsAddress,
+          staticPodDir: flags.staticPodDir,
+          logMaxSize: flags.logMaxSize,
+          logMaxFiles: flags.logMaxFiles,
+          logLevel: flags.logLevel,
+          insecureRegistries: flags.insecureRegistry.length > 0 ? flags.insecureRegistry : undefined,
+          serviceAccountTokenFile: flags.serviceAccountTokenFile,
+        },
+        flags.config ?? 'flags',
+      );
+      const timing = ctx.env.HOSTPOD_TEST_TIMING ? JSON.parse(ctx.env.HOSTPOD_TEST_TIMING) : undefined;
+      const daemon = await startDaemon(config, {
+        pid: ctx.pid ?? 0,
+        version: VERSION,
+        logStream: ctx.stderr,
+        ...(timing ? { timing } : {}),
+      });
+      await new Promise<void>((resolve) => {
+        const off = ctx.onInterrupt?.(() => {
+          off?.();
+          resolve();
+        });
+      });
+      await daemon.close({ stopPods: flags.stopPodsOnExit === true });
+    });
+}

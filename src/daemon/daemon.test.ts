@@ -1,0 +1,249 @@
+/**
+ * Acceptance of `hostpod daemon` (issue 6) against a real daemon process, real containers,
+ * real cgroups: workloads outlive daemon crashes with no lost or repeated output, a reboot
+ * (state kept, processes gone) restarts pods per their restartPolicy, metrics count starts and
+ * start failures, static pod files are followed.
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { PodView } from '../api/protocol.ts';
+import { createGroupManager } from '../runtime/group/group-manager.ts';
+import { logPath } from '../services/records.ts';
+import { type DaemonHarness, eventually, makeDaemonHarness, TEST_IMAGE } from './testing/daemon-harness.ts';
+
+/** A HostProcess pod as a JSON object. */
+function hpcPod(
+  name: string,
+  command: string[],
+  options: { restartPolicy?: string; runAs?: string; grace?: number } = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      hostNetwork: true,
+      restartPolicy: options.restartPolicy ?? 'Always',
+      terminationGracePeriodSeconds: options.grace ?? 2,
+      securityContext: {
+        windowsOptions: { hostProcess: true, runAsUserName: options.runAs ?? 'NT AUTHORITY\\SYSTEM' },
+      },
+      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command }],
+    },
+  };
+}
+
+/** Prints 1, 2, 3, … one per line, every 10 ms, without a fork per line. */
+const TICKER = [
+  'perl',
+  '-e',
+  '$|=1; for ($i = 1; ; $i++) { print "$i\\n"; select(undef, undef, undef, 0.01) }',
+];
+
+const running = (p: PodView | undefined) =>
+  p?.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
+
+async function allRunning(d: DaemonHarness, names: string[]): Promise<PodView[] | undefined> {
+  const pods = await d.client.listPods();
+  const mine = pods.filter((p) => names.includes(p.name));
+  return mine.length === names.length && mine.every(running) ? mine : undefined;
+}
+
+/** The numbers in a container's CRI log (all rotations are off at this size). */
+async function numbersIn(root: string, id: string): Promise<number[]> {
+  const text = await readFile(logPath(root, id), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => Number(l.split(' ').slice(3).join(' ')));
+}
+
+describe('hostpod daemon', { concurrency: false }, () => {
+  let d: DaemonHarness;
+  before(async () => {
+    d = await makeDaemonHarness({
+      timing: { initialMs: 200, maxMs: 1000, resetMs: 60_000, probeSecondMs: 100 },
+    });
+    await d.start();
+  });
+  after(async () => {
+    await d?.cleanup();
+  });
+
+  test('20 pods keep running through three SIGKILLs of the daemon; every log line is there once', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `tick-${i}`);
+    const r = await d.client.apply({ objects: names.map((n) => hpcPod(n, TICKER)) });
+    assert.equal(r.results.filter((x) => x.change === 'created').length, 20);
+    const first = await eventually(() => allRunning(d, names), 60_000, '20 pods running');
+    const ids = new Map(first.map((p) => [p.name, p.status!.containerStatuses[0]!.containerID!]));
+    for (let round = 0; round < 3; round++) {
+      await new Promise((r) => setTimeout(r, 700));
+      await d.kill();
+      // The daemon is down: the containers go on writing.
+      await new Promise((r) => setTimeout(r, 700));
+      await d.start();
+      assert.match(d.output(), /"adopted":20/, d.output());
+    }
+    const pods = await eventually(() => allRunning(d, names), 30_000, '20 pods running after the restarts');
+    for (const p of pods) {
+      const c = p.status!.containerStatuses[0]!;
+      assert.equal(c.restartCount, 0, `${p.name} was restarted`);
+      assert.equal(c.containerID, ids.get(p.name), `${p.name} is another container`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    for (const name of names) {
+      const nums = await numbersIn(d.root, ids.get(name)!);
+      assert.ok(nums.length > 100, `${name}: only ${nums.length} lines`);
+      const bad = nums.findIndex((n, i) => n !== i + 1);
+      assert.equal(bad, -1, `${name}: line ${bad + 1} holds ${nums[bad]} (gap or duplicate)`);
+    }
+    // exec, logs and stats work on the adopted containers.
+    const chunks: Buffer[] = [];
+    for await (const c of d.client.logs('default', 'tick-3', { tailLines: 2 })) chunks.push(c);
+    const logs = Buffer.concat(chunks);
+    assert.equal(logs.toString().trim().split('\n').length, 2);
+    const stats = await d.client.stats();
+    assert.equal(stats.filter((s) => names.includes(s.pod)).length, 20);
+    assert.ok(stats.every((s) => s.processCount >= 1 && s.logBytes > 0));
+    const target = await d.client.execTarget('default', 'tick-0');
+    assert.equal(target.containerId, ids.get('tick-0'));
+    for (const n of names) await d.client.deletePod('default', n, { force: true });
+    assert.equal((await d.client.listPods()).length, 0);
+  });
+
+  test('a rebooted node (state kept, processes gone): pods restart per restartPolicy', async () => {
+    const sleeper = ['sh', '-c', 'sleep 600'];
+    await d.client.apply({
+      objects: [
+        hpcPod('always', sleeper, { restartPolicy: 'Always' }),
+        hpcPod('onfailure', sleeper, { restartPolicy: 'OnFailure' }),
+        hpcPod('never', sleeper, { restartPolicy: 'Never' }),
+      ],
+    });
+    const pods = await eventually(
+      () => allRunning(d, ['always', 'onfailure', 'never']),
+      30_000,
+      'pods running',
+    );
+    await d.kill();
+    const groups = await createGroupManager({ parent: d.cgroupParent });
+    // A reboot: every shim and every process of the containers is gone, nothing wrote an exit.
+    for (const p of pods) {
+      const id = p.status!.containerStatuses[0]!.containerID!;
+      const shim = Number(await readFile(join(d.root, 'containers', id, 'task', 'shim.pid'), 'utf8'));
+      process.kill(shim, 'SIGKILL');
+      await groups.open(id).kill();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await d.start();
+    const after = await eventually(
+      async () => {
+        const list = await d.client.listPods();
+        const by = new Map(list.map((p) => [p.name, p]));
+        const a = by.get('always');
+        const o = by.get('onfailure');
+        const n = by.get('never');
+        return running(a) && running(o) && n?.phase === 'Failed' ? { a: a!, o: o!, n: n! } : undefined;
+      },
+      30_000,
+      'always/onfailure restarted, never failed',
+    );
+    assert.equal(after.a.status!.containerStatuses[0]!.restartCount, 1);
+    assert.equal(after.o.status!.containerStatuses[0]!.restartCount, 1);
+    const never = after.n.status!.containerStatuses[0]!;
+    assert.equal(never.restartCount, 0);
+    assert.ok(
+      'terminated' in never.state && never.state.terminated.reason === 'Unknown',
+      JSON.stringify(never),
+    );
+    for (const n of ['always', 'onfailure', 'never']) await d.client.deletePod('default', n, { force: true });
+  });
+
+  test('metrics: started and failed-to-start containers are counted by container type', async () => {
+    const scrape = async () => {
+      const res = await fetch(`http://${d.metricsAddress}/metrics`);
+      return res.text();
+    };
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(series));
+      return line ? Number(line.slice(series.length).trim()) : 0;
+    };
+    const startedSeries = 'started_host_process_containers_total{container_type="container"}';
+    const errorSeries =
+      'started_host_process_containers_errors_total{container_type="container",code="InvalidArgument"}';
+    const before = await scrape();
+    await d.client.apply({ objects: [hpcPod('ok', ['sh', '-c', 'sleep 600'])] });
+    await eventually(() => allRunning(d, ['ok']), 30_000, 'pod ok running');
+    // A local group that does not exist: the account cannot be resolved, the start fails.
+    await d.client.apply({
+      objects: [
+        hpcPod('badaccount', ['sh', '-c', 'true'], {
+          runAs: 'no-such-group-hostpod',
+          restartPolicy: 'Never',
+        }),
+      ],
+    });
+    const failed = await eventually(
+      async () => {
+        const p = await d.client.getPod('default', 'badaccount');
+        return p.phase === 'Failed' ? p : undefined;
+      },
+      30_000,
+      'pod badaccount failed',
+    );
+    const st = failed.status!.containerStatuses[0]!.state;
+    assert.ok('terminated' in st && st.terminated.reason === 'StartError', JSON.stringify(st));
+    const text = await scrape();
+    assert.equal(value(text, startedSeries), value(before, startedSeries) + 1, text);
+    const codes = text
+      .split('\n')
+      .filter((l) => l.startsWith('started_host_process_containers_errors_total{container_type="container"'));
+    const errorsBefore = before
+      .split('\n')
+      .filter((l) => l.startsWith('started_host_process_containers_errors_total{container_type="container"'))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const errorsNow = codes.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    assert.equal(errorsNow, errorsBefore + 1, `${codes.join('\n')}\n(${errorSeries} or another code)`);
+    assert.match(
+      text,
+      /container_memory_working_set_bytes\{namespace="default",pod="ok",container="c"\} [1-9]/,
+    );
+    const events = await d.client.listEvents({ pod: 'badaccount' });
+    assert.ok(
+      events.some((e) => e.type === 'Warning' && e.reason === 'Failed'),
+      JSON.stringify(events),
+    );
+    await d.client.deletePod('default', 'ok', { force: true });
+    await d.client.deletePod('default', 'badaccount', { force: true });
+  });
+
+  test('a static pod file added, changed and removed is followed within 2 s each time', async () => {
+    const file = join(d.staticDir, 'agent.yaml');
+    const yaml = (cmd: string) => JSON.stringify(hpcPod('agent', ['sh', '-c', cmd]));
+    const timed = async <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => {
+      const t0 = Date.now();
+      const v = await eventually(fn, 10_000, what);
+      const ms = Date.now() - t0;
+      assert.ok(ms <= 2000 + 1500, `${what} took ${ms} ms`); // 2 s, plus the container's own start
+      return v;
+    };
+    await writeFile(file, yaml('echo one; sleep 600'));
+    const one = await timed('the static pod started', async () => {
+      const p = (await d.client.listPods()).find((x) => x.name === 'agent');
+      return running(p) ? p : undefined;
+    });
+    assert.equal(one.source.kind, 'static');
+    await writeFile(file, yaml('echo two; sleep 600'));
+    await timed('the static pod replaced', async () => {
+      const p = (await d.client.listPods()).find((x) => x.name === 'agent');
+      return running(p) && p!.generation === 2 ? p : undefined;
+    });
+    await assert.rejects(d.client.deletePod('default', 'agent'), /static pod/);
+    await rm(file);
+    await timed('the static pod removed', async () =>
+      (await d.client.listPods()).some((x) => x.name === 'agent') ? undefined : true,
+    );
+  });
+});
