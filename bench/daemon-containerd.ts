@@ -1,0 +1,221 @@
+/**
+ * containerd beside the hostpod daemon (part 4 of `bench/daemon.bench.ts`), made to run as
+ * ../shared/bench/peers.sh does: a private containerd (its own config, root, state and socket in
+ * a work directory; the CRI plugin and the unusable snapshotters disabled; overlayfs snapshots),
+ * a static-busybox image built with umoci and imported with `ctr image import`, containers run
+ * by `ctr run -d --privileged --net-host --cgroup /CG/ctr/ID` (runc, host network).
+ *
+ * Measures N containers started at once (N `ctr run -d … sleep 600` in parallel; `ctr run -d`
+ * returns once the task runs; then `ctr tasks ls` must show N RUNNING), containerd's memory and
+ * that of each `containerd-shim-runc-v2`, and `ctr tasks ls` latency. Everything it starts is
+ * removed in `finally`: tasks killed and deleted, containers deleted, containerd stopped by its
+ * pid, mounts under the work dir unmounted, its cgroups removed, side directories it created.
+ */
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type Mem, memOf, processes } from './daemon-proc.ts';
+
+const run = promisify(execFile);
+
+export interface ContainerdFigures {
+  version: string;
+  /** ms until all N were running, per round. */
+  startAll: number[];
+  containerd: Mem | undefined;
+  shims: Mem[];
+  tasksLs: number[];
+  /** ms to kill + delete N tasks and delete N containers, per round. */
+  removeAll: number[];
+}
+
+const sh = (cmd: string) =>
+  execFileSync('bash', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+
+/** The tiny busybox image of peers.sh as an oci-archive at work/tiny.tar. */
+async function buildTinyImage(work: string): Promise<string> {
+  const src = join(work, 'src');
+  for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root'])
+    await mkdir(join(src, d), { recursive: true });
+  await copyFile('/bin/busybox', join(src, 'bin/busybox'));
+  await chmod(join(src, 'bin/busybox'), 0o755);
+  for (const a of ['sh', 'true', 'echo', 'sleep', 'cat', 'ls', 'env'])
+    await symlink('busybox', join(src, 'bin', a));
+  await writeFile(join(src, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  await writeFile(join(src, 'etc/group'), 'root:x:0:\n');
+  const oci = join(work, 'oci');
+  const b = join(work, 'build');
+  sh(`umoci init --layout ${oci} && umoci new --image ${oci}:tiny && umoci unpack --image ${oci}:tiny ${b}`);
+  sh(`cp -a ${src}/. ${b}/rootfs/ && umoci repack --image ${oci}:tiny ${b}`);
+  sh(
+    `umoci config --image ${oci}:tiny --architecture amd64 --os linux --config.cmd /bin/sh --config.env PATH=/bin --config.workingdir / --config.user 0:0`,
+  );
+  await rm(b, { recursive: true, force: true });
+  const tar = join(work, 'tiny.tar');
+  sh(`skopeo copy -q oci:${oci}:tiny oci-archive:${tar}:latest`);
+  return tar;
+}
+
+async function startContainerd(dir: string): Promise<{ child: ChildProcess; sock: string }> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'config.toml'),
+    `version = 2
+root = "${dir}/root"
+state = "${dir}/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs"]
+[grpc]
+  address = "${dir}/containerd.sock"
+[ttrpc]
+  address = "${dir}/containerd.sock.ttrpc"
+[debug]
+  level = "warn"
+`,
+  );
+  const child = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
+  const sock = join(dir, 'containerd.sock');
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('ctr', ['-a', sock, 'version'], { stdio: 'ignore', timeout: 5000 }).status === 0)
+      return { child, sock };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`containerd in ${dir} did not come up`);
+}
+
+const SIDE_DIRS = ['/run/containerd', '/run/runc'];
+
+/** Runs part 4; `log` reports progress. Throws when containerd cannot be made to run. */
+export async function measureContainerd(
+  n: number,
+  rounds: number,
+  log: (s: string) => void,
+): Promise<ContainerdFigures> {
+  for (const t of ['containerd', 'ctr', 'runc', 'umoci', 'skopeo'])
+    if (spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0)
+      throw new Error(`${t} is not installed`);
+  const sideNew = SIDE_DIRS.filter((d) => !existsSync(d));
+  const work = await mkdtemp(join(tmpdir(), 'hostpod-bench-ctrd-'));
+  const CG = `hostpod-bench-ctrd-${process.pid}`;
+  let daemon: ChildProcess | undefined;
+  let sock = '';
+  const ctr = (...args: string[]) => run('ctr', ['-a', sock, ...args], { maxBuffer: 16 << 20 });
+  const ids = (round: number) => Array.from({ length: n }, (_, i) => `b${process.pid}-${round}-${i}`);
+  const removeAll = async () => {
+    const tasks = (await ctr('tasks', 'ls', '-q').catch(() => ({ stdout: '' }))).stdout
+      .split('\n')
+      .filter(Boolean);
+    if (tasks.length) await ctr('tasks', 'delete', '-f', ...tasks).catch((e) => log(`tasks delete: ${e}`));
+    const cs = (await ctr('containers', 'ls', '-q').catch(() => ({ stdout: '' }))).stdout
+      .split('\n')
+      .filter(Boolean);
+    if (cs.length) await ctr('containers', 'delete', ...cs).catch((e) => log(`containers delete: ${e}`));
+  };
+  try {
+    const tar = await buildTinyImage(work);
+    const started = await startContainerd(join(work, 'containerd'));
+    daemon = started.child;
+    sock = started.sock;
+    const version = (await run('containerd', ['--version'])).stdout.trim();
+    await ctr('image', 'import', '--base-name', 'localhost/pb/tiny', tar);
+    const fig: ContainerdFigures = {
+      version,
+      startAll: [],
+      containerd: undefined,
+      shims: [],
+      tasksLs: [],
+      removeAll: [],
+    };
+    for (let r = 0; r < rounds; r++) {
+      const names = ids(r);
+      const t0 = performance.now();
+      await Promise.all(
+        names.map((id) =>
+          ctr(
+            'run',
+            '-d',
+            '--privileged',
+            '--net-host',
+            '--cgroup',
+            `/${CG}/ctr/${id}`,
+            'localhost/pb/tiny:latest',
+            id,
+            'sleep',
+            '600',
+          ),
+        ),
+      );
+      let runningAll = false;
+      for (let i = 0; i < 600 && !runningAll; i++) {
+        const ls = (await ctr('tasks', 'ls')).stdout;
+        const count = ls.split('\n').filter((l) => / RUNNING\s*$/.test(l)).length;
+        runningAll = count >= n;
+        if (!runningAll) await new Promise((res) => setTimeout(res, 20));
+      }
+      const ms = performance.now() - t0;
+      if (!runningAll) throw new Error(`${n} ctr tasks were not all running after 600 polls`);
+      fig.startAll.push(ms);
+      log(`containerd round ${r + 1}: ${n} containers running after ${ms.toFixed(0)} ms`);
+      if (r < rounds - 1) {
+        const t1 = performance.now();
+        await removeAll();
+        fig.removeAll.push(performance.now() - t1);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    fig.containerd = await memOf(daemon.pid ?? 0);
+    const shimPids = (await processes())
+      .filter((p) => p.comm.startsWith('containerd-shim') && p.cmdline.includes(sock))
+      .map((p) => p.pid);
+    for (const pid of shimPids) {
+      const m = await memOf(pid);
+      if (m) fig.shims.push(m);
+    }
+    log(`containerd: ${shimPids.length} shims`);
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await ctr('tasks', 'ls');
+      fig.tasksLs.push(performance.now() - t);
+    }
+    const t1 = performance.now();
+    await removeAll();
+    fig.removeAll.push(performance.now() - t1);
+    return fig;
+  } finally {
+    if (daemon && daemon.exitCode === null) {
+      await removeAll().catch(() => {});
+      daemon.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          daemon?.kill('SIGKILL');
+          resolve();
+        }, 10_000);
+        daemon?.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => m.startsWith(`${work}/`))
+      .sort()
+      .reverse();
+    for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    for (const c of [...(await readdir('/sys/fs/cgroup').catch(() => [] as string[])), '']) {
+      const base = join('/sys/fs/cgroup', c, CG);
+      if (existsSync(base))
+        spawnSync('find', [base, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'], { stdio: 'ignore' });
+      if (existsSync(base)) log(`warning: cgroup ${base} is still there`);
+    }
+    for (const d of sideNew)
+      if (existsSync(d))
+        spawnSync('find', [d, '-depth', '-type', 'd', '-empty', '-delete'], { stdio: 'ignore' });
+    await rm(work, { recursive: true, force: true }).catch((e) => log(`could not remove ${work}: ${e}`));
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * Daemon benchmark (issue 6, "Performance"): a real `hostpod daemon` (compiled, on a fresh state
+ * root with the test image, see bench/daemon-process.ts) and, beside it, a private containerd.
+ *
+ *   1. N pods (`sleep 600`, HostProcess, host network) applied at once — one apply request of N
+ *      Pod objects, and N concurrent requests of one — time from the request until `listPods`
+ *      (polled every 20 ms) shows all Running; median of ROUNDS, every pod deleted (force)
+ *      between rounds.
+ *   2. The daemon's VmRSS / VmHWM idle and with N pods running; each container's `hostpod-shim`
+ *      (VmRSS, Pss, Private_Dirty — the binary's pages are shared, Private_Dirty is what one more
+ *      costs) and the `hostpod-shim serve` process.
+ *   3. `listPods()` latency at N pods: 500 calls, one client, one after the other — p50/p90/p99;
+ *      the CLI `hostpod get pods` end to end (process start included), median of 10, beside
+ *      `node -e 0`.
+ *   4. containerd: N `ctr run -d` at once (busybox `sleep 600`, runc, host network), containerd's
+ *      memory and each `containerd-shim-runc-v2`'s, `ctr tasks ls` latency (bench/daemon-containerd.ts).
+ * Log throughput is `npm run bench:logs` (bench/log-throughput.bench.ts), not repeated here.
+ *
+ * Usage: npm run bench:daemon   (root: cgroups, mounts)
+ * Env: PODS (100), ROUNDS (3), CALLS (500), CLI_RUNS (10), SKIP_CONTAINERD=1.
+ * Prints progress on stderr and a markdown table on stdout. Everything started is stopped and
+ * removed, also on failure or Ctrl-C.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { PodView } from '../src/api/protocol.ts';
+import { type ContainerdFigures, measureContainerd } from './daemon-containerd.ts';
+import { type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
+import { type BenchDaemon, compile, deleteAll, REPO, startDaemon, TEST_IMAGE } from './daemon-process.ts';
+
+const PODS = Number(process.env.PODS ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const CALLS = Number(process.env.CALLS ?? 500);
+const CLI_RUNS = Number(process.env.CLI_RUNS ?? 10);
+
+const log = (s: string) =>
+  process.stderr.write(`[daemon.bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const loads: [part: string, load: string][] = [];
+const part = (name: string) => {
+  loads.push([name, load()]);
+  log(`${name} (load ${load()})`);
+};
+
+function pod(name: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      hostNetwork: true,
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 2,
+      securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sleep', '600'] }],
+    },
+  };
+}
+
+const running = (p: PodView) =>
+  p.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
+
+/** ms from `apply()` until `listPods` shows all `names` Running; also when the apply answered. */
+async function timeUntilRunning(
+  d: BenchDaemon,
+  names: string[],
+  apply: () => Promise<unknown>,
+): Promise<{ all: number; answered: number }> {
+  const t0 = performance.now();
+  let answered = Number.NaN;
+  const applied = apply().then(() => {
+    answered = performance.now() - t0;
+  });
+  for (;;) {
+    const pods = await d.client.listPods();
+    const mine = pods.filter((p) => names.includes(p.name));
+    if (mine.length === names.length && mine.every(running)) {
+      const all = performance.now() - t0;
+      await applied;
+      return { all, answered };
+    }
+    if (performance.now() - t0 > 180_000) throw new Error(`${names.length} pods not running after 180 s`);
+    const failed = mine.find((p) => p.phase === 'Failed');
+    if (failed) throw new Error(`pod ${failed.name} failed: ${JSON.stringify(failed.status)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Figures {
+  startedAt: string;
+  commit: string;
+  oneRequest: { all: number; answered: number }[];
+  concurrent: { all: number; answered: number }[];
+  idle?: Mem | undefined;
+  busy?: Mem | undefined;
+  peakHwm?: number | undefined;
+  shims: Mem[];
+  shimServer?: Mem | undefined;
+  listPods: number[];
+  cli: number[];
+  cliNote?: string;
+  nodeE0: number[];
+  containerd?: ContainerdFigures;
+  containerdNote?: string;
+}
+
+async function daemonParts(main: string, f: Figures): Promise<void> {
+  const d = await startDaemon(main);
+  const stop = async () => {
+    await d.cleanup().catch((e) => log(`daemon cleanup: ${e}`));
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+  try {
+    log(`daemon pid ${d.pid()}, root ${d.root}`);
+    part('2a. daemon idle');
+    await new Promise((r) => setTimeout(r, 2000));
+    f.idle = await memOf(d.pid());
+    log(`idle: VmRSS ${mib(f.idle?.rss ?? 0)} MiB, VmHWM ${mib(f.idle?.hwm ?? 0)} MiB`);
+
+    part(`1. ${PODS} pods applied at once`);
+    const names = Array.from({ length: PODS }, (_, i) => `p${i}`);
+    const rounds: ['one' | 'many', number][] = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(['one', r]);
+    for (let r = 0; r < ROUNDS; r++) rounds.push(['many', r]);
+    for (const [i, [how, r]] of rounds.entries()) {
+      const t = await timeUntilRunning(d, names, () =>
+        how === 'one'
+          ? d.client.apply({ objects: names.map(pod) })
+          : Promise.all(names.map((n) => d.client.apply({ objects: [pod(n)] }))),
+      );
+      (how === 'one' ? f.oneRequest : f.concurrent).push(t);
+      log(
+        `${how === 'one' ? 'one request' : `${PODS} requests`} round ${r + 1}: all running after ` +
+          `${t.all.toFixed(0)} ms (apply answered after ${t.answered.toFixed(0)} ms), load ${load()}`,
+      );
+      if (i < rounds.length - 1) {
+        const t0 = performance.now();
+        await deleteAll(d.client);
+        log(`deleted ${PODS} pods (force) in ${(performance.now() - t0).toFixed(0)} ms`);
+      }
+    }
+
+    part(`2b. memory with ${PODS} pods running`);
+    await new Promise((r) => setTimeout(r, 1000));
+    f.busy = await memOf(d.pid());
+    const pods = await d.client.listPods();
+    for (const p of pods) {
+      const id = p.status?.containerStatuses[0]?.containerID;
+      if (!id) continue;
+      const pid = Number(
+        await readFile(join(d.root, 'containers', id, 'task', 'shim.pid'), 'utf8').catch(() => '0'),
+      );
+      const m = pid > 0 ? await memOf(pid) : undefined;
+      if (m) f.shims.push(m);
+    }
+    const server = (await processes()).find(
+      (p) => p.ppid === d.pid() && p.comm === 'hostpod-shim' && p.cmdline.includes('serve'),
+    );
+    if (server) f.shimServer = await memOf(server.pid);
+    log(
+      `busy: VmRSS ${mib(f.busy?.rss ?? 0)} MiB, VmHWM ${mib(f.busy?.hwm ?? 0)} MiB; ${f.shims.length} shims ` +
+        `RSS median/max ${spread(f.shims, 'rss')} MiB, Private_Dirty ${spread(f.shims, 'privateDirty')} MiB`,
+    );
+
+    part(`3. listPods() latency at ${PODS} pods`);
+    for (let i = 0; i < 20; i++) await d.client.listPods(); // warm-up
+    for (let i = 0; i < CALLS; i++) {
+      const t = performance.now();
+      const list = await d.client.listPods();
+      f.listPods.push(performance.now() - t);
+      if (list.length !== PODS) throw new Error(`listPods returned ${list.length} pods, not ${PODS}`);
+    }
+    log(
+      `listPods: p50 ${percentile(f.listPods, 50).toFixed(2)} p90 ${percentile(f.listPods, 90).toFixed(2)} ` +
+        `p99 ${percentile(f.listPods, 99).toFixed(2)} ms`,
+    );
+    const probe = spawnSync(process.execPath, [main, 'get', 'pods', '--socket', d.socket], {
+      encoding: 'utf8',
+      cwd: REPO,
+    });
+    const rowsOut = probe.stdout.trim().split('\n').length - 1;
+    if (probe.status !== 0 || rowsOut !== PODS) {
+      f.cliNote = `hostpod get pods is not usable here (exit ${probe.status}, ${rowsOut} rows): ${probe.stderr.trim().split('\n')[0] ?? ''}`;
+      log(f.cliNote);
+    }
+    for (let i = 0; i < CLI_RUNS; i++) {
+      if (!f.cliNote) {
+        const t = performance.now();
+        const r = spawnSync(process.execPath, [main, 'get', 'pods', '--socket', d.socket], {
+          stdio: 'ignore',
+        });
+        if (r.status === 0) f.cli.push(performance.now() - t);
+      }
+      const t = performance.now();
+      spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+      f.nodeE0.push(performance.now() - t);
+    }
+    log(
+      `hostpod get pods: median ${median(f.cli).toFixed(0)} ms; node -e 0 ${median(f.nodeE0).toFixed(0)} ms`,
+    );
+    f.peakHwm = (await memOf(d.pid()))?.hwm;
+  } finally {
+    const t0 = performance.now();
+    await stop();
+    log(`daemon stopped, pods deleted, root removed (${(performance.now() - t0).toFixed(0)} ms)`);
+  }
+}
+
+function report(f: Figures): string {
+  const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+  const ms2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+  const runsOf = (xs: { all: number }[]) => xs.map((x) => ms(x.all)).join(', ');
+  const lines = [
+    `${f.startedAt}, commit ${f.commit}, ${PODS} pods, ${ROUNDS} rounds. Load average before each part:`,
+    ...loads.map(([p, l]) => `- ${p}: ${l}`),
+    `- end: ${load()}`,
+    '',
+    '| what | hostpod daemon | containerd 1.6 + ctr |',
+    '|---|---:|---:|',
+  ];
+  const c = f.containerd;
+  const row = (what: string, ours: string, theirs = '') => lines.push(`| ${what} | ${ours} | ${theirs} |`);
+  row(
+    `${PODS} started at once → all running, median ms (rounds)`,
+    `${ms(median(f.oneRequest.map((x) => x.all)))} (${runsOf(f.oneRequest)}) — one apply of ${PODS}`,
+    c ? `${ms(median(c.startAll))} (${c.startAll.map(ms).join(', ')}) — ${PODS} \`ctr run -d\` at once` : '-',
+  );
+  row(
+    `… as ${PODS} concurrent apply requests, median ms (rounds)`,
+    `${ms(median(f.concurrent.map((x) => x.all)))} (${runsOf(f.concurrent)})`,
+  );
+  row(
+    '… the apply request(s) answered after, median ms',
+    `${ms(median(f.oneRequest.map((x) => x.answered)))} / ${ms(median(f.concurrent.map((x) => x.answered)))}`,
+  );
+  row('daemon idle: VmRSS / VmHWM MiB', f.idle ? `${mib(f.idle.rss)} / ${mib(f.idle.hwm)}` : '-');
+  row(
+    `daemon with ${PODS} running: VmRSS / VmHWM MiB`,
+    f.busy ? `${mib(f.busy.rss)} / ${mib(f.busy.hwm)}` : '-',
+    c?.containerd ? `${mib(c.containerd.rss)} / ${mib(c.containerd.hwm)}` : '-',
+  );
+  row('daemon peak VmHWM after all parts, MiB', f.peakHwm ? mib(f.peakHwm) : '-');
+  row(
+    'per-container helper: VmRSS MiB, median / max',
+    `${spread(f.shims, 'rss')} (hostpod-shim, n=${f.shims.length})`,
+    c ? `${spread(c.shims, 'rss')} (containerd-shim-runc-v2, n=${c.shims.length})` : '-',
+  );
+  row('… its Pss MiB, median / max', spread(f.shims, 'pss'), c ? spread(c.shims, 'pss') : '-');
+  row(
+    '… its Private_Dirty MiB, median / max',
+    spread(f.shims, 'privateDirty'),
+    c ? spread(c.shims, 'privateDirty') : '-',
+  );
+  row(
+    '`hostpod-shim serve`: VmRSS / Private_Dirty MiB',
+    f.shimServer ? `${mib(f.shimServer.rss)} / ${mib(f.shimServer.privateDirty)}` : '-',
+  );
+  row(
+    `\`listPods()\` at ${PODS} pods, one client, ${f.listPods.length} calls: p50 / p90 / p99 ms`,
+    `${ms2(percentile(f.listPods, 50))} / ${ms2(percentile(f.listPods, 90))} / ${ms2(percentile(f.listPods, 99))}`,
+  );
+  row(
+    `CLI end to end, median of ${CLI_RUNS} ms`,
+    f.cliNote ? `- (${f.cliNote})` : `${ms(median(f.cli))} (\`hostpod get pods\`)`,
+    c ? `${ms(median(c.tasksLs))} (\`ctr tasks ls\`, n=${c.tasksLs.length})` : '-',
+  );
+  row('`node -e 0`, median ms (interleaved with the CLI runs)', ms(median(f.nodeE0)));
+  if (c)
+    row(
+      `remove all ${PODS}, median ms`,
+      '',
+      `${ms(median(c.removeAll))} (\`ctr tasks delete -f\` + \`ctr containers delete\`)`,
+    );
+  if (c) lines.push('', `containerd: ${c.version}`);
+  if (f.containerdNote) lines.push('', `containerd: ${f.containerdNote}`);
+  return lines.join('\n');
+}
+
+if (process.getuid?.() !== 0) {
+  console.error('daemon.bench: must run as root (cgroups, mounts)');
+  process.exit(2);
+}
+const f: Figures = {
+  startedAt: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim(),
+  oneRequest: [],
+  concurrent: [],
+  shims: [],
+  listPods: [],
+  cli: [],
+  nodeE0: [],
+};
+log(`compiling the daemon (load ${load()})`);
+const built = await compile();
+try {
+  await daemonParts(built.main, f);
+} finally {
+  await built.remove();
+}
+if (process.env.SKIP_CONTAINERD !== '1') {
+  part(`4. containerd: ${PODS} ctr run -d at once`);
+  try {
+    f.containerd = await measureContainerd(PODS, ROUNDS, log);
+  } catch (e) {
+    f.containerdNote = `not measured: ${e instanceof Error ? e.message : String(e)}`;
+    log(f.containerdNote);
+  }
+}
+console.log(report(f));
