@@ -14,7 +14,7 @@ import { type ApiServer, startApiServer } from './api-server.ts';
 import type { DaemonConfig } from './config.ts';
 import { createDaemonLogger, type Logger } from './log.ts';
 import { DaemonMetrics, type MetricsServer, serveMetrics } from './metrics.ts';
-import { NodeAgent } from './node-agent.ts';
+import { type CrashPoint, NodeAgent } from './node-agent.ts';
 import { type StaticFile, StaticPodWatcher } from './static-pods.ts';
 
 export interface DaemonEnv {
@@ -25,8 +25,10 @@ export interface DaemonEnv {
   /** Test hooks: scaled back-off/probe constants, the shim's grace after the first exit. */
   timing?: Partial<PodTiming>;
   shutdownGraceMs?: number;
-  /** How often free disk space is checked (default 5000 ms). */
+  /** How often free disk space and container logs are checked (default 2000 ms). */
   diskCheckMs?: number;
+  /** Test hook: SIGKILL the daemon at this point (see `CRASH_POINTS`). */
+  crashAt?: CrashPoint;
 }
 
 export interface RunningDaemon {
@@ -66,7 +68,13 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       ...(env.timing ? { timing: env.timing } : {}),
       ...(env.shutdownGraceMs !== undefined ? { shutdownGraceMs: env.shutdownGraceMs } : {}),
     },
-    { pid: env.pid, version: env.version, metrics, logger: log },
+    {
+      pid: env.pid,
+      version: env.version,
+      metrics,
+      logger: log,
+      ...(env.crashAt ? { crashAt: env.crashAt } : {}),
+    },
   );
   agentRef = agent;
   const closers: (() => Promise<void>)[] = [];
@@ -99,20 +107,20 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       await watcher.start();
       closers.push(() => watcher.stop());
     }
-    const disk = watchDisk(agent, metrics, config.root, env.diskCheckMs ?? 5000, log);
+    const disk = watchDisk(agent, metrics, config.root, env.diskCheckMs ?? 2000, log);
     closers.push(async () => clearInterval(disk));
     log.info(
       {
         socket: config.socket,
         root: config.root,
-        metrics: metricsServer ? `${metricsServer.address}:${metricsServer.port}` : null,
+        metrics: metricsServer?.listen ?? null,
       },
       'serving',
     );
     return {
       agent,
       metrics,
-      ...(metricsServer ? { metricsAddress: `${metricsServer.address}:${metricsServer.port}` } : {}),
+      ...(metricsServer ? { metricsAddress: metricsServer.listen } : {}),
       close,
     };
   } catch (e) {
@@ -178,6 +186,7 @@ function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPod
 function watchDisk(agent: NodeAgent, metrics: DaemonMetrics, root: string, everyMs: number, log: Logger) {
   let full = false;
   const check = async () => {
+    await agent.checkHealth().catch((e: unknown) => log.error({ err: describeError(e) }, 'health check'));
     const s = await statfs(root).catch(() => undefined);
     if (!s) return;
     const now = s.bavail * s.bsize < 1024 * 1024;

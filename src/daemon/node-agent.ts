@@ -37,6 +37,7 @@ import { LogFollower, type LogLine, readLogLines } from '../runtime/logs/cri-log
 import type { Layout } from '../runtime/spec/types.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
+import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
 import { openTask } from '../runtime/task/start-task.ts';
 import { shimAlive } from '../runtime/task/wait-task.ts';
 import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
@@ -97,6 +98,8 @@ export interface AgentMetrics {
   containerStartFailed(type: ContainerType, code: string): void;
   observeImagePull?(seconds: number, outcome: 'success' | 'failure'): void;
   stateWriteFailed?(): void;
+  logWriteFailed?(): void;
+  logBytesDropped?(bytes: number): void;
 }
 
 /** The structured logger the core writes to (pino's shape). */
@@ -112,7 +115,17 @@ export interface AgentOptions {
   version: string;
   metrics?: AgentMetrics;
   logger?: AgentLogger;
+  /** Test hook: SIGKILL this process at that point (crash-consistency tests). */
+  crashAt?: CrashPoint;
 }
+
+/**
+ * Where a crash can be injected: after a pod row is committed and before its worker starts;
+ * after a container started and before its row is written; inside the transition that writes a
+ * container row and the pod status, before it commits.
+ */
+export const CRASH_POINTS = ['pod-stored', 'container-started', 'status-transition'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 interface Worker {
   uid: PodUid;
@@ -145,6 +158,16 @@ export class NodeAgent implements DaemonBackend {
   readonly #eventWatchers = new Set<(e: EventRecord) => void>();
   readonly #problems = new Map<string, string>();
   #objects: ObjectSet = emptyObjectSet();
+  /** Events that could not be written (disk full), written by the next `checkHealth`. */
+  #pendingEvents: {
+    uid: PodUid | undefined;
+    type: 'Normal' | 'Warning';
+    reason: string;
+    message: string;
+    at: string;
+  }[] = [];
+  /** The last log status seen per running container. */
+  readonly #logStatus = new Map<string, LogStatus>();
   #closed = false;
 
   private constructor(
@@ -256,7 +279,8 @@ export class NodeAgent implements DaemonBackend {
       }
       const resume = await this.#resumeOf(p, pod);
       if (p.phase !== undefined && FINAL.has(p.phase) && !resume.anyRunning) continue;
-      this.#startWorker(p.uid, pod, resume.containers.size > 0 || p.status ? resume : undefined);
+      // Always resumed: the pod's volume directory may exist (a crash right after it was made).
+      this.#startWorker(p.uid, pod, resume);
     }
     this.#log.info({ pods: pods.length, adopted: this.#adopted }, 'reconciled');
   }
@@ -408,6 +432,7 @@ export class NodeAgent implements DaemonBackend {
         source,
       });
       results.push({ kind: 'Pod', namespace: p.namespace, name: p.name, change });
+      this.#crashPoint('pod-stored');
       if (change === 'unchanged' && this.#workers.has(rec.uid)) continue;
       const pod = this.#decode(rec);
       if (!pod) continue;
@@ -773,6 +798,7 @@ export class NodeAgent implements DaemonBackend {
           this.#log.info({ pod, container: c.name, id: c.id }, 'adopted');
           return;
         }
+        this.#crashPoint('container-started');
         const row = {
           id: parseContainerId(c.id),
           podUid: w.uid,
@@ -885,6 +911,7 @@ export class NodeAgent implements DaemonBackend {
     try {
       this.db.transition(() => {
         for (const op of w.pending) op();
+        this.#crashPoint('status-transition');
         this.db.pods.setStatus(w.uid, status);
       });
       w.pending = [];
@@ -1064,6 +1091,11 @@ export class NodeAgent implements DaemonBackend {
 
   // ---- helpers --------------------------------------------------------------------------------
 
+  /** Test hook: the daemon SIGKILLs itself at the named point (`AgentOptions.crashAt`). */
+  #crashPoint(point: CrashPoint): void {
+    if (this.#options.crashAt === point) process.kill(this.#options.pid, 'SIGKILL');
+  }
+
   #decode(rec: PodRecord): Pod | undefined {
     try {
       const pod = decodeStoredPod(rec.manifest, `pod ${rec.namespace}/${rec.name}`);
@@ -1111,19 +1143,89 @@ export class NodeAgent implements DaemonBackend {
     for (const fn of this.#podWatchers) fn(uid);
   }
 
-  #addEvent(uid: PodUid | undefined, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  #addEvent(
+    uid: PodUid | undefined,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    at = new Date().toISOString(),
+  ): boolean {
     try {
-      if (uid && !this.db.pods.get(uid)) return;
+      if (uid && !this.db.pods.get(uid)) return true;
       const e = this.db.events.add({
         ...(uid ? { podUid: uid } : {}),
         type,
         reason,
         message: message.slice(0, 1000),
+        at,
       });
       for (const fn of this.#eventWatchers) fn(e);
+      return true;
     } catch (err) {
       this.#options.metrics?.stateWriteFailed?.();
-      this.#log.error({ err: describeError(err), reason, message }, 'cannot record an event');
+      this.#log.error({ err: describeError(err), reason, message }, 'cannot record an event (kept to retry)');
+      if (this.#pendingEvents.length < 1000) this.#pendingEvents.push({ uid, type, reason, message, at });
+      return false;
+    }
+  }
+
+  /**
+   * The periodic check (the daemon calls it every few seconds): writes what a full disk held
+   * back (events, pod statuses), and reports containers whose log cannot be written — an
+   * event and the metrics — and when it can be again.
+   */
+  async checkHealth(): Promise<void> {
+    const events = this.#pendingEvents.splice(0);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (!this.#addEvent(e.uid, e.type, e.reason, e.message, e.at)) {
+        // It went back in at the end: keep the order, retry next time.
+        this.#pendingEvents.pop();
+        this.#pendingEvents.unshift(...events.slice(i));
+        break;
+      }
+    }
+    for (const w of this.#workers.values())
+      if (w.pending.length > 0 && w.status) this.#writeStatus(w, w.status);
+    const live = new Set<string>();
+    for (const p of this.db.pods.list()) {
+      for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
+        if (!('running' in row.state) || !row.taskDir) continue;
+        live.add(row.id);
+        const now = await readLogStatus(row.taskDir).catch(() => undefined);
+        if (!now) continue;
+        const before = this.#logStatus.get(row.id);
+        this.#logStatus.set(row.id, now);
+        const dropped = now.droppedBytes - (before?.droppedBytes ?? 0);
+        if (dropped > 0) this.#options.metrics?.logBytesDropped?.(dropped);
+        if (now.failing && !before?.failing) {
+          this.#options.metrics?.logWriteFailed?.();
+          this.#problems.set(
+            `log:${row.id}`,
+            `pod ${p.namespace}/${p.name} container ${row.name}: log writes fail (${now.error ?? 'error'})`,
+          );
+          this.#addEvent(
+            p.uid,
+            'Warning',
+            'LogWriteFailed',
+            `Container ${row.name}: its output cannot be written to its log (${now.error ?? 'error'} since ${now.since ?? '?'}); it keeps running, the lost output is counted`,
+          );
+        } else if (!now.failing && before?.failing) {
+          this.#problems.delete(`log:${row.id}`);
+          this.#addEvent(
+            p.uid,
+            'Normal',
+            'LogWriteResumed',
+            `Container ${row.name}: its log is written again; ${now.droppedBytes} bytes (${now.droppedRecords} lines) of output were lost`,
+          );
+        }
+      }
+    }
+    for (const id of this.#logStatus.keys()) {
+      if (!live.has(id)) {
+        this.#logStatus.delete(id);
+        this.#problems.delete(`log:${id}`);
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CrashPoint } from '../../daemon/node-agent.ts';
 import { VERSION } from '../../version.ts';
 import { requireRoot } from '../foreground.ts';
 import type { CliContext } from '../io.ts';
@@ -99,12 +100,17 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         },
         flags.config ?? 'flags',
       );
+      // Test hooks (undocumented): scaled time constants, a crash at an injected point.
       const timing = ctx.env.HOSTPOD_TEST_TIMING ? JSON.parse(ctx.env.HOSTPOD_TEST_TIMING) : undefined;
+      const crashAt = ctx.env.HOSTPOD_TEST_CRASH_AT as CrashPoint | undefined;
+      const diskCheckMs = ctx.env.HOSTPOD_TEST_CHECK_MS ? Number(ctx.env.HOSTPOD_TEST_CHECK_MS) : undefined;
       const daemon = await startDaemon(config, {
         pid: ctx.pid ?? 0,
         version: VERSION,
         logStream: ctx.stderr,
         ...(timing ? { timing } : {}),
+        ...(crashAt ? { crashAt } : {}),
+        ...(diskCheckMs ? { diskCheckMs } : {}),
       });
       await new Promise<void>((resolve) => {
         const off = ctx.onInterrupt?.(() => {

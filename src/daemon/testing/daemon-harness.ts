@@ -22,6 +22,10 @@ export interface DaemonHarness {
   metricsAddress: string;
   /** The running daemon's process. */
   pid(): number;
+  /** Replaces the extra environment of the next `start()`. */
+  setEnv(env: Record<string, string>): void;
+  /** Resolves once the daemon process has ended. */
+  exited(): Promise<void>;
   /** Its output (JSON log lines) since it was last started. */
   output(): string;
   start(): Promise<void>;
@@ -37,10 +41,14 @@ export interface DaemonHarnessOptions {
   /** Back-off and probe constants (ms) for the daemon's pods. */
   timing?: { initialMs?: number; maxMs?: number; resetMs?: number; probeSecondMs?: number };
   extraArgs?: string[];
+  /** The state root (default: a fresh temporary directory). */
+  root?: string;
+  /** Extra environment of the daemon process (test hooks). */
+  env?: Record<string, string>;
 }
 
 export async function makeDaemonHarness(options: DaemonHarnessOptions = {}): Promise<DaemonHarness> {
-  const h: Harness = await makeHarness();
+  const h: Harness = await makeHarness(options.root ? { root: options.root } : {});
   const socket = join(h.root, 'api.sock');
   const staticDir = join(h.root, 'manifests');
   await mkdir(staticDir, { recursive: true });
@@ -51,6 +59,7 @@ export async function makeDaemonHarness(options: DaemonHarnessOptions = {}): Pro
       if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
     });
+  let env: Record<string, string> = { ...options.env };
   const self: DaemonHarness = {
     root: h.root,
     cgroupParent: h.cgroupParent,
@@ -61,6 +70,10 @@ export async function makeDaemonHarness(options: DaemonHarnessOptions = {}): Pro
       return metricsAddress;
     },
     pid: () => child?.pid ?? 0,
+    setEnv(next: Record<string, string>) {
+      env = { ...next };
+    },
+    exited,
     output: () => child?.output() ?? '',
     async start() {
       child = startCli(
@@ -78,11 +91,13 @@ export async function makeDaemonHarness(options: DaemonHarnessOptions = {}): Pro
           h.cgroupParent,
           ...(options.extraArgs ?? []),
         ],
-        { env: options.timing ? { HOSTPOD_TEST_TIMING: JSON.stringify(options.timing) } : {} },
+        {
+          env: { ...env, ...(options.timing ? { HOSTPOD_TEST_TIMING: JSON.stringify(options.timing) } : {}) },
+        },
       );
       const out = await waitForOutput(
         child,
-        (o) => o.includes('"msg":"serving"') || child?.exitCode != null,
+        (o) => o.includes('"msg":"serving"') || child?.exitCode != null || child?.signalCode != null,
         30_000,
       );
       const m = /"metrics":"([^"]+)"/.exec(out.slice(out.lastIndexOf('"msg":"serving"') - 400));

@@ -46,8 +46,10 @@ export interface Harness {
 }
 
 /** A fresh state root with the test image and runtime deps nested under a test cgroup parent. */
-export async function makeHarness(options: { layout?: 'bind' | 'symlink' } = {}): Promise<Harness> {
-  const root = await mkdtemp(join(tmpdir(), 'hostpod-svc-'));
+export async function makeHarness(
+  options: { layout?: 'bind' | 'symlink'; root?: string } = {},
+): Promise<Harness> {
+  const root = options.root ?? (await mkdtemp(join(tmpdir(), 'hostpod-svc-')));
   const content = new LocalContentStore(join(root, 'content'));
   const images = new ImageStore(root, content);
   const src = join(root, 'image-src');

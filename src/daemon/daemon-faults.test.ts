@@ -1,0 +1,199 @@
+/**
+ * Faults of `hostpod daemon` (issue 6, "Bad input and faults") against a real daemon: a crash
+ * injected at each point of a transition leaves a consistent database and one running copy of
+ * the pod; a full disk neither stops a container nor the daemon, is reported (health, metrics,
+ * events), and logging resumes when space returns.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { open, readFile, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { PodView } from '../api/protocol.ts';
+import { parseCriRecord } from '../runtime/logs/cri-log.ts';
+import { logPath } from '../services/records.ts';
+import { openStateDb, stateDbPath } from '../state/state-db.ts';
+import { CRASH_POINTS } from './node-agent.ts';
+import { eventually, makeDaemonHarness, TEST_IMAGE } from './testing/daemon-harness.ts';
+
+function pod(name: string, command: string[]): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      hostNetwork: true,
+      terminationGracePeriodSeconds: 2,
+      securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command }],
+    },
+  };
+}
+
+const isRunning = (p: PodView | undefined) =>
+  p?.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
+
+/** Pids of the shims of the containers under `root` that are alive. */
+async function liveShims(root: string): Promise<number[]> {
+  const out: number[] = [];
+  const { readdir } = await import('node:fs/promises');
+  for (const id of await readdir(join(root, 'containers')).catch(() => [] as string[])) {
+    const pid = Number(
+      await readFile(join(root, 'containers', id, 'task', 'shim.pid'), 'utf8').catch(() => '0'),
+    );
+    if (pid > 0 && existsSync(`/proc/${pid}`)) {
+      const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+      if (comm.trim() === 'hostpod-shim') out.push(pid);
+    }
+  }
+  return out;
+}
+
+describe('hostpod daemon faults', { concurrency: false }, () => {
+  for (const point of CRASH_POINTS) {
+    test(`a crash at "${point}" leaves a consistent database and one running copy of the pod`, async () => {
+      const d = await makeDaemonHarness({ env: { HOSTPOD_TEST_CRASH_AT: point } });
+      try {
+        await d.start();
+        // The apply may or may not be answered before the daemon kills itself.
+        await d.client.apply({ objects: [pod('victim', ['sh', '-c', 'sleep 600'])] }).catch(() => undefined);
+        await d.exited();
+        assert.match(d.output(), /"msg":"serving"/);
+        const db = openStateDb(stateDbPath(d.root));
+        try {
+          assert.deepEqual(db.quickCheck(), ['ok']);
+        } finally {
+          db.close();
+        }
+        d.setEnv({});
+        await d.start();
+        const p = await eventually(
+          async () => {
+            const v = await d.client.getPod('default', 'victim');
+            return isRunning(v) ? v : undefined;
+          },
+          20_000,
+          'the pod running after the restart',
+        );
+        assert.equal(p.status!.containerStatuses[0]!.restartCount, 0);
+        // Exactly one container of the pod runs: a copy started before the crash was not kept.
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal((await liveShims(d.root)).length, 1, d.output());
+        await d.client.deletePod('default', 'victim', { force: true });
+        assert.deepEqual(await liveShims(d.root), []);
+      } finally {
+        await d.cleanup();
+      }
+    });
+  }
+
+  test('a full disk: the container keeps running, health and metrics say so, logging resumes with the loss counted', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hostpod-diskfull-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', root]);
+    const d = await makeDaemonHarness({ root, env: { HOSTPOD_TEST_CHECK_MS: '200' } });
+    const filler = join(root, 'filler');
+    try {
+      await d.start();
+      const line = [
+        'perl',
+        '-e',
+        '$|=1; for ($i = 1; ; $i++) { printf "%d %s\\n", $i, "x" x 200; select(undef, undef, undef, 0.002) }',
+      ];
+      await d.client.apply({ objects: [pod('writer', line)] });
+      const p = await eventually(
+        async () => {
+          const v = await d.client.getPod('default', 'writer');
+          return isRunning(v) ? v : undefined;
+        },
+        20_000,
+        'writer running',
+      );
+      const id = p.status!.containerStatuses[0]!.containerID!;
+      await new Promise((r) => setTimeout(r, 300));
+      // Fill the filesystem to the last block.
+      const fh = await open(filler, 'w');
+      for (const size of [1 << 20, 1 << 16, 1 << 12, 1 << 9]) {
+        const buf = Buffer.alloc(size, 1);
+        for (;;) {
+          try {
+            await fh.write(buf);
+          } catch {
+            break;
+          }
+        }
+      }
+      await fh.close();
+      const health = await eventually(
+        async () => {
+          const h = await d.client.health();
+          return h.problems.some((x) => /log writes fail/.test(x)) ? h : undefined;
+        },
+        10_000,
+        'health to report the failing log',
+      );
+      assert.equal(health.ok, false);
+      const metrics = await (await fetch(`http://${d.metricsAddress}/metrics`)).text();
+      assert.match(metrics, /^hostpod_log_write_failures_total [1-9]/m);
+      assert.match(metrics, /^hostpod_disk_full\{path="[^"]+"\} 1/m);
+      // The container keeps running (its job still holds it) while nothing can be logged.
+      await new Promise((r) => setTimeout(r, 500));
+      const stats = await d.client.stats();
+      assert.ok(
+        stats.some((s) => s.containerId === id && s.processCount >= 1),
+        JSON.stringify(stats),
+      );
+      await rm(filler);
+      await eventually(
+        async () => {
+          const evs = await d.client.listEvents({ pod: 'writer' });
+          return evs.some((e) => e.reason === 'LogWriteResumed') &&
+            evs.some((e) => e.reason === 'LogWriteFailed')
+            ? true
+            : undefined;
+        },
+        10_000,
+        'the LogWriteFailed and LogWriteResumed events',
+      );
+      assert.equal((await d.client.health()).ok, true);
+      const after = await (await fetch(`http://${d.metricsAddress}/metrics`)).text();
+      const dropped = Number(/^hostpod_log_bytes_dropped_total (\d+)/m.exec(after)?.[1] ?? '0');
+      assert.ok(dropped > 0, after);
+      // Every record in the log is whole; the numbers rise; the gap is where the marker says.
+      await new Promise((r) => setTimeout(r, 300));
+      const records = (await readFile(logPath(root, id)))
+        .toString('latin1')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => parseCriRecord(Buffer.from(l, 'latin1')));
+      assert.ok(
+        records.every((r) => r !== undefined),
+        'a broken record in the log',
+      );
+      const nums = records
+        .filter((r) => r!.stream === 'stdout')
+        .map((r) => Number(r!.text.toString().split(' ')[0]));
+      assert.ok(
+        nums.every((n, i) => i === 0 || n > nums[i - 1]!),
+        'numbers out of order',
+      );
+      assert.ok(
+        nums.some((n, i) => i > 0 && n > nums[i - 1]! + 1),
+        'no gap although output was lost',
+      );
+      assert.ok(
+        records.some((r) => r!.stream === 'stderr' && /lost/.test(r!.text.toString())),
+        'no marker of the lost output',
+      );
+      await d.client.deletePod('default', 'writer', { force: true });
+    } finally {
+      await rm(filler, { force: true });
+      await d.cleanup().catch(() => {});
+      try {
+        execFileSync('umount', [root]);
+      } catch {}
+      await rmdir(root).catch(() => {});
+    }
+  });
+});
