@@ -26,6 +26,14 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
   ],
   ['rmi', async () => [(await import('./rmi.ts')).registerRmi]],
   ['daemon', async () => [(await import('./daemon.ts')).registerDaemon]],
+  ['apply', async () => [(await import('./apply.ts')).registerApply]],
+  ['get', async () => [(await import('./get.ts')).registerGet]],
+  ['describe', async () => [(await import('./describe.ts')).registerDescribe]],
+  ['logs', async () => [(await import('./logs.ts')).registerLogs]],
+  ['delete', async () => [(await import('./delete.ts')).registerDelete]],
+  ['top', async () => [(await import('./top.ts')).registerTop]],
+  ['events', async () => [(await import('./events.ts')).registerEvents]],
+  ['completion', async () => [(await import('./completion.ts')).registerCompletion]],
 ];
 
 /** The register functions needed for `argv`: one command's, or all (help, unknown commands). */

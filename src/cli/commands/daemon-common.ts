@@ -1,0 +1,87 @@
+/**
+ * What the commands that talk to the daemon share: the `--socket` and namespace flags, the client
+ * (loaded lazily, so `hostpod lint` never pays for it), and Ctrl-C as an AbortSignal.
+ */
+import { type Command, Option } from 'commander';
+import type { DaemonClient } from '../../client/client.ts';
+import { RuntimeError } from '../../errors.ts';
+import type { CliContext } from '../io.ts';
+
+export interface SocketFlags {
+  socket?: string;
+}
+
+export interface NamespaceFlags {
+  namespace?: string;
+  allNamespaces?: boolean;
+}
+
+/** Adds `--socket PATH`. */
+export function socketOption(cmd: Command): Command {
+  return cmd.option(
+    '--socket <path>',
+    "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
+  );
+}
+
+/** Adds `-n, --namespace NS` (default `default`) and, when `all`, `-A, --all-namespaces`. */
+export function namespaceOptions(cmd: Command, all: boolean): Command {
+  cmd.option('-n, --namespace <ns>', 'the namespace (default "default")');
+  if (all) cmd.option('-A, --all-namespaces', 'every namespace');
+  return cmd;
+}
+
+/** The namespace filter: undefined for `-A`, else `-n` or `default`. */
+export function namespaceOf(flags: NamespaceFlags): string | undefined {
+  if (flags.allNamespaces) {
+    if (flags.namespace) throw new RuntimeError('InvalidArgument', 'give -n or -A, not both');
+    return undefined;
+  }
+  return flags.namespace ?? 'default';
+}
+
+/** A client for `--socket`, `$HOSTPOD_SOCKET` or the default socket. */
+export async function daemonClient(flags: SocketFlags, ctx: CliContext): Promise<DaemonClient> {
+  const { DaemonClient, resolveSocket } = await import('../../client/client.ts');
+  return new DaemonClient({ socketPath: resolveSocket(flags.socket, ctx.env) });
+}
+
+/** An AbortSignal that Ctrl-C aborts; `dispose()` unsubscribes. */
+export function interruptSignal(ctx: CliContext): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const off = ctx.onInterrupt?.(() => ac.abort());
+  return { signal: ac.signal, dispose: () => off?.() };
+}
+
+/** `-o` choices of get-like commands. */
+export function outputOption(choices: string[]): Option {
+  return new Option('-o, --output <format>', 'output format').choices(choices);
+}
+
+/** `pod/NAME`, `pods NAME`, `po NAME`: splits the resource type from names, kubectl style. */
+export function podNames(args: string[], command: string): string[] {
+  const names: string[] = [];
+  let typed = false;
+  for (const [i, a] of args.entries()) {
+    const slash = a.indexOf('/');
+    if (slash > 0) {
+      checkPodType(a.slice(0, slash), command);
+      names.push(a.slice(slash + 1));
+    } else if (i === 0 && ['pod', 'pods', 'po'].includes(a)) {
+      typed = true;
+    } else if (i === 0) {
+      checkPodType(a, command);
+    } else if (typed) {
+      names.push(a);
+    }
+  }
+  return names;
+}
+
+function checkPodType(type: string, command: string): void {
+  if (!['pod', 'pods', 'po'].includes(type)) {
+    throw new RuntimeError('InvalidArgument', `hostpod ${command} knows pods only, not "${type}"`, {
+      hint: `hostpod ${command} pods [NAME…]`,
+    });
+  }
+}
