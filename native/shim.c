@@ -775,8 +775,9 @@ static int run_shim(const char *dir, struct spec *spec) {
   if (null > 2) close(null);
 
   static struct stream streams[2];
-  streams[0] = (struct stream){ .fd = out[0], .name = "stdout" };
-  streams[1] = (struct stream){ .fd = err[0], .name = "stderr" };
+  /* Field by field: assigning a whole struct would write (and so make resident) its buffer. */
+  streams[0].fd = out[0], streams[0].name = "stdout";
+  streams[1].fd = err[0], streams[1].name = "stderr";
   int init_status = 0, init_done = 0, killed = 0;
   long long deadline = 0, empty_since = 0;
   struct timespec finished = { 0, 0 };
