@@ -230,6 +230,7 @@ export class NodeAgent implements DaemonBackend {
         content,
         images: new ImageStore(config.root, content),
         insecureRegistries: config.insecureRegistries ?? [],
+        onPulled: (_image, seconds, outcome) => options.metrics?.observeImagePull?.(seconds, outcome),
       };
       return new NodeAgent(config, options, db, deps, images, lock);
     } catch (e) {
@@ -676,16 +677,16 @@ export class NodeAgent implements DaemonBackend {
     return list.map((r) => imageView(r));
   }
 
-  async pullImage(reference: string, _platform?: string): Promise<ImageView> {
+  async pullImage(reference: string, platform?: string): Promise<ImageView> {
+    const own = `linux/${this.deps.node.labels['kubernetes.io/arch'] ?? ''}`;
+    if (platform !== undefined && platform !== own)
+      throw new RuntimeError(
+        'InvalidArgument',
+        `Cannot pull "${reference}" for ${platform}: the daemon pulls images for the pods of this host (${own})`,
+        { hint: 'pull other platforms without the daemon: hostpod pull --platform' },
+      );
     const { prepareImage } = await import('../services/images.ts');
-    const t0 = performance.now();
-    try {
-      await prepareImage(reference, 'Always', this.#images);
-      this.#options.metrics?.observeImagePull?.((performance.now() - t0) / 1000, 'success');
-    } catch (e) {
-      this.#options.metrics?.observeImagePull?.((performance.now() - t0) / 1000, 'failure');
-      throw e;
-    }
+    await prepareImage(reference, 'Always', this.#images);
     const rec = await this.#images.images.get(reference);
     if (!rec) throw new RuntimeError('Internal', `image "${reference}" is missing right after its pull`);
     return imageView(rec);

@@ -21,6 +21,8 @@ export interface ImageContext {
   /** Registry credentials (from the Docker config file: `loadDockerCredentials`). */
   credentials?: CredentialLookup;
   onPullEvent?: (image: string, e: PullEvent) => void;
+  /** Called after each registry pull with its duration (the daemon's pull-duration metric). */
+  onPulled?: (image: string, seconds: number, outcome: 'success' | 'failure') => void;
   signal?: AbortSignal;
 }
 
@@ -58,6 +60,8 @@ export async function prepareImage(
       insecureRegistries: ctx.insecureRegistries ?? [],
       ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
     });
+    const t0 = performance.now();
+    let outcome: 'success' | 'failure' = 'failure';
     try {
       const r = await pullImage(image, {
         content: ctx.content,
@@ -67,6 +71,7 @@ export async function prepareImage(
         ...(ctx.onPullEvent ? { onEvent: (e: PullEvent) => ctx.onPullEvent?.(image, e) } : {}),
       });
       record = r.record;
+      outcome = 'success';
     } catch (e) {
       if (e instanceof RuntimeError) {
         throw new RuntimeError(e.code, `ErrImagePull: ${e.message}`, {
@@ -77,6 +82,7 @@ export async function prepareImage(
       throw e;
     } finally {
       await client.close();
+      ctx.onPulled?.(image, (performance.now() - t0) / 1000, outcome);
     }
   }
   const { config } = await readImage(ctx.content, record.digest);
