@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { CgroupManager } from '../group/group-manager.ts';
-import { parseCriRecord } from '../logs/cri-log.ts';
+import { parseCriRecord, readLogLines } from '../logs/cri-log.ts';
 import { type LogStatus, readLogStatus } from './log-status.ts';
 import { startTask } from './start-task.ts';
 import { stopTask } from './stop-task.ts';
@@ -20,8 +20,12 @@ const run = promisify(execFile);
 const WIDTH = 100; // bytes per printed line, newline included
 const MARKER = /^hostpod: (\d+) bytes \((\d+) records?\) of output were lost: (.+)$/;
 
-/** Prints numbered lines in bursts of 20 until STOP exists, COUNT holding the last number printed. */
-const writer = (stop: string, count: string) =>
+/**
+ * Prints numbered lines in bursts of 20 until STOP exists, COUNT holding the last number printed;
+ * with GO, only once GO exists.
+ */
+const writer = (stop: string, count: string, go?: string) =>
+  (go ? `while [ ! -e ${go} ]; do sleep 0.01; done; ` : '') +
   `i=0; while [ ! -e ${stop} ]; do j=0; while [ $j -lt 20 ]; do j=$((j+1)); i=$((i+1)); ` +
   `printf '%08d %s\\n' $i ${'x'.repeat(WIDTH - 10)}; echo $i > ${count}; done; sleep 0.01; done`;
 
@@ -162,6 +166,69 @@ describe('the log on a full disk (real tmpfs, real processes)', {
       assert.ok(reported >= s.droppedRecords, 'the markers report at least what was dropped while full');
       for (const m of final.markers) assert.equal(m.reason, 'No space left on device');
       assert.equal(status.failing, trailing > 0);
+    } finally {
+      if (started) await stopTask({ dir, group }, 0).catch(() => {});
+      await group.destroy().catch(() => {});
+      await run('umount', [mnt]);
+    }
+  });
+
+  it('startTask() with logRotation when the next log file cannot be made (no inode left): the current file grows past the size, nothing is lost, rotation resumes once it can', async () => {
+    const mnt = join(root, 'mnt2');
+    const stop = join(root, 'stop2');
+    const count = join(root, 'count2');
+    const go = join(root, 'go2');
+    await mkdir(mnt);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=64,mode=0700', 'tmpfs', mnt]);
+    const group = await groups.create('df2');
+    const dir = join(mnt, 'task');
+    const log = join(dir, 'container.log');
+    const maxBytes = 8 * 1024;
+    let started = false;
+    try {
+      await startTask(
+        { ...shSpec(dir, writer(stop, count, go)), logPath: log, logRotation: { maxBytes, maxFiles: 3 } },
+        { group, dir },
+      );
+      started = true;
+      // Every inode left taken by empty files: the shim cannot make the next log file.
+      const fillers: string[] = [];
+      for (let i = 0; ; i++) {
+        const f = join(mnt, `filler${i}`);
+        try {
+          await writeFile(f, '');
+        } catch {
+          break;
+        }
+        fillers.push(f);
+        assert.ok(i < 64, 'the inodes run out');
+      }
+      await writeFile(go, '');
+      const size = async () => (await stat(log)).size;
+      const grown = await eventually(size, (n) => n > 3 * maxBytes, 15_000);
+      assert.ok(grown > 3 * maxBytes, `the current file grows past the size (${grown} bytes)`);
+      const names = async () => (await readdir(dir)).filter((f) => f.includes('container.log')).sort();
+      assert.deepEqual(await names(), ['container.log'], 'no rotation happened, no temporary file is left');
+      assert.deepEqual(await readLogStatus(dir), { failing: false, droppedBytes: 0, droppedRecords: 0 });
+
+      // An inode again: within the retry interval (1 s) the log rotates.
+      await rm(fillers.pop() as string);
+      const rotated = await eventually(names, (n) => n.includes('container.log.1'), 5000);
+      assert.deepEqual(rotated, ['container.log', 'container.log.1']);
+      await writeFile(stop, '');
+      await waitTask(dir, { pollMs: 20 });
+
+      const printed = Number.parseInt(await readFile(count, 'utf8'), 10);
+      // Whole records in both files; oldest first, they hold every number with no gap.
+      const files = await Promise.all([`${log}.1`, log].map((f) => readFile(f)));
+      assert.equal(checkLog(Buffer.concat(files)).markers.length, 0, 'nothing was lost');
+      const nums = (await readLogLines(log)).map((l) => Number.parseInt(l.text.toString('latin1'), 10));
+      assert.deepEqual(
+        nums,
+        Array.from({ length: printed }, (_, i) => i + 1),
+        'every line printed is in the log, in order, across the rotation',
+      );
+      assert.deepEqual(await readLogStatus(dir), { failing: false, droppedBytes: 0, droppedRecords: 0 });
     } finally {
       if (started) await stopTask({ dir, group }, 0).catch(() => {});
       await group.destroy().catch(() => {});
