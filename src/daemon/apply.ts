@@ -38,6 +38,8 @@ export interface DesiredSet {
   pods: DesiredPod[];
   objects: DesiredObject[];
   skipped: { kind: string; name: string; reason: string }[];
+  /** kubectl's warnings: `unknown field "spec.containers[0].foo"` (the field is ignored). */
+  warnings: string[];
 }
 
 /** A document made from a JSON value (no file positions). */
@@ -68,7 +70,7 @@ export function decodeDesired(
       message: errorBody(p.error),
       object: `objects[${p.doc.index}]`,
     });
-  const out: DesiredSet = { pods: [], objects: [], skipped: [] };
+  const out: DesiredSet = { pods: [], objects: [], skipped: [], warnings: [] };
   for (const o of objects) {
     const label = `${o.kind}/${o.name ?? `objects[${o.doc.index}]`}`;
     if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
@@ -90,6 +92,7 @@ export function decodeDesired(
       continue;
     }
     const w = decodeWorkload(o);
+    for (const f of w.unknownFields) out.warnings.push(`${label}: unknown field "${formatPath(f)}"`);
     for (const e of w.errors)
       details.push({ path: formatPath(e.path), message: errorBody(e), object: label });
     if (w.errors.length > 0) continue;
@@ -152,8 +155,7 @@ function podManifest(
 export function decodeStoredPod(manifest: unknown, where: string): Pod {
   const { objects } = findObjects([documentOf(manifest, 0, where)]);
   const o = objects[0];
-  if (!o || o.kind !== 'Pod')
-    throw new RuntimeError('DataLoss', `${where}: the stored manifest is not a Pod`);
+  if (o?.kind !== 'Pod') throw new RuntimeError('DataLoss', `${where}: the stored manifest is not a Pod`);
   const w = decodeWorkload(o);
   if (w.errors.length > 0)
     throw new RuntimeError(

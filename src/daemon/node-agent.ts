@@ -344,7 +344,14 @@ export class NodeAgent implements DaemonBackend {
 
   async apply(request: ApplyRequest): Promise<ApplyResponse> {
     const set = decodeDesired(request.objects, { node: this.deps.node.name });
-    return this.#applySet(set.pods, set.objects, { kind: 'apply' }, request.dryRun === true, set.skipped);
+    const r = await this.#applySet(
+      set.pods,
+      set.objects,
+      { kind: 'apply' },
+      request.dryRun === true,
+      set.skipped,
+    );
+    return { ...r, warnings: [...set.warnings, ...r.warnings] };
   }
 
   /** Applies the pods of a static pod file (source `static`). */
