@@ -57,6 +57,8 @@ export interface BenchDaemon {
   pid(): number;
   /** The last 64 KiB of its output. */
   output(): string;
+  /** `host:port` of its metrics endpoint. */
+  metricsAddress: string;
   /** Deletes every pod (force), stops the daemon (SIGTERM), removes the root and cgroups. */
   cleanup(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startDaemon(main: string): Promise<BenchDaemon> {
     client,
     pid: () => child.pid ?? 0,
     output: () => out,
+    metricsAddress: '',
     async cleanup() {
       if (child.exitCode === null && child.signalCode === null) {
         await deleteAll(client).catch(() => {});
@@ -116,6 +119,7 @@ export async function startDaemon(main: string): Promise<BenchDaemon> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  self.metricsAddress = /"metrics":"([^"]+)"/.exec(out)?.[1] ?? '';
   return self;
 }
 

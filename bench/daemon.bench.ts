@@ -91,6 +91,24 @@ async function timeUntilRunning(
   }
 }
 
+/** The daemon's V8 heap (total, used) and external memory in KiB, from its own metrics. */
+interface Heap {
+  total: number;
+  used: number;
+  external: number;
+}
+
+async function heapOf(d: BenchDaemon): Promise<Heap | undefined> {
+  if (!d.metricsAddress) return undefined;
+  const text = await (await fetch(`http://${d.metricsAddress}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  return {
+    total: value('nodejs_heap_size_total_bytes'),
+    used: value('nodejs_heap_size_used_bytes'),
+    external: value('nodejs_external_memory_bytes'),
+  };
+}
+
 interface Figures {
   startedAt: string;
   commit: string;
@@ -98,6 +116,8 @@ interface Figures {
   concurrent: { all: number; answered: number }[];
   idle?: Mem | undefined;
   busy?: Mem | undefined;
+  idleHeap?: Heap | undefined;
+  busyHeap?: Heap | undefined;
   peakHwm?: number | undefined;
   shims: Mem[];
   shimServer?: Mem | undefined;
@@ -121,6 +141,7 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
     part('2a. daemon idle');
     await new Promise((r) => setTimeout(r, 2000));
     f.idle = await memOf(d.pid());
+    f.idleHeap = await heapOf(d);
     log(`idle: VmRSS ${mib(f.idle?.rss ?? 0)} MiB, VmHWM ${mib(f.idle?.hwm ?? 0)} MiB`);
 
     part(`1. ${PODS} pods applied at once`);
@@ -149,6 +170,7 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
     part(`2b. memory with ${PODS} pods running`);
     await new Promise((r) => setTimeout(r, 1000));
     f.busy = await memOf(d.pid());
+    f.busyHeap = await heapOf(d);
     const pods = await d.client.listPods();
     for (const p of pods) {
       const id = p.status?.containerStatuses[0]?.containerID;
@@ -235,6 +257,12 @@ function report(f: Figures): string {
     `… as ${PODS} concurrent apply requests, median ms (rounds)`,
     `${ms(median(f.concurrent.map((x) => x.all)))} (${runsOf(f.concurrent)})`,
   );
+  if (c)
+    row(
+      `… started one after the other → all running, ms (1 round)`,
+      '',
+      `${ms(c.startSequential)} — ${PODS} \`ctr run -d\` in a row`,
+    );
   row(
     '… the apply request(s) answered after, median ms',
     `${ms(median(f.oneRequest.map((x) => x.answered)))} / ${ms(median(f.concurrent.map((x) => x.answered)))}`,
@@ -245,6 +273,9 @@ function report(f: Figures): string {
     f.busy ? `${mib(f.busy.rss)} / ${mib(f.busy.hwm)}` : '-',
     c?.containerd ? `${mib(c.containerd.rss)} / ${mib(c.containerd.hwm)}` : '-',
   );
+  const heap = (h: Heap | undefined) => (h ? `${mib(h.total)} / ${mib(h.used)} / ${mib(h.external)}` : '-');
+  row('… of which V8 heap total / used / external MiB, idle', heap(f.idleHeap));
+  row(`… of which V8 heap total / used / external MiB, ${PODS} running`, heap(f.busyHeap));
   row('daemon peak VmHWM after all parts, MiB', f.peakHwm ? mib(f.peakHwm) : '-');
   row(
     'per-container helper: VmRSS MiB, median / max',
