@@ -53,7 +53,10 @@ export function errorFromApi(e: ApiError | undefined, status: number): RuntimeEr
   const details = Array.isArray(e.details)
     ? e.details.map((d) => `\n  ${d.object ? `${d.object}: ` : ''}${d.path}: ${d.message}`).join('')
     : '';
-  return new RuntimeError(code, `${e.message}${details}`, typeof e.hint === 'string' ? { hint: e.hint } : {});
+  return new RuntimeError(code, `${e.message}${details}`, {
+    ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+    ...(Array.isArray(e.details) ? { details: e.details } : {}),
+  });
 }
 
 export class DaemonClient {

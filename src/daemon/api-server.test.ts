@@ -264,6 +264,37 @@ test('startApiServer() maps every error code to its status, with message and hin
   }
 });
 
+test('startApiServer() passes the field details of an invalid apply to the client', async () => {
+  const details = [{ path: 'spec.containers[0].image', message: 'Required value', object: 'Pod/web' }];
+  t.backend.failNext(
+    'apply',
+    new RuntimeError('InvalidArgument', 'the objects have 1 error; nothing was applied', { details }),
+  );
+  const raw = await httpRequest(t.socketPath, 'POST', '/v1/apply', {
+    body: '{"objects":[]}',
+    headers: { 'Content-Type': 'application/json' },
+  });
+  assert.equal(raw.status, 400);
+  assert.deepEqual(raw.json().error, {
+    code: 'InvalidArgument',
+    message: 'the objects have 1 error; nothing was applied',
+    details,
+  });
+  t.backend.failNext(
+    'apply',
+    new RuntimeError('InvalidArgument', 'the objects have 1 error; nothing was applied', { details }),
+  );
+  await assert.rejects(t.client.apply({ objects: [] }), (e: unknown) => {
+    assert.ok(e instanceof RuntimeError);
+    assert.equal(
+      e.message,
+      'the objects have 1 error; nothing was applied\n  Pod/web: spec.containers[0].image: Required value',
+    );
+    assert.deepEqual(e.details, details);
+    return true;
+  });
+});
+
 test('startApiServer() answers an unexpected exception with a generic 500 and logs the stack', async () => {
   t.backend.failNext(
     'listPods',

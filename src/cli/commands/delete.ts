@@ -11,7 +11,6 @@ import {
   type SocketFlags,
   socketOption,
 } from './daemon-common.ts';
-import { readManifestObjects, resourceOf } from './manifest-objects.ts';
 
 interface DeleteFlags extends SocketFlags, NamespaceFlags {
   filename: string[];
@@ -35,6 +34,7 @@ async function podsOfManifests(
   ctx: CliContext,
   node: () => Promise<string>,
 ): Promise<{ namespace: string; name: string }[]> {
+  const { readManifestObjects, resourceOf } = await import('./manifest-objects.ts');
   const entries = await readManifestObjects(files, ctx, 'deleted');
   const { isWorkloadKind } = await import('../../api/objects.ts');
   const pods: { namespace: string; name: string }[] = [];

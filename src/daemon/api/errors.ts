@@ -55,8 +55,7 @@ export function toApiError(e: unknown): { status: number; body: ApiError; intern
   if (isRuntimeError(e)) {
     const body: ApiError = { code: e.code, message: e.message };
     if (e.hint) body.hint = e.hint;
-    const details = (e as { details?: unknown }).details;
-    if (Array.isArray(details)) body.details = details as NonNullable<ApiError['details']>;
+    if (e.details && e.details.length > 0) body.details = e.details.map((d) => ({ ...d }));
     return { status: statusFor(e.code), body, internal: e.code === 'Internal' };
   }
   return {
