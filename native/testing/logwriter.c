@@ -1,8 +1,8 @@
 /* Benchmark fixture: writes output as fast as it can, for the log-throughput benchmark.
- *   logwriter SECONDS LINE_BYTES
+ *   logwriter SECONDS LINE_BYTES [REPORT_FILE]
  * Writes lines of LINE_BYTES bytes (newline included; 0: no newline at all, one endless partial
- * line) to stdout in 64 KiB write()s for SECONDS seconds (checked every 64 writes), then prints
- * the number of bytes written on stderr ("wrote N") and exits 0. */
+ * line) to stdout in 64 KiB write()s for SECONDS seconds (checked every 64 writes), then writes
+ * "wrote N" (the bytes written) to REPORT_FILE, or to stderr, and exits 0. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +13,8 @@
 #define CHUNK 65536
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: logwriter SECONDS LINE_BYTES\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: logwriter SECONDS LINE_BYTES [REPORT_FILE]\n");
     return 2;
   }
   double seconds = atof(argv[1]);
@@ -48,6 +48,11 @@ int main(int argc, char **argv) {
     }
     total += (long long)size;
   }
-  fprintf(stderr, "wrote %lld\n", total);
-  return 0;
+  FILE *report = argc == 4 ? fopen(argv[3], "w") : stderr;
+  if (!report) {
+    perror("logwriter: report file");
+    return 1;
+  }
+  fprintf(report, "wrote %lld\n", total);
+  return fclose(report) == 0 ? 0 : 1;
 }
