@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { RuntimeError } from '../errors.ts';
 import {
   httpRequest,
   rawExchange,
@@ -200,14 +201,26 @@ test('startApiServer() answers 200 concurrent requests', async () => {
   assert.equal(all.filter((x) => x === 'web').length, 100);
 });
 
-test('startApiServer() closes watches with Unavailable and removes its socket on close', async () => {
+test('startApiServer() ends watches and log streams with Unavailable and removes its socket on close', async () => {
   const s = await startTestServer();
   const ac = new AbortController();
-  const it = s.client.watchPods({}, ac.signal)[Symbol.asyncIterator]();
+  const it = s.client.watchPods({ namespace: 'quiet' }, ac.signal)[Symbol.asyncIterator]();
   const first = it.next();
   await new Promise((r) => setTimeout(r, 50));
+  s.backend.putPod(fakePod('default', 'f'));
+  s.backend.logLines.set('default/f/main', ['line']);
+  const log = s.client.logs('default', 'f', { follow: true });
+  assert.equal((await log.next()).value?.toString(), 'line\n');
+  const rest = log.next();
   const closed = s.close();
-  await assert.rejects(first, /shutting down/);
+  await Promise.all([
+    assert.rejects(first, /shutting down/),
+    assert.rejects(
+      rest,
+      (e: unknown) =>
+        e instanceof RuntimeError && e.code === 'Unavailable' && /shutting down/.test(e.message),
+    ),
+  ]);
   await closed;
   const gone = await new Promise<string>((resolve) => {
     const c = connect({ path: s.socketPath });

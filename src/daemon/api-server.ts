@@ -187,9 +187,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         streams.endAll();
+        // Ended streams leave keep-alive connections that turn idle a moment later: close those
+        // as they do; whatever is still busy after 2 s is cut.
         server.closeIdleConnections();
+        const idle = setInterval(() => server.closeIdleConnections(), 20);
         const force = setTimeout(() => server.closeAllConnections(), 2000);
         await closed;
+        clearInterval(idle);
         clearTimeout(force);
         await removeSocket(options.socketPath, ino);
       })();
