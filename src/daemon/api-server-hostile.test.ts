@@ -48,6 +48,21 @@ test('startApiServer() refuses malformed JSON, non-object bodies and unknown fie
   );
 });
 
+test('startApiServer() refuses a body nested deeper than 256 levels without parsing it', async () => {
+  const n = 4_000_000;
+  const deep = `{"objects":[${'['.repeat(n)}${']'.repeat(n)}]}`;
+  const r = await httpRequest(t.socketPath, 'POST', '/v1/apply', { body: deep, headers: json });
+  assert.equal(r.status, 400);
+  assert.match(r.json().error!.message, /nested deeper than 256 levels/);
+  const okDepth = `{"objects":[${'['.repeat(200)}${']'.repeat(200)}], "x": "[[[[${'['.repeat(300)}"}`;
+  const r2 = await httpRequest(t.socketPath, 'POST', '/v1/apply', { body: okDepth, headers: json });
+  assert.match(
+    r2.json().error!.message,
+    /unknown field in the apply request: "x"/,
+    'brackets in strings do not count',
+  );
+});
+
 test('startApiServer() refuses a body without the JSON content type (415) and a body where none belongs', async () => {
   const none = await httpRequest(t.socketPath, 'POST', '/v1/apply', { body: '{"objects":[]}' });
   assert.equal(none.status, 415);

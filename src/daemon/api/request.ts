@@ -85,9 +85,16 @@ export async function readJsonBody(
     };
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
+  const body = Buffer.concat(chunks);
+  if (nestingDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new RuntimeError(
+      'InvalidArgument',
+      `the request body is nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch (e) {
     throw new RuntimeError('InvalidArgument', `the request body is not valid JSON: ${(e as Error).message}`);
   }
@@ -95,6 +102,34 @@ export async function readJsonBody(
     throw new RuntimeError('InvalidArgument', 'the request body must be a JSON object');
   }
   return value as Record<string, unknown>;
+}
+
+/** Deepest nesting of objects and arrays a body may have (manifests allow 200, see api/manifests.ts). */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * The nesting depth of JSON text, counted without parsing (strings skipped); stops counting
+ * above `max`. Parsing millions of nested brackets would hold the event loop for seconds.
+ */
+export function nestingDepth(text: Buffer, max: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > max) return deepest;
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }
 
 function tooLarge(limits: RequestLimits): HttpError {
