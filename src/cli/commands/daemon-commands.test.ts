@@ -148,6 +148,9 @@ test('hostpod get pods prints the table, -o name|json|yaml, -A, and exit 3 for a
   assert.equal(r.stderr, 'No resources found in empty namespace.\n');
   r = await cli(['get', 'deployments']);
   assert.equal(r.code, 2);
+  r = await cli(['get', 'pods', 'web', '-A']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /across all namespaces/);
 });
 
 test('hostpod get pods -w prints a row per change and ends with 0 on Ctrl-C', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { PodView } from '../../api/protocol.ts';
+import { RuntimeError } from '../../errors.ts';
 import { type CliContext, out } from '../io.ts';
 import {
   daemonClient,
@@ -60,6 +61,10 @@ export function registerGet(program: Command, ctx: CliContext): void {
   socketOption(cmd);
   cmd.action(async (type: string, rest: string[], flags: GetFlags) => {
     const names = podNames([type, ...rest], 'get');
+    if (names.length > 0 && flags.allNamespaces)
+      throw new RuntimeError('InvalidArgument', 'a pod cannot be named across all namespaces (-A)', {
+        hint: 'give its namespace with -n',
+      });
     const namespace = namespaceOf(flags);
     const client = await daemonClient(flags, ctx);
     const table: PodTableOptions = {};
