@@ -27,7 +27,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { PodView } from '../src/api/protocol.ts';
 import { type ContainerdFigures, measureContainerd } from './daemon-containerd.ts';
-import { type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
+import { cpuMsOf, type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
 import { type BenchDaemon, compile, deleteAll, REPO, startDaemon, TEST_IMAGE } from './daemon-process.ts';
 
 const PODS = Number(process.env.PODS ?? 100);
@@ -70,19 +70,20 @@ async function timeUntilRunning(
   d: BenchDaemon,
   names: string[],
   apply: () => Promise<unknown>,
-): Promise<{ all: number; answered: number }> {
+): Promise<Round> {
   const t0 = performance.now();
   let answered = Number.NaN;
   const applied = apply().then(() => {
     answered = performance.now() - t0;
   });
+  const cpu0 = await cpuMsOf(d.pid());
   for (;;) {
     const pods = await d.client.listPods();
     const mine = pods.filter((p) => names.includes(p.name));
     if (mine.length === names.length && mine.every(running)) {
       const all = performance.now() - t0;
       await applied;
-      return { all, answered };
+      return { all, answered, cpu: (await cpuMsOf(d.pid())) - cpu0 };
     }
     if (performance.now() - t0 > 180_000) throw new Error(`${names.length} pods not running after 180 s`);
     const failed = mine.find((p) => p.phase === 'Failed');
@@ -109,15 +110,24 @@ async function heapOf(d: BenchDaemon): Promise<Heap | undefined> {
   };
 }
 
+/** One round of part 1: ms until all running, until the apply answered; the daemon's CPU ms. */
+interface Round {
+  all: number;
+  answered: number;
+  cpu: number;
+}
+
 interface Figures {
   startedAt: string;
   commit: string;
-  oneRequest: { all: number; answered: number }[];
-  concurrent: { all: number; answered: number }[];
+  oneRequest: Round[];
+  concurrent: Round[];
   idle?: Mem | undefined;
   busy?: Mem | undefined;
   idleHeap?: Heap | undefined;
   busyHeap?: Heap | undefined;
+  settled?: Mem | undefined;
+  settledHeap?: Heap | undefined;
   peakHwm?: number | undefined;
   shims: Mem[];
   shimServer?: Mem | undefined;
@@ -158,7 +168,8 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
       (how === 'one' ? f.oneRequest : f.concurrent).push(t);
       log(
         `${how === 'one' ? 'one request' : `${PODS} requests`} round ${r + 1}: all running after ` +
-          `${t.all.toFixed(0)} ms (apply answered after ${t.answered.toFixed(0)} ms), load ${load()}`,
+          `${t.all.toFixed(0)} ms (apply answered after ${t.answered.toFixed(0)} ms, daemon CPU ` +
+          `${t.cpu.toFixed(0)} ms), load ${load()}`,
       );
       if (i < rounds.length - 1) {
         const t0 = performance.now();
@@ -189,6 +200,13 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
       `busy: VmRSS ${mib(f.busy?.rss ?? 0)} MiB, VmHWM ${mib(f.busy?.hwm ?? 0)} MiB; ${f.shims.length} shims ` +
         `RSS median/max ${spread(f.shims, 'rss')} MiB, Private_Dirty ${spread(f.shims, 'privateDirty')} MiB`,
     );
+
+    // Is the growth live data or garbage not yet collected? V8's memory reducer runs a full GC
+    // once the allocation rate stays low; nothing polls the daemon meanwhile.
+    await new Promise((r) => setTimeout(r, 30_000));
+    f.settled = await memOf(d.pid());
+    f.settledHeap = await heapOf(d);
+    log(`30 s later: VmRSS ${mib(f.settled?.rss ?? 0)} MiB, heap used ${mib(f.settledHeap?.used ?? 0)} MiB`);
 
     part(`3. listPods() latency at ${PODS} pods`);
     for (let i = 0; i < 20; i++) await d.client.listPods(); // warm-up
@@ -264,6 +282,10 @@ function report(f: Figures): string {
       `${ms(c.startSequential)} — ${PODS} \`ctr run -d\` in a row`,
     );
   row(
+    "… the daemon's CPU time per round (user + system), median ms: one request / concurrent",
+    `${ms(median(f.oneRequest.map((x) => x.cpu)))} / ${ms(median(f.concurrent.map((x) => x.cpu)))}`,
+  );
+  row(
     '… the apply request(s) answered after, median ms',
     `${ms(median(f.oneRequest.map((x) => x.answered)))} / ${ms(median(f.concurrent.map((x) => x.answered)))}`,
   );
@@ -276,6 +298,10 @@ function report(f: Figures): string {
   const heap = (h: Heap | undefined) => (h ? `${mib(h.total)} / ${mib(h.used)} / ${mib(h.external)}` : '-');
   row('… of which V8 heap total / used / external MiB, idle', heap(f.idleHeap));
   row(`… of which V8 heap total / used / external MiB, ${PODS} running`, heap(f.busyHeap));
+  row(
+    `daemon with ${PODS} running, 30 s later (nothing polling): VmRSS MiB; heap total / used / external`,
+    f.settled ? `${mib(f.settled.rss)}; ${heap(f.settledHeap)}` : '-',
+  );
   row('daemon peak VmHWM after all parts, MiB', f.peakHwm ? mib(f.peakHwm) : '-');
   row(
     'per-container helper: VmRSS MiB, median / max',
