@@ -1195,6 +1195,8 @@ export class NodeAgent implements DaemonBackend {
     }
     for (const w of this.#workers.values())
       if (w.pending.length > 0 && w.status) this.#writeStatus(w, w.status);
+    // A CPU sample per running container, so `top` has a rate at its first call.
+    await this.stats({}).catch(() => undefined);
     const live = new Set<string>();
     for (const p of this.db.pods.list()) {
       for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
