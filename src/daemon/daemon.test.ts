@@ -5,10 +5,12 @@
  * start failures, static pod files are followed.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PodView } from '../api/protocol.ts';
+import { runCliSync } from '../cli/testing/spawn-cli.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { logPath } from '../services/records.ts';
 import { type DaemonHarness, eventually, makeDaemonHarness, TEST_IMAGE } from './testing/daemon-harness.ts';
@@ -245,5 +247,48 @@ describe('hostpod daemon', { concurrency: false }, () => {
     await timed('the static pod removed', async () =>
       (await d.client.listPods()).some((x) => x.name === 'agent') ? undefined : true,
     );
+  });
+
+  test('the CLI through the daemon: apply, get, logs, exec, images, rmi of an image in use, delete', async () => {
+    const env = { HOSTPOD_SOCKET: d.socket, HOSTPOD_ROOT: '' };
+    const cli = (...args: string[]) => runCliSync(args, { env });
+    const dir = await mkdtemp(join(tmpdir(), 'hostpod-cli-daemon-'));
+    try {
+      const file = join(dir, 'web.json');
+      await writeFile(file, JSON.stringify(hpcPod('web', ['sh', '-c', 'echo started; sleep 600'])));
+      const applied = cli('apply', '-f', file);
+      assert.equal(applied.status, 0, applied.stderr);
+      assert.equal(applied.stdout.trim(), 'pod/web created');
+      assert.equal(cli('apply', '-f', file).stdout.trim(), 'pod/web unchanged');
+      await eventually(
+        async () => (running(await d.client.getPod('default', 'web')) ? true : undefined),
+        20_000,
+        'web',
+      );
+      const get = cli('get', 'pods');
+      assert.match(get.stdout, /^web\s+1\/1\s+Running\s+0\s+/m);
+      assert.equal(cli('logs', 'web').stdout, 'started\n');
+      const exec = cli(
+        'exec',
+        'web',
+        '--',
+        'sh',
+        '-c',
+        'echo $CONTAINER_SANDBOX_MOUNT_POINT; cat /proc/self/cgroup',
+      );
+      assert.equal(exec.status, 0, exec.stderr);
+      const pod = await d.client.getPod('default', 'web');
+      assert.match(exec.stdout, new RegExp(pod.status!.containerStatuses[0]!.containerID!));
+      const images = cli('images');
+      assert.match(images.stdout, /localhost\/hostpod-test\s+1\s/);
+      const rmi = cli('rmi', TEST_IMAGE);
+      assert.equal(rmi.status, 4, rmi.stderr);
+      assert.match(rmi.stderr, /pod "default\/web" uses it/);
+      const del = cli('delete', 'pod', 'web');
+      assert.equal(del.status, 0, del.stderr);
+      assert.equal(cli('get', 'pods', 'web').status, 3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

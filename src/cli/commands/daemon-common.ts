@@ -85,3 +85,23 @@ function checkPodType(type: string, command: string): void {
     });
   }
 }
+
+/**
+ * The daemon to use for a command that also works without one (`exec`, `images`, `pull`, `rmi`):
+ * none when a state root is named (`--root` or `$HOSTPOD_ROOT`: the local store); else the daemon
+ * answering on the socket, or none when no daemon runs (an explicit `--socket` must answer).
+ */
+export async function daemonIfRunning(
+  flags: SocketFlags & { root?: string },
+  ctx: CliContext,
+): Promise<DaemonClient | undefined> {
+  if (flags.root !== undefined || ctx.env.HOSTPOD_ROOT) return undefined;
+  const client = await daemonClient(flags, ctx);
+  try {
+    await client.version();
+    return client;
+  } catch (e) {
+    if (flags.socket === undefined && e instanceof RuntimeError && e.code === 'Unavailable') return undefined;
+    throw e;
+  }
+}

@@ -1,8 +1,9 @@
 import { type Command, Option } from 'commander';
 import type { ImageRecord } from '../../image/image-store.ts';
-import { shortDigest } from '../../oci/digest.ts';
+import { type Digest, shortDigest } from '../../oci/digest.ts';
 import { familiarString, makeReference, parseReference } from '../../oci/reference.ts';
 import { type CliContext, out } from '../io.ts';
+import { daemonIfRunning } from './daemon-common.ts';
 import { formatTable, humanSize, openImageStores, resolveStateRoot, timeAgo } from './images-common.ts';
 
 /** REPOSITORY and TAG columns of a record: `busybox` / `latest`; `<none>` where there is none. */
@@ -40,10 +41,27 @@ export function registerImages(program: Command, ctx: CliContext): void {
         .default('table'),
     )
     .option('-q, --quiet', 'print only image ids')
-    .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
-    .action(async (flags: { output: string; quiet?: boolean; root?: string }) => {
-      const { images } = openImageStores(resolveStateRoot(flags.root, ctx));
-      const list = await images.list();
+    .option(
+      '--root <dir>',
+      "state root (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)",
+    )
+    .option(
+      '--socket <path>',
+      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
+    )
+    .action(async (flags: { output: string; quiet?: boolean; root?: string; socket?: string }) => {
+      const daemon = await daemonIfRunning(flags, ctx);
+      const list: ImageRecord[] = daemon
+        ? (await daemon.listImages()).map((v) => ({
+            name: v.reference,
+            digest: v.manifestDigest as Digest,
+            configDigest: v.configDigest as Digest,
+            platform: `${v.os}/${v.architecture}`,
+            size: v.size,
+            ...(v.createdAt ? { created: v.createdAt } : {}),
+            updatedAt: '',
+          }))
+        : await openImageStores(resolveStateRoot(flags.root, ctx)).images.list();
       if (flags.quiet) {
         for (const id of new Set(list.map((r) => shortDigest(r.configDigest)))) out(ctx, id);
       } else if (flags.output === 'json') {

@@ -4,6 +4,7 @@ import type { PullEvent, PullResult } from '../../image/pull.ts';
 import { parsePlatform } from '../../oci/platform.ts';
 import { parseReference } from '../../oci/reference.ts';
 import { type CliContext, err, out } from '../io.ts';
+import { daemonIfRunning } from './daemon-common.ts';
 import { openImageStores, resolveStateRoot } from './images-common.ts';
 
 interface PullFlags {
@@ -37,9 +38,29 @@ export function registerPull(program: Command, ctx: CliContext): void {
     )
     .option('--concurrency <n>', 'layers downloaded at once', '3')
     .option('-q, --quiet', 'print only the manifest digest')
-    .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
+    .option(
+      '--root <dir>',
+      "state root (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)",
+    )
+    .option(
+      '--socket <path>',
+      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
+    )
     .action(async (reference: string, flags: PullFlags) => {
       const ref = parseReference(reference);
+      // With a daemon, it pulls (for its pods' platform, with its registry settings).
+      if (flags.platform === undefined && flags.insecureRegistry.length === 0) {
+        const daemon = await daemonIfRunning(flags, ctx);
+        if (daemon) {
+          if (!flags.quiet) err(ctx, `pulling ${reference} through the daemon`);
+          const v = await daemon.pullImage(reference);
+          out(
+            ctx,
+            flags.quiet ? v.manifestDigest : `${v.reference} ${v.manifestDigest} ${v.os}/${v.architecture}`,
+          );
+          return;
+        }
+      }
       const platform = flags.platform !== undefined ? parsePlatform(flags.platform) : undefined;
       const concurrency = Number.parseInt(flags.concurrency, 10);
       if (!(concurrency >= 1 && concurrency <= 32)) {

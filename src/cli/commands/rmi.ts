@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { RuntimeError } from '../../errors.ts';
 import { type GcResult, removeImageContent } from '../../image/gc.ts';
 import type { ImageRecord } from '../../image/image-store.ts';
 import { shortDigest } from '../../oci/digest.ts';
 import { familiarString, parseReference } from '../../oci/reference.ts';
 import { EXIT } from '../exit-codes.ts';
 import { type CliContext, err, out } from '../io.ts';
+import { daemonIfRunning } from './daemon-common.ts';
 import { humanSize, openImageStores, resolveStateRoot } from './images-common.ts';
 
 /** Lines describing what garbage collection removed. */
@@ -32,8 +34,31 @@ export function registerRmi(program: Command, ctx: CliContext): void {
     )
     .argument('<image...>', 'image names, ids or digests')
     .option('--no-prune', 'keep the blobs; only remove the names')
-    .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
-    .action(async (queries: string[], flags: { prune: boolean; root?: string }) => {
+    .option(
+      '--root <dir>',
+      "state root (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)",
+    )
+    .option(
+      '--socket <path>',
+      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
+    )
+    .action(async (queries: string[], flags: { prune: boolean; root?: string; socket?: string }) => {
+      // With a daemon, it removes them (and refuses an image one of its pods uses).
+      const daemon = await daemonIfRunning(flags, ctx);
+      if (daemon) {
+        let missing = 0;
+        for (const q of queries) {
+          try {
+            for (const name of (await daemon.removeImage(q)).removed) out(ctx, `Untagged: ${name}`);
+          } catch (e) {
+            if (!(e instanceof RuntimeError) || e.code !== 'NotFound') throw e;
+            err(ctx, `hostpod: Image "${q}" not found`);
+            missing++;
+          }
+        }
+        if (missing > 0) ctx.exitCode = EXIT.notFound;
+        return;
+      }
       const root = resolveStateRoot(flags.root, ctx);
       const { content, images } = openImageStores(root);
       let missing = 0;
