@@ -15,6 +15,8 @@ export interface Mem {
   pss: number;
   /** KiB written by this process alone: what one more such process really costs. */
   privateDirty: number;
+  /** KiB of anonymous memory resident (heap, stacks, malloc arenas; not the mapped binary). */
+  anon: number;
 }
 
 const kib = (text: string, key: string) =>
@@ -31,6 +33,7 @@ export async function memOf(pid: number): Promise<Mem | undefined> {
       hwm: kib(status, 'VmHWM'),
       pss: kib(rollup, 'Pss'),
       privateDirty: kib(rollup, 'Private_Dirty'),
+      anon: kib(rollup, 'Anonymous'),
     };
   } catch {
     return undefined;

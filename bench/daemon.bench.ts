@@ -289,18 +289,20 @@ function report(f: Figures): string {
     '… the apply request(s) answered after, median ms',
     `${ms(median(f.oneRequest.map((x) => x.answered)))} / ${ms(median(f.concurrent.map((x) => x.answered)))}`,
   );
-  row('daemon idle: VmRSS / VmHWM MiB', f.idle ? `${mib(f.idle.rss)} / ${mib(f.idle.hwm)}` : '-');
+  const daemonMem = (m: Mem | undefined) =>
+    m ? `${mib(m.rss)} / ${mib(m.hwm)} / ${mib(m.anon)} / ${mib(m.pss)}` : '-';
+  row('daemon idle: VmRSS / VmHWM / anonymous / Pss MiB', daemonMem(f.idle));
   row(
-    `daemon with ${PODS} running: VmRSS / VmHWM MiB`,
-    f.busy ? `${mib(f.busy.rss)} / ${mib(f.busy.hwm)}` : '-',
-    c?.containerd ? `${mib(c.containerd.rss)} / ${mib(c.containerd.hwm)}` : '-',
+    `daemon with ${PODS} running: VmRSS / VmHWM / anonymous / Pss MiB`,
+    daemonMem(f.busy),
+    daemonMem(c?.containerd),
   );
   const heap = (h: Heap | undefined) => (h ? `${mib(h.total)} / ${mib(h.used)} / ${mib(h.external)}` : '-');
   row('… of which V8 heap total / used / external MiB, idle', heap(f.idleHeap));
   row(`… of which V8 heap total / used / external MiB, ${PODS} running`, heap(f.busyHeap));
   row(
-    `daemon with ${PODS} running, 30 s later (nothing polling): VmRSS MiB; heap total / used / external`,
-    f.settled ? `${mib(f.settled.rss)}; ${heap(f.settledHeap)}` : '-',
+    `daemon with ${PODS} running, 30 s later (nothing polling): VmRSS / anonymous MiB; heap total / used / external`,
+    f.settled ? `${mib(f.settled.rss)} / ${mib(f.settled.anon)}; ${heap(f.settledHeap)}` : '-',
   );
   row('daemon peak VmHWM after all parts, MiB', f.peakHwm ? mib(f.peakHwm) : '-');
   row(
