@@ -7,11 +7,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { open, readFile, rm, rmdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { PodView } from '../api/protocol.ts';
+import { runCliSync } from '../cli/testing/spawn-cli.ts';
 import { parseCriRecord } from '../runtime/logs/cri-log.ts';
 import { logPath } from '../services/records.ts';
 import { openStateDb, stateDbPath } from '../state/state-db.ts';
@@ -194,6 +197,96 @@ describe('hostpod daemon faults', { concurrency: false }, () => {
         execFileSync('umount', [root]);
       } catch {}
       await rmdir(root).catch(() => {});
+    }
+  });
+
+  test('a damaged or newer state database is refused with a clear message and left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostpod-baddb-'));
+    try {
+      const run = (root: string) =>
+        runCliSync([
+          'daemon',
+          '--root',
+          root,
+          '--socket',
+          join(root, 's.sock'),
+          '--metrics-address',
+          '',
+          '--static-pod-dir',
+          '',
+        ]);
+      // Not a database at all.
+      const garbage = join(dir, 'garbage');
+      await mkdir(garbage, { mode: 0o700 });
+      const bytes = Buffer.from('this is not a SQLite database, but it is precious\n'.repeat(100));
+      await writeFile(stateDbPath(garbage), bytes);
+      const r1 = run(garbage);
+      assert.equal(r1.status, 7, r1.stderr);
+      assert.match(r1.stderr, /state\.db/);
+      assert.doesNotMatch(r1.stderr, /at .*\.ts:\d+/, 'a stack trace');
+      assert.deepEqual(await readFile(stateDbPath(garbage)), bytes);
+      // A database of a newer hostpod (schema version above this build's).
+      const newer = join(dir, 'newer');
+      await mkdir(newer, { mode: 0o700 });
+      const db = openStateDb(stateDbPath(newer));
+      db.close();
+      const raw = new Database(stateDbPath(newer));
+      raw.prepare("UPDATE meta SET value = '999' WHERE key = 'schema_version'").run();
+      raw.close();
+      const before = await readFile(stateDbPath(newer));
+      const r2 = run(newer);
+      assert.equal(r2.status, 4, r2.stderr);
+      assert.match(r2.stderr, /newer/i);
+      assert.deepEqual(await readFile(stateDbPath(newer)), before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('hostile API requests to a real daemon are refused and it goes on serving', async () => {
+    const d = await makeDaemonHarness();
+    try {
+      await d.start();
+      const raw = (method: string, path: string, body?: string, type = 'application/json') =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(
+            {
+              socketPath: d.socket,
+              method,
+              path,
+              headers: body === undefined ? {} : { 'content-type': type },
+            },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8').on('data', (c: string) => {
+                text += c;
+              });
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      assert.equal((await raw('POST', '/v1/apply', '{"objects": [')).status, 400);
+      assert.equal((await raw('POST', '/v1/apply', '{"objects": [], "extra": 1}')).status, 400);
+      assert.equal((await raw('GET', '/v1/namespaces/default/pods/..%2Fetc')).status, 400);
+      const invalid = await raw('POST', '/v1/apply', JSON.stringify({ objects: [pod('../x', ['true'])] }));
+      assert.equal(invalid.status, 400);
+      const err = JSON.parse(invalid.body).error;
+      assert.equal(err.code, 'InvalidArgument');
+      assert.ok(
+        err.details.some((x: { path: string }) => x.path === 'metadata.name'),
+        invalid.body,
+      );
+      const notHpc = pod('plain', ['true']);
+      (notHpc.spec as Record<string, unknown>).securityContext = {};
+      const refused = await raw('POST', '/v1/apply', JSON.stringify({ objects: [notHpc] }));
+      assert.equal(refused.status, 409, refused.body);
+      assert.match(refused.body, /no HostProcess containers/);
+      assert.equal((await d.client.listPods()).length, 0);
+      assert.equal((await d.client.version()).api, 'v1');
+    } finally {
+      await d.cleanup();
     }
   });
 });
