@@ -32,16 +32,18 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .description(
       'Run hostpod as a node supervisor. Pods applied through its API (hostpod apply)\n' +
         'or found in the static pod directory are kept running per their restartPolicy;\n' +
-        'their state is kept in <root>/state.db. The containers outlive the daemon: when\n' +
-        'it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging, and the\n' +
-        'next daemon adopts them. The API is served on a unix socket only root (or\n' +
+        'their state is kept in <root>/state.db. The containers outlive the daemon:\n' +
+        'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging,\n' +
+        'and the next daemon adopts them. The API is served on a unix socket only root (or\n' +
         '--socket-group) can open; metrics in the Prometheus text format on\n' +
         '--metrics-address. Logs are JSON lines on stderr.\n\n' +
         'Settings come from the config file (--config, default /etc/hostpod/config.yaml\n' +
-        'when it exists; see contrib/config.yaml), each overridden by its flag. Needs root.\n' +
+        'when it exists; see contrib/config.yaml), each overridden by its flag.\n' +
+        'Needs root. ' +
         'docs/node-service.md explains running it under systemd.\n\n' +
-        'Exit codes: 0 stopped by a signal, 2 bad configuration, 4 another daemon uses the\n' +
-        'root or the state database is newer, 5 not root, 7 the state database is damaged.',
+        'Exit codes: 0 stopped by a signal, 2 bad configuration, 4 another daemon uses\n' +
+        'the root or the state database is newer, 5 not root, 7 the state database is\n' +
+        'damaged.',
     )
     .option('--config <file>', 'configuration file (YAML)')
     .option('--root <dir>', 'state root (default /var/lib/hostpod)')
