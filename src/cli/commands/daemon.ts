@@ -34,8 +34,8 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         'or found in the static pod directory are kept running per their restartPolicy;\n' +
         'their state is kept in <root>/state.db. The containers outlive the daemon:\n' +
         'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging,\n' +
-        'and the next daemon adopts them. The API is served on a unix socket only root (or\n' +
-        '--socket-group) can open; metrics in the Prometheus text format on\n' +
+        'and the next daemon adopts them. The API is served on a unix socket only root\n' +
+        '(or --socket-group) can open; metrics in the Prometheus text format on\n' +
         '--metrics-address. Logs are JSON lines on stderr.\n\n' +
         'Settings come from the config file (--config, default /etc/hostpod/config.yaml\n' +
         'when it exists; see contrib/config.yaml), each overridden by its flag.\n' +
