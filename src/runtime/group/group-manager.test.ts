@@ -75,7 +75,7 @@ describe('CgroupManager on this host (real kernel)', { skip: !IS_ROOT && 'needs 
       out += s;
     });
     sh.stdin.write('go\n');
-    for (let i = 0; i < 200 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
     const daemon = Number(out.trim());
     assert.ok(daemon > 0);
     const pids = await g.pids();
