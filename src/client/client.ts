@@ -5,7 +5,14 @@
  * `PermissionDenied`. Streams (watches, logs) are async iterables that end quietly when the
  * caller's `AbortSignal` aborts.
  */
-import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
+
+/**
+ * One connection per request (a unix socket connects in microseconds): a kept-alive connection
+ * the daemon closes as idle at the moment it is reused fails the request with EPIPE/ECONNRESET.
+ */
+const ONE_SHOT = new Agent({ keepAlive: false });
+
 import type {
   ApiError,
   ApplyRequest,
@@ -253,6 +260,7 @@ export class DaemonClient {
       req = request(
         {
           socketPath: this.socketPath,
+          agent: ONE_SHOT,
           method,
           path: qs ? `${path}?${qs}` : path,
           headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {},
