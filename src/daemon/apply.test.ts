@@ -51,6 +51,7 @@ test('decodeDesired() names a DaemonSet template pod after the node, the same ea
   assert.equal(a.manifest.kind, 'Pod');
   assert.deepEqual((a.manifest.metadata as Record<string, unknown>).labels, { a: 'b' });
   assert.equal(templatePodName('x'.repeat(80), 'n').length, 63);
+  assert.match(templatePodName(`${'a'.repeat(56)}.b`, 'n'), /^a{56}-[0-9a-f]{5}$/);
 });
 
 test('decodeDesired() refuses every invalid object at once, naming the object and the field', () => {

@@ -50,7 +50,9 @@ function documentOf(value: unknown, index: number, file: string): SourceDocument
 /** The pod name of a workload's template on node `node`: stable, so applying again is idempotent. */
 export function templatePodName(workload: string, node: string): string {
   const suffix = createHash('sha256').update(node).digest('hex').slice(0, 5);
-  return `${workload.slice(0, 63 - 6)}-${suffix}`;
+  // Cut to fit, without leaving a '.' or '-' before the suffix (not a valid name).
+  const base = workload.slice(0, 63 - 6).replace(/[-.]+$/, '');
+  return `${base}-${suffix}`;
 }
 
 /**

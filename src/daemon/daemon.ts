@@ -138,6 +138,13 @@ function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPod
   const applied = new Map<string, string>();
   let chain = Promise.resolve();
   const sync = async (files: ReadonlyMap<string, StaticFile>) => {
+    // Removed files first: a pod moved to another file is stopped here and started from there.
+    for (const path of new Set([...applied.keys(), ...agent.staticPaths()])) {
+      if (files.has(path)) continue;
+      applied.delete(path);
+      const gone = await agent.removeStatic(path);
+      if (gone.length > 0) log.info({ path, pods: gone }, 'static pod file removed');
+    }
     for (const [path, f] of files) {
       if (f.error) {
         if (applied.get(path) !== `error:${f.hash}`) {
@@ -146,6 +153,7 @@ function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPod
             'StaticPodInvalid',
             `static pod file ${f.error}; its pods are left as they were`,
           );
+          log.warn({ path, err: f.error }, 'static pod file unusable');
           applied.set(path, `error:${f.hash}`);
         }
         continue;
@@ -158,17 +166,12 @@ function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPod
         );
         await agent.removeStatic(path, keep);
         log.info({ path, pods: [...keep] }, 'static pod file applied');
+        applied.set(path, f.hash);
       } catch (e) {
+        // Not recorded as applied: the next change of the directory tries it again.
         agent.nodeEvent('Warning', 'StaticPodInvalid', `static pod file ${path}: ${describeError(e)}`);
         log.warn({ path, err: describeError(e) }, 'static pod file refused');
       }
-      applied.set(path, f.hash);
-    }
-    for (const path of new Set([...applied.keys(), ...agent.staticPaths()])) {
-      if (files.has(path)) continue;
-      applied.delete(path);
-      const gone = await agent.removeStatic(path);
-      if (gone.length > 0) log.info({ path, pods: gone }, 'static pod file removed');
     }
   };
   return new StaticPodWatcher({

@@ -6,7 +6,7 @@
  * logging while no daemon ran), those that ended meanwhile are recorded with the exit code their
  * shim wrote (else `Unknown`), and the restart policy decides what follows.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import type { PodPhase, PodStatus, TerminatedState } from '../api/pod-status-types.ts';
@@ -21,6 +21,7 @@ import type {
   Health,
   ImageView,
   LogQuery,
+  PodSourceView,
   PodView,
   PodWatchEvent,
   VersionInfo,
@@ -136,6 +137,8 @@ interface Worker {
   /** Container rows to write with the next status (one transition). */
   pending: (() => void)[];
   status: PodStatus | undefined;
+  /** The last status could not be written (disk full): the periodic check writes it. */
+  dirty: boolean;
 }
 
 const FINAL: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
@@ -152,6 +155,10 @@ export class NodeAgent implements DaemonBackend {
   readonly #lock: FileLock;
   readonly #startedAt = new Date().toISOString();
   readonly #workers = new Map<PodUid, Worker>();
+  /** Ended workers whose last rows/status are not written yet (disk full). */
+  readonly #unflushed = new Set<Worker>();
+  /** Apply and delete of one pod (`ns/name`) run one after the other. */
+  readonly #podQueues = new Map<string, Promise<unknown>>();
   /** Aborted when the daemon goes away: workers let go of their pods without stopping them. */
   readonly #detach = new AbortController();
   readonly #podWatchers = new Set<(uid: PodUid, deleted?: PodView) => void>();
@@ -278,7 +285,14 @@ export class NodeAgent implements DaemonBackend {
         await this.#finishDelete(p);
         continue;
       }
-      const resume = await this.#resumeOf(p, pod);
+      let resume: Resume & { anyRunning: boolean };
+      try {
+        resume = await this.#resumeOf(p, pod);
+      } catch (e) {
+        // One pod's trouble (a full disk while recording an exit) does not keep the others down.
+        this.#log.error({ pod: `${p.namespace}/${p.name}`, err: describeError(e) }, 'cannot resume the pod');
+        continue;
+      }
       if (p.phase !== undefined && FINAL.has(p.phase) && !resume.anyRunning) continue;
       // Always resumed: the pod's volume directory may exist (a crash right after it was made).
       this.#startWorker(p.uid, pod, resume);
@@ -297,7 +311,11 @@ export class NodeAgent implements DaemonBackend {
     this.#closed = true;
     if (options.stopPods) for (const w of this.#workers.values()) w.stop.abort();
     else this.#detach.abort();
-    await Promise.all([...this.#workers.values()].map((w) => w.done));
+    const workers = [...this.#workers.values()];
+    await Promise.all(workers.map((w) => w.done));
+    // Rows a full disk held back: one last try before the next daemon reconciles without them.
+    for (const w of [...workers, ...this.#unflushed])
+      if ((w.pending.length > 0 || w.dirty) && w.status) this.#writeStatus(w, w.status);
     this.db.close();
     await this.#lock.release();
   }
@@ -366,7 +384,7 @@ export class NodeAgent implements DaemonBackend {
     for (const p of this.db.pods.list()) {
       if (p.source.kind !== 'static' || p.source.path !== path) continue;
       if (keep.has(`${p.namespace}/${p.name}`) || p.deletedAt !== undefined) continue;
-      await this.#delete(p, {});
+      await this.#serial(`${p.namespace}/${p.name}`, () => this.#delete(p, {}));
       gone.push(`${p.namespace}/${p.name}`);
     }
     return gone;
@@ -433,36 +451,55 @@ export class NodeAgent implements DaemonBackend {
     });
     this.#loadObjects();
     for (const p of pods) {
-      const { pod: rec, change } = this.db.pods.put({
-        namespace: p.namespace,
-        name: p.name,
-        manifest: p.manifest,
-        source,
-      });
-      results.push({ kind: 'Pod', namespace: p.namespace, name: p.name, change });
-      this.#crashPoint('pod-stored');
-      if (change === 'unchanged' && this.#workers.has(rec.uid)) continue;
-      const pod = this.#decode(rec);
-      if (!pod) continue;
-      if (change === 'configured' || (change === 'unchanged' && !this.#workers.has(rec.uid))) {
-        const old = this.#workers.get(rec.uid);
-        if (old) {
-          this.#addEvent(rec.uid, 'Normal', 'Killing', 'Stopping the pod: its spec changed');
-          old.stop.abort();
-          await old.done;
-          this.#clearContainers(rec.uid);
-        } else if (change === 'unchanged' && rec.phase !== undefined && FINAL.has(rec.phase)) continue;
-      }
-      this.#addEvent(
-        rec.uid,
-        'Normal',
-        'Scheduled',
-        `Assigned ${p.namespace}/${p.name} to ${this.deps.node.name}`,
-      );
-      this.#startWorker(rec.uid, pod, undefined);
-      this.#notifyPod(rec.uid);
+      results.push(await this.#serial(`${p.namespace}/${p.name}`, () => this.#applyPod(p, source)));
     }
     return { results, skipped, warnings };
+  }
+
+  /** Stores one pod and (re)starts its worker; runs in the pod's queue. */
+  async #applyPod(p: DesiredPod, source: PodSourceView): Promise<ApplyResult> {
+    const { pod: rec, change } = this.db.pods.put({
+      namespace: p.namespace,
+      name: p.name,
+      manifest: p.manifest,
+      source,
+    });
+    const result: ApplyResult = { kind: 'Pod', namespace: p.namespace, name: p.name, change };
+    this.#crashPoint('pod-stored');
+    const running = this.#workers.get(rec.uid);
+    if (change === 'unchanged' && running) return result;
+    if (change === 'unchanged' && rec.phase !== undefined && FINAL.has(rec.phase)) return result;
+    const pod = this.#decode(rec);
+    if (!pod) return result;
+    if (running) {
+      this.#addEvent(rec.uid, 'Normal', 'Killing', 'Stopping the pod: its spec changed');
+      running.stop.abort();
+      await running.done;
+    }
+    // A new run of the pod: its containers start again from attempt 0.
+    this.#clearContainers(rec.uid);
+    this.#addEvent(
+      rec.uid,
+      'Normal',
+      'Scheduled',
+      `Assigned ${p.namespace}/${p.name} to ${this.deps.node.name}`,
+    );
+    this.#startWorker(rec.uid, pod, undefined);
+    this.#notifyPod(rec.uid);
+    return result;
+  }
+
+  /** Runs `fn` after every earlier apply/delete of the pod `key` (`ns/name`). */
+  #serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#podQueues.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.#podQueues.set(key, next);
+    void next
+      .catch(() => {})
+      .finally(() => {
+        if (this.#podQueues.get(key) === next) this.#podQueues.delete(key);
+      });
+    return next;
   }
 
   listPods(filter: { namespace?: string }): PodView[] {
@@ -487,7 +524,7 @@ export class NodeAgent implements DaemonBackend {
           hint: `remove its file ${rec.source.path} from the static pod directory`,
         },
       );
-    const done = this.#delete(rec, options);
+    const done = this.#serial(`${namespace}/${name}`, () => this.#delete(rec, options));
     if (options.wait === false) {
       done.catch((e: unknown) =>
         this.#log.error({ err: describeError(e), pod: `${namespace}/${name}` }, 'delete'),
@@ -592,7 +629,17 @@ export class NodeAgent implements DaemonBackend {
     const path = logPath(this.deps.root, row.id);
     const format = (l: LogLine) =>
       query.timestamps ? Buffer.concat([Buffer.from(`${l.time} `), l.text, NL]) : Buffer.concat([l.text, NL]);
-    const all = await readLogLines(path);
+    const following = query.follow === true && !query.previous && 'running' in row.state;
+    // Not following: only what is shown is read (a --tail 10 of a 50 MiB log stays small).
+    const all = await readLogLines(
+      path,
+      following
+        ? {}
+        : {
+            ...(query.tailLines !== undefined ? { tail: query.tailLines } : {}),
+            ...(since ? { since } : {}),
+          },
+    );
     let shown = since ? all.filter((l) => new Date(l.time) >= since) : all;
     if (query.tailLines !== undefined) shown = query.tailLines === 0 ? [] : shown.slice(-query.tailLines);
     for (let i = 0; i < shown.length; i += 256)
@@ -612,8 +659,12 @@ export class NodeAgent implements DaemonBackend {
     const id = row.id;
     await new Promise<void>((resolve) => {
       const check = () => {
-        const now = this.db.containers.get(id);
-        if (!now || !('running' in now.state)) done();
+        try {
+          const now = this.db.containers.get(id);
+          if (!now || !('running' in now.state)) done();
+        } catch {
+          done();
+        }
       };
       const timer = setInterval(check, 200);
       const done = () => {
@@ -730,7 +781,9 @@ export class NodeAgent implements DaemonBackend {
       done: Promise.resolve(),
       pending: [],
       status: undefined,
+      dirty: false,
     };
+    if (this.#closed || this.#workers.has(uid)) return;
     this.#workers.set(uid, w);
     w.done = this.#run(w, resume)
       .catch((e: unknown) =>
@@ -738,6 +791,8 @@ export class NodeAgent implements DaemonBackend {
       )
       .finally(() => {
         if (this.#workers.get(uid) === w) this.#workers.delete(uid);
+        // What a full disk held back outlives the worker until written.
+        if (w.dirty || w.pending.length > 0) this.#unflushed.add(w);
       });
   }
 
@@ -748,7 +803,8 @@ export class NodeAgent implements DaemonBackend {
       try {
         const r = await runPod(w.pod, {
           deps: this.deps,
-          images: this.#images,
+          // A delete or the daemon's stop ends a pull at once.
+          images: { ...this.#images, signal: AbortSignal.any([w.stop.signal, this.#detach.signal]) },
           signal: w.stop.signal,
           detach: this.#detach.signal,
           objects: this.#objects,
@@ -757,7 +813,16 @@ export class NodeAgent implements DaemonBackend {
             ? { serviceAccountTokenFile: this.#config.serviceAccountTokenFile }
             : {}),
           ...(resume ? { resume } : {}),
-          onEvent: (e) => this.#onEvent(w, e),
+          onEvent: (e) => {
+            try {
+              this.#onEvent(w, e);
+            } catch (err) {
+              this.#log.error(
+                { pod: nameOf(w.pod), event: e.type, err: describeError(err) },
+                'event handler',
+              );
+            }
+          },
         });
         if (!r.detached) this.#log.info({ pod: nameOf(w.pod), phase: r.phase }, 'pod ended');
         return;
@@ -785,6 +850,11 @@ export class NodeAgent implements DaemonBackend {
         this.#writeStatus(w, status);
         delay = delay === 0 ? timing.initialMs : Math.min(delay * 2, timing.maxMs);
         if (!(await sleepUnless(delay, AbortSignal.any([w.stop.signal, this.#detach.signal])))) return;
+        // Containers may have run (and been stopped) before the failure: start from what the
+        // database and the host say now, not from the resume of the first try.
+        const rec = this.db.pods.get(w.uid);
+        if (!rec || rec.deletedAt !== undefined) return;
+        resume = await this.#resumeOf(rec, w.pod);
       }
     }
   }
@@ -848,7 +918,8 @@ export class NodeAgent implements DaemonBackend {
           });
         } else {
           const id = parseContainerId(newContainerId());
-          w.pending.push(() =>
+          w.pending.push(() => {
+            this.#pruneRows(w.uid, r.type, r.name, r.restartCount ?? 0);
             this.db.containers.create({
               id,
               podUid: w.uid,
@@ -857,8 +928,8 @@ export class NodeAgent implements DaemonBackend {
               attempt: r.restartCount ?? 0,
               image: imageOf(w.pod, r.type, r.name),
               state: { terminated },
-            }),
-          );
+            });
+          });
           this.#options.metrics?.containerStartFailed(r.type, r.errorCode ?? 'Unknown');
           this.#addEvent(w.uid, 'Warning', 'Failed', `Error: ${r.message ?? r.reason}`);
         }
@@ -915,20 +986,28 @@ export class NodeAgent implements DaemonBackend {
   /** Commits the pending container rows and the status in one transition; then tells watchers. */
   #writeStatus(w: Worker, status: PodStatus): void {
     w.status = status;
-    if (!this.db.pods.get(w.uid)) return; // deleted meanwhile
     try {
       this.db.transition(() => {
+        if (!this.db.pods.get(w.uid)) return; // deleted meanwhile
         for (const op of w.pending) op();
         this.#crashPoint('status-transition');
         this.db.pods.setStatus(w.uid, status);
       });
       w.pending = [];
+      w.dirty = false;
       this.setProblem('state', undefined);
     } catch (e) {
-      // Disk full, I/O error: the pods go on; the next status write retries what is pending.
       this.#options.metrics?.stateWriteFailed?.();
       this.#log.error({ pod: nameOf(w.pod), err: describeError(e) }, 'cannot write the state database');
-      this.#problems.set('state', `cannot write the state database: ${describeError(e)}`);
+      if (isRuntimeError(e, 'ResourceExhausted') || isRuntimeError(e, 'Unavailable')) {
+        // Disk full, I/O error: the pods go on; the periodic check retries what is pending.
+        w.dirty = true;
+        this.#problems.set('state', `cannot write the state database: ${describeError(e)}`);
+      } else {
+        // Not the disk: retrying the same rows would fail forever. The status is written alone.
+        w.pending = [];
+        w.dirty = true;
+      }
       return;
     }
     this.#notifyPod(w.uid);
@@ -960,9 +1039,7 @@ export class NodeAgent implements DaemonBackend {
   /** Removes what is left of a deleted pod: running containers (adopted or not), rows, logs, volumes. */
   async #finishDelete(rec: PodRecord): Promise<void> {
     const view = viewOf(rec);
-    for (const row of this.db.containers.listByPod(rec.uid)) {
-      await removeContainer(this.deps, { id: row.id }, { keepLogs: false });
-    }
+    for (const row of this.db.containers.listByPod(rec.uid)) await this.#removeContainer(row.id, false);
     const pod = this.#decode(rec);
     if (pod) {
       pod.metadata.uid = rec.uid;
@@ -1006,10 +1083,21 @@ export class NodeAgent implements DaemonBackend {
         containers.set(key, { attempt: row.attempt, running: adopted });
         continue;
       }
-      // It ended while no daemon ran: its shim's exit record has the real exit code.
+      // It ended while no daemon ran: its shim's exit record has the real exit code (or the
+      // container record, when the daemon recorded the exit but could not commit its row).
       const exit = await readExit(dir).catch(() => undefined);
+      const recorded = files.get(row.id);
       let terminated: TerminatedState;
-      if (exit) {
+      if (!exit && recorded?.status === 'exited' && recorded.exit) {
+        terminated = {
+          exitCode: recorded.exit.exitCode,
+          reason: recorded.exit.reason,
+          finishedAt: recorded.exit.finishedAt,
+          ...(recorded.exit.message ? { message: recorded.exit.message } : {}),
+          ...(row.startedAt ? { startedAt: row.startedAt } : {}),
+          containerID: row.id,
+        };
+      } else if (exit) {
         const st = await this.deps.groups
           .open(row.groupId ?? row.id)
           .stats()
@@ -1034,7 +1122,7 @@ export class NodeAgent implements DaemonBackend {
           containerID: row.id,
         };
       }
-      await removeContainer(this.deps, { id: row.id }, { keepLogs: true });
+      await this.#removeContainer(row.id, true);
       const f = files.get(row.id);
       if (f) {
         f.status = 'exited';
@@ -1090,8 +1178,17 @@ export class NodeAgent implements DaemonBackend {
     };
   }
 
+  /** Removes a container's job, workspace and user (with its shim's pid: the no-cgroup backend needs it). */
+  async #removeContainer(id: string, keepLogs: boolean): Promise<string[]> {
+    const pid = Number.parseInt(
+      await readFile(join(taskDir(this.deps.root, id), 'shim.pid'), 'utf8').catch(() => ''),
+      10,
+    );
+    return removeContainer(this.deps, { id, ...(pid > 0 ? { shimPid: pid } : {}) }, { keepLogs });
+  }
+
   async #discard(rec: FileRecord, why: string): Promise<void> {
-    await removeContainer(this.deps, { id: rec.id }, { keepLogs: true });
+    await this.#removeContainer(rec.id, true);
     rec.status = 'exited';
     rec.exit = { exitCode: 137, reason: 'Unknown', message: why, finishedAt: new Date().toISOString() };
     await writeRecord(this.deps.root, rec).catch(() => {});
@@ -1193,8 +1290,10 @@ export class NodeAgent implements DaemonBackend {
         break;
       }
     }
-    for (const w of this.#workers.values())
-      if (w.pending.length > 0 && w.status) this.#writeStatus(w, w.status);
+    for (const w of [...this.#workers.values(), ...this.#unflushed]) {
+      if ((w.pending.length > 0 || w.dirty) && w.status) this.#writeStatus(w, w.status);
+      if (!w.dirty && w.pending.length === 0) this.#unflushed.delete(w);
+    }
     // A CPU sample per running container, so `top` has a rate at its first call.
     await this.stats({}).catch(() => undefined);
     const live = new Set<string>();
@@ -1231,6 +1330,7 @@ export class NodeAgent implements DaemonBackend {
         }
       }
     }
+    for (const id of this.#cpuSamples.keys()) if (!live.has(id)) this.#cpuSamples.delete(id);
     for (const id of this.#logStatus.keys()) {
       if (!live.has(id)) {
         this.#logStatus.delete(id);

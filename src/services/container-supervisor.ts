@@ -241,18 +241,19 @@ export class ContainerSupervisor {
     // decides what follows.
     const runStop = new AbortController();
     let killed: { message: string; graceMs: number; byProbe: boolean } | undefined;
-    const podGraceMs = spec.terminationGracePeriodSeconds * 1000;
+    // Read when used: a delete may shorten the grace period (--grace-period, --force) meanwhile.
+    const podGraceMs = () => spec.terminationGracePeriodSeconds * 1000;
     const postStart = adopt ? undefined : ctr.lifecycle?.postStart;
     if (postStart) {
       // As the kubelet: the start is complete (next init container, probes) once the hook
       // returned; it has no time limit of its own, but a pod stop does not wait for it.
       const out = await Promise.race([
         runHandler(postStart, this.#targetOf(c, ctr), MAX_TIMER_MS),
-        aborted(stop).then(() => undefined),
+        aborted(AbortSignal.any([stop, detach])).then(() => undefined),
       ]);
       if (out?.output) await this.#appendOutput(c, out.output);
       if (out && !out.ok && !stop.aborted) {
-        killed = { message: `PostStart hook failed: ${out.message}`, graceMs: podGraceMs, byProbe: false };
+        killed = { message: `PostStart hook failed: ${out.message}`, graceMs: podGraceMs(), byProbe: false };
         emit({ type: 'killing', pod: name, container: ctr.name, message: killed.message });
         runStop.abort();
       }
@@ -300,7 +301,7 @@ export class ContainerSupervisor {
     }
     if (exit === 'canceled') {
       const own = killed !== undefined && !stop.aborted;
-      exit = await this.#stopGracefully(c, ctr, own ? killed!.graceMs : podGraceMs);
+      exit = await this.#stopGracefully(c, ctr, own ? killed!.graceMs : podGraceMs());
       if (own) exit = { ...exit, message: killed!.message };
     }
     const result = await this.#finish(c, exit, restartCount);

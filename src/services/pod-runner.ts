@@ -205,6 +205,7 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
         const startedOnce = new Promise<void>((r) => {
           started = r;
         });
+        // Caught at once: a failure while the next init containers run must not go unhandled.
         sidecars.push(
           supervise(
             init,
@@ -213,7 +214,10 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
             sidecarSignal,
             started,
             resumeOf('init_container', init.name),
-          ),
+          ).catch((e: unknown) => {
+            emit({ type: 'warning', pod: name, message: `sidecar "${init.name}": ${describeError(e)}` });
+            return undefined;
+          }),
         );
         await Promise.race([startedOnce, aborted(podStop.signal), ...(detach ? [aborted(detach)] : [])]);
         continue;
