@@ -291,4 +291,43 @@ describe('hostpod daemon', { concurrency: false }, () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test('a finished pod applied again with a new spec runs again; delete --force skips the grace period', async () => {
+    await d.client.apply({ objects: [hpcPod('job', ['sh', '-c', 'echo one'], { restartPolicy: 'Never' })] });
+    await eventually(
+      async () => ((await d.client.getPod('default', 'job')).phase === 'Succeeded' ? true : undefined),
+      20_000,
+      'job succeeded',
+    );
+    const r = await d.client.apply({
+      objects: [hpcPod('job', ['sh', '-c', 'echo two'], { restartPolicy: 'Never' })],
+    });
+    assert.equal(r.results[0]!.change, 'configured');
+    const again = await eventually(
+      async () => {
+        const p = await d.client.getPod('default', 'job');
+        return p.generation === 2 && p.phase === 'Succeeded' ? p : undefined;
+      },
+      20_000,
+      'the changed job succeeded',
+    );
+    assert.equal(again.status!.containerStatuses[0]!.restartCount, 0);
+    const chunks: Buffer[] = [];
+    for await (const c of d.client.logs('default', 'job')) chunks.push(c);
+    assert.equal(Buffer.concat(chunks).toString(), 'two\n');
+    assert.equal((await d.client.health()).ok, true, JSON.stringify(await d.client.health()));
+    await d.client.deletePod('default', 'job');
+    // A pod that ignores SIGTERM with a 60 s grace period: --force kills it at once.
+    await d.client.apply({
+      objects: [hpcPod('stubborn', ['sh', '-c', "trap '' TERM; sleep 600"], { grace: 60 })],
+    });
+    await eventually(
+      async () => (running(await d.client.getPod('default', 'stubborn')) ? true : undefined),
+      20_000,
+      'stubborn',
+    );
+    const t0 = Date.now();
+    await d.client.deletePod('default', 'stubborn', { force: true });
+    assert.ok(Date.now() - t0 < 15_000, `a forced delete took ${Date.now() - t0} ms`);
+  });
 });

@@ -476,8 +476,11 @@ export class NodeAgent implements DaemonBackend {
       running.stop.abort();
       await running.done;
     }
-    // A new run of the pod: its containers start again from attempt 0.
-    this.#clearContainers(rec.uid);
+    // A new run of the pod: its containers start again from attempt 0, its status from Pending.
+    this.db.transition(() => {
+      this.#clearContainers(rec.uid);
+      this.db.pods.setStatus(rec.uid, initialPodStatus(pod.spec));
+    });
     this.#addEvent(
       rec.uid,
       'Normal',
