@@ -91,12 +91,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.d
 
 const SIDE_DIRS = ['/run/containerd', '/run/runc'];
 
-/** Runs part 4; `log` reports progress. Throws when containerd cannot be made to run. */
+/**
+ * Runs part 4; `log` reports progress. Throws when containerd cannot be made to run, and when
+ * `stopped()` turns true (Ctrl-C: checked between steps, so the cleanup runs).
+ */
 export async function measureContainerd(
   n: number,
   rounds: number,
   log: (s: string) => void,
+  stopped: () => boolean = () => false,
 ): Promise<ContainerdFigures> {
+  const check = () => {
+    if (stopped()) throw new Error('interrupted');
+  };
   for (const t of ['containerd', 'ctr', 'runc', 'umoci', 'skopeo'])
     if (spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0)
       throw new Error(`${t} is not installed`);
@@ -148,6 +155,7 @@ export async function measureContainerd(
       );
     const untilRunning = async () => {
       for (let i = 0; i < 600; i++) {
+        check();
         const ls = (await ctr('tasks', 'ls')).stdout;
         if (ls.split('\n').filter((l) => / RUNNING\s*$/.test(l)).length >= n) return;
         await new Promise((res) => setTimeout(res, 20));
@@ -155,6 +163,7 @@ export async function measureContainerd(
       throw new Error(`${n} ctr tasks were not all running after 600 polls`);
     };
     for (let r = 0; r < rounds; r++) {
+      check();
       const names = ids(r);
       const t0 = performance.now();
       await Promise.all(names.map(runD));
@@ -188,7 +197,10 @@ export async function measureContainerd(
     fig.removeAll.push(performance.now() - t1);
     // containerd's best case on 2 cores: one `ctr run -d` at a time.
     const t2 = performance.now();
-    for (const id of ids(rounds)) await runD(id);
+    for (const id of ids(rounds)) {
+      check();
+      await runD(id);
+    }
     await untilRunning();
     fig.startSequential = performance.now() - t2;
     log(`containerd: ${n} ctr run -d one after the other: ${fig.startSequential.toFixed(0)} ms`);

@@ -10,6 +10,7 @@
  * image imported, jobs under a private cgroup parent), its API on a socket in that root.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +48,12 @@ export async function compile(): Promise<{ main: string; remove: () => Promise<v
     await remove();
     throw e;
   }
-  return { main: join(base, 'dist', 'cli', 'main.js'), remove };
+  const main = join(base, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) {
+    await remove();
+    throw new Error(`tsc did not write ${main}`);
+  }
+  return { main, remove };
 }
 
 export interface BenchDaemon {

@@ -144,8 +144,10 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
   const stop = async () => {
     await d.cleanup().catch((e) => log(`daemon cleanup: ${e}`));
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+  const onSignal = (sig: NodeJS.Signals) =>
+    void stop().then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     log(`daemon pid ${d.pid()}, root ${d.root}`);
     part('2a. daemon idle');
@@ -246,6 +248,8 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
     );
     f.peakHwm = (await memOf(d.pid()))?.hwm;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     const t0 = performance.now();
     await stop();
     log(`daemon stopped, pods deleted, root removed (${(performance.now() - t0).toFixed(0)} ms)`);
@@ -365,7 +369,20 @@ try {
 if (process.env.SKIP_CONTAINERD !== '1') {
   part(`4. containerd: ${PODS} ctr run -d at once`);
   try {
-    f.containerd = await measureContainerd(PODS, ROUNDS, log);
+    let interrupted = false;
+    const onSignal = () => {
+      interrupted = true;
+      process.exitCode = 130;
+      log('interrupted: cleaning up containerd');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      f.containerd = await measureContainerd(PODS, ROUNDS, log, () => interrupted);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   } catch (e) {
     f.containerdNote = `not measured: ${e instanceof Error ? e.message : String(e)}`;
     log(f.containerdNote);
