@@ -846,6 +846,9 @@ export class NodeAgent implements DaemonBackend {
           }
         }
         if (admission) {
+          // The pod may no longer run here (the node's labels changed): containers an earlier
+          // daemon started are stopped, not left running unwatched.
+          await this.#stopRunningRows(w.uid, `the pod cannot run on this node any more: ${message}`);
           status.phase = 'Failed';
           this.#writeStatus(w, status);
           return;
@@ -1014,6 +1017,27 @@ export class NodeAgent implements DaemonBackend {
       return;
     }
     this.#notifyPod(w.uid);
+  }
+
+  /** Stops (kills) the running containers of a pod and records them as ended. */
+  async #stopRunningRows(uid: PodUid, message: string): Promise<void> {
+    for (const row of this.db.containers.listByPod(uid, { latest: true })) {
+      if (!('running' in row.state)) continue;
+      await this.#removeContainer(row.id, true);
+      const terminated: TerminatedState = {
+        exitCode: 137,
+        reason: 'Error',
+        message,
+        finishedAt: new Date().toISOString(),
+        ...(row.startedAt ? { startedAt: row.startedAt } : {}),
+        containerID: row.id,
+      };
+      try {
+        this.db.containers.update(row.id, { state: { terminated } });
+      } catch (e) {
+        this.#log.error({ id: row.id, err: describeError(e) }, 'cannot record a stopped container');
+      }
+    }
   }
 
   /** Keeps the rows (and directories) of a container's last two runs. */
