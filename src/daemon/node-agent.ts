@@ -33,6 +33,7 @@ import { LocalContentStore } from '../image/content-store.ts';
 import { type FileLock, tryFileLock } from '../image/file-lock.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { type ImageRecord, ImageStore } from '../image/image-store.ts';
+import { sleep } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { LogFollower, type LogLine, readLogLines } from '../runtime/logs/cri-log.ts';
 import type { Layout } from '../runtime/spec/types.ts';
@@ -1477,16 +1478,8 @@ function imageView(r: ImageRecord): ImageView {
 
 /** Waits `ms`; false when `signal` aborted first. */
 function sleepUnless(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(ms, signal).then(
+    () => true,
+    () => false,
+  );
 }
