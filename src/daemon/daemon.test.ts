@@ -330,4 +330,39 @@ describe('hostpod daemon', { concurrency: false }, () => {
     await d.client.deletePod('default', 'stubborn', { force: true });
     assert.ok(Date.now() - t0 < 15_000, `a forced delete took ${Date.now() - t0} ms`);
   });
+
+  test('a static pod file refused for a passing reason is applied once the reason is gone', async () => {
+    await d.client.apply({ objects: [hpcPod('clash', ['sh', '-c', 'sleep 600'])] });
+    const file = join(d.staticDir, 'clash.json');
+    await writeFile(file, JSON.stringify(hpcPod('clash', ['sh', '-c', 'sleep 600'])));
+    // The name is taken by a pod applied through the API: the file is refused, with an event.
+    await eventually(
+      async () =>
+        (await d.client.listEvents()).some(
+          (e) => e.reason === 'StaticPodInvalid' && e.message.includes('clash.json'),
+        )
+          ? true
+          : undefined,
+      10_000,
+      'the refusal event',
+    );
+    assert.equal((await d.client.getPod('default', 'clash')).source.kind, 'apply');
+    await d.client.deletePod('default', 'clash', { force: true });
+    // Nothing changes in the directory: the retry picks the file up.
+    const p = await eventually(
+      async () => {
+        const v = await d.client.getPod('default', 'clash').catch(() => undefined);
+        return v?.source.kind === 'static' && running(v) ? v : undefined;
+      },
+      15_000,
+      'the static pod running',
+    );
+    assert.equal(p.source.kind, 'static');
+    await rm(file);
+    await eventually(
+      async () => ((await d.client.listPods()).some((x) => x.name === 'clash') ? undefined : true),
+      10_000,
+      'the static pod removed',
+    );
+  });
 });

@@ -103,9 +103,12 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       closers.push(() => metricsServer!.close());
     }
     if (config.staticPodDir !== '') {
-      const watcher = followStaticPods(agent, config.staticPodDir, log);
-      await watcher.start();
-      closers.push(() => watcher.stop());
+      const statics = followStaticPods(agent, config.staticPodDir, log, env.diskCheckMs ?? 2000);
+      await statics.watcher.start();
+      closers.push(async () => {
+        clearInterval(statics.retry);
+        await statics.watcher.stop();
+      });
     }
     const disk = watchDisk(agent, metrics, config.root, env.diskCheckMs ?? 2000, log);
     closers.push(async () => clearInterval(disk));
@@ -134,9 +137,23 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
  * file's pods replaced (an unchanged pod of it is left running), a removed file's pods stopped.
  * A file that cannot be read keeps its pods as they were (and says why in an event).
  */
-function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPodWatcher {
+function followStaticPods(
+  agent: NodeAgent,
+  dir: string,
+  log: Logger,
+  retryMs: number,
+): { watcher: StaticPodWatcher; retry: NodeJS.Timeout } {
   const applied = new Map<string, string>();
+  /** The last reason each file was refused for. */
+  const refused = new Map<string, string>();
+  let last: ReadonlyMap<string, StaticFile> = new Map();
   let chain = Promise.resolve();
+  const queue = (files: ReadonlyMap<string, StaticFile>) => {
+    last = files;
+    chain = chain
+      .then(() => sync(files))
+      .catch((e: unknown) => log.error({ err: describeError(e) }, 'static pods'));
+  };
   const sync = async (files: ReadonlyMap<string, StaticFile>) => {
     // Removed files first: a pod moved to another file is stopped here and started from there.
     for (const path of new Set([...applied.keys(), ...agent.staticPaths()])) {
@@ -167,22 +184,30 @@ function followStaticPods(agent: NodeAgent, dir: string, log: Logger): StaticPod
         await agent.removeStatic(path, keep);
         log.info({ path, pods: [...keep] }, 'static pod file applied');
         applied.set(path, f.hash);
+        refused.delete(path);
       } catch (e) {
-        // Not recorded as applied: the next change of the directory tries it again.
-        agent.nodeEvent('Warning', 'StaticPodInvalid', `static pod file ${path}: ${describeError(e)}`);
-        log.warn({ path, err: describeError(e) }, 'static pod file refused');
+        // Not recorded as applied: tried again (every retryMs), told again only if the reason changes.
+        const why = describeError(e);
+        if (refused.get(path) !== why) {
+          refused.set(path, why);
+          agent.nodeEvent('Warning', 'StaticPodInvalid', `static pod file ${path}: ${why}`);
+          log.warn({ path, err: why }, 'static pod file refused');
+        }
       }
     }
   };
-  return new StaticPodWatcher({
+  const watcher = new StaticPodWatcher({
     dir,
-    onChange: (files) => {
-      chain = chain
-        .then(() => sync(files))
-        .catch((e: unknown) => log.error({ err: describeError(e) }, 'static pods'));
-    },
+    onChange: queue,
     onError: (e) => log.warn({ err: e.message }, 'static pod directory'),
   });
+  // A file whose apply failed for a passing reason (a pod still being deleted, a full disk) is
+  // tried again without waiting for the directory to change.
+  const retry = setInterval(() => {
+    if ([...last].some(([path, f]) => !f.error && applied.get(path) !== f.hash)) queue(last);
+  }, retryMs);
+  retry.unref();
+  return { watcher, retry };
 }
 
 /** Watches free space under the state root: an event and the `hostpod_disk_full` gauge. */
