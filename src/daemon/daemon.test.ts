@@ -365,4 +365,52 @@ describe('hostpod daemon', { concurrency: false }, () => {
       'the static pod removed',
     );
   });
+
+  test('logs of the real daemon: --tail, -f until the client leaves, --previous after a restart', async () => {
+    // Prints 5 numbered lines, exits 1; restarted (scaled back-off) — each run a new log.
+    const script = 'for i in 1 2 3 4 5; do echo "run line $i"; done; sleep 0.3; exit 1';
+    await d.client.apply({ objects: [hpcPod('flaky', ['sh', '-c', script], { restartPolicy: 'Always' })] });
+    await eventually(
+      async () => {
+        const p = await d.client.getPod('default', 'flaky');
+        return (p.status?.containerStatuses[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+      },
+      20_000,
+      'a restart',
+    );
+    const text = async (q: Parameters<typeof d.client.logs>[2], signal?: AbortSignal) => {
+      const chunks: Buffer[] = [];
+      for await (const c of d.client.logs('default', 'flaky', q, signal)) chunks.push(c);
+      return Buffer.concat(chunks).toString();
+    };
+    assert.equal(
+      await text({ previous: true }),
+      'run line 1\nrun line 2\nrun line 3\nrun line 4\nrun line 5\n',
+    );
+    assert.equal(await text({ previous: true, tailLines: 2 }), 'run line 4\nrun line 5\n');
+    assert.match(await text({ previous: true, timestamps: true }), /^\d{4}-\d\d-\d\dT[\d:.]+Z run line 1\n/);
+    await d.client.deletePod('default', 'flaky', { force: true });
+    // -f on a running ticker: lines keep coming until the client aborts.
+    await d.client.apply({ objects: [hpcPod('follow', TICKER)] });
+    await eventually(
+      async () => (running(await d.client.getPod('default', 'follow')) ? true : undefined),
+      20_000,
+      'follow',
+    );
+    const ac = new AbortController();
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const c of d.client.logs('default', 'follow', { follow: true, tailLines: 1 }, ac.signal))
+        for (const l of c.toString().split('\n')) if (l) got.push(Number(l));
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    ac.abort();
+    await reading;
+    assert.ok(got.length > 20, `only ${got.length} lines followed`);
+    assert.ok(
+      got.every((n, i) => i === 0 || n === got[i - 1]! + 1),
+      `gap or duplicate in ${got.join(',')}`,
+    );
+    await d.client.deletePod('default', 'follow', { force: true });
+  });
 });

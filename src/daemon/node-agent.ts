@@ -6,10 +6,10 @@
  * logging while no daemon ran), those that ended meanwhile are recorded with the exit code their
  * shim wrote (else `Unknown`), and the restart policy decides what follows.
  */
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
-import type { PodPhase, PodStatus, TerminatedState } from '../api/pod-status-types.ts';
+import type { PodStatus, TerminatedState } from '../api/pod-status-types.ts';
 import type {
   ApplyRequest,
   ApplyResponse,
@@ -32,19 +32,15 @@ import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
 import { LocalContentStore } from '../image/content-store.ts';
 import { type FileLock, tryFileLock } from '../image/file-lock.ts';
 import { removeImageContent } from '../image/gc.ts';
-import { type ImageRecord, ImageStore } from '../image/image-store.ts';
+import { ImageStore } from '../image/image-store.ts';
 import { sleep } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
-import { LogFollower, type LogLine, readLogLines } from '../runtime/logs/cri-log.ts';
 import type { Layout } from '../runtime/spec/types.ts';
-import { readExit } from '../runtime/task/exit-record.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
-import { openTask } from '../runtime/task/start-task.ts';
-import { shimAlive } from '../runtime/task/wait-task.ts';
 import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
 import { cleanupStale } from '../services/cleanup.ts';
-import { type RunningContainer, type RuntimeDeps, removeContainer } from '../services/container-runner.ts';
+import { type RuntimeDeps, removeContainer } from '../services/container-runner.ts';
 import type { ImageContext } from '../services/images.ts';
 import { localNode } from '../services/node.ts';
 import { addObject, emptyObjectSet, type ObjectSet } from '../services/object-set.ts';
@@ -67,13 +63,15 @@ import {
   writeRecord,
 } from '../services/records.ts';
 import { podDir, removeStalePodVolumes } from '../services/volumes.ts';
-import type { ContainerRecord as ContainerRow } from '../state/containers.ts';
 import type { EventRecord } from '../state/events.ts';
 import { type PodUid, parseContainerId } from '../state/ids.ts';
 import type { PodRecord } from '../state/pods.ts';
 import { openStateDb, type StateDb, stateDbPath } from '../state/state-db.ts';
 import { type DesiredPod, decodeDesired, decodeStoredPod } from './apply.ts';
 import type { DaemonBackend } from './backend.ts';
+import { streamPodLogs } from './pod-logs.ts';
+import { podStanding } from './reconcile.ts';
+import { eventView, imageOf, imageView, logBytes, nameOf, viewOf, waitingReason } from './views.ts';
 
 /** What the daemon's core needs from its configuration. */
 export interface AgentConfig {
@@ -583,7 +581,7 @@ export class NodeAgent implements DaemonBackend {
     return () => this.#eventWatchers.delete(watcher);
   }
 
-  async logs(
+  logs(
     namespace: string,
     name: string,
     query: LogQuery,
@@ -591,96 +589,19 @@ export class NodeAgent implements DaemonBackend {
     signal: AbortSignal,
   ): Promise<void> {
     const rec = this.#mustFind(namespace, name);
-    const pod = this.#decode(rec);
-    const rows = this.db.containers.listByPod(rec.uid);
-    const container = query.container ?? defaultContainer(rec, pod);
-    const mine = rows.filter((r) => r.name === container).sort((a, b) => a.attempt - b.attempt);
-    if (mine.length === 0) {
-      const known = pod
-        ? [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name)
-        : [];
-      if (!known.includes(container))
-        throw new RuntimeError('NotFound', `container "${container}" is not valid for pod "${name}"`, {
-          hint: `choose one of: ${known.join(', ')}`,
-        });
-      throw new RuntimeError('NotFound', `container "${container}" in pod "${name}" has not started yet`);
-    }
-    let row = mine[mine.length - 1]!;
-    if (query.previous) {
-      const prev = mine[mine.length - 2];
-      if (!prev)
-        throw new RuntimeError(
-          'NotFound',
-          `previous terminated container "${container}" in pod "${name}" not found`,
-        );
-      row = prev;
-    }
-    if (query.tailLines !== undefined && (!Number.isSafeInteger(query.tailLines) || query.tailLines < 0))
-      throw new RuntimeError('InvalidArgument', `Invalid tailLines ${query.tailLines}: expected 0 or more`);
-    let since: Date | undefined;
-    if (query.sinceTime !== undefined) {
-      since = new Date(query.sinceTime);
-      if (Number.isNaN(since.getTime()))
-        throw new RuntimeError(
-          'InvalidArgument',
-          `Invalid sinceTime "${query.sinceTime}": expected an RFC 3339 time`,
-        );
-    } else if (query.sinceSeconds !== undefined) {
-      if (!Number.isFinite(query.sinceSeconds) || query.sinceSeconds < 0)
-        throw new RuntimeError('InvalidArgument', `Invalid sinceSeconds ${query.sinceSeconds}`);
-      since = new Date(Date.now() - query.sinceSeconds * 1000);
-    }
-    const path = logPath(this.deps.root, row.id);
-    const format = (l: LogLine) =>
-      query.timestamps ? Buffer.concat([Buffer.from(`${l.time} `), l.text, NL]) : Buffer.concat([l.text, NL]);
-    const following = query.follow === true && !query.previous && 'running' in row.state;
-    // Not following: only what is shown is read (a --tail 10 of a 50 MiB log stays small).
-    const all = await readLogLines(
-      path,
-      following
-        ? {}
-        : {
-            ...(query.tailLines !== undefined ? { tail: query.tailLines } : {}),
-            ...(since ? { since } : {}),
-          },
-    );
-    let shown = since ? all.filter((l) => new Date(l.time) >= since) : all;
-    if (query.tailLines !== undefined) shown = query.tailLines === 0 ? [] : shown.slice(-query.tailLines);
-    for (let i = 0; i < shown.length; i += 256)
-      await write(Buffer.concat(shown.slice(i, i + 256).map(format)));
-    if (!query.follow || query.previous || !('running' in row.state) || signal.aborted) return;
-    // Follow: the lines after those read, until the run ends or the client goes away.
-    let skip = all.length;
-    let chain = Promise.resolve();
-    const follower = new LogFollower(path, (l) => {
-      if (skip > 0) {
-        skip--;
-        return;
-      }
-      const chunk = format(l);
-      chain = chain.then(() => write(chunk)).catch(() => {});
-    }).start();
-    const id = row.id;
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        try {
-          const now = this.db.containers.get(id);
-          if (!now || !('running' in now.state)) done();
-        } catch {
-          done();
-        }
-      };
-      const timer = setInterval(check, 200);
-      const done = () => {
-        clearInterval(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      signal.addEventListener('abort', done, { once: true });
-      check();
+    return streamPodLogs({
+      root: this.deps.root,
+      pod: rec,
+      spec: this.#decode(rec),
+      runs: this.db.containers.listByPod(rec.uid),
+      stillRunning: (id) => {
+        const now = this.db.containers.get(parseContainerId(id));
+        return now !== undefined && 'running' in now.state;
+      },
+      query,
+      write,
+      signal,
     });
-    await follower.stop();
-    await chain;
   }
 
   async stats(filter: { namespace?: string }): Promise<ContainerStatsView[]> {
@@ -1091,119 +1012,20 @@ export class NodeAgent implements DaemonBackend {
 
   // ---- reconcile ------------------------------------------------------------------------------
 
-  /** Where a stored pod stands on the host now. */
+  /** Where a stored pod stands on the host now (`reconcile.ts`). */
   async #resumeOf(p: PodRecord, pod: Pod): Promise<Resume & { anyRunning: boolean }> {
-    const containers = new Map<string, ContainerResume>();
-    let anyRunning = false;
-    const files = new Map((await listRecords(this.deps.root)).records.map((r) => [r.id, r]));
-    for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
-      const key = `${row.type}/${row.name}`;
-      if ('terminated' in row.state) {
-        containers.set(key, { attempt: row.attempt, ended: resultOf(row, row.state.terminated) });
-        continue;
-      }
-      if (!('running' in row.state)) continue;
-      const dir = row.taskDir ?? taskDir(this.deps.root, row.id);
-      const adopted = await this.#adopt(row, dir, files.get(row.id));
-      if (adopted) {
-        anyRunning = true;
-        this.#adopted++;
-        containers.set(key, { attempt: row.attempt, running: adopted });
-        continue;
-      }
-      // It ended while no daemon ran: its shim's exit record has the real exit code (or the
-      // container record, when the daemon recorded the exit but could not commit its row).
-      const exit = await readExit(dir).catch(() => undefined);
-      const recorded = files.get(row.id);
-      let terminated: TerminatedState;
-      if (!exit && recorded?.status === 'exited' && recorded.exit) {
-        terminated = {
-          exitCode: recorded.exit.exitCode,
-          reason: recorded.exit.reason,
-          finishedAt: recorded.exit.finishedAt,
-          ...(recorded.exit.message ? { message: recorded.exit.message } : {}),
-          ...(row.startedAt ? { startedAt: row.startedAt } : {}),
-          containerID: row.id,
-        };
-      } else if (exit) {
-        const st = await this.deps.groups
-          .open(row.groupId ?? row.id)
-          .stats()
-          .catch(() => undefined);
-        const oom = (st?.oomKillCount ?? 0) > 0 && exit.exitCode !== 0;
-        terminated = {
-          exitCode: exit.exitCode,
-          reason: oom ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error',
-          startedAt: exit.startedAt,
-          finishedAt: exit.finishedAt,
-          ...(exit.signal ? { signal: exit.signal } : {}),
-          containerID: row.id,
-        };
-      } else {
-        terminated = {
-          exitCode: 137,
-          reason: 'Unknown',
-          message:
-            'the container was gone when the daemon started (the host restarted, or its shim was killed)',
-          ...(row.startedAt ? { startedAt: row.startedAt } : {}),
-          finishedAt: new Date().toISOString(),
-          containerID: row.id,
-        };
-      }
-      await this.#removeContainer(row.id, true);
-      const f = files.get(row.id);
-      if (f) {
-        f.status = 'exited';
-        f.exit = {
-          exitCode: terminated.exitCode,
-          reason: terminated.reason,
-          finishedAt: terminated.finishedAt,
-          ...(terminated.message ? { message: terminated.message } : {}),
-        };
-        await writeRecord(this.deps.root, f).catch(() => {});
-      }
-      this.db.containers.update(row.id, { state: { terminated } });
-      this.#addEvent(
-        p.uid,
-        terminated.reason === 'Unknown' ? 'Warning' : 'Normal',
-        'ContainerEnded',
-        `Container ${row.name} ended while the daemon was down: exit code ${terminated.exitCode} (${terminated.reason})`,
-      );
-      containers.set(key, { attempt: row.attempt, ended: resultOf(row, terminated) });
-    }
-    const status = (p.status as PodStatus | undefined) ?? initialPodStatus(pod.spec);
-    return { status, containers, anyRunning };
-  }
-
-  /** A running container of an earlier daemon, if its shim still runs it: handed to the supervisor. */
-  async #adopt(
-    row: ContainerRow,
-    dir: string,
-    file: FileRecord | undefined,
-  ): Promise<RunningContainer | undefined> {
-    if (!file || (await readExit(dir).catch(() => undefined)) || !(await shimAlive(dir))) return undefined;
-    const task = await openTask(dir, this.deps.groups, row.groupId ?? row.id).catch(() => undefined);
-    if (!task) return undefined;
-    file.owner = this.deps.owner;
-    await writeRecord(this.deps.root, file);
-    return {
-      id: row.id,
-      name: row.name,
-      type: row.type,
-      record: file,
-      task,
-      account: {
-        name: '',
-        uid: 0,
-        gid: 0,
-        groups: [],
-        home: '/',
-        shell: '',
-        ephemeral: file.ephemeralUser === true,
+    const r = await podStanding(
+      {
+        db: this.db,
+        deps: this.deps,
+        removeContainer: (id, keepLogs) => this.#removeContainer(id, keepLogs),
+        addEvent: (uid, type, reason, message) => this.#addEvent(uid, type, reason, message),
       },
-      logPath: logPath(this.deps.root, row.id),
-      warnings: [],
-    };
+      p,
+      pod,
+    );
+    this.#adopted += r.adopted;
+    return r;
   }
 
   /** Removes a container's job, workspace and user (with its shim's pid: the no-cgroup backend needs it). */
@@ -1371,109 +1193,6 @@ export class NodeAgent implements DaemonBackend {
 interface Resume {
   status: PodStatus;
   containers: Map<string, ContainerResume>;
-}
-
-const NL = Buffer.from('\n');
-
-function nameOf(pod: Pod): string {
-  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
-}
-
-function viewOf(rec: PodRecord): PodView {
-  const status = rec.status as PodStatus | undefined;
-  return {
-    uid: rec.uid,
-    namespace: rec.namespace,
-    name: rec.name,
-    manifest: rec.manifest as Record<string, unknown>,
-    source: rec.source,
-    createdAt: rec.createdAt,
-    ...(rec.deletedAt ? { deletedAt: rec.deletedAt } : {}),
-    generation: rec.generation,
-    phase: (rec.phase ?? 'Pending') as PodPhase,
-    ...(status ? { status } : {}),
-  };
-}
-
-function eventView(
-  e: EventRecord,
-  names: Map<string, { namespace: string; name: string; uid: string }>,
-): EventView {
-  const pod = e.podUid ? names.get(e.podUid) : undefined;
-  return {
-    id: e.id,
-    ...(pod ? { pod } : {}),
-    type: e.type,
-    reason: e.reason,
-    message: e.message,
-    firstTime: e.firstTime,
-    time: e.time,
-    count: e.count,
-  };
-}
-
-function resultOf(row: ContainerRow, t: TerminatedState) {
-  return {
-    name: row.name,
-    type: row.type,
-    id: row.id,
-    exitCode: t.exitCode,
-    reason: t.reason as 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown',
-    finishedAt: t.finishedAt,
-    restartCount: row.attempt,
-    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
-    ...(t.message ? { message: t.message } : {}),
-    ...(t.signal ? { signal: t.signal } : {}),
-  };
-}
-
-function defaultContainer(rec: PodRecord, pod: Pod | undefined): string {
-  const names = pod?.spec.containers.map((c) => c.name) ?? [];
-  if (names.length === 1) return names[0]!;
-  throw new RuntimeError(
-    'InvalidArgument',
-    `a container name must be specified for pod ${rec.name}, choose one of: [${names.join(' ')}]`,
-    { hint: 'add -c NAME' },
-  );
-}
-
-function imageOf(pod: Pod, type: ContainerType, name: string): string {
-  const list = type === 'init_container' ? (pod.spec.initContainers ?? []) : pod.spec.containers;
-  return list.find((c) => c.name === name)?.image ?? '';
-}
-
-function waitingReason(e: unknown): string {
-  const m = describeError(e);
-  if (/ErrImageNeverPull/.test(m)) return 'ErrImageNeverPull';
-  if (/MountVolume|volume/i.test(m)) return 'ContainerCreating';
-  if (isRuntimeError(e, 'Unavailable') || isRuntimeError(e, 'NotFound') || /image|pull|registry/i.test(m))
-    return 'ErrImagePull';
-  return 'CreateContainerError';
-}
-
-async function logBytes(path: string): Promise<number> {
-  let total = 0;
-  for (let k = 0; k < 100; k++) {
-    try {
-      total += (await stat(k === 0 ? path : `${path}.${k}`)).size;
-    } catch {
-      if (k > 0) break;
-    }
-  }
-  return total;
-}
-
-function imageView(r: ImageRecord): ImageView {
-  const [os = '', architecture = ''] = r.platform.split('/');
-  return {
-    reference: r.name,
-    manifestDigest: r.digest,
-    configDigest: r.configDigest,
-    size: r.size,
-    os,
-    architecture,
-    ...(r.created ? { createdAt: r.created } : {}),
-  };
 }
 
 /** Waits `ms`; false when `signal` aborted first. */

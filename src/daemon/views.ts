@@ -1,0 +1,116 @@
+/**
+ * How the daemon's records look through its API (`api/protocol.ts`) and the small derivations
+ * the core needs: pod, event and image views, a stored run as a container result, the waiting
+ * reason of a failed preparation, the bytes of a container's log files.
+ */
+import { stat } from 'node:fs/promises';
+import type { PodPhase, PodStatus, TerminatedState } from '../api/pod-status-types.ts';
+import type { EventView, ImageView, PodView } from '../api/protocol.ts';
+import type { Pod } from '../api/types.ts';
+import type { ContainerType } from '../api/visit-containers.ts';
+import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
+import type { ImageRecord } from '../image/image-store.ts';
+import type { ContainerRecord as ContainerRow } from '../state/containers.ts';
+import type { EventRecord } from '../state/events.ts';
+import type { PodRecord } from '../state/pods.ts';
+
+export function nameOf(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+}
+
+export function viewOf(rec: PodRecord): PodView {
+  const status = rec.status as PodStatus | undefined;
+  return {
+    uid: rec.uid,
+    namespace: rec.namespace,
+    name: rec.name,
+    manifest: rec.manifest as Record<string, unknown>,
+    source: rec.source,
+    createdAt: rec.createdAt,
+    ...(rec.deletedAt ? { deletedAt: rec.deletedAt } : {}),
+    generation: rec.generation,
+    phase: (rec.phase ?? 'Pending') as PodPhase,
+    ...(status ? { status } : {}),
+  };
+}
+
+export function eventView(
+  e: EventRecord,
+  names: Map<string, { namespace: string; name: string; uid: string }>,
+): EventView {
+  const pod = e.podUid ? names.get(e.podUid) : undefined;
+  return {
+    id: e.id,
+    ...(pod ? { pod } : {}),
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    firstTime: e.firstTime,
+    time: e.time,
+    count: e.count,
+  };
+}
+
+export function resultOf(row: ContainerRow, t: TerminatedState) {
+  return {
+    name: row.name,
+    type: row.type,
+    id: row.id,
+    exitCode: t.exitCode,
+    reason: t.reason as 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown',
+    finishedAt: t.finishedAt,
+    restartCount: row.attempt,
+    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
+    ...(t.message ? { message: t.message } : {}),
+    ...(t.signal ? { signal: t.signal } : {}),
+  };
+}
+
+export function defaultContainer(rec: PodRecord, pod: Pod | undefined): string {
+  const names = pod?.spec.containers.map((c) => c.name) ?? [];
+  if (names.length === 1) return names[0]!;
+  throw new RuntimeError(
+    'InvalidArgument',
+    `a container name must be specified for pod ${rec.name}, choose one of: [${names.join(' ')}]`,
+    { hint: 'add -c NAME' },
+  );
+}
+
+export function imageOf(pod: Pod, type: ContainerType, name: string): string {
+  const list = type === 'init_container' ? (pod.spec.initContainers ?? []) : pod.spec.containers;
+  return list.find((c) => c.name === name)?.image ?? '';
+}
+
+export function waitingReason(e: unknown): string {
+  const m = describeError(e);
+  if (/ErrImageNeverPull/.test(m)) return 'ErrImageNeverPull';
+  if (/MountVolume|volume/i.test(m)) return 'ContainerCreating';
+  if (isRuntimeError(e, 'Unavailable') || isRuntimeError(e, 'NotFound') || /image|pull|registry/i.test(m))
+    return 'ErrImagePull';
+  return 'CreateContainerError';
+}
+
+export async function logBytes(path: string): Promise<number> {
+  let total = 0;
+  for (let k = 0; k < 100; k++) {
+    try {
+      total += (await stat(k === 0 ? path : `${path}.${k}`)).size;
+    } catch {
+      if (k > 0) break;
+    }
+  }
+  return total;
+}
+
+export function imageView(r: ImageRecord): ImageView {
+  const [os = '', architecture = ''] = r.platform.split('/');
+  return {
+    reference: r.name,
+    manifestDigest: r.digest,
+    configDigest: r.configDigest,
+    size: r.size,
+    os,
+    architecture,
+    ...(r.created ? { createdAt: r.created } : {}),
+  };
+}
