@@ -74,31 +74,43 @@ export async function streamPodLogs(args: PodLogsArgs): Promise<void> {
   const format = (l: LogLine) =>
     query.timestamps ? Buffer.concat([Buffer.from(`${l.time} `), l.text, NL]) : Buffer.concat([l.text, NL]);
   const following = query.follow === true && !query.previous && 'running' in row.state;
-  // Not following: only what is shown is read (a --tail 10 of a 50 MiB log stays small).
-  const all = await readLogLines(
-    path,
-    following
-      ? {}
-      : {
-          ...(query.tailLines !== undefined ? { tail: query.tailLines } : {}),
-          ...(since ? { since } : {}),
-        },
-  );
-  let shown = since ? all.filter((l) => new Date(l.time) >= since) : all;
-  if (query.tailLines !== undefined) shown = query.tailLines === 0 ? [] : shown.slice(-query.tailLines);
-  for (let i = 0; i < shown.length; i += 256) await write(Buffer.concat(shown.slice(i, i + 256).map(format)));
-  if (!query.follow || query.previous || !('running' in row.state) || signal.aborted) return;
-  // Follow: the lines after those read, until the run ends or the client goes away.
-  let skip = all.length;
+  if (!following) {
+    // Only what is shown is read: a --tail 10 of a 50 MiB log stays small.
+    const shown = await readLogLines(path, {
+      ...(query.tailLines !== undefined ? { tail: query.tailLines } : {}),
+      ...(since ? { since } : {}),
+    });
+    for (let i = 0; i < shown.length; i += 256)
+      await write(Buffer.concat(shown.slice(i, i + 256).map(format)));
+    return;
+  }
+  if (signal.aborted) return;
+  // Following: one follower from the start of the log. Until it has caught up, lines are the
+  // backlog (filtered by since, the last tailLines kept); after, every line is new. No line is
+  // lost or repeated between the two, whatever the rotation does.
+  const tail = query.tailLines;
+  let backlog: Buffer[] | undefined = [];
   let chain = Promise.resolve();
-  const follower = new LogFollower(path, (l) => {
-    if (skip > 0) {
-      skip--;
-      return;
-    }
-    const chunk = format(l);
+  const send = (chunk: Buffer) => {
     chain = chain.then(() => write(chunk)).catch(() => {});
-  }).start();
+  };
+  const follower = new LogFollower(
+    path,
+    (l) => {
+      if (!backlog) return send(format(l));
+      if (since && new Date(l.time) < since) return;
+      if (tail === 0) return;
+      backlog.push(format(l));
+      if (tail !== undefined && backlog.length > tail) backlog.shift();
+    },
+    {
+      onCaughtUp: () => {
+        const lines = backlog ?? [];
+        backlog = undefined;
+        for (let i = 0; i < lines.length; i += 256) send(Buffer.concat(lines.slice(i, i + 256)));
+      },
+    },
+  ).start();
   const id = row.id;
   await new Promise<void>((resolve) => {
     const check = () => {

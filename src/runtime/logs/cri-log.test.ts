@@ -151,6 +151,32 @@ describe('readLogs()', () => {
 });
 
 describe('LogFollower', () => {
+  it('LogFollower calls onCaughtUp once, after the lines already in the log (rotated files included) and before new ones', async () => {
+    const path = fresh();
+    await mkLog(path);
+    await writeFile(`${path}.1`, rec('1') + rec('2'));
+    await writeFile(path, rec('3'));
+    const events: string[] = [];
+    const f = new LogFollower(path, (l) => events.push(l.text.toString()), {
+      pollMs: 5,
+      onCaughtUp: () => events.push('caught up'),
+    }).start();
+    await until(() => events.includes('caught up'));
+    await appendFile(path, rec('4'));
+    await until(() => events.includes('4'));
+    await f.stop();
+    assert.deepEqual(events, ['1', '2', '3', 'caught up', '4']);
+    // No log yet: caught up at once.
+    const empty = fresh();
+    await mkLog(empty);
+    let called = 0;
+    const g = new LogFollower(empty, () => {}, { pollMs: 5, onCaughtUp: () => called++ }).start();
+    await until(() => called === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    await g.stop();
+    assert.equal(called, 1);
+  });
+
   it('LogFollower follows a log renamed away twice between two reads, without losing or repeating a line', async () => {
     const path = fresh();
     await mkLog(path);

@@ -207,6 +207,12 @@ class RecordReader {
 export interface FollowOptions {
   /** How often the file is read while it grows (default 50 ms). */
   pollMs?: number;
+  /**
+   * Called once, when the follower first reaches the end of the newest file (or finds no log
+   * yet): every line delivered before it was in the log when following began, every later one
+   * came after.
+   */
+  onCaughtUp?: () => void;
 }
 
 const READ_SIZE = 1 << 18;
@@ -233,11 +239,19 @@ export class LogFollower {
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> = Promise.resolve();
   #stopped = false;
+  #onCaughtUp: (() => void) | undefined;
 
   constructor(path: string, onLine: (line: LogLine) => void, options: FollowOptions = {}) {
     this.#path = path;
     this.#reader = new RecordReader(onLine);
     this.#pollMs = options.pollMs ?? 50;
+    this.#onCaughtUp = options.onCaughtUp;
+  }
+
+  #caughtUp(): void {
+    const fn = this.#onCaughtUp;
+    this.#onCaughtUp = undefined;
+    fn?.();
   }
 
   /** Starts polling. */
@@ -274,7 +288,10 @@ export class LogFollower {
   async #read(): Promise<void> {
     if (!this.#fh) {
       const first = await this.#openOldest();
-      if (!first) return;
+      if (!first) {
+        this.#caughtUp();
+        return;
+      }
       this.#fh = first.fh;
       this.#id = first.id;
       this.#offset = 0;
@@ -287,7 +304,10 @@ export class LogFollower {
         if (errnoCode(e) === 'ENOENT') return undefined;
         throw e;
       });
-      if (current && same(current, id)) return;
+      if (current && same(current, id)) {
+        this.#caughtUp();
+        return;
+      }
       // Rotated away: nothing more is written to it. Read what came in since, then move on.
       await this.#drain(fh);
       const next = await this.#nextFile(fh, id);
