@@ -35,10 +35,7 @@ import { removeImageContent } from '../image/gc.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { sleep } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
-import type { Layout } from '../runtime/spec/types.ts';
-import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
-import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
 import { cleanupStale } from '../services/cleanup.ts';
 import { type RuntimeDeps, removeContainer } from '../services/container-runner.ts';
 import type { ImageContext } from '../services/images.ts';
@@ -57,7 +54,6 @@ import {
   type ContainerRecord as FileRecord,
   listRecords,
   logPath,
-  newContainerId,
   processStartTime,
   taskDir,
   writeRecord,
@@ -67,65 +63,16 @@ import type { EventRecord } from '../state/events.ts';
 import { type PodUid, parseContainerId } from '../state/ids.ts';
 import type { PodRecord } from '../state/pods.ts';
 import { openStateDb, type StateDb, stateDbPath } from '../state/state-db.ts';
+import type { AgentConfig, AgentLogger, AgentOptions, CrashPoint } from './agent-types.ts';
 import { type DesiredPod, decodeDesired, decodeStoredPod } from './apply.ts';
 import type { DaemonBackend } from './backend.ts';
+import { recordPodEvent } from './event-recorder.ts';
 import { streamPodLogs } from './pod-logs.ts';
 import { podStanding } from './reconcile.ts';
-import { eventView, imageOf, imageView, logBytes, nameOf, viewOf, waitingReason } from './views.ts';
+import { eventView, imageView, logBytes, nameOf, viewOf, waitingReason } from './views.ts';
 
-/** What the daemon's core needs from its configuration. */
-export interface AgentConfig {
-  root: string;
-  layout: Layout;
-  cgroupParent?: string;
-  nodeName?: string;
-  nodeLabels?: Record<string, string>;
-  nodeIp?: string;
-  serviceAccounts?: Partial<ServiceAccountNames>;
-  workspace?: 'auto' | 'overlay' | 'copy';
-  logRotation?: LogRotation;
-  insecureRegistries?: string[];
-  serviceAccountTokenFile?: string;
-  /** Back-off and probe time constants (tests scale them down). */
-  timing?: Partial<PodTiming>;
-  /** After a container's first process exits: time the rest of its job gets (default 5 s). */
-  shutdownGraceMs?: number;
-}
-
-/** What the core reports to the daemon's metrics (a subset of `DaemonMetrics`). */
-export interface AgentMetrics {
-  containerStarted(type: ContainerType): void;
-  containerStartFailed(type: ContainerType, code: string): void;
-  observeImagePull?(seconds: number, outcome: 'success' | 'failure'): void;
-  stateWriteFailed?(): void;
-  logWriteFailed?(): void;
-  logBytesDropped?(bytes: number): void;
-}
-
-/** The structured logger the core writes to (pino's shape). */
-export interface AgentLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-export interface AgentOptions {
-  /** This process's pid (the daemon's `main` passes `process.pid`). */
-  pid: number;
-  version: string;
-  metrics?: AgentMetrics;
-  logger?: AgentLogger;
-  /** Test hook: SIGKILL this process at that point (crash-consistency tests). */
-  crashAt?: CrashPoint;
-}
-
-/**
- * Where a crash can be injected: after a pod row is committed and before its worker starts;
- * after a container started and before its row is written; inside the transition that writes a
- * container row and the pod status, before it commits.
- */
-export const CRASH_POINTS = ['pod-stored', 'container-started', 'status-transition'] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+export type { AgentConfig, AgentLogger, AgentMetrics, AgentOptions, CrashPoint } from './agent-types.ts';
+export { CRASH_POINTS } from './agent-types.ts';
 
 interface Worker {
   uid: PodUid;
@@ -788,127 +735,19 @@ export class NodeAgent implements DaemonBackend {
   }
 
   #onEvent(w: Worker, e: PodEvent): void {
-    const pod = nameOf(w.pod);
-    switch (e.type) {
-      case 'image':
-        this.#addEvent(
-          w.uid,
-          'Normal',
-          'Pulled',
-          `Container image "${e.image}" is ready (${e.manifestDigest})`,
-        );
-        return;
-      case 'started': {
-        const c = e.container;
-        if (e.adopted) {
-          this.#log.info({ pod, container: c.name, id: c.id }, 'adopted');
-          return;
-        }
-        this.#crashPoint('container-started');
-        const row = {
-          id: parseContainerId(c.id),
-          podUid: w.uid,
-          name: c.name,
-          type: c.type,
-          attempt: e.restartCount,
-          image: c.record.image,
-          state: { running: { startedAt: c.task.startedAt } },
-          taskDir: c.task.dir,
-          groupId: c.task.group.id,
-        };
-        w.pending.push(() => {
-          this.db.containers.create(row);
-          this.#pruneRows(w.uid, c.type, c.name, e.restartCount);
-        });
-        this.#options.metrics?.containerStarted(c.type);
-        this.#addEvent(w.uid, 'Normal', 'Started', `Started container ${c.name}`);
-        this.#log.info(
-          { pod, container: c.name, id: c.id, restartCount: e.restartCount },
-          'container started',
-        );
-        return;
-      }
-      case 'exited': {
-        const r = e.result;
-        const terminated: TerminatedState = {
-          exitCode: r.exitCode,
-          reason: r.reason,
-          finishedAt: r.finishedAt,
-          ...(r.signal ? { signal: r.signal } : {}),
-          ...(r.message ? { message: r.message.slice(0, 4096) } : {}),
-          ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-        };
-        if (e.container) {
-          const id = parseContainerId(e.container.id);
-          w.pending.push(() => {
-            if (this.db.containers.get(id))
-              this.db.containers.update(id, { state: { terminated: { ...terminated, containerID: id } } });
-          });
-        } else {
-          const id = parseContainerId(newContainerId());
-          w.pending.push(() => {
-            this.#pruneRows(w.uid, r.type, r.name, r.restartCount ?? 0);
-            this.db.containers.create({
-              id,
-              podUid: w.uid,
-              name: r.name,
-              type: r.type,
-              attempt: r.restartCount ?? 0,
-              image: imageOf(w.pod, r.type, r.name),
-              state: { terminated },
-            });
-          });
-          this.#options.metrics?.containerStartFailed(r.type, r.errorCode ?? 'Unknown');
-          this.#addEvent(w.uid, 'Warning', 'Failed', `Error: ${r.message ?? r.reason}`);
-        }
-        this.#log.info(
-          { pod, container: r.name, exitCode: r.exitCode, reason: r.reason, message: r.message },
-          'container exited',
-        );
-        return;
-      }
-      case 'warning':
-        this.#addEvent(w.uid, 'Warning', 'Warning', e.message);
-        return;
-      case 'stopping':
-        this.#addEvent(
-          w.uid,
-          'Normal',
-          'Killing',
-          `Stopping the pod's containers (grace period ${e.graceSeconds}s)`,
-        );
-        return;
-      case 'backoff':
-        this.#addEvent(
-          w.uid,
-          'Warning',
-          'BackOff',
-          `Back-off restarting failed container ${e.container} in pod ${w.pod.metadata.name}`,
-        );
-        return;
-      case 'probe':
-        if (e.result === 'failure')
-          this.#addEvent(
-            w.uid,
-            'Warning',
-            'Unhealthy',
-            `${e.probe[0]!.toUpperCase()}${e.probe.slice(1)} probe failed: ${e.message}`,
-          );
-        return;
-      case 'killing':
-        this.#addEvent(
-          w.uid,
-          'Normal',
-          'Killing',
-          `Container ${e.container} ${e.message}, will be restarted`,
-        );
-        return;
-      case 'ready':
-        return;
-      case 'status':
-        this.#writeStatus(w, e.status);
-        return;
-    }
+    recordPodEvent(
+      {
+        db: this.db,
+        log: this.#log,
+        ...(this.#options.metrics ? { metrics: this.#options.metrics } : {}),
+        addEvent: (uid, type, reason, message) => this.#addEvent(uid, type, reason, message),
+        pruneRows: (uid, type, name, attempt) => this.#pruneRows(uid, type, name, attempt),
+        crashPoint: (point) => this.#crashPoint(point),
+        writeStatus: (status) => this.#writeStatus(w, status),
+      },
+      w,
+      e,
+    );
   }
 
   /** Commits the pending container rows and the status in one transition; then tells watchers. */
