@@ -413,4 +413,39 @@ describe('hostpod daemon', { concurrency: false }, () => {
     );
     await d.client.deletePod('default', 'follow', { force: true });
   });
+
+  test('a container that ends while the daemon is down is recorded with its real exit code', async () => {
+    await d.client.apply({
+      objects: [
+        hpcPod('ender', ['sh', '-c', 'echo before; sleep 1.5; echo after; exit 3'], {
+          restartPolicy: 'Never',
+        }),
+      ],
+    });
+    await eventually(
+      async () => (running(await d.client.getPod('default', 'ender')) ? true : undefined),
+      20_000,
+      'ender',
+    );
+    await d.kill();
+    await new Promise((r) => setTimeout(r, 2500));
+    await d.start();
+    const p = await eventually(
+      async () => {
+        const v = await d.client.getPod('default', 'ender');
+        return v.phase === 'Failed' ? v : undefined;
+      },
+      20_000,
+      'ender recorded',
+    );
+    const st = p.status!.containerStatuses[0]!.state;
+    assert.ok('terminated' in st, JSON.stringify(st));
+    assert.equal(st.terminated.exitCode, 3);
+    assert.equal(st.terminated.reason, 'Error');
+    // Its output while the daemon was down is in its log.
+    const chunks: Buffer[] = [];
+    for await (const c of d.client.logs('default', 'ender')) chunks.push(c);
+    assert.equal(Buffer.concat(chunks).toString(), 'before\nafter\n');
+    await d.client.deletePod('default', 'ender');
+  });
 });
