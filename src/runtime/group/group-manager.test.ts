@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isRuntimeError, RuntimeError } from '../../errors.ts';
+import { isRuntimeError } from '../../errors.ts';
 import { removeCgroupDirs } from './cgroup-fs.ts';
-import { CgroupManager, createGroupManager, enableIn, INIT_LEAF } from './group-manager.ts';
+import { CgroupManager, createGroupManager } from './group-manager.ts';
 import { readCgroupLayout } from './layout.ts';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -305,65 +304,5 @@ describe('CgroupManager on a temp dir posing as cgroupfs', () => {
       () => new CgroupManager(layout, { parent: '/a/../../etc' }),
       (e: unknown) => isRuntimeError(e, 'InvalidArgument'),
     );
-  });
-});
-
-describe('enableIn() on cgroup v2 (a temp dir posing as a cgroup; the kernel EBUSY rule simulated)', () => {
-  /** A writer acting as the kernel: controllers refused while the cgroup holds processes; a pid written to a cgroup.procs moves. */
-  async function fakeCgroup() {
-    const dir = await mkdtemp(join(tmpdir(), 'hostpod-v2busy-'));
-    await writeFile(join(dir, 'cgroup.procs'), '101\n202\n');
-    const writes: string[] = [];
-    const write = (file: string, value: string) => {
-      writes.push(`${file.slice(dir.length)} ${value}`);
-      if (file === join(dir, 'cgroup.subtree_control')) {
-        if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '')
-          throw new RuntimeError('FailedPrecondition', `Cannot write "${value}" to ${file}: EBUSY`);
-        writeFileSync(file, value);
-        return;
-      }
-      if (file.endsWith('/cgroup.procs')) {
-        const left = readFileSync(join(dir, 'cgroup.procs'), 'utf8')
-          .split('\n')
-          .filter((p) => p && p !== value);
-        writeFileSync(join(dir, 'cgroup.procs'), left.map((p) => `${p}\n`).join(''));
-        appendFileSync(file, `${value}\n`);
-        return;
-      }
-      throw new Error(`unexpected write ${file}`);
-    };
-    return { dir, write, writes };
-  }
-
-  it('enableIn() moves the processes of a busy non-root cgroup into hostpod-init, then enables the controllers', async () => {
-    const { dir, write, writes } = await fakeCgroup();
-    try {
-      await enableIn(dir, '+memory +pids', false, write);
-      assert.equal(readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8'), '+memory +pids');
-      assert.equal(readFileSync(join(dir, INIT_LEAF, 'cgroup.procs'), 'utf8'), '101\n202\n');
-      assert.equal(readFileSync(join(dir, 'cgroup.procs'), 'utf8'), '');
-      assert.deepEqual(writes, [
-        '/cgroup.subtree_control +memory +pids',
-        `/${INIT_LEAF}/cgroup.procs 101`,
-        `/${INIT_LEAF}/cgroup.procs 202`,
-        '/cgroup.subtree_control +memory +pids',
-      ]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('enableIn() leaves the root cgroup and other errors alone (they are thrown)', async () => {
-    const { dir, write } = await fakeCgroup();
-    try {
-      await assert.rejects(enableIn(dir, '+memory', true, write), /EBUSY/);
-      assert.equal(readFileSync(join(dir, 'cgroup.procs'), 'utf8'), '101\n202\n', 'nothing moved');
-      const denied = () => {
-        throw new RuntimeError('PermissionDenied', 'Cannot write: EACCES');
-      };
-      await assert.rejects(enableIn(dir, '+memory', false, denied), /EACCES/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

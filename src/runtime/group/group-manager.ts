@@ -165,7 +165,7 @@ export class CgroupManager implements GroupManager {
 }
 
 /** Writes `+memory +cpu +pids` (those available) into each subtree_control from the root down. */
-async function enableControllers(parent: string, write = writeControl): Promise<void> {
+async function enableControllers(parent: string): Promise<void> {
   const chain: string[] = [];
   for (let dir = parent; ; dir = posix.dirname(dir)) {
     chain.unshift(dir);
@@ -177,7 +177,7 @@ async function enableControllers(parent: string, write = writeControl): Promise<
     }
     if (isRoot || dir === '/') break;
   }
-  for (const [i, dir] of chain.entries()) {
+  for (const dir of chain) {
     let available: string[];
     try {
       available = (await readFile(posix.join(dir, 'cgroup.controllers'), 'utf8')).trim().split(/\s+/);
@@ -185,48 +185,9 @@ async function enableControllers(parent: string, write = writeControl): Promise<
       continue;
     }
     const want = V2_CONTROLLERS.filter((c) => available.includes(c));
-    if (want.length === 0) continue;
-    await enableIn(dir, want.map((c) => `+${c}`).join(' '), i === 0, write);
+    if (want.length > 0)
+      writeControl(posix.join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
   }
-}
-
-/** The leaf a non-root cgroup's own processes move to, so it may pass controllers on (v2). */
-export const INIT_LEAF = 'hostpod-init';
-
-/**
- * Writes `value` to `dir/cgroup.subtree_control`. cgroup v2 refuses it (EBUSY) for a cgroup
- * that holds processes — hostpod's own cgroup under systemd (`hostpod.service`, delegated), or a
- * login session's — unless it is the root. Then its processes (hostpod itself, shims) move into
- * the leaf `dir/hostpod-init` first, as container engines do when nesting, and the write is retried.
- */
-export async function enableIn(
-  dir: string,
-  value: string,
-  isRoot: boolean,
-  write: (file: string, value: string) => void = writeControl,
-): Promise<void> {
-  const file = posix.join(dir, 'cgroup.subtree_control');
-  try {
-    write(file, value);
-    return;
-  } catch (err) {
-    if (isRoot || !(isRuntimeError(err) && /EBUSY/.test(err.message))) throw err;
-  }
-  const leaf = posix.join(dir, INIT_LEAF);
-  mkdirSync(leaf, { recursive: true });
-  // Processes may fork meanwhile: move until none is left (bounded).
-  for (let round = 0; round < 20; round++) {
-    const pids = (await readFile(posix.join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        write(posix.join(leaf, 'cgroup.procs'), pid);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  write(file, value);
 }
 
 /**
