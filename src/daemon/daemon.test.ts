@@ -284,6 +284,12 @@ describe('hostpod daemon', { concurrency: false }, () => {
       const rmi = cli('rmi', TEST_IMAGE);
       assert.equal(rmi.status, 4, rmi.stderr);
       assert.match(rmi.stderr, /pod "default\/web" uses it/);
+      // By id too (what the name resolves to is compared, not the text).
+      const id = cli('images', '-q').stdout.trim().split('\n')[0]!;
+      assert.match(id, /^[0-9a-f]{12}$/);
+      const byId = cli('rmi', id);
+      assert.equal(byId.status, 4, byId.stderr);
+      assert.equal(cli('rmi', '--no-prune', TEST_IMAGE).status, 2);
       const del = cli('delete', 'pod', 'web');
       assert.equal(del.status, 0, del.stderr);
       assert.equal(cli('get', 'pods', 'web').status, 3);

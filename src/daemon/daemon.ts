@@ -158,9 +158,15 @@ function followStaticPods(
     // Removed files first: a pod moved to another file is stopped here and started from there.
     for (const path of new Set([...applied.keys(), ...agent.staticPaths()])) {
       if (files.has(path)) continue;
-      applied.delete(path);
-      const gone = await agent.removeStatic(path);
-      if (gone.length > 0) log.info({ path, pods: gone }, 'static pod file removed');
+      try {
+        const gone = await agent.removeStatic(path);
+        applied.delete(path);
+        refused.delete(path);
+        if (gone.length > 0) log.info({ path, pods: gone }, 'static pod file removed');
+      } catch (e) {
+        // Kept in `applied`: the retry removes it again.
+        log.error({ path, err: describeError(e) }, 'static pod file removal');
+      }
     }
     for (const [path, f] of files) {
       if (f.error) {
@@ -172,6 +178,7 @@ function followStaticPods(
           );
           log.warn({ path, err: f.error }, 'static pod file unusable');
           applied.set(path, `error:${f.hash}`);
+          refused.delete(path);
         }
         continue;
       }
@@ -203,8 +210,17 @@ function followStaticPods(
   });
   // A file whose apply failed for a passing reason (a pod still being deleted, a full disk) is
   // tried again without waiting for the directory to change.
+  let busy = false;
   const retry = setInterval(() => {
-    if ([...last].some(([path, f]) => !f.error && applied.get(path) !== f.hash)) queue(last);
+    if (busy) return;
+    const pendingApply = [...last].some(([path, f]) => !f.error && applied.get(path) !== f.hash);
+    const pendingRemoval = [...applied.keys()].some((path) => !last.has(path));
+    if (!pendingApply && !pendingRemoval) return;
+    busy = true;
+    queue(last);
+    void chain.finally(() => {
+      busy = false;
+    });
   }, retryMs);
   retry.unref();
   return { watcher, retry };
@@ -213,7 +229,17 @@ function followStaticPods(
 /** Watches free space under the state root: an event and the `hostpod_disk_full` gauge. */
 function watchDisk(agent: NodeAgent, metrics: DaemonMetrics, root: string, everyMs: number, log: Logger) {
   let full = false;
+  let running = false;
   const check = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await checkOnce();
+    } finally {
+      running = false;
+    }
+  };
+  const checkOnce = async () => {
     await agent.checkHealth().catch((e: unknown) => log.error({ err: describeError(e) }, 'health check'));
     const s = await statfs(root).catch(() => undefined);
     if (!s) return;

@@ -35,7 +35,9 @@ import { removeImageContent } from '../image/gc.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { sleep } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
+import { readExit } from '../runtime/task/exit-record.ts';
 import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
+import { shimAlive } from '../runtime/task/wait-task.ts';
 import { cleanupStale } from '../services/cleanup.ts';
 import { type RuntimeDeps, removeContainer } from '../services/container-runner.ts';
 import type { ImageContext } from '../services/images.ts';
@@ -257,6 +259,8 @@ export class NodeAgent implements DaemonBackend {
     this.#closed = true;
     if (options.stopPods) for (const w of this.#workers.values()) w.stop.abort();
     else this.#detach.abort();
+    // Applies and deletes under way finish first (a new worker is refused once closed).
+    await Promise.all([...this.#podQueues.values()].map((q) => q.catch(() => {})));
     const workers = [...this.#workers.values()];
     await Promise.all(workers.map((w) => w.done));
     // Rows a full disk held back: one last try before the next daemon reconciles without them.
@@ -421,6 +425,8 @@ export class NodeAgent implements DaemonBackend {
       this.#addEvent(rec.uid, 'Normal', 'Killing', 'Stopping the pod: its spec changed');
       running.stop.abort();
       await running.done;
+      // What the old run could not write is of no use to the new one.
+      this.#unflushed.delete(running);
     }
     // A new run of the pod: its containers start again from attempt 0, its status from Pending.
     this.db.transition(() => {
@@ -473,7 +479,11 @@ export class NodeAgent implements DaemonBackend {
           hint: `remove its file ${rec.source.path} from the static pod directory`,
         },
       );
-    const done = this.#serial(`${namespace}/${name}`, () => this.#delete(rec, options));
+    const done = this.#serial(`${namespace}/${name}`, async () => {
+      // Read again in the queue: an earlier delete may have removed it meanwhile.
+      const now = this.db.pods.get(rec.uid);
+      if (now) await this.#delete(now, options);
+    });
     if (options.wait === false) {
       done.catch((e: unknown) =>
         this.#log.error({ err: describeError(e), pod: `${namespace}/${name}` }, 'delete'),
@@ -541,9 +551,12 @@ export class NodeAgent implements DaemonBackend {
       pod: rec,
       spec: this.#decode(rec),
       runs: this.db.containers.listByPod(rec.uid),
-      stillRunning: (id) => {
+      // The row, and the task itself (its row may not be written yet when the disk is full).
+      stillRunning: async (id) => {
         const now = this.db.containers.get(parseContainerId(id));
-        return now !== undefined && 'running' in now.state;
+        if (now === undefined || !('running' in now.state)) return false;
+        const dir = now.taskDir ?? taskDir(this.deps.root, id);
+        return !(await readExit(dir).catch(() => undefined)) && (await shimAlive(dir));
       },
       query,
       write,
@@ -623,14 +636,21 @@ export class NodeAgent implements DaemonBackend {
   }
 
   async removeImage(reference: string): Promise<{ removed: string[] }> {
-    for (const w of this.#workers.values()) {
-      for (const c of [...(w.pod.spec.initContainers ?? []), ...w.pod.spec.containers]) {
-        if (c.image === reference)
-          throw new RuntimeError(
-            'FailedPrecondition',
-            `Cannot remove image "${reference}": pod "${w.pod.metadata.namespace}/${w.pod.metadata.name}" uses it`,
-            { hint: 'delete the pod first' },
-          );
+    // Compared by what the names resolve to: a short name, an id or a digest of an image a pod
+    // uses is refused too. Every stored pod counts, running or not (it may start again).
+    const target = await this.#images.images.get(reference);
+    if (target) {
+      for (const p of this.db.pods.list()) {
+        const pod = this.#decode(p);
+        for (const c of pod ? [...(pod.spec.initContainers ?? []), ...pod.spec.containers] : []) {
+          const used = c.image ? await this.#images.images.get(c.image).catch(() => undefined) : undefined;
+          if (used?.digest === target.digest)
+            throw new RuntimeError(
+              'FailedPrecondition',
+              `Cannot remove image "${reference}": pod "${p.namespace}/${p.name}" uses it`,
+              { hint: 'delete the pod first' },
+            );
+        }
       }
     }
     const removed = await this.#images.images.remove(reference);
@@ -729,7 +749,12 @@ export class NodeAgent implements DaemonBackend {
         // database and the host say now, not from the resume of the first try.
         const rec = this.db.pods.get(w.uid);
         if (!rec || rec.deletedAt !== undefined) return;
-        resume = await this.#resumeOf(rec, w.pod);
+        try {
+          resume = await this.#resumeOf(rec, w.pod);
+        } catch (err) {
+          // Keep the last resume and go on backing off (a full disk while recording an exit).
+          this.#log.error({ pod: nameOf(w.pod), err: describeError(err) }, 'cannot rebuild the resume');
+        }
       }
     }
   }
@@ -753,28 +778,33 @@ export class NodeAgent implements DaemonBackend {
   /** Commits the pending container rows and the status in one transition; then tells watchers. */
   #writeStatus(w: Worker, status: PodStatus): void {
     w.status = status;
+    const disk = (e: unknown) => isRuntimeError(e, 'ResourceExhausted') || isRuntimeError(e, 'Unavailable');
     try {
       this.db.transition(() => {
         if (!this.db.pods.get(w.uid)) return; // deleted meanwhile
-        for (const op of w.pending) op();
+        for (const op of w.pending) {
+          // Each row in its own savepoint: a row that can never be written (a bug) is dropped
+          // alone, the others and the status still go in. A disk error fails the whole.
+          try {
+            this.db.transition(op);
+          } catch (e) {
+            if (disk(e)) throw e;
+            this.#log.error({ pod: nameOf(w.pod), err: describeError(e) }, 'a container row was dropped');
+          }
+        }
         this.#crashPoint('status-transition');
         this.db.pods.setStatus(w.uid, status);
       });
       w.pending = [];
       w.dirty = false;
-      this.setProblem('state', undefined);
+      if (![...this.#workers.values(), ...this.#unflushed].some((x) => x.dirty))
+        this.setProblem('state', undefined);
     } catch (e) {
+      // Disk full, I/O error: the pods go on; the periodic check retries what is pending.
       this.#options.metrics?.stateWriteFailed?.();
       this.#log.error({ pod: nameOf(w.pod), err: describeError(e) }, 'cannot write the state database');
-      if (isRuntimeError(e, 'ResourceExhausted') || isRuntimeError(e, 'Unavailable')) {
-        // Disk full, I/O error: the pods go on; the periodic check retries what is pending.
-        w.dirty = true;
-        this.#problems.set('state', `cannot write the state database: ${describeError(e)}`);
-      } else {
-        // Not the disk: retrying the same rows would fail forever. The status is written alone.
-        w.pending = [];
-        w.dirty = true;
-      }
+      w.dirty = true;
+      this.#problems.set('state', `cannot write the state database: ${describeError(e)}`);
       return;
     }
     this.#notifyPod(w.uid);
@@ -784,7 +814,8 @@ export class NodeAgent implements DaemonBackend {
   async #stopRunningRows(uid: PodUid, message: string): Promise<void> {
     for (const row of this.db.containers.listByPod(uid, { latest: true })) {
       if (!('running' in row.state)) continue;
-      await this.#removeContainer(row.id, true);
+      const problems = await this.#removeContainer(row.id, true).catch((e: unknown) => [describeError(e)]);
+      for (const p of problems) this.#log.warn({ id: row.id, problem: p }, 'stopping a container');
       const terminated: TerminatedState = {
         exitCode: 137,
         reason: 'Error',
@@ -979,6 +1010,7 @@ export class NodeAgent implements DaemonBackend {
         break;
       }
     }
+    for (const w of this.#unflushed) if (this.#workers.has(w.uid)) this.#unflushed.delete(w);
     for (const w of [...this.#workers.values(), ...this.#unflushed]) {
       if ((w.pending.length > 0 || w.dirty) && w.status) this.#writeStatus(w, w.status);
       if (!w.dirty && w.pending.length === 0) this.#unflushed.delete(w);

@@ -22,7 +22,7 @@ export interface PodLogsArgs {
   /** Every stored run of the pod's containers. */
   runs: ContainerRow[];
   /** Whether the run `id` still runs (asked while following). */
-  stillRunning: (id: string) => boolean;
+  stillRunning: (id: string) => boolean | Promise<boolean>;
   query: LogQuery;
   write: (chunk: Buffer) => Promise<void>;
   signal: AbortSignal;
@@ -113,22 +113,33 @@ export async function streamPodLogs(args: PodLogsArgs): Promise<void> {
   ).start();
   const id = row.id;
   await new Promise<void>((resolve) => {
-    const check = () => {
+    let asking = false;
+    const check = async () => {
+      if (asking) return;
+      asking = true;
       try {
-        if (!args.stillRunning(id)) done();
+        if (!(await args.stillRunning(id))) done();
       } catch {
         done();
+      } finally {
+        asking = false;
       }
     };
-    const timer = setInterval(check, 200);
+    const timer = setInterval(() => void check(), 200);
     const done = () => {
       clearInterval(timer);
       signal.removeEventListener('abort', done);
       resolve();
     };
     signal.addEventListener('abort', done, { once: true });
-    check();
+    void check();
   });
   await follower.stop();
+  // Stopped before it ever caught up (the log went away): the backlog still goes out.
+  if (backlog) {
+    const lines = backlog;
+    backlog = undefined;
+    for (let i = 0; i < lines.length; i += 256) send(Buffer.concat(lines.slice(i, i + 256)));
+  }
   await chain;
 }

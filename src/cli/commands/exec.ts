@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { isRuntimeError } from '../../errors.ts';
+import type { ExecTarget } from '../../api/protocol.ts';
+import { isRuntimeError, RuntimeError } from '../../errors.ts';
 import { spawnExec } from '../../runtime/task/exec-task.ts';
 import { execArgv, findRunningContainer, recordTask } from '../../services/exec.ts';
+import { type ContainerRecord, listRecords } from '../../services/records.ts';
 import { requireRoot } from '../foreground.ts';
 import type { CliContext } from '../io.ts';
+import { daemonIfRunning } from './daemon-common.ts';
 import { resolveStateRoot } from './images-common.ts';
 
 interface ExecFlags {
@@ -43,16 +46,11 @@ export function registerExec(program: Command, ctx: CliContext): void {
       requireRoot(ctx, 'hostpod exec');
       // A daemon's pod: the daemon names the container and its root; without a daemon (or with
       // --root), the pods of `hostpod run` under the state root.
-      let root = resolveStateRoot(opts.root, ctx);
-      let container = opts.container;
-      if (opts.root === undefined) {
-        const target = await daemonTarget(ctx, opts, pod);
-        if (target) {
-          root = target.root;
-          container = target.container;
-        }
-      }
-      const rec = await findRunningContainer(root, pod, container, opts.namespace);
+      const target = await daemonTarget(ctx, opts, pod);
+      const root = target?.root ?? resolveStateRoot(opts.root, ctx);
+      const rec = target
+        ? await recordById(target.root, target.containerId)
+        : await findRunningContainer(root, pod, opts.container, opts.namespace);
       const argv = await execArgv(rec, command);
       const task = await recordTask(root, rec);
       // The command gets the signals of the terminal; hostpod just waits for it.
@@ -66,20 +64,28 @@ export function registerExec(program: Command, ctx: CliContext): void {
     });
 }
 
-/** The daemon's answer for the pod, or undefined when no daemon runs (or it does not know the pod). */
-async function daemonTarget(
-  ctx: CliContext,
-  opts: ExecFlags,
-  pod: string,
-): Promise<{ root: string; container: string } | undefined> {
-  const { DaemonClient, resolveSocket } = await import('../../client/client.ts');
-  const client = new DaemonClient({ socketPath: resolveSocket(opts.socket, ctx.env) });
+/**
+ * The daemon's container for the pod: none when a state root is named (`--root`,
+ * `$HOSTPOD_ROOT`) or no daemon runs (an explicit `--socket` must answer), or when the daemon does
+ * not know the pod (then the records of `hostpod run` are looked at).
+ */
+async function daemonTarget(ctx: CliContext, opts: ExecFlags, pod: string): Promise<ExecTarget | undefined> {
+  const client = await daemonIfRunning(opts, ctx);
+  if (!client) return undefined;
   try {
-    const t = await client.execTarget(opts.namespace, pod, opts.container);
-    return { root: t.root, container: t.container };
+    return await client.execTarget(opts.namespace, pod, opts.container);
   } catch (e) {
-    // No daemon, or not one of its pods: look among the records of `hostpod run`.
-    if (isRuntimeError(e, 'Unavailable') || isRuntimeError(e, 'NotFound')) return undefined;
+    if (isRuntimeError(e, 'NotFound')) return undefined;
     throw e;
   }
+}
+
+/** The record of the container the daemon named. */
+async function recordById(root: string, id: string): Promise<ContainerRecord> {
+  const rec = (await listRecords(root)).records.find((r) => r.id === id);
+  if (!rec)
+    throw new RuntimeError('NotFound', `the daemon's container ${id} has no record under ${root}`, {
+      hint: 'it may have just ended; run the command again',
+    });
+  return rec;
 }

@@ -45,6 +45,12 @@ export function registerRmi(program: Command, ctx: CliContext): void {
     .action(async (queries: string[], flags: { prune: boolean; root?: string; socket?: string }) => {
       // With a daemon, it removes them (and refuses an image one of its pods uses).
       const daemon = await daemonIfRunning(flags, ctx);
+      if (daemon && !flags.prune)
+        throw new RuntimeError(
+          'InvalidArgument',
+          'rmi --no-prune works on a state root directly, not through the daemon (which always removes unused blobs)',
+          { hint: "add --root DIR (the daemon's state root) to keep the blobs" },
+        );
       if (daemon) {
         let missing = 0;
         for (const q of queries) {
