@@ -13,11 +13,12 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Mem, memOf, processes } from './daemon-proc.ts';
+import { buildTinyImage } from './tiny-image.ts';
 
 const run = promisify(execFile);
 
@@ -34,32 +35,8 @@ export interface ContainerdFigures {
   removeAll: number[];
 }
 
-const sh = (cmd: string) =>
+const _sh = (cmd: string) =>
   execFileSync('bash', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-
-/** The tiny busybox image of peers.sh as an oci-archive at work/tiny.tar. */
-async function buildTinyImage(work: string): Promise<string> {
-  const src = join(work, 'src');
-  for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root'])
-    await mkdir(join(src, d), { recursive: true });
-  await copyFile('/bin/busybox', join(src, 'bin/busybox'));
-  await chmod(join(src, 'bin/busybox'), 0o755);
-  for (const a of ['sh', 'true', 'echo', 'sleep', 'cat', 'ls', 'env'])
-    await symlink('busybox', join(src, 'bin', a));
-  await writeFile(join(src, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  await writeFile(join(src, 'etc/group'), 'root:x:0:\n');
-  const oci = join(work, 'oci');
-  const b = join(work, 'build');
-  sh(`umoci init --layout ${oci} && umoci new --image ${oci}:tiny && umoci unpack --image ${oci}:tiny ${b}`);
-  sh(`cp -a ${src}/. ${b}/rootfs/ && umoci repack --image ${oci}:tiny ${b}`);
-  sh(
-    `umoci config --image ${oci}:tiny --architecture amd64 --os linux --config.cmd /bin/sh --config.env PATH=/bin --config.workingdir / --config.user 0:0`,
-  );
-  await rm(b, { recursive: true, force: true });
-  const tar = join(work, 'tiny.tar');
-  sh(`skopeo copy -q oci:${oci}:tiny oci-archive:${tar}:latest`);
-  return tar;
-}
 
 async function startContainerd(dir: string): Promise<{ child: ChildProcess; sock: string }> {
   await mkdir(dir, { recursive: true });
@@ -125,7 +102,7 @@ export async function measureContainerd(
     if (cs.length) await ctr('containers', 'delete', ...cs).catch((e) => log(`containers delete: ${e}`));
   };
   try {
-    const tar = await buildTinyImage(work);
+    const { tar } = await buildTinyImage(work);
     const started = await startContainerd(join(work, 'containerd'));
     daemon = started.child;
     sock = started.sock;

@@ -24,7 +24,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,7 @@ import {
   taskDir,
   writeRecord,
 } from '../src/services/records.ts';
+import { buildTinyImage } from './tiny-image.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 30);
@@ -154,24 +155,7 @@ log(`work dir ${work} (${fsType}); load ${load()}`);
 
 /** The tiny busybox image of peers.sh: an OCI layout at work/oci (tag "tiny"), an oci-archive, a bundle. */
 async function buildImage(): Promise<void> {
-  const src = join(work, 'src');
-  for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root'])
-    await mkdir(join(src, d), { recursive: true });
-  await copyFile('/bin/busybox', join(src, 'bin/busybox'));
-  await chmod(join(src, 'bin/busybox'), 0o755);
-  for (const a of ['sh', 'true', 'echo', 'sleep', 'cat', 'ls', 'env'])
-    await symlink('busybox', join(src, 'bin', a));
-  await writeFile(join(src, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  await writeFile(join(src, 'etc/group'), 'root:x:0:\n');
-  const oci = join(work, 'oci');
-  const b = join(work, 'build');
-  sh(`umoci init --layout ${oci} && umoci new --image ${oci}:tiny && umoci unpack --image ${oci}:tiny ${b}`);
-  sh(`cp -a ${src}/. ${b}/rootfs/ && umoci repack --image ${oci}:tiny ${b}`);
-  sh(
-    `umoci config --image ${oci}:tiny --architecture amd64 --os linux --config.cmd /bin/sh --config.env PATH=/bin --config.workingdir / --config.user 0:0`,
-  );
-  await rm(b, { recursive: true, force: true });
-  sh(`skopeo copy -q oci:${oci}:tiny oci-archive:${work}/tiny.tar:latest`);
+  const { oci } = await buildTinyImage(work);
   // runc/crun bundles: full namespaces (B1) as peers.sh measures them.
   const b1 = join(work, 'bundle');
   sh(`umoci unpack --image ${oci}:tiny ${b1}`);
