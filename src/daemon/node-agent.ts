@@ -33,7 +33,7 @@ import { LocalContentStore } from '../image/content-store.ts';
 import { type FileLock, tryFileLock } from '../image/file-lock.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { ImageStore } from '../image/image-store.ts';
-import { sleep } from '../lib/sleep.ts';
+import { sleepUnlessAborted } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
 import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
@@ -744,7 +744,7 @@ export class NodeAgent implements DaemonBackend {
         }
         this.#writeStatus(w, status);
         delay = delay === 0 ? timing.initialMs : Math.min(delay * 2, timing.maxMs);
-        if (!(await sleepUnless(delay, AbortSignal.any([w.stop.signal, this.#detach.signal])))) return;
+        if (!(await sleepUnlessAborted(delay, AbortSignal.any([w.stop.signal, this.#detach.signal])))) return;
         // Containers may have run (and been stopped) before the failure: start from what the
         // database and the host say now, not from the resume of the first try.
         const rec = this.db.pods.get(w.uid);
@@ -1015,13 +1015,17 @@ export class NodeAgent implements DaemonBackend {
       if ((w.pending.length > 0 || w.dirty) && w.status) this.#writeStatus(w, w.status);
       if (!w.dirty && w.pending.length === 0) this.#unflushed.delete(w);
     }
-    // A CPU sample per running container, so `top` has a rate at its first call.
-    await this.stats({}).catch(() => undefined);
     const live = new Set<string>();
     for (const p of this.db.pods.list()) {
       for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
         if (!('running' in row.state) || !row.taskDir) continue;
         live.add(row.id);
+        // A CPU sample, so `top` has a rate at its first call (only the job's counters: no log stat).
+        const usage = await this.deps.groups
+          .open(row.groupId ?? row.id)
+          .stats()
+          .catch(() => undefined);
+        if (usage) this.#cpuRate(row.id, usage.cpuUsageNs);
         const now = await readLogStatus(row.taskDir).catch(() => undefined);
         if (!now) continue;
         const before = this.#logStatus.get(row.id);
@@ -1064,12 +1068,4 @@ export class NodeAgent implements DaemonBackend {
 interface Resume {
   status: PodStatus;
   containers: Map<string, ContainerResume>;
-}
-
-/** Waits `ms`; false when `signal` aborted first. */
-function sleepUnless(ms: number, signal: AbortSignal): Promise<boolean> {
-  return sleep(ms, signal).then(
-    () => true,
-    () => false,
-  );
 }
