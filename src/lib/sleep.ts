@@ -19,3 +19,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Waits `ms`; resolves true when the time passed, false as soon as `signal` aborts. Never rejects. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+  return sleep(ms, signal).then(
+    () => true,
+    () => false,
+  );
+}

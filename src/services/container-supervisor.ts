@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import type { Container, Pod, Probe } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 import { describeError, isRuntimeError } from '../errors.ts';
+import { sleepUnlessAborted } from '../lib/sleep.ts';
 import { backoffMessage, nextBackoff } from './backoff.ts';
 import {
   type ContainerExit,
@@ -166,7 +167,7 @@ export class ContainerSupervisor {
         restartCount: attempt + 1,
       });
       this.#x.changed();
-      if (!(await sleep(delay, waitStop))) break;
+      if (!(await sleepUnlessAborted(delay, waitStop))) break;
       attempt++;
       const run = await this.#runOnce(ctr, type, attempt, stop, onStarted);
       if (run === DETACHED) return undefined;
@@ -406,22 +407,6 @@ function terminatedOf(exit: ContainerExit) {
 function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((r) => signal.addEventListener('abort', () => r(), { once: true }));
-}
-
-/** Waits `ms`; false when `signal` aborted first (at once). */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function waitOrCancel(c: RunningContainer, signal: AbortSignal): Promise<ContainerExit | 'canceled'> {
