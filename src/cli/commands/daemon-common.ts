@@ -16,12 +16,24 @@ export interface NamespaceFlags {
   allNamespaces?: boolean;
 }
 
+const SOCKET_HELP = "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)";
+
 /** Adds `--socket PATH`. */
 export function socketOption(cmd: Command): Command {
-  return cmd.option(
-    '--socket <path>',
-    "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
+  return cmd.option('--socket <path>', SOCKET_HELP);
+}
+
+/** `--root DIR` of a command that works with or without a daemon (`daemonIfRunning`). */
+export function rootOption(what = 'state root'): Option {
+  return new Option(
+    '--root <dir>',
+    `${what} (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)`,
   );
+}
+
+/** `--socket PATH` as an option object (for `addOption`). */
+export function socketFlag(): Option {
+  return new Option('--socket <path>', SOCKET_HELP);
 }
 
 /** Adds `-n, --namespace NS` (default `default`) and, when `all`, `-A, --all-namespaces`. */

@@ -6,7 +6,7 @@ import { execArgv, findRunningContainer, recordTask } from '../../services/exec.
 import { type ContainerRecord, listRecords } from '../../services/records.ts';
 import { requireRoot } from '../foreground.ts';
 import type { CliContext } from '../io.ts';
-import { daemonIfRunning } from './daemon-common.ts';
+import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
 import { resolveStateRoot } from './images-common.ts';
 
 interface ExecFlags {
@@ -34,14 +34,8 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .option('-n, --namespace <ns>', 'pod namespace', 'default')
     .option('-i, --interactive', 'keep stdin open (always on; accepted for kubectl habits)')
     .option('-t, --tty', 'allocate a terminal')
-    .option(
-      '--root <dir>',
-      "state root of a hostpod run's pods (default: the daemon's, else $HOSTPOD_ROOT or /var/lib/hostpod)",
-    )
-    .option(
-      '--socket <path>',
-      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
-    )
+    .addOption(rootOption("state root of a hostpod run's pods"))
+    .addOption(socketFlag())
     .action(async (pod: string, command: string[], opts: ExecFlags) => {
       requireRoot(ctx, 'hostpod exec');
       // A daemon's pod: the daemon names the container and its root; without a daemon (or with

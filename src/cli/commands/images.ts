@@ -3,7 +3,7 @@ import type { ImageRecord } from '../../image/image-store.ts';
 import { type Digest, shortDigest } from '../../oci/digest.ts';
 import { familiarString, makeReference, parseReference } from '../../oci/reference.ts';
 import { type CliContext, out } from '../io.ts';
-import { daemonIfRunning } from './daemon-common.ts';
+import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
 import { formatTable, humanSize, openImageStores, resolveStateRoot, timeAgo } from './images-common.ts';
 
 /** REPOSITORY and TAG columns of a record: `busybox` / `latest`; `<none>` where there is none. */
@@ -41,14 +41,8 @@ export function registerImages(program: Command, ctx: CliContext): void {
         .default('table'),
     )
     .option('-q, --quiet', 'print only image ids')
-    .option(
-      '--root <dir>',
-      "state root (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)",
-    )
-    .option(
-      '--socket <path>',
-      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
-    )
+    .addOption(rootOption())
+    .addOption(socketFlag())
     .action(async (flags: { output: string; quiet?: boolean; root?: string; socket?: string }) => {
       const daemon = await daemonIfRunning(flags, ctx);
       const list: ImageRecord[] = daemon

@@ -2,7 +2,7 @@
  * Reads manifests for `apply -f` and `delete -f` and validates them here first, so problems are
  * shown with file:line:col as `hostpod lint` shows them, before anything reaches the daemon.
  */
-import { errorBody, formatPath } from '../../api/field-path.ts';
+import { errorBody, type FieldError, formatPath } from '../../api/field-path.ts';
 import { loadManifests } from '../../api/manifests.ts';
 import {
   decodeConfigMap,
@@ -10,6 +10,7 @@ import {
   decodeWorkload,
   findObjects,
   isWorkloadKind,
+  type ManifestObject,
 } from '../../api/objects.ts';
 import { RuntimeError } from '../../errors.ts';
 import { type CliContext, err } from '../io.ts';
@@ -23,15 +24,13 @@ export interface ManifestEntry {
 }
 
 /**
- * Loads and validates `files` (files, directories, `-`). Prints every problem to stderr as
- * `FILE:LINE:COL  PATH: MESSAGE` and throws `InvalidArgument` when there is any; also when no
- * object was found.
+ * Loads `files` (files, directories, `-`) and splits them into objects; `lines` are the
+ * problems so far as `FILE:LINE:COL  PATH: MESSAGE` (unreadable input, objects without a kind).
  */
-export async function readManifestObjects(
+export async function loadObjects(
   files: string[],
   ctx: CliContext,
-  verb: string,
-): Promise<ManifestEntry[]> {
+): Promise<{ objects: ManifestObject[]; lines: string[] }> {
   const loaded = await loadManifests(files, { cwd: ctx.cwd, stdin: ctx.stdin });
   const lines = loaded.problems.map(
     (p) => `${p.position ? `${p.file}:${p.position.line}:${p.position.col}` : p.file}  error: ${p.message}`,
@@ -41,6 +40,26 @@ export async function readManifestObjects(
     const pos = p.doc.locate(p.error.path);
     lines.push(`${p.doc.file}:${pos.line}:${pos.col}  ${formatPath(p.error.path)}: ${errorBody(p.error)}`);
   }
+  return { objects, lines };
+}
+
+/** A field error of an object as a problem line. */
+export function fieldErrorLine(o: ManifestObject, e: FieldError): string {
+  const pos = o.doc.locate([...o.objectPath, ...e.path]);
+  return `${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(e.path)}: ${errorBody(e)}`;
+}
+
+/**
+ * Loads and validates `files` (files, directories, `-`). Prints every problem to stderr as
+ * `FILE:LINE:COL  PATH: MESSAGE` and throws `InvalidArgument` when there is any; also when no
+ * object was found.
+ */
+export async function readManifestObjects(
+  files: string[],
+  ctx: CliContext,
+  verb: string,
+): Promise<ManifestEntry[]> {
+  const { objects, lines } = await loadObjects(files, ctx);
   const entries: ManifestEntry[] = [];
   for (const o of objects) {
     const errors =
@@ -51,10 +70,7 @@ export async function readManifestObjects(
           : isWorkloadKind(o.kind)
             ? decodeWorkload(o).errors
             : [];
-    for (const e of errors) {
-      const pos = o.doc.locate([...o.objectPath, ...e.path]);
-      lines.push(`${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(e.path)}: ${errorBody(e)}`);
-    }
+    for (const e of errors) lines.push(fieldErrorLine(o, e));
     entries.push({ kind: o.kind, name: o.name ?? '', namespace: o.namespace ?? 'default', raw: o.raw });
   }
   if (lines.length > 0) {

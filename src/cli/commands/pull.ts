@@ -4,7 +4,7 @@ import type { PullEvent, PullResult } from '../../image/pull.ts';
 import { parsePlatform } from '../../oci/platform.ts';
 import { parseReference } from '../../oci/reference.ts';
 import { type CliContext, err, out } from '../io.ts';
-import { daemonIfRunning } from './daemon-common.ts';
+import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
 import { openImageStores, resolveStateRoot } from './images-common.ts';
 
 interface PullFlags {
@@ -38,14 +38,8 @@ export function registerPull(program: Command, ctx: CliContext): void {
     )
     .option('--concurrency <n>', 'layers downloaded at once', '3')
     .option('-q, --quiet', 'print only the manifest digest')
-    .option(
-      '--root <dir>',
-      "state root (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)",
-    )
-    .option(
-      '--socket <path>',
-      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
-    )
+    .addOption(rootOption())
+    .addOption(socketFlag())
     .action(async (reference: string, flags: PullFlags) => {
       const ref = parseReference(reference);
       // With a daemon, it pulls (for its pods' platform, with its registry settings).

@@ -6,7 +6,7 @@ import { shortDigest } from '../../oci/digest.ts';
 import { familiarString, parseReference } from '../../oci/reference.ts';
 import { EXIT } from '../exit-codes.ts';
 import { type CliContext, err, out } from '../io.ts';
-import { daemonIfRunning } from './daemon-common.ts';
+import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
 import { humanSize, openImageStores, resolveStateRoot } from './images-common.ts';
 
 /** Lines describing what garbage collection removed. */
@@ -34,14 +34,8 @@ export function registerRmi(program: Command, ctx: CliContext): void {
     )
     .argument('<image...>', 'image names, ids or digests')
     .option('--no-prune', 'keep the blobs; only remove the names')
-    .option(
-      '--root <dir>',
-      "state root (default: the daemon's when one runs, else $HOSTPOD_ROOT or /var/lib/hostpod)",
-    )
-    .option(
-      '--socket <path>',
-      "the daemon's API socket (default $HOSTPOD_SOCKET or /run/hostpod/hostpod.sock)",
-    )
+    .addOption(rootOption())
+    .addOption(socketFlag())
     .action(async (queries: string[], flags: { prune: boolean; root?: string; socket?: string }) => {
       // With a daemon, it removes them (and refuses an image one of its pods uses).
       const daemon = await daemonIfRunning(flags, ctx);

@@ -1,14 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Command, Option } from 'commander';
-import { errorBody, formatPath } from '../../api/field-path.ts';
-import { loadManifests } from '../../api/manifests.ts';
-import {
-  decodeConfigMap,
-  decodeSecret,
-  decodeWorkload,
-  findObjects,
-  isWorkloadKind,
-} from '../../api/objects.ts';
+import { decodeConfigMap, decodeSecret, decodeWorkload, isWorkloadKind } from '../../api/objects.ts';
 import { integerValue, parseQuantity } from '../../api/quantity.ts';
 import type { Pod } from '../../api/types.ts';
 import { RuntimeError } from '../../errors.ts';
@@ -24,6 +16,7 @@ import { EXIT } from '../exit-codes.ts';
 import { foregroundDeps, requireRoot } from '../foreground.ts';
 import { type CliContext, err } from '../io.ts';
 import { openImageStores, resolveStateRoot } from './images-common.ts';
+import { fieldErrorLine, loadObjects } from './manifest-objects.ts';
 
 interface RunFlags {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
@@ -45,23 +38,14 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Reads the manifests and turns every workload into the pod to run; throws InvalidArgument with lint-style lines. */
 async function podsFrom(files: string[], ctx: CliContext): Promise<{ pods: Pod[]; objects: ObjectSet }> {
-  const loaded = await loadManifests(files, { cwd: ctx.cwd, stdin: ctx.stdin });
-  const lines: string[] = loaded.problems.map(
-    (p) => `${p.position ? `${p.file}:${p.position.line}:${p.position.col}` : p.file}  error: ${p.message}`,
-  );
-  const { objects, problems } = findObjects(loaded.documents);
-  for (const p of problems) {
-    const pos = p.doc.locate(p.error.path);
-    lines.push(`${p.doc.file}:${pos.line}:${pos.col}  ${formatPath(p.error.path)}: ${errorBody(p.error)}`);
-  }
+  const { objects, lines } = await loadObjects(files, ctx);
   const pods: Pod[] = [];
   const set = emptyObjectSet();
   for (const o of objects) {
     if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
       const r = o.kind === 'ConfigMap' ? decodeConfigMap(o) : decodeSecret(o);
       for (const e of r.errors) {
-        const pos = o.doc.locate([...o.objectPath, ...e.path]);
-        lines.push(`${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(e.path)}: ${errorBody(e)}`);
+        lines.push(fieldErrorLine(o, e));
       }
       addObject(set, r.value);
       continue;
@@ -69,8 +53,7 @@ async function podsFrom(files: string[], ctx: CliContext): Promise<{ pods: Pod[]
     if (!isWorkloadKind(o.kind)) continue;
     const w = decodeWorkload(o);
     for (const e of w.errors) {
-      const pos = o.doc.locate([...o.objectPath, ...e.path]);
-      lines.push(`${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(e.path)}: ${errorBody(e)}`);
+      lines.push(fieldErrorLine(o, e));
     }
     if (w.errors.length > 0) continue;
     const pod = w.pod;
