@@ -13,10 +13,11 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeContainerdConfig } from './containerd-config.ts';
 import { type Mem, memOf, processes } from './daemon-proc.ts';
 import { buildTinyImage } from './tiny-image.ts';
 
@@ -40,22 +41,8 @@ const _sh = (cmd: string) =>
 
 async function startContainerd(dir: string): Promise<{ child: ChildProcess; sock: string }> {
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(dir, 'config.toml'),
-    `version = 2
-root = "${dir}/root"
-state = "${dir}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs"]
-[grpc]
-  address = "${dir}/containerd.sock"
-[ttrpc]
-  address = "${dir}/containerd.sock.ttrpc"
-[debug]
-  level = "warn"
-`,
-  );
-  const child = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
-  const sock = join(dir, 'containerd.sock');
+  const { config, sock } = await writeContainerdConfig(dir);
+  const child = spawn('containerd', ['--config', config], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     if (spawnSync('ctr', ['-a', sock, 'version'], { stdio: 'ignore', timeout: 5000 }).status === 0)
       return { child, sock };

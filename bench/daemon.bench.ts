@@ -26,9 +26,10 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { PodView } from '../src/api/protocol.ts';
+import { hpcPodObject } from '../src/daemon/testing/daemon-harness.ts';
 import { type ContainerdFigures, measureContainerd } from './daemon-containerd.ts';
 import { cpuMsOf, type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
-import { type BenchDaemon, compile, deleteAll, REPO, startDaemon, TEST_IMAGE } from './daemon-process.ts';
+import { type BenchDaemon, compile, deleteAll, REPO, startDaemon } from './daemon-process.ts';
 
 const PODS = Number(process.env.PODS ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -47,20 +48,7 @@ const part = (name: string) => {
   log(`${name} (load ${load()})`);
 };
 
-function pod(name: string): Record<string, unknown> {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: {
-      hostNetwork: true,
-      restartPolicy: 'Always',
-      terminationGracePeriodSeconds: 2,
-      securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
-      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sleep', '600'] }],
-    },
-  };
-}
+const pod = (name: string) => hpcPodObject(name, ['sleep', '600']);
 
 const running = (p: PodView) =>
   p.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;

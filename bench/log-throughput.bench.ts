@@ -21,7 +21,7 @@
  * Usage: npm run bench:logs [-- RUNS [SECONDS]]   (root: cgroups, mount; default 5 runs of 2 s)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import { readCgroupLayout } from '../src/runtime/group/layout.ts';
 import { DEFAULT_LOG_ROTATION } from '../src/runtime/task/launch-spec.ts';
 import { startTask } from '../src/runtime/task/start-task.ts';
 import { waitTask } from '../src/runtime/task/wait-task.ts';
+import { writeContainerdConfig } from './containerd-config.ts';
 
 const run = promisify(execFile);
 const runs = Number(process.argv[2] ?? 5);
@@ -94,23 +95,10 @@ async function startContainerd(
   } catch (e) {
     return `skipped: cannot build a static logwriter (${String(e).split('\n')[0]})`;
   }
-  const sock = join(work, 'containerd.sock');
-  await writeFile(
-    join(work, 'config.toml'),
-    [
-      'version = 2',
-      `root = "${work}/root"`,
-      `state = "${work}/state"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs"]',
-      `[grpc]\n  address = "${sock}"`,
-      `[ttrpc]\n  address = "${sock}.ttrpc"`,
-      '[debug]\n  level = "warn"',
-      '',
-    ].join('\n'),
-  );
+  const { config, sock } = await writeContainerdConfig(work);
   let daemon: ChildProcess;
   try {
-    daemon = spawn('containerd', ['--config', join(work, 'config.toml')], { stdio: 'ignore' });
+    daemon = spawn('containerd', ['--config', config], { stdio: 'ignore' });
     await new Promise((resolve, reject) => {
       daemon.once('spawn', resolve);
       daemon.once('error', reject);

@@ -62,6 +62,7 @@ import {
   taskDir,
   writeRecord,
 } from '../src/services/records.ts';
+import { writeContainerdConfig } from './containerd-config.ts';
 import { buildTinyImage } from './tiny-image.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -256,24 +257,10 @@ function peer(group: string, what: string, command: string, runs = RUNS): void {
 
 async function startContainerd(dir: string, wrapper: string[]): Promise<string | undefined> {
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(dir, 'config.toml'),
-    `version = 2
-root = "${dir}/root"
-state = "${dir}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs"]
-[grpc]
-  address = "${dir}/containerd.sock"
-[ttrpc]
-  address = "${dir}/containerd.sock.ttrpc"
-[debug]
-  level = "warn"
-`,
-  );
-  const argv = [...wrapper, 'containerd', '--config', join(dir, 'config.toml')];
+  const { config, sock } = await writeContainerdConfig(dir);
+  const argv = [...wrapper, 'containerd', '--config', config];
   const d = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
   daemons.push(d);
-  const sock = join(dir, 'containerd.sock');
   for (let i = 0; i < 100; i++) {
     if (spawnSync('ctr', ['-a', sock, 'version'], { stdio: 'ignore', timeout: 5000 }).status === 0)
       return sock;

@@ -13,30 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { PodView } from '../api/protocol.ts';
 import { runCliSync } from '../cli/testing/spawn-cli.ts';
 import { parseCriRecord } from '../runtime/logs/cri-log.ts';
 import { logPath } from '../services/records.ts';
 import { openStateDb, stateDbPath } from '../state/state-db.ts';
 import { CRASH_POINTS } from './node-agent.ts';
-import { eventually, makeDaemonHarness, TEST_IMAGE } from './testing/daemon-harness.ts';
+import { eventually, hpcPodObject, makeDaemonHarness, podRunning } from './testing/daemon-harness.ts';
 
-function pod(name: string, command: string[]): Record<string, unknown> {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: {
-      hostNetwork: true,
-      terminationGracePeriodSeconds: 2,
-      securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
-      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command }],
-    },
-  };
-}
-
-const isRunning = (p: PodView | undefined) =>
-  p?.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
+const pod = (name: string, command: string[]) => hpcPodObject(name, command);
+const isRunning = podRunning;
 
 /** Pids of the shims of the containers under `root` that are alive. */
 async function liveShims(root: string): Promise<number[]> {

@@ -13,29 +13,14 @@ import type { PodView } from '../api/protocol.ts';
 import { runCliSync } from '../cli/testing/spawn-cli.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { logPath } from '../services/records.ts';
-import { type DaemonHarness, eventually, makeDaemonHarness, TEST_IMAGE } from './testing/daemon-harness.ts';
-
-/** A HostProcess pod as a JSON object. */
-function hpcPod(
-  name: string,
-  command: string[],
-  options: { restartPolicy?: string; runAs?: string; grace?: number } = {},
-): Record<string, unknown> {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: {
-      hostNetwork: true,
-      restartPolicy: options.restartPolicy ?? 'Always',
-      terminationGracePeriodSeconds: options.grace ?? 2,
-      securityContext: {
-        windowsOptions: { hostProcess: true, runAsUserName: options.runAs ?? 'NT AUTHORITY\\SYSTEM' },
-      },
-      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command }],
-    },
-  };
-}
+import {
+  type DaemonHarness,
+  eventually,
+  hpcPodObject,
+  makeDaemonHarness,
+  podRunning,
+  TEST_IMAGE,
+} from './testing/daemon-harness.ts';
 
 /** Prints 1, 2, 3, … one per line, every 10 ms, without a fork per line. */
 const TICKER = [
@@ -44,8 +29,8 @@ const TICKER = [
   '$|=1; for ($i = 1; ; $i++) { print "$i\\n"; select(undef, undef, undef, 0.01) }',
 ];
 
-const running = (p: PodView | undefined) =>
-  p?.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
+const running = podRunning;
+const hpcPod = hpcPodObject;
 
 async function allRunning(d: DaemonHarness, names: string[]): Promise<PodView[] | undefined> {
   const pods = await d.client.listPods();

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { PodView } from '../../api/protocol.ts';
 import { startCli, waitForOutput } from '../../cli/testing/spawn-cli.ts';
 import { DaemonClient } from '../../client/client.ts';
-import { type Harness, makeHarness } from '../../services/testing/harness.ts';
+import { type Harness, makeHarness, TEST_IMAGE } from '../../services/testing/harness.ts';
 
-export { TEST_IMAGE } from '../../services/testing/harness.ts';
+export { TEST_IMAGE };
 
 export interface DaemonHarness {
   root: string;
@@ -149,4 +149,34 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, ms: number
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * A HostProcess pod as a JSON object (SYSTEM, hostNetwork, the test image with pull policy Never,
+ * one container `c`, a 2 s grace period).
+ */
+export function hpcPodObject(
+  name: string,
+  command: string[],
+  options: { restartPolicy?: string; runAs?: string; grace?: number } = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      hostNetwork: true,
+      restartPolicy: options.restartPolicy ?? 'Always',
+      terminationGracePeriodSeconds: options.grace ?? 2,
+      securityContext: {
+        windowsOptions: { hostProcess: true, runAsUserName: options.runAs ?? 'NT AUTHORITY\\SYSTEM' },
+      },
+      containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command }],
+    },
+  };
+}
+
+/** Running, with every container running. */
+export function podRunning(p: PodView | undefined): boolean {
+  return p?.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
 }
