@@ -244,29 +244,24 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
       );
       failed = ends.some((r) => r?.exitCode !== 0);
     }
+    const result = (detached: boolean): PodResult => ({
+      name,
+      phase: status.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
+      interrupted,
+      containers: supervisor.results(),
+      status: structuredClone(status),
+      ...(detached ? { detached } : {}),
+    });
     if (detach?.aborted) {
       await Promise.all(sidecars);
-      return {
-        name,
-        phase: status.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
-        interrupted,
-        containers: supervisor.results(),
-        status: structuredClone(status),
-        detached: true,
-      };
+      return result(true);
     }
     sidecarStop.abort();
     await Promise.all(sidecars);
     // As the kubelet ends a deleted pod: Succeeded when every container exited 0, even after Ctrl-C.
     markPodFinished(status, spec, failed);
     changed();
-    return {
-      name,
-      phase: status.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
-      interrupted,
-      containers: supervisor.results(),
-      status: structuredClone(status),
-    };
+    return result(false);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     // Whatever happened (an exception included), nothing of the pod stays — unless detached.
