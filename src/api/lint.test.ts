@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { isMap, isSeq, parseAllDocuments } from 'yaml';
+import { sharedFixtures } from '../lib/testing/shared-fixtures.ts';
 import { type LintResult, lintDocuments, lintInputs } from './lint.ts';
 import { parseManifestText } from './manifests.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/manifests/', import.meta.url));
-const fixtureFiles = ['seed', 'sig-windows-tools'].flatMap((d) =>
+const { manifests: FIXTURES, skip: noFixtures } = sharedFixtures();
+const fixtureFiles = (noFixtures ? [] : ['seed', 'sig-windows-tools']).flatMap((d) =>
   readdirSync(join(FIXTURES, d))
     .filter((f) => /\.ya?ml$/.test(f))
     .map((f) => join(d, f)),
@@ -20,7 +20,7 @@ function lintText(text: string, file = 'x.yaml', podSecurity?: 'baseline'): Lint
   return lintDocuments(r.documents, r.problems, podSecurity ? { podSecurity } : {});
 }
 
-describe('lint of the real-world fixtures (../shared/fixtures/manifests)', () => {
+describe('lint of the real-world fixtures (../shared/fixtures/manifests)', { skip: noFixtures }, () => {
   test('there are fixtures to lint', () => {
     assert.ok(fixtureFiles.length >= 7, `found ${fixtureFiles.length}`);
   });

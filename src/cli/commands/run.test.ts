@@ -15,11 +15,13 @@ import { parse } from 'yaml';
 import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
+import { sharedFixtures } from '../../lib/testing/shared-fixtures.ts';
 import { cliArgv, REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
 
 const isRoot = process.getuid?.() === 0;
 const EXAMPLE_IMAGE = 'localhost/hostpod-example:1.0';
-const SEED = join(REPO, '../shared/fixtures/manifests/seed/hostprocess-test-pod.yaml');
+const { manifests: FIXTURES, skip: noFixtures } = sharedFixtures();
+const SEED = join(FIXTURES, 'seed/hostprocess-test-pod.yaml');
 
 function pod(name: string, command: string[], extra = ''): string {
   return `apiVersion: v1
@@ -92,7 +94,9 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
     }
   });
 
-  test('the seed pod (a Windows image) is refused with a message naming both OSes', async () => {
+  test('the seed pod (a Windows image) is refused with a message naming both OSes', {
+    skip: noFixtures,
+  }, async () => {
     // The seed's image, built here as windows/amd64 under the seed's own image name.
     const image = (parse(readFileSync(SEED, 'utf8')) as { spec: { containers: { image: string }[] } }).spec
       .containers[0]!.image;
@@ -110,8 +114,10 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
     }
   });
 
-  test('every sig-windows-tools manifest is accepted up to its Windows image, refused with a message naming both OSes', async () => {
-    const dir = join(REPO, '../shared/fixtures/manifests/sig-windows-tools');
+  test('every sig-windows-tools manifest is accepted up to its Windows image, refused with a message naming both OSes', {
+    skip: noFixtures,
+  }, async () => {
+    const dir = join(FIXTURES, 'sig-windows-tools');
     const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
     assert.ok(files.length >= 6);
     // The images those manifests name, built here for windows/amd64 under the same names.
@@ -154,7 +160,7 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
     }
   });
 
-  test('a pod selecting Windows nodes does not fit this node', () => {
+  test('a pod selecting Windows nodes does not fit this node', { skip: noFixtures }, () => {
     const r = runCliSync(['run', '-f', SEED], { env });
     assert.equal(r.status, 4, r.stderr);
     assert.match(

@@ -15,12 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildImage } from '../../image/build.ts';
+import { sharedFixtures } from '../../lib/testing/shared-fixtures.ts';
 import { runPod } from '../pod-runner.ts';
 import { containerOutput, type Harness, makeHarness } from '../testing/harness.ts';
 import { manifestSet } from './testing/manifest-set.ts';
 
 const isRoot = process.getuid?.() === 0;
-const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/manifests/sig-windows-tools');
+const shared = sharedFixtures();
+const FIXTURES = join(shared.manifests, 'sig-windows-tools');
 
 /** The scripts standing in for the images' PowerShell, by path in the image. */
 const SCRIPTS: Record<string, string> = {
@@ -127,7 +129,9 @@ function adapt(text: string, hostRoot: string): string {
 /** Which of the top-level paths the manifests mount under existed before these tests. */
 const hostRootBefore = new Set(['/host', '/mounts'].filter((p) => existsSync(p)));
 
-describe('sig-windows-tools DaemonSets through runPod()', { skip: !isRoot && 'needs root' }, () => {
+describe('sig-windows-tools DaemonSets through runPod()', {
+  skip: (!isRoot && 'needs root') || shared.skip,
+}, () => {
   let h: Harness;
   let dir: string;
   before(async () => {
