@@ -13,6 +13,7 @@ import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:h
  */
 const ONE_SHOT = new Agent({ keepAlive: false });
 
+import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type {
   ApiError,
   ApplyRequest,
@@ -66,7 +67,7 @@ export function errorFromApi(e: ApiError | undefined, status: number): RuntimeEr
   });
 }
 
-export class DaemonClient {
+export class DaemonClient implements NodeApi {
   readonly socketPath: string;
   private readonly timeoutMs: number;
 
@@ -92,12 +93,12 @@ export class DaemonClient {
     return this.json('POST', '/v1/apply', {}, req, 0);
   }
 
-  async listPods(filter: { namespace?: string } = {}): Promise<PodView[]> {
+  async listPods(filter: PodFilter = {}): Promise<PodView[]> {
     return (await this.json<{ items: PodView[] }>('GET', '/v1/pods', { namespace: filter.namespace })).items;
   }
 
   /** Every pod as ADDED, then each change, until `signal` aborts. */
-  watchPods(filter: { namespace?: string }, signal?: AbortSignal): AsyncIterable<PodWatchEvent> {
+  watchPods(filter: PodFilter, signal?: AbortSignal): AsyncIterable<PodWatchEvent> {
     return this.ndjson<PodWatchEvent>('/v1/pods', { namespace: filter.namespace, watch: 1 }, signal);
   }
 
@@ -105,11 +106,7 @@ export class DaemonClient {
     return this.json('GET', podPath(namespace, name));
   }
 
-  deletePod(
-    namespace: string,
-    name: string,
-    options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean } = {},
-  ): Promise<DeleteResponse> {
+  deletePod(namespace: string, name: string, options: DeleteOptions = {}): Promise<DeleteResponse> {
     const query = { gracePeriod: options.gracePeriodSeconds, force: options.force, wait: options.wait };
     return this.json(
       'DELETE',
@@ -146,19 +143,16 @@ export class DaemonClient {
     return this.json('GET', `${podPath(namespace, name)}/exec`, { container });
   }
 
-  async listEvents(filter: { namespace?: string; pod?: string; after?: number } = {}): Promise<EventView[]> {
+  async listEvents(filter: EventFilter = {}): Promise<EventView[]> {
     return (await this.json<{ items: EventView[] }>('GET', '/v1/events', { ...filter })).items;
   }
 
   /** The events so far (after `after`), then each new one, until `signal` aborts. */
-  watchEvents(
-    filter: { namespace?: string; pod?: string; after?: number },
-    signal?: AbortSignal,
-  ): AsyncIterable<EventView> {
+  watchEvents(filter: EventFilter, signal?: AbortSignal): AsyncIterable<EventView> {
     return this.ndjson<EventView>('/v1/events', { ...filter, watch: 1 }, signal);
   }
 
-  async stats(filter: { namespace?: string } = {}): Promise<ContainerStatsView[]> {
+  async stats(filter: PodFilter = {}): Promise<ContainerStatsView[]> {
     return (
       await this.json<{ items: ContainerStatsView[] }>('GET', '/v1/stats/pods', {
         namespace: filter.namespace,

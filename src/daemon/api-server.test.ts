@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PodWatchEvent } from '../api/protocol.ts';
 import { ERROR_CODES, RuntimeError } from '../errors.ts';
+import { produced } from '../lib/async-queue.ts';
 import { statusFor } from './api/errors.ts';
 import { httpRequest, startTestServer, type TestServer } from './testing/api-harness.ts';
 import { fakePod } from './testing/fake-backend.ts';
@@ -151,10 +152,11 @@ test('startApiServer() streams logs with tailLines and timestamps; follow ends w
 test('startApiServer() ends a log stream that fails midway with the Hostpod-Error trailer', async () => {
   t.backend.putPod(fakePod('default', 'half'));
   const orig = t.backend.logs.bind(t.backend);
-  t.backend.logs = async (_ns, _name, _q, write) => {
-    await write(Buffer.from('partial\n'));
-    throw new RuntimeError('DataLoss', 'the log file was truncated');
-  };
+  t.backend.logs = () =>
+    produced<Buffer>(async (write) => {
+      await write(Buffer.from('partial\n'));
+      throw new RuntimeError('DataLoss', 'the log file was truncated');
+    });
   try {
     let s = '';
     await assert.rejects(

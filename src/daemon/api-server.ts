@@ -1,18 +1,19 @@
 /**
  * The daemon's local API (docs/api.md): HTTP/1.1 on a unix socket that only root, or root and one
- * group, can open. It routes requests to a `DaemonBackend`, checks everything a client sends
+ * group, can open. It routes requests to a `NodeApi` (`api/node-api.ts`), checks everything a client sends
  * (paths, query, body type/size/time, unknown fields), maps `RuntimeError` codes to statuses,
  * streams watches and logs, and survives any request: an unexpected exception is a 500 with a
  * generic message (the stack goes to the log, never to the client).
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { NodeApi } from '../api/node-api.ts';
 import { HttpError, sendError, toApiError } from './api/errors.ts';
 import { DEFAULT_LIMITS, hasBody, Query, type RequestLimits } from './api/request.ts';
 import { matchRoute, type RouteContext } from './api/routes.ts';
 import { clearSocketPath, listenOnSocket, removeSocket } from './api/socket.ts';
 import { StreamSet } from './api/streams.ts';
-import type { DaemonBackend } from './backend.ts';
 
 /** Where the server reports what a client or the backend got wrong. */
 export interface ApiLogger {
@@ -22,7 +23,7 @@ export interface ApiLogger {
 
 export interface ApiServerOptions {
   socketPath: string;
-  backend: DaemonBackend;
+  backend: NodeApi;
   /** A group (gid) allowed to use the API besides root: socket 0660 root:group; else 0600. */
   group?: number;
   logger?: ApiLogger;

@@ -48,7 +48,7 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
     collectContainers: () => agentRef?.stats({}) ?? Promise.resolve([]),
     podPhases: () => {
       const counts: Record<PodPhase, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
-      for (const p of agentRef?.listPods({}) ?? []) counts[p.phase]++;
+      for (const p of agentRef?.podsNow() ?? []) counts[p.phase]++;
       return counts;
     },
   });

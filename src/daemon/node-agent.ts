@@ -9,6 +9,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
+import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type { PodStatus, TerminatedState } from '../api/pod-status-types.ts';
 import type {
   ApplyRequest,
@@ -33,6 +34,7 @@ import { LocalContentStore } from '../image/content-store.ts';
 import { type FileLock, tryFileLock } from '../image/file-lock.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { ImageStore } from '../image/image-store.ts';
+import { AsyncQueue, produced } from '../lib/async-queue.ts';
 import { sleepUnlessAborted } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
@@ -67,7 +69,6 @@ import type { PodRecord } from '../state/pods.ts';
 import { openStateDb, type StateDb, stateDbPath } from '../state/state-db.ts';
 import type { AgentConfig, AgentLogger, AgentOptions, CrashPoint } from './agent-types.ts';
 import { type DesiredPod, decodeDesired, decodeStoredPod } from './apply.ts';
-import type { DaemonBackend } from './backend.ts';
 import { recordPodEvent } from './event-recorder.ts';
 import { streamPodLogs } from './pod-logs.ts';
 import { podStanding } from './reconcile.ts';
@@ -93,7 +94,7 @@ const FINAL: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
 const noop = () => {};
 const silentLogger: AgentLogger = { info: noop, warn: noop, error: noop };
 
-export class NodeAgent implements DaemonBackend {
+export class NodeAgent implements NodeApi {
   readonly db: StateDb;
   readonly deps: RuntimeDeps;
   readonly #images: ImageContext;
@@ -272,7 +273,7 @@ export class NodeAgent implements DaemonBackend {
 
   // ---- DaemonBackend ------------------------------------------------------------------------
 
-  version(): VersionInfo {
+  async version(): Promise<VersionInfo> {
     return {
       version: this.#options.version,
       api: 'v1',
@@ -283,7 +284,7 @@ export class NodeAgent implements DaemonBackend {
     };
   }
 
-  health(): Health {
+  async health(): Promise<Health> {
     return { ok: this.#problems.size === 0, problems: [...this.#problems.values()] };
   }
 
@@ -457,19 +458,20 @@ export class NodeAgent implements DaemonBackend {
     return next;
   }
 
-  listPods(filter: { namespace?: string }): PodView[] {
+  async listPods(filter: PodFilter = {}): Promise<PodView[]> {
+    return this.podsNow(filter);
+  }
+
+  /** The pods as stored now (the daemon's metrics read them synchronously). */
+  podsNow(filter: PodFilter = {}): PodView[] {
     return this.db.pods.list(filter.namespace ? { namespace: filter.namespace } : {}).map(viewOf);
   }
 
-  getPod(namespace: string, name: string): PodView {
+  async getPod(namespace: string, name: string): Promise<PodView> {
     return viewOf(this.#mustFind(namespace, name));
   }
 
-  async deletePod(
-    namespace: string,
-    name: string,
-    options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean },
-  ): Promise<DeleteResponse> {
+  async deletePod(namespace: string, name: string, options: DeleteOptions = {}): Promise<DeleteResponse> {
     const rec = this.#mustFind(namespace, name);
     if (rec.source.kind === 'static')
       throw new RuntimeError(
@@ -494,8 +496,9 @@ export class NodeAgent implements DaemonBackend {
     return { namespace, name, status: 'deleted' };
   }
 
-  watchPods(fn: (e: PodWatchEvent) => void, filter: { namespace?: string }): () => void {
+  watchPods(filter: PodFilter, signal?: AbortSignal): AsyncIterable<PodWatchEvent> {
     const seen = new Set<string>();
+    const fn = (e: PodWatchEvent) => q.push(e);
     const watcher = (uid: PodUid, deleted?: PodView) => {
       const view = deleted ?? this.#viewByUid(uid);
       if (!view || (filter.namespace && view.namespace !== filter.namespace)) return;
@@ -504,12 +507,24 @@ export class NodeAgent implements DaemonBackend {
       else seen.add(uid);
       fn({ type, object: view });
     };
-    for (const p of this.listPods(filter)) seen.add(p.uid);
-    this.#podWatchers.add(watcher);
-    return () => this.#podWatchers.delete(watcher);
+    const q: AsyncQueue<PodWatchEvent> = new AsyncQueue<PodWatchEvent>({
+      ...(signal ? { signal } : {}),
+      onEnd: () => this.#podWatchers.delete(watcher),
+    });
+    // Listing and subscribing in one tick: no change can fall between them.
+    for (const p of this.podsNow(filter)) {
+      seen.add(p.uid);
+      q.push({ type: 'ADDED', object: p });
+    }
+    if (!q.ended) this.#podWatchers.add(watcher);
+    return q;
   }
 
-  listEvents(filter: { namespace?: string; pod?: string; after?: number }): EventView[] {
+  async listEvents(filter: EventFilter = {}): Promise<EventView[]> {
+    return this.#eventsNow(filter);
+  }
+
+  #eventsNow(filter: EventFilter): EventView[] {
     let podUid: PodUid | undefined;
     if (filter.pod !== undefined) podUid = this.#mustFind(filter.namespace ?? 'default', filter.pod).uid;
     const names = this.#podNames();
@@ -525,20 +540,40 @@ export class NodeAgent implements DaemonBackend {
       );
   }
 
-  watchEvents(fn: (e: EventView) => void, filter: { namespace?: string; pod?: string }): () => void {
+  watchEvents(filter: EventFilter, signal?: AbortSignal): AsyncIterable<EventView> {
+    let last = filter.after ?? 0;
     let podUid: PodUid | undefined;
-    if (filter.pod !== undefined) podUid = this.#mustFind(filter.namespace ?? 'default', filter.pod).uid;
     const watcher = (e: EventRecord) => {
       if (podUid && e.podUid !== podUid) return;
+      if (e.id <= last) return;
       const v = eventView(e, this.#podNames());
       if (filter.namespace && !podUid && v.pod && v.pod.namespace !== filter.namespace) return;
-      fn(v);
+      last = e.id;
+      q.push(v);
     };
-    this.#eventWatchers.add(watcher);
-    return () => this.#eventWatchers.delete(watcher);
+    const q: AsyncQueue<EventView> = new AsyncQueue<EventView>({
+      ...(signal ? { signal } : {}),
+      onEnd: () => this.#eventWatchers.delete(watcher),
+    });
+    try {
+      if (filter.pod !== undefined) podUid = this.#mustFind(filter.namespace ?? 'default', filter.pod).uid;
+      for (const e of this.#eventsNow(filter)) {
+        last = Math.max(last, e.id);
+        q.push(e);
+      }
+    } catch (e) {
+      q.end(e);
+      return q;
+    }
+    if (!q.ended) this.#eventWatchers.add(watcher);
+    return q;
   }
 
-  logs(
+  logs(namespace: string, name: string, query: LogQuery, signal?: AbortSignal): AsyncIterable<Buffer> {
+    return produced<Buffer>((write, stop) => this.#logs(namespace, name, query, write, stop), signal);
+  }
+
+  async #logs(
     namespace: string,
     name: string,
     query: LogQuery,
@@ -564,7 +599,7 @@ export class NodeAgent implements DaemonBackend {
     });
   }
 
-  async stats(filter: { namespace?: string }): Promise<ContainerStatsView[]> {
+  async stats(filter: PodFilter = {}): Promise<ContainerStatsView[]> {
     const out: ContainerStatsView[] = [];
     for (const p of this.db.pods.list(filter.namespace ? { namespace: filter.namespace } : {})) {
       for (const row of this.db.containers.listByPod(p.uid, { latest: true })) {
@@ -599,7 +634,7 @@ export class NodeAgent implements DaemonBackend {
     return { cpuMillicores: Math.max(0, Math.round((ns - prev.ns) / 1e3 / (now - prev.at))) };
   }
 
-  execTarget(namespace: string, name: string, container?: string): ExecTarget {
+  async execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget> {
     const rec = this.#mustFind(namespace, name);
     const rows = this.db.containers.listByPod(rec.uid, { latest: true }).filter((r) => 'running' in r.state);
     const pick = container

@@ -4,9 +4,9 @@
  * sees them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApplyRequest, LogQuery, PodWatchEvent } from '../../api/protocol.ts';
+import type { NodeApi } from '../../api/node-api.ts';
+import type { ApplyRequest, LogQuery } from '../../api/protocol.ts';
 import { RuntimeError } from '../../errors.ts';
-import type { DaemonBackend } from '../backend.ts';
 import { HttpError } from './errors.ts';
 import {
   checkName,
@@ -16,13 +16,13 @@ import {
   readJsonBody,
   rejectUnknown,
 } from './request.ts';
-import { type StreamOptions, startNdjson, streamText } from './streams.ts';
+import { type StreamOptions, streamNdjson, streamText } from './streams.ts';
 
 /** What a handler gets. */
 export interface RouteContext {
   req: IncomingMessage;
   res: ServerResponse;
-  backend: DaemonBackend;
+  backend: NodeApi;
   query: Query;
   namespace: string;
   name: string;
@@ -75,15 +75,15 @@ const ns = (q: Query) => {
 
 const VERSION: Route = {
   pattern: '/v1/version',
-  methods: { GET: { params: [], run: (c) => sendJson(c.res, c.backend.version()) } },
+  methods: { GET: { params: [], run: async (c) => sendJson(c.res, await c.backend.version()) } },
 };
 const HEALTHZ: Route = {
   pattern: '/v1/healthz',
   methods: {
     GET: {
       params: [],
-      run: (c) => {
-        const h = c.backend.health();
+      run: async (c) => {
+        const h = await c.backend.health();
         sendJson(c.res, h, h.ok ? 200 : 503);
       },
     },
@@ -116,21 +116,13 @@ const PODS: Route = {
   methods: {
     GET: {
       params: ['namespace', 'watch'],
-      run: (c) => {
+      run: async (c) => {
         const filter = ns(c.query);
         if (!c.query.bool('watch')) {
-          sendJson(c.res, { items: c.backend.listPods(filter) });
+          sendJson(c.res, { items: await c.backend.listPods(filter) });
           return;
         }
-        // Listing and subscribing in one tick: no change can fall between them.
-        const current = c.backend.listPods(filter);
-        const early: PodWatchEvent[] = [];
-        let send: ((e: PodWatchEvent) => void) | undefined;
-        const off = c.backend.watchPods((e) => (send ? send(e) : early.push(e)), filter);
-        const w = startNdjson(c.res, c.stream, off);
-        send = (e) => w.send(e);
-        for (const p of current) w.send({ type: 'ADDED', object: p });
-        for (const e of early) w.send(e);
+        await streamNdjson(c.res, c.stream, (signal) => c.backend.watchPods(filter, signal));
       },
     },
   },
@@ -139,7 +131,7 @@ const PODS: Route = {
 const POD: Route = {
   pattern: '/v1/namespaces/{namespace}/pods/{name}',
   methods: {
-    GET: { params: [], run: (c) => sendJson(c.res, c.backend.getPod(c.namespace, c.name)) },
+    GET: { params: [], run: async (c) => sendJson(c.res, await c.backend.getPod(c.namespace, c.name)) },
     DELETE: {
       params: ['gracePeriod', 'force', 'wait'],
       run: async (c) => {
@@ -206,9 +198,7 @@ const LOG: Route = {
       params: LOG_PARAMS,
       run: async (c) => {
         const query = logQuery(c.query);
-        await streamText(c.res, c.stream, (write, signal) =>
-          c.backend.logs(c.namespace, c.name, query, write, signal),
-        );
+        await streamText(c.res, c.stream, (signal) => c.backend.logs(c.namespace, c.name, query, signal));
       },
     },
   },
@@ -219,8 +209,8 @@ const EXEC: Route = {
   methods: {
     GET: {
       params: ['container'],
-      run: (c) =>
-        sendJson(c.res, c.backend.execTarget(c.namespace, c.name, c.query.containerName('container'))),
+      run: async (c) =>
+        sendJson(c.res, await c.backend.execTarget(c.namespace, c.name, c.query.containerName('container'))),
     },
   },
 };
@@ -230,28 +220,17 @@ const EVENTS: Route = {
   methods: {
     GET: {
       params: ['namespace', 'pod', 'after', 'watch'],
-      run: (c) => {
-        const filter: { namespace?: string; pod?: string } = ns(c.query);
+      run: async (c) => {
+        const filter: { namespace?: string; pod?: string; after?: number } = ns(c.query);
         const pod = c.query.podName('pod');
         if (pod !== undefined) filter.pod = pod;
         const after = c.query.int('after');
-        const listed = c.backend.listEvents(after === undefined ? filter : { ...filter, after });
+        if (after !== undefined) filter.after = after;
         if (!c.query.bool('watch')) {
-          sendJson(c.res, { items: listed });
+          sendJson(c.res, { items: await c.backend.listEvents(filter) });
           return;
         }
-        let last = listed.at(-1)?.id ?? after ?? 0;
-        const early: unknown[] = [];
-        let send: ((e: { id: number }) => void) | undefined;
-        const off = c.backend.watchEvents((e) => (send ? send(e) : early.push(e)), filter);
-        const w = startNdjson(c.res, c.stream, off);
-        send = (e) => {
-          if (e.id <= last) return; // already listed
-          last = e.id;
-          w.send(e);
-        };
-        for (const e of listed) w.send(e);
-        for (const e of early) send(e as { id: number });
+        await streamNdjson(c.res, c.stream, (signal) => c.backend.watchEvents(filter, signal));
       },
     },
   },

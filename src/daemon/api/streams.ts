@@ -49,7 +49,7 @@ export function startNdjson(
   res: ServerResponse,
   options: StreamOptions,
   onEnd: () => void,
-): { send(value: unknown): void; fail(e: unknown): void } {
+): { send(value: unknown): void; fail(e: unknown): void; end(): void; readonly ended: boolean } {
   let ended = false;
   const finish = (error?: ApiError) => {
     if (ended) return;
@@ -70,6 +70,12 @@ export function startNdjson(
   });
   res.flushHeaders();
   return {
+    get ended() {
+      return ended;
+    },
+    end() {
+      finish();
+    },
     send(value: unknown) {
       if (ended) return;
       let line: string;
@@ -97,6 +103,48 @@ export function startNdjson(
   };
 }
 
+/**
+ * Streams what `open` yields as NDJSON until it ends, the client goes away or the server closes.
+ * A failure before the first value (no such pod) is an ordinary error answer (rethrown for the
+ * caller's `sendError`); a later one is an error line.
+ */
+export async function streamNdjson(
+  res: ServerResponse,
+  options: StreamOptions,
+  open: (signal: AbortSignal) => AsyncIterable<unknown>,
+): Promise<void> {
+  const ac = new AbortController();
+  const it = open(ac.signal)[Symbol.asyncIterator]();
+  // An in-process backend refuses a watch (bad filter) with an already rejected first value.
+  let first: Promise<IteratorResult<unknown>> | undefined = it.next();
+  const early = await Promise.race([
+    first.then(
+      () => undefined,
+      (e: unknown) => ({ e }),
+    ),
+    new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+  ]);
+  if (early) {
+    ac.abort();
+    throw early.e;
+  }
+  const w = startNdjson(res, options, () => {
+    ac.abort();
+    void it.return?.();
+  });
+  try {
+    for (;;) {
+      const r = await (first ?? it.next());
+      first = undefined;
+      if (r.done || w.ended) break;
+      w.send(r.value);
+    }
+    w.end();
+  } catch (e) {
+    w.fail(e);
+  }
+}
+
 /** Header values are latin1: JSON with every non-ASCII character escaped. */
 function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(
@@ -106,14 +154,14 @@ function asciiJson(value: unknown): string {
 }
 
 /**
- * Runs `produce` with a writer that streams text to `res`. The headers go out with the first
+ * Streams the chunks `open` yields as text to `res` (awaiting the client: back-pressure). The headers go out with the first
  * chunk, so an error before it is an ordinary error answer (`sendError` by the caller: this
  * rethrows it); an error after it becomes the `Hostpod-Error` trailer.
  */
 export async function streamText(
   res: ServerResponse,
   options: StreamOptions,
-  produce: (write: (chunk: Buffer) => Promise<void>, signal: AbortSignal) => Promise<void>,
+  open: (signal: AbortSignal) => AsyncIterable<Buffer>,
 ): Promise<void> {
   const ac = new AbortController();
   let shutdown = false;
@@ -145,7 +193,7 @@ export async function streamText(
     });
   };
   try {
-    await produce(write, ac.signal);
+    for await (const chunk of open(ac.signal)) await write(chunk);
     if (shutdown) throw new RuntimeError('Unavailable', SHUTDOWN.message, { hint: SHUTDOWN.hint ?? '' });
     start();
     res.end();

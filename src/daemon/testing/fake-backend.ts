@@ -3,6 +3,8 @@
  * pods and events kept in maps, watches, logs from given lines. Not a daemon: nothing runs.
  * `failNext(method, error)` makes the next call of a method throw.
  */
+
+import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../../api/node-api.ts';
 import type {
   ApplyRequest,
   ApplyResponse,
@@ -19,9 +21,9 @@ import type {
   VersionInfo,
 } from '../../api/protocol.ts';
 import { RuntimeError } from '../../errors.ts';
-import type { DaemonBackend } from '../backend.ts';
+import { AsyncQueue, produced } from '../../lib/async-queue.ts';
 
-type Method = keyof DaemonBackend;
+type Method = keyof NodeApi;
 
 /** A PodView for tests: a Running pod with one ready container `main` unless overridden. */
 export function fakePod(namespace: string, name: string, extra: Partial<PodView> = {}): PodView {
@@ -62,7 +64,7 @@ export function fakePod(namespace: string, name: string, extra: Partial<PodView>
   };
 }
 
-export class FakeBackend implements DaemonBackend {
+export class FakeBackend implements NodeApi {
   readonly pods = new Map<string, PodView>();
   readonly events: EventView[] = [];
   /** Log lines per `namespace/pod/container` (previous run: key + `#previous`). */
@@ -117,7 +119,7 @@ export class FakeBackend implements DaemonBackend {
     for (const end of this.logFollowers) end();
   }
 
-  version(): VersionInfo {
+  async version(): Promise<VersionInfo> {
     this.enter('version');
     return {
       version: '0.1.0-test',
@@ -129,7 +131,7 @@ export class FakeBackend implements DaemonBackend {
     };
   }
 
-  health(): Health {
+  async health(): Promise<Health> {
     this.enter('health');
     return this.healthState;
   }
@@ -162,25 +164,29 @@ export class FakeBackend implements DaemonBackend {
     return { results, skipped, warnings: [] };
   }
 
-  listPods(filter: { namespace?: string }): PodView[] {
+  async listPods(filter: PodFilter = {}): Promise<PodView[]> {
     this.enter('listPods', filter);
+    return this.#list(filter);
+  }
+
+  #list(filter: PodFilter): PodView[] {
     return [...this.pods.values()].filter((p) => !filter.namespace || p.namespace === filter.namespace);
   }
 
-  getPod(namespace: string, name: string): PodView {
+  async getPod(namespace: string, name: string): Promise<PodView> {
     this.enter('getPod', namespace, name);
+    return this.#get(namespace, name);
+  }
+
+  #get(namespace: string, name: string): PodView {
     const p = this.pods.get(`${namespace}/${name}`);
     if (!p) throw new RuntimeError('NotFound', `pod "${name}" not found in namespace "${namespace}"`);
     return p;
   }
 
-  async deletePod(
-    namespace: string,
-    name: string,
-    options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean },
-  ): Promise<DeleteResponse> {
+  async deletePod(namespace: string, name: string, options: DeleteOptions = {}): Promise<DeleteResponse> {
     this.enter('deletePod', namespace, name, options);
-    const p = this.getPod(namespace, name);
+    const p = this.#get(namespace, name);
     if (p.source.kind === 'static') {
       throw new RuntimeError('FailedPrecondition', `pod "${name}" is a static pod`, {
         hint: `remove its file ${p.source.path}`,
@@ -191,15 +197,30 @@ export class FakeBackend implements DaemonBackend {
     return { namespace, name, status: options.wait === false ? 'terminating' : 'deleted' };
   }
 
-  watchPods(fn: (e: PodWatchEvent) => void, filter: { namespace?: string }): () => void {
-    this.enter('watchPods', filter);
-    const w = { fn, ns: filter.namespace };
-    this.podWatchers.add(w);
-    return () => this.podWatchers.delete(w);
+  watchPods(filter: PodFilter, signal?: AbortSignal): AsyncIterable<PodWatchEvent> {
+    const w = { fn: (_e: PodWatchEvent) => {}, ns: filter.namespace };
+    const q = new AsyncQueue<PodWatchEvent>({
+      ...(signal ? { signal } : {}),
+      onEnd: () => this.podWatchers.delete(w),
+    });
+    try {
+      this.enter('watchPods', filter);
+    } catch (e) {
+      q.end(e);
+      return q;
+    }
+    for (const p of this.#list(filter)) q.push({ type: 'ADDED', object: p });
+    w.fn = (e) => q.push(e);
+    if (!q.ended) this.podWatchers.add(w);
+    return q;
   }
 
-  listEvents(filter: { namespace?: string; pod?: string; after?: number }): EventView[] {
+  async listEvents(filter: EventFilter = {}): Promise<EventView[]> {
     this.enter('listEvents', filter);
+    return this.#events(filter);
+  }
+
+  #events(filter: EventFilter): EventView[] {
     return this.events.filter(
       (e) =>
         (filter.after === undefined || e.id > filter.after) &&
@@ -208,20 +229,34 @@ export class FakeBackend implements DaemonBackend {
     );
   }
 
-  watchEvents(fn: (e: EventView) => void, filter: { namespace?: string; pod?: string }): () => void {
-    this.enter('watchEvents', filter);
+  watchEvents(filter: EventFilter, signal?: AbortSignal): AsyncIterable<EventView> {
     const w = (e: EventView) => {
       if (
         (!filter.namespace || e.pod?.namespace === filter.namespace) &&
         (!filter.pod || e.pod?.name === filter.pod)
       )
-        fn(e);
+        q.push(e);
     };
-    this.eventWatchers.add(w);
-    return () => this.eventWatchers.delete(w);
+    const q: AsyncQueue<EventView> = new AsyncQueue<EventView>({
+      ...(signal ? { signal } : {}),
+      onEnd: () => this.eventWatchers.delete(w),
+    });
+    try {
+      this.enter('watchEvents', filter);
+    } catch (e) {
+      q.end(e);
+      return q;
+    }
+    for (const e of this.#events(filter)) q.push(e);
+    if (!q.ended) this.eventWatchers.add(w);
+    return q;
   }
 
-  async logs(
+  logs(namespace: string, name: string, query: LogQuery, signal?: AbortSignal): AsyncIterable<Buffer> {
+    return produced<Buffer>((write, stop) => this.#logs(namespace, name, query, write, stop), signal);
+  }
+
+  async #logs(
     namespace: string,
     name: string,
     query: LogQuery,
@@ -229,7 +264,7 @@ export class FakeBackend implements DaemonBackend {
     signal: AbortSignal,
   ): Promise<void> {
     this.enter('logs', namespace, name, query);
-    const pod = this.getPod(namespace, name);
+    const pod = this.#get(namespace, name);
     const container = query.container ?? (pod.status?.containerStatuses[0]?.name as string);
     const key = `${namespace}/${name}/${container}${query.previous ? '#previous' : ''}`;
     const lines = this.logLines.get(key);
@@ -259,14 +294,14 @@ export class FakeBackend implements DaemonBackend {
     });
   }
 
-  async stats(filter: { namespace?: string }): Promise<ContainerStatsView[]> {
+  async stats(filter: PodFilter = {}): Promise<ContainerStatsView[]> {
     this.enter('stats', filter);
     return this.statsItems.filter((s) => !filter.namespace || s.namespace === filter.namespace);
   }
 
-  execTarget(namespace: string, name: string, container?: string): ExecTarget {
+  async execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget> {
     this.enter('execTarget', namespace, name, container);
-    const pod = this.getPod(namespace, name);
+    const pod = this.#get(namespace, name);
     const c = container ?? pod.status?.containerStatuses[0]?.name ?? '';
     const s = pod.status?.containerStatuses.find((x) => x.name === c);
     if (!s) throw new RuntimeError('NotFound', `container "${c}" not found in pod "${name}"`);
