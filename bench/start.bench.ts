@@ -32,7 +32,6 @@ import { parseManifestText } from '../src/api/manifests.ts';
 import { decodeWorkload, findObjects } from '../src/api/objects.ts';
 import type { Container, Pod } from '../src/api/types.ts';
 import { openImageStores } from '../src/cli/commands/images-common.ts';
-import { nodeIp } from '../src/cli/foreground.ts';
 import { createGroupManager } from '../src/runtime/group/group-manager.ts';
 import { criTimeNanos } from '../src/runtime/logs/cri-log.ts';
 import { makeContainerProbe } from '../src/runtime/sandbox/host-paths.ts';
@@ -52,7 +51,7 @@ import {
   waitContainer,
 } from '../src/services/container-runner.ts';
 import { type ImageContext, prepareImage } from '../src/services/images.ts';
-import { localNode } from '../src/services/node.ts';
+import { hostIp, localNode } from '../src/services/node.ts';
 import { admitPod, runPod } from '../src/services/pod-runner.ts';
 import {
   type ContainerRecord,
@@ -372,7 +371,7 @@ async function hostpodDeps(root: string, parent: string): Promise<RuntimeDeps> {
     root,
     layout: 'bind',
     groups: await createGroupManager({ parent }),
-    node: localNode({ arch: arch(), ip: nodeIp() }),
+    node: localNode({ arch: arch(), ip: hostIp() }),
     owner: await selfOwner(process.pid),
   };
 }

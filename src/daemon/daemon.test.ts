@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PodView } from '../api/protocol.ts';
@@ -240,7 +240,15 @@ describe('hostpod daemon', { concurrency: false }, () => {
     const dir = await mkdtemp(join(tmpdir(), 'hostpod-cli-daemon-'));
     try {
       const file = join(dir, 'web.json');
-      await writeFile(file, JSON.stringify(hpcPod('web', ['sh', '-c', 'echo started; sleep 600'])));
+      const web = hpcPod('web', ['sh', '-c', 'echo started; sleep 600']) as {
+        spec: { containers: Record<string, unknown>[] };
+      };
+      // The downward API sees this node's address, as under `hostpod run` (not a loopback fallback).
+      web.spec.containers[0]!.env = ['hostIP', 'podIP'].map((f) => ({
+        name: f.toUpperCase(),
+        valueFrom: { fieldRef: { fieldPath: `status.${f}` } },
+      }));
+      await writeFile(file, JSON.stringify(web));
       const applied = cli('apply', '-f', file);
       assert.equal(applied.status, 0, applied.stderr);
       assert.equal(applied.stdout.trim(), 'pod/web created');
@@ -259,9 +267,13 @@ describe('hostpod daemon', { concurrency: false }, () => {
         '--',
         'sh',
         '-c',
-        'echo $CONTAINER_SANDBOX_MOUNT_POINT; cat /proc/self/cgroup',
+        'echo $CONTAINER_SANDBOX_MOUNT_POINT; cat /proc/self/cgroup; echo "ip=$HOSTIP/$PODIP"',
       );
       assert.equal(exec.status, 0, exec.stderr);
+      const ipv4 = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+      if (ipv4) assert.match(exec.stdout, new RegExp(`^ip=${ipv4}/${ipv4}$`, 'm'));
       const pod = await d.client.getPod('default', 'web');
       assert.match(exec.stdout, new RegExp(pod.status!.containerStatuses[0]!.containerID!));
       const images = cli('images');

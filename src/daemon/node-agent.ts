@@ -7,7 +7,6 @@
  * shim wrote (else `Unknown`), and the restart policy decides what follows.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type { PodStatus, TerminatedState } from '../api/pod-status-types.ts';
@@ -36,14 +35,12 @@ import { removeImageContent } from '../image/gc.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { AsyncQueue, produced } from '../lib/async-queue.ts';
 import { sleepUnlessAborted } from '../lib/sleep.ts';
-import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
 import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
 import { shimAlive } from '../runtime/task/wait-task.ts';
 import { cleanupStale } from '../services/cleanup.ts';
-import { type RuntimeDeps, removeContainer } from '../services/container-runner.ts';
+import { removeContainer } from '../services/container-runner.ts';
 import type { ImageContext } from '../services/images.ts';
-import { localNode } from '../services/node.ts';
 import { addObject, emptyObjectSet, type ObjectSet } from '../services/object-set.ts';
 import {
   admitPod,
@@ -62,6 +59,7 @@ import {
   taskDir,
   writeRecord,
 } from '../services/records.ts';
+import { hostRuntimeDeps, type RuntimeDeps } from '../services/runtime-deps.ts';
 import { podDir, removeStalePodVolumes } from '../services/volumes.ts';
 import type { EventRecord } from '../state/events.ts';
 import { type PodUid, parseContainerId } from '../state/ids.ts';
@@ -159,27 +157,20 @@ export class NodeAgent implements NodeApi {
       );
     try {
       const db = openStateDb(stateDbPath(config.root));
-      const groups = await createGroupManager(config.cgroupParent ? { parent: config.cgroupParent } : {});
-      const node = localNode({
-        arch: arch(),
-        ip: config.nodeIp ?? '127.0.0.1',
-        ...(config.nodeLabels ? { extraLabels: config.nodeLabels } : {}),
-      });
-      if (config.nodeName) {
-        node.name = config.nodeName;
-        node.labels['kubernetes.io/hostname'] = config.nodeName;
-      }
-      const deps: RuntimeDeps = {
+      const deps = await hostRuntimeDeps({
         root: config.root,
+        pid: options.pid,
+        daemon: true,
         layout: config.layout,
-        groups,
-        node,
-        owner: { pid: options.pid, startTime: (await processStartTime(options.pid)) ?? '', daemon: true },
-        ...(config.workspace ? { workspaceMode: config.workspace } : {}),
+        ...(config.cgroupParent ? { cgroupParent: config.cgroupParent } : {}),
+        ...(config.nodeName ? { nodeName: config.nodeName } : {}),
+        ...(config.nodeIp ? { nodeIp: config.nodeIp } : {}),
+        ...(config.nodeLabels ? { nodeLabels: config.nodeLabels } : {}),
+        ...(config.workspace ? { workspace: config.workspace } : {}),
         ...(config.logRotation ? { logRotation: config.logRotation } : {}),
         ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),
         ...(config.shutdownGraceMs !== undefined ? { shutdownGraceMs: config.shutdownGraceMs } : {}),
-      };
+      });
       const content = new LocalContentStore(join(config.root, 'content'));
       const images: ImageContext = {
         root: config.root,

@@ -11,15 +11,14 @@ import type { ContainerType } from '../api/visit-containers.ts';
 import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
 import { Rollback } from '../lib/rollback.ts';
 import type { JobLimits } from '../runtime/group/limits.ts';
-import type { GroupManager } from '../runtime/group/types.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
 import { createSandbox, removeSandbox } from '../runtime/sandbox/sandbox.ts';
 import { ensureWorkingDir } from '../runtime/sandbox/working-dir.ts';
 import { parseRunAsUserName } from '../runtime/spec/account.ts';
 import { buildProcessConfig } from '../runtime/spec/process-config.ts';
-import { ANNOTATION_ROOTFS_LOCATION, type Layout, type VolumeMount } from '../runtime/spec/types.ts';
+import { ANNOTATION_ROOTFS_LOCATION, type VolumeMount } from '../runtime/spec/types.ts';
 import type { ExitRecord } from '../runtime/task/exit-record.ts';
-import { DEFAULT_LOG_ROTATION, type LogRotation } from '../runtime/task/launch-spec.ts';
+import { DEFAULT_LOG_ROTATION } from '../runtime/task/launch-spec.ts';
 import { startTask, type TaskHandle } from '../runtime/task/start-task.ts';
 import { stopTask } from '../runtime/task/stop-task.ts';
 import { waitTask } from '../runtime/task/wait-task.ts';
@@ -29,37 +28,22 @@ import {
   type ResolvedAccount,
   removeEphemeralUser,
   resolveAccount,
-  type ServiceAccountNames,
 } from '../runtime/users/accounts.ts';
 import { containerInput } from './container-input.ts';
 import type { ReadyImage } from './images.ts';
-import type { NodeInfo } from './node.ts';
 import type { ObjectSet } from './object-set.ts';
+import type { RuntimeDeps } from './runtime-deps.ts';
+
+export type { RuntimeDeps } from './runtime-deps.ts';
+
 import {
   type ContainerRecord,
   containerDir,
   logPath,
   newContainerId,
-  type Owner,
   taskDir,
   writeRecord,
 } from './records.ts';
-
-/** What the runtime needs from the host, chosen once (the CLI's foreground mode or the daemon). */
-export interface RuntimeDeps {
-  root: string;
-  layout: Layout;
-  groups: GroupManager;
-  node: NodeInfo;
-  owner: Owner;
-  workspaceMode?: 'auto' | 'overlay' | 'copy';
-  serviceAccounts?: Partial<ServiceAccountNames>;
-  /** After the first process exits: time the rest of the job gets before SIGKILL (default 5 s). */
-  shutdownGraceMs?: number;
-  /** Size-based rotation of each container's log by its shim (default: the kubelet's 10 MiB × 5 files). */
-  logRotation?: LogRotation;
-  shim?: string;
-}
 
 export interface RunningContainer {
   id: string;

@@ -2,7 +2,7 @@
  * This node as the scheduler would see it: its labels, and whether a pod's `nodeSelector`,
  * required node affinity and `nodeName` fit it (pure).
  */
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { NodeSelectorRequirement, PodSpec } from '../api/types.ts';
 
 export interface NodeInfo {
@@ -25,13 +25,22 @@ export function goArch(arch: string): string {
   );
 }
 
-/** This host's node info: labels from the host plus `extraLabels`. */
+/** The first non-internal IPv4 address of the host (the pod IP of a HostProcess pod), else 127.0.0.1. */
+export function hostIp(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** This host's node info: labels from the host plus `extraLabels`; `name` defaults to the host name. */
 export function localNode(options: {
   arch: string;
   ip: string;
+  name?: string;
   extraLabels?: Record<string, string>;
 }): NodeInfo {
-  const name = hostname().toLowerCase();
+  const name = options.name ?? hostname().toLowerCase();
   return {
     name,
     ip: options.ip,

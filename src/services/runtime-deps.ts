@@ -1,0 +1,72 @@
+/**
+ * What the runtime needs from the host, chosen once by whichever front door runs pods (`hostpod
+ * run`, `hostpod daemon`): the job backend for this host's cgroups, this node as the scheduler
+ * sees it, the workspace layout, the owner recorded in each container. One builder, so the front
+ * doors cannot drift apart (the node IP the downward API shows, the labels pods are matched to).
+ */
+import { arch } from 'node:os';
+import { createGroupManager } from '../runtime/group/group-manager.ts';
+import type { GroupManager } from '../runtime/group/types.ts';
+import type { Layout } from '../runtime/spec/types.ts';
+import type { LogRotation } from '../runtime/task/launch-spec.ts';
+import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
+import { hostIp, localNode, type NodeInfo } from './node.ts';
+import { type Owner, selfOwner } from './records.ts';
+
+export interface RuntimeDeps {
+  root: string;
+  layout: Layout;
+  groups: GroupManager;
+  node: NodeInfo;
+  owner: Owner;
+  workspaceMode?: 'auto' | 'overlay' | 'copy';
+  serviceAccounts?: Partial<ServiceAccountNames>;
+  /** After the first process exits: time the rest of the job gets before SIGKILL (default 5 s). */
+  shutdownGraceMs?: number;
+  /** Size-based rotation of each container's log by its shim (default: the kubelet's 10 MiB × 5 files). */
+  logRotation?: LogRotation;
+  shim?: string;
+}
+
+/** How the host is to be used: the front door's flags and config. */
+export interface HostOptions {
+  root: string;
+  /** The pid of this process: the owner recorded in each container it starts. */
+  pid: number;
+  /** The daemon's containers outlive it: crash cleanup by other hostpod processes leaves them alone. */
+  daemon?: boolean;
+  layout?: Layout;
+  cgroupParent?: string;
+  /** Default: the host name, lowercased. */
+  nodeName?: string;
+  /** Default: the host's first non-loopback IPv4 address (`hostIp()`). */
+  nodeIp?: string;
+  nodeLabels?: Record<string, string>;
+  workspace?: 'auto' | 'overlay' | 'copy';
+  logRotation?: LogRotation;
+  serviceAccounts?: Partial<ServiceAccountNames>;
+  shutdownGraceMs?: number;
+}
+
+/** Chooses the host backends once and builds the runtime deps. Throws what `createGroupManager` throws. */
+export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
+  const groups = await createGroupManager(o.cgroupParent ? { parent: o.cgroupParent } : {});
+  const node = localNode({
+    arch: arch(),
+    ip: o.nodeIp ?? hostIp(),
+    ...(o.nodeName ? { name: o.nodeName } : {}),
+    ...(o.nodeLabels ? { extraLabels: o.nodeLabels } : {}),
+  });
+  const owner = await selfOwner(o.pid);
+  return {
+    root: o.root,
+    layout: o.layout ?? 'bind',
+    groups,
+    node,
+    owner: o.daemon ? { ...owner, daemon: true } : owner,
+    ...(o.workspace ? { workspaceMode: o.workspace } : {}),
+    ...(o.logRotation ? { logRotation: o.logRotation } : {}),
+    ...(o.serviceAccounts ? { serviceAccounts: o.serviceAccounts } : {}),
+    ...(o.shutdownGraceMs !== undefined ? { shutdownGraceMs: o.shutdownGraceMs } : {}),
+  };
+}
