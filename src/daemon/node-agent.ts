@@ -55,11 +55,11 @@ import {
   type ContainerRecord as FileRecord,
   listRecords,
   logPath,
-  processStartTime,
   taskDir,
   writeRecord,
 } from '../services/records.ts';
 import { hostRuntimeDeps, type RuntimeDeps } from '../services/runtime-deps.ts';
+import { PodStartError } from '../services/start-error.ts';
 import { podDir, removeStalePodVolumes } from '../services/volumes.ts';
 import type { EventRecord } from '../state/events.ts';
 import { type PodUid, parseContainerId } from '../state/ids.ts';
@@ -70,7 +70,7 @@ import { type DesiredPod, decodeDesired, decodeStoredPod } from './apply.ts';
 import { recordPodEvent } from './event-recorder.ts';
 import { streamPodLogs } from './pod-logs.ts';
 import { podStanding } from './reconcile.ts';
-import { eventView, imageView, logBytes, nameOf, viewOf, waitingReason } from './views.ts';
+import { eventView, imageView, logBytes, nameOf, viewOf } from './views.ts';
 
 export type { AgentConfig, AgentLogger, AgentMetrics, AgentOptions, CrashPoint } from './agent-types.ts';
 export { CRASH_POINTS } from './agent-types.ts';
@@ -747,10 +747,20 @@ export class NodeAgent implements NodeApi {
       } catch (e) {
         // Before any container started: admission, images, volumes. Retried with back-off
         // (as the kubelet's ImagePullBackOff), the containers shown waiting with the reason.
-        const admission = isRuntimeError(e, 'FailedPrecondition') && /^Cannot run pod/.test(describeError(e));
-        const reason = waitingReason(e);
+        const failure = e instanceof PodStartError ? e : undefined;
+        const admission = failure?.stage === 'admission';
+        const reason = failure?.reason ?? 'CreateContainerError';
         const message = describeError(e);
-        this.#addEvent(w.uid, 'Warning', reason === 'ErrImagePull' ? 'Failed' : 'FailedCreate', message);
+        this.#addEvent(
+          w.uid,
+          'Warning',
+          failure?.stage === 'image'
+            ? 'Failed'
+            : failure?.stage === 'volumes'
+              ? 'FailedMount'
+              : 'FailedCreate',
+          message,
+        );
         const status = structuredClone(w.status ?? resume?.status ?? initialPodStatus(w.pod.spec));
         for (const c of [...status.initContainerStatuses, ...status.containerStatuses]) {
           if ('waiting' in c.state) {

@@ -8,7 +8,7 @@ import type { PodPhase, PodStatus, TerminatedState } from '../api/pod-status-typ
 import type { EventView, ImageView, PodView } from '../api/protocol.ts';
 import type { Pod } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
-import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
+import { RuntimeError } from '../errors.ts';
 import type { ImageRecord } from '../image/image-store.ts';
 import type { ContainerRecord as ContainerRow } from '../state/containers.ts';
 import type { EventRecord } from '../state/events.ts';
@@ -79,15 +79,6 @@ export function defaultContainer(rec: PodRecord, pod: Pod | undefined): string {
 export function imageOf(pod: Pod, type: ContainerType, name: string): string {
   const list = type === 'init_container' ? (pod.spec.initContainers ?? []) : pod.spec.containers;
   return list.find((c) => c.name === name)?.image ?? '';
-}
-
-export function waitingReason(e: unknown): string {
-  const m = describeError(e);
-  if (/ErrImageNeverPull/.test(m)) return 'ErrImageNeverPull';
-  if (/MountVolume|volume/i.test(m)) return 'ContainerCreating';
-  if (isRuntimeError(e, 'Unavailable') || isRuntimeError(e, 'NotFound') || /image|pull|registry/i.test(m))
-    return 'ErrImagePull';
-  return 'CreateContainerError';
 }
 
 export async function logBytes(path: string): Promise<number> {

@@ -11,6 +11,7 @@ import { RegistryClient } from '../image/registry/client.ts';
 import type { CredentialLookup } from '../image/registry/docker-config.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { ImageConfig } from '../oci/manifest.ts';
+import { PodStartError } from './start-error.ts';
 
 export interface ImageContext {
   root: string;
@@ -48,12 +49,14 @@ export async function prepareImage(
   let record = pullPolicy === 'Always' ? undefined : await ctx.images.get(image);
   if (!record) {
     if (pullPolicy === 'Never') {
-      throw new RuntimeError(
-        'NotFound',
-        `ErrImageNeverPull: image "${image}" is not present and imagePullPolicy is Never`,
-        {
-          hint: `import or build it first (hostpod image import / hostpod image build --tag ${image})`,
-        },
+      throw new PodStartError(
+        'image',
+        'ErrImageNeverPull',
+        new RuntimeError(
+          'NotFound',
+          `ErrImageNeverPull: image "${image}" is not present and imagePullPolicy is Never`,
+          { hint: `import or build it first (hostpod image import / hostpod image build --tag ${image})` },
+        ),
       );
     }
     const client = new RegistryClient({

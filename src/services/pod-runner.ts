@@ -23,6 +23,7 @@ import {
   type PodStatus,
   restartPolicyOf,
 } from './pod-status.ts';
+import { startStage } from './start-error.ts';
 import { prepareVolumes } from './volumes.ts';
 
 export type { ContainerResume } from './container-supervisor.ts';
@@ -113,8 +114,8 @@ export function admitPod(pod: Pod, deps: Pick<RuntimeDeps, 'node'>): void {
 
 /**
  * Runs the pod to its end: for `restartPolicy: Always` that is when the caller aborts. Resolves
- * with each container's last result and the final status; throws only for failures before any
- * container started (admission, images, volumes). Nothing of the pod is left running or mounted
+ * with each container's last result and the final status; throws a `PodStartError` (its stage and
+ * waiting reason) only for failures before any container started (admission, images, volumes). Nothing of the pod is left running or mounted
  * when it resolves.
  */
 export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResult> {
@@ -123,7 +124,7 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
   const name = pod.metadata.name ?? '';
   const timing: PodTiming = { ...DEFAULT_TIMING, ...options.timing };
   const emit = (e: PodEvent) => options.onEvent?.(e);
-  admitPod(pod, deps);
+  await startStage('admission', 'PodAdmissionFailed', () => admitPod(pod, deps));
 
   const images = new Map<string, ReadyImage>();
   for (const { container } of containersWithPath(spec, [])) {
@@ -132,20 +133,24 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     // Resuming, an image once pulled is not pulled again (`Always` means at each container start).
     const policy =
       options.resume && container.imagePullPolicy === 'Always' ? 'IfNotPresent' : container.imagePullPolicy;
-    const ready = await prepareImage(ref, policy, options.images);
+    const ready = await startStage('image', 'ErrImagePull', () => prepareImage(ref, policy, options.images));
     images.set(ref, ready);
     emit({ type: 'image', pod: name, image: ref, manifestDigest: ready.manifestDigest });
   }
 
   const objects = options.objects ?? emptyObjectSet();
-  const volumes = await prepareVolumes(pod, {
-    root: deps.root,
-    node: deps.node,
-    objects,
-    owner: deps.owner,
-    ...(options.resume ? { reuse: true } : {}),
-    ...(options.serviceAccountTokenFile ? { serviceAccountTokenFile: options.serviceAccountTokenFile } : {}),
-  });
+  const volumes = await startStage('volumes', 'ContainerCreating', () =>
+    prepareVolumes(pod, {
+      root: deps.root,
+      node: deps.node,
+      objects,
+      owner: deps.owner,
+      ...(options.resume ? { reuse: true } : {}),
+      ...(options.serviceAccountTokenFile
+        ? { serviceAccountTokenFile: options.serviceAccountTokenFile }
+        : {}),
+    }),
+  );
   for (const w of volumes.warnings) emit({ type: 'warning', pod: name, message: w });
 
   const status = options.resume ? structuredClone(options.resume.status) : initialPodStatus(spec);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { arch, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifestText } from '../../api/manifests.ts';
 import { decodeWorkload, findObjects } from '../../api/objects.ts';
@@ -13,11 +13,9 @@ import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { removeCgroupDirs } from '../../runtime/group/cgroup-fs.ts';
-import { CgroupManager, createGroupManager } from '../../runtime/group/group-manager.ts';
-import type { RuntimeDeps } from '../container-runner.ts';
+import { CgroupManager } from '../../runtime/group/group-manager.ts';
 import type { ImageContext } from '../images.ts';
-import { localNode } from '../node.ts';
-import { selfOwner } from '../records.ts';
+import { hostRuntimeDeps, type RuntimeDeps } from '../runtime-deps.ts';
 
 export const TEST_IMAGE = 'localhost/hostpod-test:1';
 
@@ -56,15 +54,15 @@ export async function makeHarness(
   await writeImageSource(src);
   await buildImage(src, content, images, { tag: TEST_IMAGE, tmpDir: root });
   const parent = `/hostpod-test-${randomBytes(4).toString('hex')}`;
-  const groups = await createGroupManager({ parent });
-  const deps: RuntimeDeps = {
+  const deps = await hostRuntimeDeps({
     root,
+    pid: process.pid,
+    cgroupParent: parent,
     layout: options.layout ?? 'bind',
-    groups,
-    node: localNode({ arch: arch(), ip: '127.0.0.1' }),
-    owner: await selfOwner(process.pid),
+    nodeIp: '127.0.0.1',
     shutdownGraceMs: 2000,
-  };
+  });
+  const { groups } = deps;
   return {
     root,
     cgroupParent: parent,
