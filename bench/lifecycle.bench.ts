@@ -70,7 +70,13 @@ try {
       signal: abort.signal,
       onEvent: (e) => {
         if (e.type !== 'started') return;
-        const target = { task: e.container.task, record: e.container.record, ports: [], podIp: '127.0.0.1' };
+        const target = {
+          task: e.container.task,
+          exec: e.container.exec,
+          container: e.container.name,
+          ports: [],
+          podIp: '127.0.0.1',
+        };
         void (async () => {
           const handlers: [string, Handler][] = [
             ['exec probe (`true` through the shim)', { exec: { command: ['true'] } }],

@@ -25,14 +25,13 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { arch, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifestText } from '../src/api/manifests.ts';
 import { decodeWorkload, findObjects } from '../src/api/objects.ts';
 import type { Container, Pod } from '../src/api/types.ts';
 import { openImageStores } from '../src/cli/commands/images-common.ts';
-import { createGroupManager } from '../src/runtime/group/group-manager.ts';
 import { criTimeNanos } from '../src/runtime/logs/cri-log.ts';
 import { makeContainerProbe } from '../src/runtime/sandbox/host-paths.ts';
 import { createSandbox, removeSandbox } from '../src/runtime/sandbox/sandbox.ts';
@@ -51,16 +50,11 @@ import {
   waitContainer,
 } from '../src/services/container-runner.ts';
 import { type ImageContext, prepareImage } from '../src/services/images.ts';
-import { hostIp, localNode } from '../src/services/node.ts';
 import { admitPod, runPod } from '../src/services/pod-runner.ts';
-import {
-  type ContainerRecord,
-  containerDir,
-  newContainerId,
-  selfOwner,
-  taskDir,
-  writeRecord,
-} from '../src/services/records.ts';
+import { containerDir, newContainerId, taskDir } from '../src/services/records.ts';
+import { hostRuntimeDeps } from '../src/services/runtime-deps.ts';
+import { parseContainerId } from '../src/state/ids.ts';
+import { openStateDb, stateDbPath } from '../src/state/state-db.ts';
 import { writeContainerdConfig } from './containerd-config.ts';
 import { buildTinyImage } from './tiny-image.ts';
 
@@ -367,13 +361,8 @@ async function peers(): Promise<void> {
 
 // -------------------------------------------------------------- hostpod ---
 async function hostpodDeps(root: string, parent: string): Promise<RuntimeDeps> {
-  return {
-    root,
-    layout: 'bind',
-    groups: await createGroupManager({ parent }),
-    node: localNode({ arch: arch(), ip: hostIp() }),
-    owner: await selfOwner(process.pid),
-  };
+  const db = openStateDb(stateDbPath(root));
+  return hostRuntimeDeps({ root, records: db.containers, pid: process.pid, cgroupParent: parent });
 }
 
 async function inProcess(root: string): Promise<void> {
@@ -396,7 +385,7 @@ async function inProcess(root: string): Promise<void> {
     const t1 = performance.now();
     const ready = await prepareImage(IMAGE, 'Never', imageCtx);
     const t2 = performance.now();
-    const running = await startContainer(deps, pod, c, 'container', ready);
+    const running = await startContainer(deps, pod, c, 'container', ready, { attempt: 0 });
     const t3 = performance.now();
     await waitContainer(running);
     await removeContainer(deps, running);
@@ -432,19 +421,15 @@ async function inProcess(root: string): Promise<void> {
     const accountSpec = parseRunAsUserName(input.runAsUserName, pod.metadata.annotations ?? {});
     lap('input + account name');
     await mkdir(containerDir(root, id), { recursive: true, mode: 0o700 });
-    const rec: ContainerRecord = {
-      version: 1,
-      id,
+    deps.records.create({
+      id: parseContainerId(id),
       pod: { name: 'bench', namespace: 'default' },
       name: c.name,
       type: 'container',
+      attempt: i,
       image: IMAGE,
       owner: deps.owner,
-      status: 'creating',
-      createdAt: new Date().toISOString(),
-      layout: 'bind',
-    };
-    await writeRecord(root, rec);
+    });
     lap('container dir + record');
     const group = await deps.groups.create(id, jobLimits(c));
     lap('job (cgroups)');
@@ -478,8 +463,11 @@ async function inProcess(root: string): Promise<void> {
       { group, dir: taskDir(root, id) },
     );
     lap('task (shim: fork, join, mount ns, exec)');
-    Object.assign(rec, { status: 'running', startedAt: task.startedAt, mountPoint: sandbox.mountPoint });
-    await writeRecord(root, rec);
+    deps.records.update(parseContainerId(id), {
+      state: { running: { startedAt: task.startedAt } },
+      taskDir: task.dir,
+      groupId: group.id,
+    });
     lap('record (running)');
     await waitTask(task.dir, { pollMs: 5 });
     await group.destroy();

@@ -129,8 +129,13 @@ export interface StatsList {
 export interface ExecTarget {
   containerId: string;
   container: string;
-  /** The state root the container's record and task directory are under. */
-  root: string;
+  /** The container's task directory (its shim's pids). */
+  taskDir: string;
+  /** What the command is resolved and run with, as in the container's record. */
+  mountPoint: string;
+  mappings: { source: string; target: string }[];
+  env: string[];
+  cwd: string;
 }
 
 /** Query of `GET /v1/namespaces/NS/pods/NAME/log` (text/plain, streamed while `follow`). */

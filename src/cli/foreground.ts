@@ -5,11 +5,13 @@
 import { RuntimeError } from '../errors.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
+import type { ContainerStore } from '../services/container-store.ts';
 import { hostRuntimeDeps, type RuntimeDeps } from '../services/runtime-deps.ts';
 import type { CliContext } from './io.ts';
 
 export interface ForegroundOptions {
   root: string;
+  records: ContainerStore;
   layout?: Layout;
   cgroupParent?: string;
   nodeLabels?: Record<string, string>;

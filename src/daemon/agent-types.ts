@@ -56,8 +56,9 @@ export interface AgentOptions {
 
 /**
  * Where a crash can be injected: after a pod row is committed and before its worker starts;
- * after a container started and before its row is written; inside the transition that writes a
- * container row and the pod status, before it commits.
+ * after a container's task started and before its record says it runs; after its record says it
+ * runs and before the pod status shows it; inside the transition that writes the container
+ * changes and the pod status, before it commits.
  */
-export const CRASH_POINTS = ['pod-stored', 'container-started', 'status-transition'] as const;
+export const CRASH_POINTS = ['pod-stored', 'task-started', 'container-started', 'status-transition'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];

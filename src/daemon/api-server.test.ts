@@ -176,7 +176,11 @@ test('startApiServer() answers exec targets, events (list, after, watch), stats 
   assert.deepEqual(await t.client.execTarget('default', 'ex', 'main'), {
     containerId: 'hostpod://c1',
     container: 'main',
-    root: '/var/lib/hostpod',
+    taskDir: '/var/lib/hostpod/containers/hostpod://c1/task',
+    mountPoint: '/hpc/',
+    mappings: [],
+    env: ['PATH=/usr/bin:/bin'],
+    cwd: '/hpc',
   });
   const e1 = t.backend.addEvent({
     type: 'Normal',

@@ -1,7 +1,7 @@
 /**
  * Crash cleanup: containers whose managing hostpod process is gone (a `hostpod run` killed with
- * SIGKILL) are stopped and removed — job, workspace, ephemeral user — and recorded as exited
- * with reason `Unknown`; jobs, workspaces and ephemeral users that no record accounts for are
+ * SIGKILL) are stopped and removed — job, workspace, ephemeral user — and their records say they
+ * ended with reason `Unknown`; jobs, workspaces and ephemeral users that no record accounts for are
  * removed too.
  */
 import { readFile } from 'node:fs/promises';
@@ -10,8 +10,10 @@ import { describeError } from '../errors.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
 import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
 import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
+import type { ContainerRepository } from '../state/containers.ts';
+import { terminatedState, vanishedExit } from './container-exit.ts';
 import { removeContainer } from './container-runner.ts';
-import { listRecords, ownerAlive, taskDir, writeRecord } from './records.ts';
+import { ownerAlive, taskDir } from './records.ts';
 import { removeStalePodVolumes } from './volumes.ts';
 
 export interface CleanupReport {
@@ -31,13 +33,19 @@ async function readShimPid(root: string, id: string): Promise<number | undefined
   }
 }
 
-/** Cleans up after crashed owners. Never throws for one container's failure; reports it. */
-export async function cleanupStale(deps: { root: string; groups: GroupManager }): Promise<CleanupReport> {
+/**
+ * Cleans up after crashed owners, from the records in the state database (`containers`: each
+ * run's owner). The daemon's containers are left alone: it reconciles them itself. Never throws
+ * for one container's failure; reports it.
+ */
+export async function cleanupStale(deps: {
+  root: string;
+  groups: GroupManager;
+  containers: ContainerRepository;
+}): Promise<CleanupReport> {
   const report: CleanupReport = { containers: [], orphans: [], problems: [] };
-  const { records } = await listRecords(deps.root);
   const live = new Set<string>();
-  for (const rec of records) {
-    if (rec.status === 'exited') continue;
+  for (const rec of deps.containers.listUnfinished()) {
     if (rec.owner.daemon || (await ownerAlive(rec.owner))) {
       live.add(rec.id);
       continue;
@@ -49,14 +57,15 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
       { keepLogs: true },
     );
     for (const p of problems) report.problems.push(`container ${rec.id} (${rec.pod.name}/${rec.name}): ${p}`);
-    rec.status = 'exited';
-    rec.exit = {
-      exitCode: 137,
-      reason: 'Unknown',
-      message: `the hostpod process ${rec.owner.pid} that ran it ended without stopping it; stopped by cleanup`,
-      finishedAt: new Date().toISOString(),
-    };
-    await writeRecord(deps.root, rec).catch(() => {});
+    const exit = vanishedExit(
+      `the hostpod process ${rec.owner.pid} that ran it ended without stopping it; stopped by cleanup`,
+      rec.startedAt,
+    );
+    try {
+      deps.containers.update(rec.id, { state: { terminated: terminatedState(exit, rec.id) } });
+    } catch (e) {
+      report.problems.push(`container ${rec.id}: recording its end: ${describeError(e)}`);
+    }
     report.containers.push(rec.id);
   }
   const step = async (what: string, fn: () => Promise<unknown>) => {

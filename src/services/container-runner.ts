@@ -29,6 +29,8 @@ import {
   removeEphemeralUser,
   resolveAccount,
 } from '../runtime/users/accounts.ts';
+import type { CreateContainerInput, ExecInfo } from '../state/containers.ts';
+import { type PodUid, parseContainerId } from '../state/ids.ts';
 import { containerInput } from './container-input.ts';
 import type { ReadyImage } from './images.ts';
 import type { ObjectSet } from './object-set.ts';
@@ -37,19 +39,20 @@ import type { RuntimeDeps } from './runtime-deps.ts';
 export type { RuntimeDeps } from './runtime-deps.ts';
 
 import {
-  type ContainerRecord,
-  containerDir,
-  logPath,
-  newContainerId,
-  taskDir,
-  writeRecord,
-} from './records.ts';
+  type ContainerExit,
+  exitFromRecord,
+  startErrorExit,
+  terminatedState,
+  vanishedExit,
+} from './container-exit.ts';
+import { containerDir, logPath, newContainerId, taskDir } from './records.ts';
 
 export interface RunningContainer {
   id: string;
   name: string;
   type: ContainerType;
-  record: ContainerRecord;
+  /** What an exec or an exec probe into it needs (as in its record). */
+  exec: ExecInfo;
   task: TaskHandle;
   account: ResolvedAccount;
   logPath: string;
@@ -57,16 +60,7 @@ export interface RunningContainer {
   warnings: string[];
 }
 
-export type ExitReason = 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown';
-
-export interface ContainerExit {
-  exitCode: number;
-  reason: ExitReason;
-  message?: string;
-  signal?: string;
-  startedAt?: string;
-  finishedAt: string;
-}
+export type { ContainerExit, ExitReason } from './container-exit.ts';
 
 /** The job limits of a container from its `resources`. */
 export function jobLimits(container: Container): JobLimits {
@@ -79,10 +73,20 @@ export function jobLimits(container: Container): JobLimits {
   return out;
 }
 
+export interface StartContainerOptions {
+  /** The attempt number of this run (the container's restart count). */
+  attempt: number;
+  /** The daemon's pod uid (its record belongs to the pod's row); absent under `hostpod run`. */
+  podUid?: PodUid;
+  mounts?: VolumeMount[];
+  objects?: ObjectSet;
+}
+
 /**
- * Creates and starts a container. Resolves once its first process runs in its job. Throws a
- * RuntimeError (the start failed; nothing is left behind) — its message is what the pod status
- * shows with reason `StartError`.
+ * Creates and starts a container run, recorded first (`deps.records`) so a crash at any point
+ * leaves a record naming what to clean up. Resolves once its first process runs in its job.
+ * Throws a RuntimeError (the start failed; nothing is left behind on the host, and its record
+ * says `StartError` with that message).
  */
 export async function startContainer(
   deps: RuntimeDeps,
@@ -90,32 +94,32 @@ export async function startContainer(
   container: Container,
   type: ContainerType,
   image: ReadyImage,
-  extra: { mounts?: VolumeMount[]; objects?: ObjectSet } = {},
+  options: StartContainerOptions,
 ): Promise<RunningContainer> {
-  const id = newContainerId();
+  const id = parseContainerId(newContainerId());
   const rb = new Rollback();
   const dir = containerDir(deps.root, id);
-  const record: ContainerRecord = {
-    version: 1,
+  const row: CreateContainerInput = {
     id,
+    ...(options.podUid ? { podUid: options.podUid } : {}),
     pod: { name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? 'default' },
     name: container.name,
     type,
+    attempt: options.attempt,
     image: image.reference,
     owner: deps.owner,
-    status: 'creating',
-    createdAt: new Date().toISOString(),
-    layout: deps.layout,
   };
+  let recorded = false;
   try {
     // Pure checks first: the account name and the container's env.
     const annotations = pod.metadata.annotations ?? {};
-    const input = containerInput(pod, container, id, deps.node, extra.mounts ?? [], extra.objects);
+    const input = containerInput(pod, container, id, deps.node, options.mounts ?? [], options.objects);
     const accountSpec = parseRunAsUserName(input.runAsUserName, annotations);
 
+    deps.records.create(row);
+    recorded = true;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     rb.add('container directory', () => rm(dir, { recursive: true, force: true }));
-    await writeRecord(deps.root, record);
 
     const group = await deps.groups.create(id, jobLimits(container));
     rb.add('job', () => group.destroy());
@@ -166,22 +170,27 @@ export async function startContainer(
       { group, dir: taskDir(deps.root, id), ...(deps.shim ? { shim: deps.shim } : {}) },
     );
     rb.add('task', () => group.kill());
-    Object.assign(record, {
-      status: 'running',
+    deps.onStep?.('task-started');
+    const exec: ExecInfo = {
+      layout: deps.layout,
       mountPoint: sandbox.mountPoint,
       mappings: sandbox.mappings,
       env,
       cwd: pc.cwd,
       ephemeralUser: account.ephemeral,
-      startedAt: task.startedAt,
-    } satisfies Partial<ContainerRecord>);
-    await writeRecord(deps.root, record);
+    };
+    deps.records.update(id, {
+      state: { running: { startedAt: task.startedAt } },
+      taskDir: task.dir,
+      groupId: group.id,
+      exec,
+    });
     rb.commit();
     return {
       id,
       name: container.name,
       type,
-      record,
+      exec,
       task,
       account,
       logPath: logPath(deps.root, id),
@@ -190,27 +199,24 @@ export async function startContainer(
   } catch (e) {
     const failures = await rb.rollback();
     const err = isRuntimeError(e) ? e : new RuntimeError('Internal', describeError(e), { cause: e });
-    if (failures.length > 0) {
-      throw new RuntimeError(
-        err.code,
-        `${err.message} (and cleaning up failed: ${failures.map((f) => `${f.what}: ${describeError(f.error)}`).join('; ')})`,
-        { cause: e, ...(err.hint ? { hint: err.hint } : {}) },
-      );
+    const thrown =
+      failures.length > 0
+        ? new RuntimeError(
+            err.code,
+            `${err.message} (and cleaning up failed: ${failures.map((f) => `${f.what}: ${describeError(f.error)}`).join('; ')})`,
+            { cause: e, ...(err.hint ? { hint: err.hint } : {}) },
+          )
+        : err;
+    // The run's record says how it ended (a failed check is a run that never started).
+    const state = { terminated: terminatedState(startErrorExit(thrown), id) };
+    try {
+      if (recorded) deps.records.update(id, { state });
+      else deps.records.create({ ...row, state });
+    } catch {
+      // Not recordable (a full disk): the caller still reports the StartError.
     }
-    throw err;
+    throw thrown;
   }
-}
-
-function exitFrom(rec: ExitRecord, oom: boolean): ContainerExit {
-  const reason: ExitReason =
-    oom && rec.exitCode !== 0 ? 'OOMKilled' : rec.exitCode === 0 ? 'Completed' : 'Error';
-  return {
-    exitCode: rec.exitCode,
-    reason,
-    ...(rec.signal ? { signal: rec.signal } : {}),
-    startedAt: rec.startedAt,
-    finishedAt: rec.finishedAt,
-  };
 }
 
 /** Waits for the container's first process to end (the job is emptied by the shim). */
@@ -236,27 +242,15 @@ async function exitOf(c: RunningContainer, record: Promise<ExitRecord>): Promise
     rec = await record;
   } catch (e) {
     if (!isRuntimeError(e, 'DataLoss')) throw e;
-    return {
-      exitCode: 137,
-      reason: 'Unknown',
-      message: describeError(e),
-      finishedAt: new Date().toISOString(),
-    };
+    return vanishedExit(describeError(e));
   }
   const stats = await c.task.group.stats().catch(() => undefined);
-  return exitFrom(rec, (stats?.oomKillCount ?? 0) > 0);
+  return exitFromRecord(rec, (stats?.oomKillCount ?? 0) > 0);
 }
 
-/** Records the exit in the container record. */
-export async function recordExit(root: string, c: RunningContainer, exit: ContainerExit): Promise<void> {
-  c.record.status = 'exited';
-  c.record.exit = {
-    exitCode: exit.exitCode,
-    reason: exit.reason,
-    finishedAt: exit.finishedAt,
-    ...(exit.message ? { message: exit.message } : {}),
-  };
-  await writeRecord(root, c.record);
+/** Records the run's end in its record (a store that cannot write now keeps it to retry). */
+export function recordExit(deps: Pick<RuntimeDeps, 'records'>, id: string, exit: ContainerExit): void {
+  deps.records.update(parseContainerId(id), { state: { terminated: terminatedState(exit, id) } });
 }
 
 /**

@@ -9,7 +9,9 @@ import type { Container, Pod, Probe } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 import { describeError, isRuntimeError } from '../errors.ts';
 import { sleepUnlessAborted } from '../lib/sleep.ts';
+import type { PodUid } from '../state/ids.ts';
 import { backoffMessage, nextBackoff } from './backoff.ts';
+import { startErrorExit, terminatedState, vanishedExit } from './container-exit.ts';
 import {
   type ContainerExit,
   type RunningContainer,
@@ -39,15 +41,14 @@ import type { PodVolumes } from './volumes.ts';
 /** The longest a timer can wait (Node fires longer ones at once): "no limit" for a hook. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Ended runs of one container whose log and record are kept. */
-const KEPT_RUNS = 2;
-
 /** After a preStop hook, a container always gets at least this long after SIGTERM (kubelet: 2 s). */
 const MIN_GRACE_AFTER_PRESTOP_MS = 2000;
 
 export interface SupervisorContext {
   deps: RuntimeDeps;
   pod: Pod;
+  /** The daemon's pod uid (the container records belong to its row); absent under `hostpod run`. */
+  podUid?: PodUid;
   images: ReadonlyMap<string, ReadyImage>;
   volumes: Pick<PodVolumes, 'mountsFor'>;
   objects: ObjectSet;
@@ -85,8 +86,6 @@ export class ContainerSupervisor {
   readonly #results = new Map<string, ContainerResult>();
   /** Running containers, with what stopping them needs. */
   readonly #live = new Map<RunningContainer, { ctr: Container; restartCount: number }>();
-  /** The ids of each container's ended runs whose directories are kept, oldest first. */
-  readonly #kept = new Map<string, string[]>();
   /** Runs that a failed liveness or startup probe stopped. */
   readonly #probeKilled = new WeakSet<ContainerResult>();
 
@@ -138,7 +137,7 @@ export class ContainerSupervisor {
     if (resume?.ended && !resume.running) {
       last = resume.ended;
       this.#results.set(keyOf(type, ctr.name), last);
-      markTerminated(status, pod.spec, type, ctr.name, { ...terminatedOf(last), restartCount: attempt });
+      markTerminated(status, pod.spec, type, ctr.name, { ...terminatedState(last), restartCount: attempt });
       this.#x.changed();
     } else {
       if (stop.aborted && !resume?.running) return undefined;
@@ -204,22 +203,21 @@ export class ContainerSupervisor {
       c =
         adopt ??
         (await startContainer(deps, pod, ctr, type, this.#x.images.get(ctr.image ?? '')!, {
+          attempt: restartCount,
+          ...(this.#x.podUid ? { podUid: this.#x.podUid } : {}),
           mounts: this.#x.volumes.mountsFor(ctr.name),
           objects: this.#x.objects,
         }));
     } catch (e) {
       const result: ContainerResult = {
+        ...startErrorExit(e),
         name: ctr.name,
         type,
-        exitCode: 128,
-        reason: 'StartError',
-        message: describeError(e),
-        finishedAt: new Date().toISOString(),
         restartCount,
         errorCode: isRuntimeError(e) ? e.code : 'Internal',
       };
       this.#results.set(keyOf(type, ctr.name), result);
-      markTerminated(status, spec, type, ctr.name, { ...terminatedOf(result), restartCount });
+      markTerminated(status, spec, type, ctr.name, { ...terminatedState(result), restartCount });
       emit({ type: 'exited', pod: name, container: undefined, result });
       changed();
       return result;
@@ -314,36 +312,52 @@ export class ContainerSupervisor {
     const { deps, pod, status, emit } = this.#x;
     this.#live.delete(c);
     const result: ContainerResult = { ...exit, name: c.name, type: c.type, id: c.id, restartCount };
-    await recordExit(deps.root, c, exit).catch(() => {});
+    try {
+      recordExit(deps, c.id, exit);
+    } catch (e) {
+      emit({
+        type: 'warning',
+        pod: this.#name,
+        message: `recording the end of "${c.name}": ${describeError(e)}`,
+      });
+    }
     const problems = await removeContainer(deps, { id: c.id, task: c.task }, { keepLogs: this.#x.keepLogs });
     for (const p of problems)
       emit({ type: 'warning', pod: this.#name, message: `cleaning up container "${c.name}": ${p}` });
     this.#results.set(keyOf(c.type, c.name), result);
-    if (this.#x.keepLogs) await this.#pruneRuns(keyOf(c.type, c.name), c.id);
-    markTerminated(status, pod.spec, c.type, c.name, { ...terminatedOf(exit), restartCount });
+    await this.#pruneRuns(c, restartCount);
+    markTerminated(status, pod.spec, c.type, c.name, { ...terminatedState(exit), restartCount });
     emit({ type: 'exited', pod: this.#name, container: c, result });
     this.#x.changed();
     return result;
   }
 
   /**
-   * Keeps the directories (log, record) of a container's last two runs — the one that just ended
-   * and the one before, for `logs --previous` — and removes older ones, as the kubelet's
-   * container GC keeps one dead container per container besides the current one.
+   * Keeps the records and directories (log) of a container's last two runs — the one that just
+   * ended and the one before, for `logs --previous` — and removes older ones, as the kubelet's
+   * container GC keeps one dead container per container besides the current one. Without
+   * `keepLogs` (`run --rm`) the run that ended goes at once.
    */
-  async #pruneRuns(key: string, id: string): Promise<void> {
-    const kept = this.#kept.get(key) ?? [];
-    kept.push(id);
-    this.#kept.set(key, kept);
-    while (kept.length > KEPT_RUNS) {
-      const old = kept.shift()!;
-      await rm(containerDir(this.#x.deps.root, old), { recursive: true, force: true }).catch((e: unknown) =>
-        this.#x.emit({
-          type: 'warning',
-          pod: this.#name,
-          message: `removing the log of an earlier run of container "${key.split('/')[1]}": ${describeError(e)}`,
-        }),
-      );
+  async #pruneRuns(c: RunningContainer, attempt: number): Promise<void> {
+    const { deps, pod } = this.#x;
+    const warn = (e: unknown) =>
+      this.#x.emit({
+        type: 'warning',
+        pod: this.#name,
+        message: `removing an earlier run of container "${c.name}": ${describeError(e)}`,
+      });
+    try {
+      const ids = this.#x.podUid
+        ? deps.records.pruneAttempts({ uid: this.#x.podUid }, c, attempt - 1)
+        : deps.records.pruneAttempts(
+            { namespace: pod.metadata.namespace ?? 'default', name: this.#name, ownerPid: deps.owner.pid },
+            c,
+            this.#x.keepLogs ? attempt - 1 : attempt + 1,
+          );
+      for (const id of ids)
+        await rm(containerDir(deps.root, id), { recursive: true, force: true }).catch(warn);
+    } catch (e) {
+      warn(e);
     }
   }
 
@@ -354,7 +368,13 @@ export class ContainerSupervisor {
   }
 
   #targetOf(c: RunningContainer, ctr: Container): HandlerTarget {
-    return { task: c.task, record: c.record, ports: ctr.ports ?? [], podIp: this.#x.deps.node.ip };
+    return {
+      task: c.task,
+      exec: c.exec,
+      container: c.name,
+      ports: ctr.ports ?? [],
+      podIp: this.#x.deps.node.ip,
+    };
   }
 
   /** preStop within the grace period, then SIGTERM, SIGKILL at what is left of it. */
@@ -373,12 +393,7 @@ export class ContainerSupervisor {
         });
       termGraceMs = Math.max(graceMs - (Date.now() - t0), MIN_GRACE_AFTER_PRESTOP_MS);
     }
-    return stopContainer(c, termGraceMs).catch((e: unknown) => ({
-      exitCode: 137,
-      reason: 'Unknown' as const,
-      message: describeError(e),
-      finishedAt: new Date().toISOString(),
-    }));
+    return stopContainer(c, termGraceMs).catch((e: unknown) => vanishedExit(describeError(e)));
   }
 }
 
@@ -389,17 +404,6 @@ function probesOf(ctr: Container): { startup?: Probe; liveness?: Probe; readines
     ...(ctr.startupProbe ? { startup: ctr.startupProbe } : {}),
     ...(ctr.livenessProbe ? { liveness: ctr.livenessProbe } : {}),
     ...(ctr.readinessProbe ? { readiness: ctr.readinessProbe } : {}),
-  };
-}
-
-function terminatedOf(exit: ContainerExit) {
-  return {
-    exitCode: exit.exitCode,
-    reason: exit.reason,
-    finishedAt: exit.finishedAt,
-    ...(exit.signal ? { signal: exit.signal } : {}),
-    ...(exit.message ? { message: exit.message } : {}),
-    ...(exit.startedAt ? { startedAt: exit.startedAt } : {}),
   };
 }
 

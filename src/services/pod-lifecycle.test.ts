@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parseContainerId } from '../state/ids.ts';
 import { type PodEvent, type PodTiming, runPod } from './pod-runner.ts';
 import type { PodStatus } from './pod-status.ts';
 import {
@@ -85,7 +86,7 @@ describe('runPod() restarts, probes and preStop', { skip: !isRoot && 'needs root
         onEvent: (e: PodEvent) => {
           if (e.type === 'started') {
             starts.push(Date.now());
-            created.push(Date.parse(e.container.record.createdAt));
+            created.push(Date.parse(h.db.containers.get(parseContainerId(e.container.id))!.createdAt));
             timeline.push(`started ${e.restartCount}`);
           }
           if (e.type === 'exited') exits.push(Date.now());

@@ -10,6 +10,7 @@ import type { Pod } from '../api/types.ts';
 import { containersWithPath } from '../api/visit-containers.ts';
 import { isHostProcessPod } from '../api/warnings.ts';
 import { describeError, RuntimeError } from '../errors.ts';
+import type { PodUid } from '../state/ids.ts';
 import type { RuntimeDeps } from './container-runner.ts';
 import { type ContainerResume, ContainerSupervisor } from './container-supervisor.ts';
 import { type ImageContext, prepareImage, type ReadyImage } from './images.ts';
@@ -68,6 +69,8 @@ export interface RunPodOptions {
   detach?: AbortSignal;
   /** Resume a pod an earlier process ran (the daemon after a restart). */
   resume?: PodResume;
+  /** The daemon's pod uid: the container records belong to its row. Absent under `hostpod run`. */
+  podUid?: PodUid;
 }
 
 /** Where a pod stood when its earlier supervisor went away. */
@@ -172,6 +175,7 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     volumes,
     objects,
     keepLogs: options.keepLogs ?? true,
+    ...(options.podUid ? { podUid: options.podUid } : {}),
     timing,
     status,
     emit,

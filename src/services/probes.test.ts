@@ -149,7 +149,8 @@ describe('httpGet() and tcpConnect() against loopback servers', () => {
 test('runHandler() a named port the container does not declare is a failure saying so', async () => {
   const target = {
     task: { dir: '/nonexistent', initPid: 1 },
-    record: {} as never,
+    exec: {} as never,
+    container: 'c',
     ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
     podIp: '127.0.0.1',
   };

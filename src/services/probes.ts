@@ -13,13 +13,15 @@ import type { ContainerPort, Handler, IntOrString, Probe } from '../api/types.ts
 import { describeError } from '../errors.ts';
 import { spawnExec } from '../runtime/task/exec-task.ts';
 import type { TaskHandle } from '../runtime/task/start-task.ts';
+import type { ExecInfo } from '../state/containers.ts';
 import { execArgv } from './exec.ts';
-import type { ContainerRecord } from './records.ts';
 
 /** What a handler acts on: the running container and the host address its ports are on. */
 export interface HandlerTarget {
   task: Pick<TaskHandle, 'dir' | 'initPid'>;
-  record: ContainerRecord;
+  exec: ExecInfo;
+  /** The container's name (for messages). */
+  container: string;
   ports: readonly ContainerPort[];
   /** The pod IP: the node's IP for a HostProcess pod. */
   podIp: string;
@@ -88,7 +90,7 @@ export async function runHandler(
 }
 
 async function runExec(command: readonly string[], target: HandlerTarget, timeoutMs: number) {
-  const argv = await execArgv(target.record, command);
+  const argv = await execArgv(target.exec, target.container, command);
   const { child, result } = await spawnExec(target.task, { argv, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];

@@ -10,11 +10,14 @@ import type { GroupManager } from '../runtime/group/types.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
+import type { ContainerStore } from './container-store.ts';
 import { hostIp, localNode, type NodeInfo } from './node.ts';
 import { type Owner, selfOwner } from './records.ts';
 
 export interface RuntimeDeps {
   root: string;
+  /** Where each container's one record is kept (`<root>/state.db`). */
+  records: ContainerStore;
   layout: Layout;
   groups: GroupManager;
   node: NodeInfo;
@@ -26,11 +29,14 @@ export interface RuntimeDeps {
   /** Size-based rotation of each container's log by its shim (default: the kubelet's 10 MiB × 5 files). */
   logRotation?: LogRotation;
   shim?: string;
+  /** Test hook: called at the named steps of a container's start (the daemon's crash tests). */
+  onStep?: (step: 'task-started') => void;
 }
 
 /** How the host is to be used: the front door's flags and config. */
 export interface HostOptions {
   root: string;
+  records: ContainerStore;
   /** The pid of this process: the owner recorded in each container it starts. */
   pid: number;
   /** The daemon's containers outlive it: crash cleanup by other hostpod processes leaves them alone. */
@@ -46,6 +52,7 @@ export interface HostOptions {
   logRotation?: LogRotation;
   serviceAccounts?: Partial<ServiceAccountNames>;
   shutdownGraceMs?: number;
+  onStep?: (step: 'task-started') => void;
 }
 
 /** Chooses the host backends once and builds the runtime deps. Throws what `createGroupManager` throws. */
@@ -60,6 +67,7 @@ export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
   const owner = await selfOwner(o.pid);
   return {
     root: o.root,
+    records: o.records,
     layout: o.layout ?? 'bind',
     groups,
     node,
@@ -68,5 +76,6 @@ export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
     ...(o.logRotation ? { logRotation: o.logRotation } : {}),
     ...(o.serviceAccounts ? { serviceAccounts: o.serviceAccounts } : {}),
     ...(o.shutdownGraceMs !== undefined ? { shutdownGraceMs: o.shutdownGraceMs } : {}),
+    ...(o.onStep ? { onStep: o.onStep } : {}),
   };
 }

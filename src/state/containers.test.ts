@@ -7,6 +7,8 @@ import { type ContainerId, type PodUid, parseContainerId, parsePodUid } from './
 import { openStateDb, type StateDb } from './state-db.ts';
 import { podManifest, type TempState, tempState } from './testing/temp-state.ts';
 
+const OWNER = { pid: 1, startTime: '1', daemon: true as const };
+
 let t: TempState;
 let db: StateDb;
 let pod: PodUid;
@@ -34,6 +36,8 @@ test('ContainerRepository.create() stores a waiting container with its task dir 
   const c = db.containers.create({
     id: id(1),
     podUid: pod,
+    pod: { namespace: 'default', name: 'web' },
+    owner: OWNER,
     name: 'main',
     type: 'container',
     attempt: 0,
@@ -44,6 +48,8 @@ test('ContainerRepository.create() stores a waiting container with its task dir 
   assert.deepEqual(c, {
     id: id(1),
     podUid: pod,
+    pod: { namespace: 'default', name: 'web' },
+    owner: OWNER,
     name: 'main',
     type: 'container',
     attempt: 0,
@@ -81,6 +87,8 @@ test('ContainerRepository.update() refuses to leave terminated and to go back to
   db.containers.create({
     id: id(2),
     podUid: pod,
+    pod: { namespace: 'default', name: 'web' },
+    owner: OWNER,
     name: 'main',
     type: 'container',
     attempt: 1,
@@ -101,6 +109,8 @@ test('ContainerRepository.create() refuses a duplicate attempt, a missing pod, a
       db.containers.create({
         id: id(3),
         podUid: pod,
+        pod: { namespace: 'default', name: 'web' },
+        owner: OWNER,
         name: 'main',
         type: 'container',
         attempt: 1,
@@ -113,6 +123,8 @@ test('ContainerRepository.create() refuses a duplicate attempt, a missing pod, a
       db.containers.create({
         id: id(1),
         podUid: pod,
+        pod: { namespace: 'default', name: 'web' },
+        owner: OWNER,
         name: 'other',
         type: 'container',
         attempt: 0,
@@ -125,6 +137,8 @@ test('ContainerRepository.create() refuses a duplicate attempt, a missing pod, a
       db.containers.create({
         id: id(3),
         podUid: parsePodUid('gone'),
+        pod: { namespace: 'default', name: 'web' },
+        owner: OWNER,
         name: 'main',
         type: 'container',
         attempt: 0,
@@ -134,7 +148,17 @@ test('ContainerRepository.create() refuses a duplicate attempt, a missing pod, a
   );
   for (const name of ['../main', 'Main', 'a/b', ''])
     assert.throws(
-      () => db.containers.create({ id: id(3), podUid: pod, name, type: 'container', attempt: 0, image: 'x' }),
+      () =>
+        db.containers.create({
+          id: id(3),
+          podUid: pod,
+          pod: { namespace: 'default', name: 'web' },
+          owner: OWNER,
+          name,
+          type: 'container',
+          attempt: 0,
+          image: 'x',
+        }),
       code('InvalidArgument'),
     );
   assert.throws(
@@ -142,6 +166,8 @@ test('ContainerRepository.create() refuses a duplicate attempt, a missing pod, a
       db.containers.create({
         id: id(3),
         podUid: pod,
+        pod: { namespace: 'default', name: 'web' },
+        owner: OWNER,
         name: 'main',
         type: 'container',
         attempt: -1,
@@ -155,6 +181,8 @@ test('ContainerRepository.listByPod() orders init before regular containers; lat
   db.containers.create({
     id: id(4),
     podUid: pod,
+    pod: { namespace: 'default', name: 'web' },
+    owner: OWNER,
     name: 'setup',
     type: 'init_container',
     attempt: 0,
@@ -164,6 +192,8 @@ test('ContainerRepository.listByPod() orders init before regular containers; lat
   db.containers.create({
     id: id(5),
     podUid: pod,
+    pod: { namespace: 'default', name: 'web' },
+    owner: OWNER,
     name: 'main',
     type: 'container',
     attempt: 2,
@@ -200,4 +230,100 @@ test('ContainerRepository.get() reports a state that is not a container state as
     () => db.containers.get(id(4)),
     code('DataLoss', /exit columns that disagree with its state/),
   );
+});
+
+test('ContainerRepository records a `hostpod run` container (no pod row) with its owner and exec info, found by pod name', (tc) => {
+  // A database of its own: the tests above leave a damaged row in theirs.
+  const t2 = tempState();
+  const db = openStateDb(t2.path);
+  tc.after(() => {
+    db.close();
+    t2.cleanup();
+  });
+  const run = { pid: 4242, startTime: '99' };
+  const exec = {
+    layout: 'bind' as const,
+    mountPoint: '/hpc/',
+    mappings: [{ source: '/var/lib/x', target: '/hpc' }],
+    env: ['PATH=/usr/bin:/hpc/'],
+    cwd: '/hpc',
+    ephemeralUser: false,
+  };
+  const c = db.containers.create({
+    id: id(40),
+    pod: { namespace: 'default', name: 'runpod' },
+    owner: run,
+    name: 'main',
+    type: 'container',
+    attempt: 0,
+    image: 'busybox:1.36',
+  });
+  assert.equal(c.podUid, undefined);
+  db.containers.update(id(40), { state: { running: { startedAt: T(5) } }, exec });
+  const [found] = db.containers.listByPodName('default', 'runpod', { runOnly: true });
+  assert.deepEqual(found?.exec, exec);
+  assert.deepEqual(found?.owner, run);
+  assert.ok(db.containers.listUnfinished().some((r) => r.id === id(40)));
+  // A second attempt of the same run, then pruning keeps the last two and never a running one.
+  for (const n of [41, 42]) {
+    db.containers.create({
+      id: id(n),
+      pod: { namespace: 'default', name: 'runpod' },
+      owner: run,
+      name: 'main',
+      type: 'container',
+      attempt: n - 40,
+      image: 'busybox:1.36',
+      state: { terminated: { exitCode: 1, reason: 'Error', finishedAt: T(n - 30) } },
+    });
+  }
+  const removed = db.containers.pruneAttempts(
+    { namespace: 'default', name: 'runpod', ownerPid: run.pid },
+    { type: 'container', name: 'main' },
+    2,
+  );
+  assert.deepEqual(removed, [id(41)], 'attempt 1 ended: pruned; attempt 0 still runs: never pruned');
+  db.containers.update(id(40), {
+    state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: T(20) } },
+  });
+  // Another run's rows of the same pod name are not this run's to prune.
+  assert.deepEqual(
+    db.containers.pruneAttempts(
+      { namespace: 'default', name: 'runpod', ownerPid: 1 },
+      { type: 'container', name: 'main' },
+      2,
+    ),
+    [],
+  );
+  assert.deepEqual(
+    db.containers.pruneAttempts(
+      { namespace: 'default', name: 'runpod', ownerPid: run.pid },
+      { type: 'container', name: 'main' },
+      2,
+    ),
+    [id(40)],
+  );
+  assert.deepEqual(
+    db.containers.listByPodName('default', 'runpod').map((r) => r.id),
+    [id(42)],
+  );
+});
+
+test('ContainerRepository refuses an exec info or owner it cannot read back as DataLoss', () => {
+  db.containers.create({
+    id: id(50),
+    pod: { namespace: 'default', name: 'runpod' },
+    owner: { pid: 1, startTime: '1' },
+    name: 'bad',
+    type: 'container',
+    attempt: 0,
+    image: 'x',
+  });
+  const raw = new Database(t.path);
+  try {
+    raw.prepare('UPDATE containers SET exec = \'{"layout":"weird"}\' WHERE id = ?').run(id(50));
+  } finally {
+    raw.close();
+  }
+  assert.throws(() => db.containers.get(id(50)), code('DataLoss', /column exec/));
 });

@@ -1,8 +1,10 @@
 /**
- * The `containers` table: one row per container, that is per attempt — a restart is a new row
- * with the next `attempt` (the restart count), as in CRI. The state is the Kubernetes container
- * state; `exit_code`, `exit_reason`, `started_at` and `finished_at` are copied from it on every
- * write so they can be queried, and a row whose copies disagree with its state is `DataLoss`.
+ * The `containers` table: the one persisted record of each container run — a restart is a new
+ * row with the next `attempt` (the restart count), as in CRI — for the daemon's pods and for
+ * `hostpod run`'s (whose pods have no `pods` row: `podUid` is then absent). It holds the state
+ * (the Kubernetes container state; `exit_code`, `exit_reason`, `started_at` and `finished_at` are
+ * copied from it on every write so they can be queried, and a row whose copies disagree with its
+ * state is `DataLoss`), who supervises it (`owner`), and what exec and probes need (`exec`).
  */
 import type Database from 'better-sqlite3';
 import { dns1123LabelErrors } from '../api/names.ts';
@@ -10,8 +12,8 @@ import type { ContainerType } from '../api/visit-containers.ts';
 import { RuntimeError } from '../errors.ts';
 import { type ContainerState, canTransition, parseContainerState, phaseOf } from './container-state.ts';
 import type { ContainerId, PodUid } from './ids.ts';
-import { toJsonText } from './json.ts';
-import { rowContainerId, rowPodUid } from './names.ts';
+import { type Json, type JsonObject, toJsonText } from './json.ts';
+import { checkNames, rowContainerId, rowPodUid } from './names.ts';
 import { notFound } from './pods.ts';
 import { damaged, Row } from './row.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
@@ -20,9 +22,37 @@ import { statementCache } from './statements.ts';
 export type { ContainerType } from '../api/visit-containers.ts';
 export const CONTAINER_TYPES = ['init_container', 'container', 'ephemeral_container'] as const;
 
+/** The process supervising a container: pid + start time (a reused pid is not it). */
+export interface ContainerOwner {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat. */
+  startTime: string;
+  /**
+   * The daemon's containers outlive the daemon process by design: crash cleanup by another
+   * hostpod process leaves them alone; the daemon reconciles them itself.
+   */
+  daemon?: true;
+}
+
+/** What an exec into the container (and an exec probe) needs, as the container sees paths. */
+export interface ExecInfo {
+  layout: 'bind' | 'symlink';
+  /** `CONTAINER_SANDBOX_MOUNT_POINT`. */
+  mountPoint: string;
+  /** Container path → host path (the private view's mounts). */
+  mappings: { source: string; target: string }[];
+  /** The process environment (`NAME=value`) and working dir. */
+  env: string[];
+  cwd: string;
+  /** Its user is an ephemeral one hostpod made (and removes with it). */
+  ephemeralUser: boolean;
+}
+
 export interface ContainerRecord {
   id: ContainerId;
-  podUid: PodUid;
+  /** Absent for a pod of `hostpod run`, which has no `pods` row. */
+  podUid?: PodUid;
+  pod: { namespace: string; name: string };
   name: string;
   type: ContainerType;
   /** 0 for the first run; the restart count of the container name. */
@@ -39,11 +69,16 @@ export interface ContainerRecord {
   /** The task (shim) directory and the group (cgroup) id that hold the running task. */
   taskDir?: string;
   groupId?: string;
+  owner: ContainerOwner;
+  /** Set once it runs. */
+  exec?: ExecInfo;
 }
 
 export interface CreateContainerInput {
   id: ContainerId;
-  podUid: PodUid;
+  /** The daemon's pod (`NotFound` when there is none); absent for a pod of `hostpod run`. */
+  podUid?: PodUid;
+  pod: { namespace: string; name: string };
   name: string;
   type: ContainerType;
   attempt: number;
@@ -53,6 +88,8 @@ export interface CreateContainerInput {
   lastState?: ContainerState;
   taskDir?: string;
   groupId?: string;
+  owner: ContainerOwner;
+  exec?: ExecInfo;
   at?: string;
 }
 
@@ -60,22 +97,22 @@ export interface UpdateContainerInput {
   state?: ContainerState;
   taskDir?: string;
   groupId?: string;
+  owner?: ContainerOwner;
+  exec?: ExecInfo;
 }
 
 const COLUMNS =
-  'id, pod_uid, name, type, attempt, image, state, last_state, exit_code, exit_reason, created_at, started_at, finished_at, task_dir, group_id';
+  'id, pod_uid, pod_namespace, pod_name, name, type, attempt, image, state, last_state, exit_code, exit_reason, created_at, started_at, finished_at, task_dir, group_id, owner, exec';
 const ORDER = "CASE type WHEN 'init_container' THEN 0 WHEN 'container' THEN 1 ELSE 2 END, name, attempt";
 
 /** Typed access to the `containers` table. Every method throws `RuntimeError`s only. */
 export class ContainerRepository {
   readonly #db: Database.Database;
   readonly #sql: (sql: string) => Database.Statement;
-  readonly #byId: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = statementCache(db);
-    this.#byId = db.prepare(`SELECT ${COLUMNS} FROM containers WHERE id = ?`);
   }
 
   /**
@@ -84,7 +121,8 @@ export class ContainerRepository {
    * that container name, exists).
    */
   create(input: CreateContainerInput): ContainerRecord {
-    const what = `container "${input.name}" of pod ${input.podUid}`;
+    const what = `container "${input.name}" of pod ${input.pod.namespace}/${input.pod.name}`;
+    checkNames('pod', input.pod.namespace, input.pod.name);
     const nameErrors = dns1123LabelErrors(input.name);
     if (nameErrors.length > 0)
       throw new RuntimeError(
@@ -101,10 +139,12 @@ export class ContainerRepository {
     return guard(`create ${what}`, () => {
       try {
         this.#sql(
-          `INSERT INTO containers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO containers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           input.id,
-          input.podUid,
+          input.podUid ?? null,
+          input.pod.namespace,
+          input.pod.name,
           input.name,
           input.type,
           input.attempt,
@@ -118,10 +158,12 @@ export class ContainerRepository {
           d.finishedAt,
           input.taskDir ?? null,
           input.groupId ?? null,
+          toJsonText(input.owner, `the owner of ${what}`),
+          input.exec === undefined ? null : toJsonText(input.exec, `the exec info of ${what}`),
         );
       } catch (err) {
         const code = sqliteCode(err);
-        if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw notFound(input.podUid);
+        if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && input.podUid) throw notFound(input.podUid);
         if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE')
           throw new RuntimeError(
             'AlreadyExists',
@@ -166,6 +208,16 @@ export class ContainerRepository {
           this.#sql('UPDATE containers SET task_dir = ? WHERE id = ?').run(change.taskDir, id);
         if (change.groupId !== undefined)
           this.#sql('UPDATE containers SET group_id = ? WHERE id = ?').run(change.groupId, id);
+        if (change.owner !== undefined)
+          this.#sql('UPDATE containers SET owner = ? WHERE id = ?').run(
+            toJsonText(change.owner, `the owner of container ${id}`),
+            id,
+          );
+        if (change.exec !== undefined)
+          this.#sql('UPDATE containers SET exec = ? WHERE id = ?').run(
+            toJsonText(change.exec, `the exec info of container ${id}`),
+            id,
+          );
         return this.#mustGet(id);
       })(),
     );
@@ -173,7 +225,9 @@ export class ContainerRepository {
 
   /** The container of that id, or undefined. */
   get(id: ContainerId): ContainerRecord | undefined {
-    const row = guard(`read container ${id}`, () => this.#byId.get(id));
+    const row = guard(`read container ${id}`, () =>
+      this.#sql(`SELECT ${COLUMNS} FROM containers WHERE id = ?`).get(id),
+    );
     return row === undefined ? undefined : parseContainerRow(row);
   }
 
@@ -187,6 +241,52 @@ export class ContainerRepository {
       : `SELECT ${COLUMNS} FROM containers WHERE pod_uid = ? ORDER BY ${ORDER}`;
     const rows = guard(`list the containers of pod ${podUid}`, () => this.#sql(sql).all(podUid));
     return rows.map(parseContainerRow);
+  }
+
+  /**
+   * The containers of a pod by name — a pod of `hostpod run` has no uid in the database — newest
+   * first; only those without a `pods` row when `runOnly`.
+   */
+  listByPodName(namespace: string, name: string, options: { runOnly?: boolean } = {}): ContainerRecord[] {
+    const rows = guard(`list the containers of pod ${namespace}/${name}`, () =>
+      this.#sql(
+        `SELECT ${COLUMNS} FROM containers WHERE pod_namespace = ? AND pod_name = ?${options.runOnly ? ' AND pod_uid IS NULL' : ''} ORDER BY created_at DESC, ${ORDER}`,
+      ).all(namespace, name),
+    );
+    return rows.map(parseContainerRow);
+  }
+
+  /** Every container that is not terminated (waiting to start or running), of any pod. */
+  listUnfinished(): ContainerRecord[] {
+    const rows = guard('list the unfinished containers', () =>
+      this.#sql(`SELECT ${COLUMNS} FROM containers WHERE finished_at IS NULL ORDER BY created_at`).all(),
+    );
+    return rows.map(parseContainerRow);
+  }
+
+  /**
+   * Removes the ended rows of one container older than attempt `keepFrom` (the kubelet keeps one
+   * dead container besides the current one) and returns their ids. `pod`: a daemon pod's uid, or
+   * for a pod of `hostpod run` its names and the pid of the run that owns the rows.
+   */
+  pruneAttempts(
+    pod: { uid: string } | { namespace: string; name: string; ownerPid: number },
+    container: { type: string; name: string },
+    keepFrom: number,
+  ): string[] {
+    const where =
+      'uid' in pod
+        ? 'pod_uid = ?'
+        : "pod_uid IS NULL AND pod_namespace = ? AND pod_name = ? AND json_extract(owner, '$.pid') = ?";
+    const args = 'uid' in pod ? [pod.uid] : [pod.namespace, pod.name, pod.ownerPid];
+    return guard(`prune the runs of container ${container.name}`, () =>
+      this.#sql(
+        `DELETE FROM containers WHERE ${where} AND type = ? AND name = ? AND attempt < ? AND finished_at IS NOT NULL RETURNING id`,
+      )
+        .pluck()
+        .all(...args, container.type, container.name, keepFrom)
+        .map(String),
+    );
   }
 
   /** Removes one container row (an old attempt). Returns false when there was none. */
@@ -236,6 +336,8 @@ function parseContainerRow(row: unknown): ContainerRecord {
   const finishedAt = r.optTime('finished_at');
   const taskDir = r.optText('task_dir');
   const groupId = r.optText('group_id');
+  const podUid = r.optText('pod_uid');
+  const exec = r.optJsonObject('exec');
   const d = derived(state);
   if (
     d.exitCode !== (exitCode ?? null) ||
@@ -245,7 +347,8 @@ function parseContainerRow(row: unknown): ContainerRecord {
     throw damaged(r.where, 'has exit columns that disagree with its state');
   return {
     id,
-    podUid: rowPodUid(r.text('pod_uid'), r.where),
+    ...(podUid === undefined ? {} : { podUid: rowPodUid(podUid, r.where) }),
+    pod: { namespace: r.text('pod_namespace'), name: r.text('pod_name') },
     name,
     type: r.oneOf('type', CONTAINER_TYPES),
     attempt: r.int('attempt'),
@@ -260,5 +363,38 @@ function parseContainerRow(row: unknown): ContainerRecord {
     ...(finishedAt === undefined ? {} : { finishedAt }),
     ...(taskDir === undefined ? {} : { taskDir }),
     ...(groupId === undefined ? {} : { groupId }),
+    owner: parseOwner(r.jsonObject('owner'), r.where),
+    ...(exec === undefined ? {} : { exec: parseExec(exec, r.where) }),
+  };
+}
+
+function parseOwner(v: JsonObject, where: string): ContainerOwner {
+  if (typeof v.pid !== 'number' || !Number.isSafeInteger(v.pid) || typeof v.startTime !== 'string')
+    throw damaged(where, 'column owner is not a pid and start time');
+  return { pid: v.pid, startTime: v.startTime, ...(v.daemon === true ? { daemon: true as const } : {}) };
+}
+
+function parseExec(v: JsonObject, where: string): ExecInfo {
+  const bad = () => damaged(where, 'column exec is not what an exec needs');
+  const strings = (x: Json | undefined): string[] => {
+    if (!Array.isArray(x) || !x.every((e) => typeof e === 'string')) throw bad();
+    return x as string[];
+  };
+  if (v.layout !== 'bind' && v.layout !== 'symlink') throw bad();
+  if (typeof v.mountPoint !== 'string' || typeof v.cwd !== 'string' || typeof v.ephemeralUser !== 'boolean')
+    throw bad();
+  if (!Array.isArray(v.mappings)) throw bad();
+  const mappings = v.mappings.map((m) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw bad();
+    if (typeof m.source !== 'string' || typeof m.target !== 'string') throw bad();
+    return { source: m.source, target: m.target };
+  });
+  return {
+    layout: v.layout,
+    mountPoint: v.mountPoint,
+    mappings,
+    env: strings(v.env),
+    cwd: v.cwd,
+    ephemeralUser: v.ephemeralUser,
   };
 }

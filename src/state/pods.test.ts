@@ -6,6 +6,8 @@ import { parseContainerId, parsePodUid } from './ids.ts';
 import { openStateDb, type StateDb } from './state-db.ts';
 import { podManifest, type TempState, tempState } from './testing/temp-state.ts';
 
+const OWNER = { pid: 1, startTime: '1', daemon: true as const };
+
 let t: TempState;
 let db: StateDb;
 before(() => {
@@ -160,6 +162,8 @@ test('PodRepository.markDeleted() keeps the first time and blocks put; remove() 
   db.containers.create({
     id: parseContainerId('c0123456789abcdef0123456789abcdef'),
     podUid: p.uid,
+    pod: { namespace: 'default', name: 'web' },
+    owner: OWNER,
     name: 'main',
     type: 'container',
     attempt: 0,

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { ExecTarget } from '../../api/protocol.ts';
 import { isRuntimeError, RuntimeError } from '../../errors.ts';
 import { spawnExec } from '../../runtime/task/exec-task.ts';
-import { execArgv, findRunningContainer, recordTask } from '../../services/exec.ts';
-import { type ContainerRecord, listRecords } from '../../services/records.ts';
+import { execArgv, findRunningContainer, targetTask } from '../../services/exec.ts';
+import { openStateDb, type StateDb, stateDbPath } from '../../state/state-db.ts';
 import { requireRoot } from '../foreground.ts';
 import type { CliContext } from '../io.ts';
 import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
@@ -38,15 +38,13 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .addOption(socketFlag())
     .action(async (pod: string, command: string[], opts: ExecFlags) => {
       requireRoot(ctx, 'hostpod exec');
-      // A daemon's pod: the daemon names the container and its root; without a daemon (or with
-      // --root), the pods of `hostpod run` under the state root.
-      const target = await daemonTarget(ctx, opts, pod);
-      const root = target?.root ?? resolveStateRoot(opts.root, ctx);
-      const rec = target
-        ? await recordById(target.root, target.containerId)
-        : await findRunningContainer(root, pod, opts.container, opts.namespace);
-      const argv = await execArgv(rec, command);
-      const task = await recordTask(root, rec);
+      // A daemon's pod: the daemon answers where it runs; without a daemon (or with --root), the
+      // pods of `hostpod run` are looked up in the state root's records.
+      const target =
+        (await daemonTarget(ctx, opts, pod)) ??
+        (await localTarget(resolveStateRoot(opts.root, ctx), pod, opts.container, opts.namespace));
+      const argv = await execArgv(target, target.container, command);
+      const task = await targetTask(target);
       // The command gets the signals of the terminal; hostpod just waits for it.
       const off = ctx.onInterrupt?.(() => {});
       try {
@@ -56,6 +54,29 @@ export function registerExec(program: Command, ctx: CliContext): void {
         off?.();
       }
     });
+}
+
+/** The running container of a `hostpod run` pod under `root`. */
+async function localTarget(
+  root: string,
+  pod: string,
+  container: string | undefined,
+  namespace: string,
+): Promise<ExecTarget> {
+  let db: StateDb;
+  try {
+    db = openStateDb(stateDbPath(root), { readonly: true });
+  } catch (e) {
+    if (!isRuntimeError(e, 'NotFound')) throw e;
+    throw new RuntimeError('NotFound', `Pod "${pod}" not found in namespace "${namespace}"`, {
+      hint: `no pod ran under the state root ${root}; start it with hostpod run (or name its --root)`,
+    });
+  }
+  try {
+    return await findRunningContainer(db, root, pod, container, namespace);
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -72,14 +93,4 @@ async function daemonTarget(ctx: CliContext, opts: ExecFlags, pod: string): Prom
     if (isRuntimeError(e, 'NotFound')) return undefined;
     throw e;
   }
-}
-
-/** The record of the container the daemon named. */
-async function recordById(root: string, id: string): Promise<ContainerRecord> {
-  const rec = (await listRecords(root)).records.find((r) => r.id === id);
-  if (!rec)
-    throw new RuntimeError('NotFound', `the daemon's container ${id} has no record under ${root}`, {
-      hint: 'it may have just ended; run the command again',
-    });
-  return rec;
 }

@@ -16,6 +16,7 @@ import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { sharedFixtures } from '../../lib/testing/shared-fixtures.ts';
+import { openStateDb, stateDbPath } from '../../state/state-db.ts';
 import { cliArgv, REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -277,17 +278,13 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
         new RegExp(root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
       );
       // The killed run's container: recorded as exited (Unknown), its user and cgroups gone.
-      const ids = await readdir(join(root, 'containers'));
-      const id = ids.find((i) => {
-        const rec = readFileSync(join(root, 'containers', i, 'container.json'), 'utf8');
-        return rec.includes('"name": "long"') && rec.includes('"name": "main"');
-      });
-      assert.ok(id, "no record of the killed run's container");
-      const record = JSON.parse(readFileSync(join(root, 'containers', id, 'container.json'), 'utf8')) as {
-        status: string;
-        exit: { reason: string };
-      };
-      assert.equal(record.status, 'exited');
+      const db = openStateDb(stateDbPath(root), { readonly: true });
+      const killed = db.containers.listByPodName('default', 'long').find((r) => r.name === 'main');
+      db.close();
+      assert.ok(killed, "no record of the killed run's container");
+      const id = killed.id;
+      assert.ok('terminated' in killed.state, JSON.stringify(killed.state));
+      const record = { exit: { reason: killed.state.terminated.reason } };
       assert.doesNotMatch(readFileSync('/etc/passwd', 'utf8'), new RegExp(`^${id.slice(0, 20)}:`, 'm'));
       const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', id], {
         encoding: 'utf8',

@@ -12,6 +12,7 @@ import { cleanupStale } from '../../services/cleanup.ts';
 import type { RunningContainer } from '../../services/container-runner.ts';
 import { addObject, emptyObjectSet, type ObjectSet } from '../../services/object-set.ts';
 import { type PodEvent, type PodResult, runPod } from '../../services/pod-runner.ts';
+import { openStateDb, stateDbPath } from '../../state/state-db.ts';
 import { EXIT } from '../exit-codes.ts';
 import { foregroundDeps, requireRoot } from '../foreground.ts';
 import { type CliContext, err } from '../io.ts';
@@ -183,8 +184,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
       }
       requireRoot(ctx, 'hostpod run');
       const root = resolveStateRoot(opts.root, ctx);
+      // Each container's record (who runs it, what exec needs, how it ended) is in the state database.
+      const db = openStateDb(stateDbPath(root));
       const deps = await foregroundDeps(ctx, {
         root,
+        records: db.containers,
         layout: opts.layout,
         nodeLabels: parseLabels(opts.nodeLabel),
         workspace: opts.workspace,
@@ -195,7 +199,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         if (!opts.quiet) err(ctx, `hostpod: ${line}`);
       };
       if (deps.groups.warning) err(ctx, `hostpod: warning: ${deps.groups.warning}`);
-      const stale = await cleanupStale(deps);
+      const stale = await cleanupStale({ ...deps, containers: db.containers });
       if (stale.containers.length > 0)
         status(
           `cleaned up ${stale.containers.length} container(s) left by an earlier hostpod run that was killed`,
@@ -233,7 +237,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             const c = e.container;
             running.add(c);
             status(
-              `pod "${e.pod}": container "${c.name}" ${e.restartCount > 0 ? `restarted (restart ${e.restartCount}, ` : 'started ('}pid ${c.task.initPid}, workspace ${c.record.mountPoint ?? ''})`,
+              `pod "${e.pod}": container "${c.name}" ${e.restartCount > 0 ? `restarted (restart ${e.restartCount}, ` : 'started ('}pid ${c.task.initPid}, workspace ${c.exec.mountPoint})`,
             );
             const prefix = Buffer.from(prefixOf(e.pod, c.name));
             const f = new Follower(c.logPath, (line) => {
@@ -326,6 +330,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       } finally {
         off?.();
         await Promise.all([...followers.values()].map((f) => f.stop()));
+        db.close();
       }
     });
 }

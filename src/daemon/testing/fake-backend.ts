@@ -307,7 +307,15 @@ export class FakeBackend implements NodeApi {
     if (!s) throw new RuntimeError('NotFound', `container "${c}" not found in pod "${name}"`);
     if (!('running' in s.state))
       throw new RuntimeError('FailedPrecondition', `container "${c}" is not running`);
-    return { containerId: s.containerID ?? '', container: c, root: '/var/lib/hostpod' };
+    return {
+      containerId: s.containerID ?? '',
+      container: c,
+      taskDir: `/var/lib/hostpod/containers/${s.containerID ?? ''}/task`,
+      mountPoint: '/hpc/',
+      mappings: [],
+      env: ['PATH=/usr/bin:/bin'],
+      cwd: '/hpc',
+    };
   }
 
   async listImages(): Promise<ImageView[]> {

@@ -14,6 +14,7 @@ import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { removeCgroupDirs } from '../../runtime/group/cgroup-fs.ts';
 import { CgroupManager } from '../../runtime/group/group-manager.ts';
+import { openStateDb, type StateDb, stateDbPath } from '../../state/state-db.ts';
 import type { ImageContext } from '../images.ts';
 import { hostRuntimeDeps, type RuntimeDeps } from '../runtime-deps.ts';
 
@@ -38,6 +39,8 @@ export interface Harness {
   root: string;
   /** The test's cgroup parent (`/hostpod-test-…`), the same path in every hierarchy. */
   cgroupParent: string;
+  /** The state database holding the container records. */
+  db: StateDb;
   deps: RuntimeDeps;
   images: ImageContext;
   cleanup(): Promise<void>;
@@ -54,8 +57,10 @@ export async function makeHarness(
   await writeImageSource(src);
   await buildImage(src, content, images, { tag: TEST_IMAGE, tmpDir: root });
   const parent = `/hostpod-test-${randomBytes(4).toString('hex')}`;
+  const db = openStateDb(stateDbPath(root));
   const deps = await hostRuntimeDeps({
     root,
+    records: db.containers,
     pid: process.pid,
     cgroupParent: parent,
     layout: options.layout ?? 'bind',
@@ -66,6 +71,7 @@ export async function makeHarness(
   return {
     root,
     cgroupParent: parent,
+    db,
     deps,
     images: { root, content, images },
     async cleanup() {
@@ -78,6 +84,7 @@ export async function makeHarness(
       if (groups instanceof CgroupManager) {
         await removeCgroupDirs([...new Set(Object.values(groups.parents))]).catch(() => {});
       }
+      db.close();
       await rm(root, { recursive: true, force: true }).catch(() => {});
     },
   };

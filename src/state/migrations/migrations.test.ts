@@ -7,6 +7,7 @@ import { openStateDb } from '../state-db.ts';
 import { fingerprint, type TempState, tempState } from '../testing/temp-state.ts';
 import { APPLICATION_ID, migration0001 } from './0001-initial.ts';
 import { migration0002 } from './0002-event-series.ts';
+import { migration0003 } from './0003-container-record.ts';
 import { MIGRATIONS, type Migration, SCHEMA_VERSION } from './index.ts';
 
 const temps: TempState[] = [];
@@ -117,6 +118,46 @@ test('migration0002 applies to a version 1 database with data: pods, containers 
     // The cascade from pods still holds on the rebuilt table.
     db.prepare("DELETE FROM pods WHERE uid = 'u1'").run();
     assert.equal(db.prepare('SELECT COUNT(*) FROM events').pluck().get(), 0);
+    assert.deepEqual(db.pragma('foreign_key_check'), []);
+    assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+  } finally {
+    db.close();
+  }
+});
+
+test('migration0003 applies to a version 2 database with data: each container row keeps its values, gets its pod by name and the daemon as owner', () => {
+  const { db, path } = rawDb();
+  try {
+    migrate(db, path, [migration0001, migration0002]);
+    const t0 = '2026-11-27T10:00:00.000Z';
+    db.prepare(
+      "INSERT INTO pods VALUES ('u1', 'kube-system', 'proxy', '{\"kind\":\"Pod\"}', 'apply', NULL, ?, NULL, NULL, 1)",
+    ).run(t0);
+    db.prepare(
+      `INSERT INTO containers VALUES ('c1', 'u1', 'main', 'container', 2, 'busybox', '{"running":{"startedAt":"${t0}"}}', '{"terminated":{"exitCode":1,"reason":"Error","finishedAt":"${t0}"}}', NULL, NULL, ?, ?, NULL, '/t', 'g')`,
+    ).run(t0, t0);
+    db.prepare(
+      "INSERT INTO events (pod_uid, first_time, time, count, type, reason, message) VALUES ('u1', ?, ?, 1, 'Normal', 'Started', 'x')",
+    ).run(t0, t0);
+    const before = db.prepare('SELECT * FROM containers').get() as Record<string, unknown>;
+
+    assert.deepEqual(migrate(db, path, [migration0001, migration0002, migration0003]), { from: 2, to: 3 });
+    const after = db.prepare('SELECT * FROM containers').get() as Record<string, unknown>;
+    assert.deepEqual(after, {
+      ...before,
+      pod_namespace: 'kube-system',
+      pod_name: 'proxy',
+      owner: '{"daemon":true,"pid":0,"startTime":""}',
+      exec: null,
+    });
+    // The pod's events were not touched by the rebuild, and the cascade from pods still holds.
+    assert.equal(db.prepare('SELECT COUNT(*) FROM events').pluck().get(), 1);
+    db.prepare("DELETE FROM pods WHERE uid = 'u1'").run();
+    assert.equal(db.prepare('SELECT COUNT(*) FROM containers').pluck().get(), 0);
+    // A `hostpod run` container has no pod row.
+    db.prepare(
+      `INSERT INTO containers (id, pod_uid, pod_namespace, pod_name, name, type, attempt, image, state, created_at, owner) VALUES ('c2', NULL, 'default', 'run', 'main', 'container', 0, 'x', '{"waiting":{"reason":"ContainerCreating"}}', ?, '{"pid":1,"startTime":"1"}')`,
+    ).run(t0);
     assert.deepEqual(db.pragma('foreign_key_check'), []);
     assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
   } finally {

@@ -58,6 +58,8 @@ for (;;) {
       db.containers.create({
         id,
         podUid: pod,
+        pod: { namespace: p.namespace, name: p.name },
+        owner: { pid: process.pid, startTime: '', daemon: true },
         name,
         type: 'container',
         attempt,
