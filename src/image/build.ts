@@ -231,7 +231,7 @@ export async function buildImage(
           yield b;
         }
       },
-      createWriteStream(tmp),
+      createWriteStream(tmp, { mode: 0o600 }),
     );
     const diffId = `sha256:${diffHash.digest('hex')}` as Digest;
     const layerDigest = `sha256:${blobHash.digest('hex')}` as Digest;
