@@ -923,7 +923,7 @@ static void answer(const char *tag, int err, const char *what) {
 }
 
 /* "TAG mount CWD TARGET LOWER… UPPER WORK" (LOWERs highest first): mounts an overlay at TARGET
- * with the option string overlay.ts builds. CWD, when not empty, is where relative dirs are
+ * (nosuid, nodev) with the option string overlay.ts builds. CWD, when not empty, is where relative dirs are
  * resolved (the server moves there for the call, as mount(8) is run there). */
 static void serve_mount(const char *tag, char **f, int n, int home) {
   if (n < 5) {
@@ -950,7 +950,9 @@ static void serve_mount(const char *tag, char **f, int n, int home) {
     answer(tag, errno, "chdir");
     return;
   }
-  int err = mount("overlay", target, "overlay", 0, options) < 0 ? errno : 0;
+  /* A workspace holds image content: its setuid bits and file capabilities must not give a
+   * container privilege (nosuid disables both), nor its device nodes access (docs/security.md). */
+  int err = mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, options) < 0 ? errno : 0;
   if (*cwd && fchdir(home) < 0) {
     fprintf(stderr, "hostpod-shim: serve: cannot return to the start directory: %s\n", strerror(errno));
     exit(125); /* later relative requests would resolve elsewhere: end, hostpod restarts the server */
