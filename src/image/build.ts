@@ -25,8 +25,15 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** Default: linux and this host's architecture. */
   platform?: Platform;
-  /** mtime of every entry and the config's `created` (default 0; the CLI passes SOURCE_DATE_EPOCH). */
+  /**
+   * `SOURCE_DATE_EPOCH` (seconds), the reproducible-builds convention: when set, the config's
+   * `created` and every entry's mtime are this time, so the same input gives the same digest
+   * byte for byte. When unset, `created` is the build time and mtimes are 0 (the layer stays
+   * reproducible; only the config differs between builds).
+   */
   sourceDateEpoch?: number;
+  /** The build time when `sourceDateEpoch` is unset (default: now). */
+  now?: Date;
   /** Where the layer is written before it is ingested. */
   tmpDir: string;
 }
@@ -148,10 +155,11 @@ async function* tarStream(
 }
 
 /**
- * Packs directory `dir` as a one-layer image and stores it as `opts.tag`. Deterministic: entries
+ * Packs directory `dir` as a one-layer image and stores it as `opts.tag`. Reproducible: entries
  * sorted by name, every mtime `sourceDateEpoch` (0 by default), uid/gid 0 with no user names,
  * gzip at a fixed level with no name or timestamp, config and manifest JSON with a fixed key
- * order — the same directory and options give the same manifest digest.
+ * order — the same directory gives the same layer, and with `sourceDateEpoch` the same options
+ * give the same manifest digest (without it, the config's `created` is the build time).
  *
  * Throws RuntimeError `InvalidArgument` (bad tag, env entry, label), `NotFound` (no such dir),
  * `FailedPrecondition` (not a directory, a file changing while packed).
@@ -168,7 +176,9 @@ export async function buildImage(
       throw new RuntimeError('InvalidArgument', `Invalid --env ${JSON.stringify(e)}: expected KEY=VALUE`);
     }
   }
-  const mtime = Math.max(0, Math.floor(opts.sourceDateEpoch ?? 0));
+  const epoch =
+    opts.sourceDateEpoch === undefined ? undefined : Math.max(0, Math.floor(opts.sourceDateEpoch));
+  const mtime = epoch ?? 0;
   const source = await openBuildDir(dir);
   let layer: BuiltLayer;
   try {
@@ -177,7 +187,8 @@ export async function buildImage(
     await source.close();
   }
   const platform = opts.platform ?? { os: 'linux', architecture: hostPlatform().architecture };
-  const created = new Date(mtime * 1000).toISOString().replace('.000Z', 'Z');
+  const when = epoch === undefined ? (opts.now ?? new Date()) : new Date(epoch * 1000);
+  const created = when.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const cfg: Record<string, unknown> = {};
   if (opts.env && opts.env.length > 0) cfg.Env = opts.env;
   if (opts.entrypoint) cfg.Entrypoint = opts.entrypoint;
