@@ -1122,14 +1122,17 @@ static int relay_pipes(int in_w, int out_r, int err_r) {
   size_t in_len = 0, in_off = 0;
   int out_fd[2] = { out_r, err_r };
   for (;;) {
+    /* Read the terminal only while we are its foreground job: in the background a read would
+     * stop us (SIGTTIN) as soon as the user types at the shell; look again every 250 ms (fg). */
+    int fg = in_w >= 0 && tcgetpgrp(0) == getpgrp();
     struct pollfd pf[5] = {
       { sfd, POLLIN, 0 },
       { out_fd[0], POLLIN, 0 },
       { out_fd[1], POLLIN, 0 },
-      { in_w >= 0 && in_len == 0 ? 0 : -1, POLLIN, 0 },
+      { fg && in_len == 0 ? 0 : -1, POLLIN, 0 },
       { in_w >= 0 && in_len > 0 ? in_w : -1, POLLOUT, 0 },
     };
-    if (poll(pf, 5, -1) < 0 && errno != EINTR) die("poll");
+    if (poll(pf, 5, in_w >= 0 && !fg ? 250 : -1) < 0 && errno != EINTR) die("poll");
     if (pf[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == sizeof si) {}

@@ -13,6 +13,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { testCgroupParent } from '../testing/cgroup-parent.ts';
 import { cliArgv, REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -66,6 +67,7 @@ describe('hostpod exec without -t keeps the caller terminal', {
   let run: ReturnType<typeof startCli>;
   let shell: RootShell;
   const name = `term-${randomBytes(3).toString('hex')}`;
+  const cgroups = testCgroupParent();
   const exec = (args: string[]) =>
     `${[process.execPath, ...cliArgv(['exec', name, '--', ...args])].map((a) => `'${a}'`).join(' ')}\n`;
 
@@ -90,7 +92,7 @@ spec:
   - {name: main, image: ${IMAGE}, command: [sleep, "300"]}
 `,
     );
-    run = startCli(['run', '--rm', '-f', join(work, 'pod.yaml')], { env });
+    run = startCli(['run', '--rm', '--cgroup-parent', cgroups.parent, '-f', join(work, 'pod.yaml')], { env });
     await waitForOutput(run, (o) => o.includes('started'));
     shell = new RootShell(env);
     await shell.waitFor(/# $/);
@@ -102,6 +104,7 @@ spec:
       run.kill('SIGINT');
       await closed;
     }
+    await cgroups.cleanup();
     await rm(work, { recursive: true, force: true });
   });
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildPrivilegedImage, PRIVILEGED_FILES } from '../../image/testing/privileged-image.ts';
+import { testCgroupParent } from '../testing/cgroup-parent.ts';
 import { runCliSync } from '../testing/spawn-cli.ts';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -45,6 +46,7 @@ describe('an image cannot give a Local Service container privilege', {
   let work = '';
   let env: NodeJS.ProcessEnv = {};
   let canary = '';
+  const cgroups = testCgroupParent();
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'hostpod-cli-priv-'));
     await chmod(work, 0o755); // Local Service must reach its workspace in the symlink layout
@@ -56,13 +58,17 @@ describe('an image cannot give a Local Service container privilege', {
     assert.equal(r.status, 0, r.stderr);
   });
   after(async () => {
+    await cgroups.cleanup();
     await rm(work, { recursive: true, force: true });
   });
 
   for (const layout of ['bind', 'symlink']) {
     test(`hostpod run --layout ${layout}: the image's setcap and setuid binaries read nothing a Local Service could not`, async () => {
       await writeFile(join(work, 'pod.yaml'), pod(`priv-${layout}`, canary));
-      const r = runCliSync(['run', '--rm', '--layout', layout, '-f', join(work, 'pod.yaml')], { env });
+      const r = runCliSync(
+        ['run', '--rm', '--layout', layout, '--cgroup-parent', cgroups.parent, '-f', join(work, 'pod.yaml')],
+        { env },
+      );
       const out = `${r.stdout}\n${r.stderr}`;
       assert.equal(r.status, 0, out);
       assert.ok(!out.includes(CANARY), `the canary leaked:\n${out}`);
