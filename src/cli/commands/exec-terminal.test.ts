@@ -144,5 +144,19 @@ spec:
     await shell.waitFor(/# $/, from);
     shell.type('echo "rc=$?"\n');
     await shell.waitFor(/rc=7/, from);
+
+    // In the background it leaves the terminal to the shell: typing there does not stop it.
+    from = shell.out.length;
+    shell.type(
+      `${exec(['sh', '-c', 'echo "bg-$((1+1))-started"; sleep 2; echo "bg-$((1+1))-done"']).trimEnd()} &\n`,
+    );
+    await shell.waitFor(/bg-2-started/, from);
+    shell.type('echo "fg-$((2+3))"\n');
+    await shell.waitFor(/fg-5/, from);
+    await shell.waitFor(/bg-2-done/, from);
+    shell.type('wait; echo "bg-rc=$?"\n');
+    const seen = await shell.waitFor(/bg-rc=\d+/, from);
+    assert.match(seen, /bg-rc=0/);
+    assert.doesNotMatch(seen, /Stopped/);
   });
 });
