@@ -923,8 +923,8 @@ static void answer(const char *tag, int err, const char *what) {
 }
 
 /* "TAG mount CWD TARGET LOWER… UPPER WORK" (LOWERs highest first): mounts an overlay at TARGET
- * (nosuid, nodev) with the option string overlay.ts builds. CWD, when not empty, is where relative dirs are
- * resolved (the server moves there for the call, as mount(8) is run there). */
+ * (nosuid, nodev) with the option string overlay.ts builds. CWD, when not empty, is where
+ * relative dirs are resolved (the server moves there for the call, as mount(8) is run there). */
 static void serve_mount(const char *tag, char **f, int n, int home) {
   if (n < 5) {
     answer(tag, EINVAL, "request");
@@ -1236,7 +1236,8 @@ static int cmd_exec(int argc, char **argv) {
     }
     child_exec(&s, status[1], ns_fd);
   }
-  /* Our ends: stdin's write end, stdout's and stderr's read ends. */
+  /* The child's ends (stdin's read end, stdout's and stderr's write ends) are its own now; we
+   * keep stdin's write end and the read ends of stdout and stderr. */
   for (int i = 0; i < 3; i++)
     if (relay[i][0] >= 0) close(relay[i][i == 0 ? 0 : 1]);
   if (!stage) {
