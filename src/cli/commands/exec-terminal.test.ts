@@ -112,7 +112,7 @@ spec:
     const canary = join(work, 'injected');
     const from = shell.out.length;
     shell.type(exec(['perl', join(work, 'attack.pl'), canary]));
-    const seen = await shell.waitFor(/; done\r?\n[^]*# $/, from);
+    const seen = await shell.waitFor(/; done\r?\n[\s\S]*# $/, from);
     // Had anything been pushed, bash would now read it: give it the chance, then look.
     const mark = shell.out.length;
     shell.type('echo "mark=$((40+2))"\n');
