@@ -923,8 +923,8 @@ static void answer(const char *tag, int err, const char *what) {
 }
 
 /* "TAG mount CWD TARGET LOWER… UPPER WORK" (LOWERs highest first): mounts an overlay at TARGET
- * with the option string overlay.ts builds. CWD, when not empty, is where relative dirs are
- * resolved (the server moves there for the call, as mount(8) is run there). */
+ * (nosuid, nodev) with the option string overlay.ts builds. CWD, when not empty, is where
+ * relative dirs are resolved (the server moves there for the call, as mount(8) is run there). */
 static void serve_mount(const char *tag, char **f, int n, int home) {
   if (n < 5) {
     answer(tag, EINVAL, "request");
@@ -950,7 +950,9 @@ static void serve_mount(const char *tag, char **f, int n, int home) {
     answer(tag, errno, "chdir");
     return;
   }
-  int err = mount("overlay", target, "overlay", 0, options) < 0 ? errno : 0;
+  /* A workspace holds image content: its setuid bits and file capabilities must not give a
+   * container privilege (nosuid disables both), nor its device nodes access (docs/security.md). */
+  int err = mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, options) < 0 ? errno : 0;
   if (*cwd && fchdir(home) < 0) {
     fprintf(stderr, "hostpod-shim: serve: cannot return to the start directory: %s\n", strerror(errno));
     exit(125); /* later relative requests would resolve elsewhere: end, hostpod restarts the server */
@@ -1032,11 +1034,12 @@ static int cmd_serve(char *title) {
 /* ---- exec ---- */
 
 static pid_t exec_child = -1;
+static int exec_group = 0; /* forward signals to the child's process group (its own session) */
 static struct termios saved_tty;
 static int tty_raw = 0;
 
 static void forward(int sig) {
-  if (exec_child > 0) kill(exec_child, sig);
+  if (exec_child > 0) kill(exec_group ? -exec_child : exec_child, sig);
 }
 
 static void restore_tty(void) {
@@ -1103,6 +1106,62 @@ static int relay_tty(int master) {
   return status;
 }
 
+/* Without --tty: copies our terminal stdin into the program's stdin pipe (in_w) and its
+ * stdout/stderr pipes (out_r, err_r) to ours, for the fds that were terminals (-1 for the
+ * others), until the program exits; then what its pipes hold is copied and the relay stops,
+ * even if a background process still holds them. Returns its wait status. */
+static int relay_pipes(int in_w, int out_r, int err_r) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die("signalfd");
+  if (in_w >= 0) fcntl(in_w, F_SETFL, fcntl(in_w, F_GETFL) | O_NONBLOCK);
+  int status = 0, exited = 0;
+  char buf[8192], in_buf[8192];
+  size_t in_len = 0, in_off = 0;
+  int out_fd[2] = { out_r, err_r };
+  for (;;) {
+    /* Read the terminal only while we are its foreground job: in the background a read would
+     * stop us (SIGTTIN) as soon as the user types at the shell; look again every 250 ms (fg). */
+    int fg = in_w >= 0 && tcgetpgrp(0) == getpgrp();
+    struct pollfd pf[5] = {
+      { sfd, POLLIN, 0 },
+      { out_fd[0], POLLIN, 0 },
+      { out_fd[1], POLLIN, 0 },
+      { fg && in_len == 0 ? 0 : -1, POLLIN, 0 },
+      { in_w >= 0 && in_len > 0 ? in_w : -1, POLLOUT, 0 },
+    };
+    if (poll(pf, 5, in_w >= 0 && !fg ? 250 : -1) < 0 && errno != EINTR) die("poll");
+    if (pf[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {}
+      if (waitpid(exec_child, &status, WNOHANG) == exec_child) exited = 1;
+    }
+    for (int i = 0; i < 2; i++) {
+      if (out_fd[i] < 0 || !(pf[1 + i].revents || exited)) continue;
+      if (exited) fcntl(out_fd[i], F_SETFL, fcntl(out_fd[i], F_GETFL) | O_NONBLOCK);
+      ssize_t n;
+      while ((n = read(out_fd[i], buf, sizeof buf)) > 0) {
+        write_full(1 + i, buf, (size_t)n);
+        if (!exited) break;
+      }
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) close(out_fd[i]), out_fd[i] = -1;
+    }
+    if (exited) return status;
+    if (pf[3].revents) {
+      ssize_t n = read(0, in_buf, sizeof in_buf);
+      if (n > 0) in_len = (size_t)n, in_off = 0;
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) close(in_w), in_w = -1; /* EOF: ^D */
+    }
+    if (pf[4].revents && in_w >= 0) {
+      ssize_t w = write(in_w, in_buf + in_off, in_len - in_off);
+      if (w > 0 && (in_off += (size_t)w) == in_len) in_len = 0;
+      else if (w < 0 && errno != EINTR && errno != EAGAIN) close(in_w), in_w = -1, in_len = 0; /* EPIPE */
+    }
+  }
+}
+
 static int cmd_exec(int argc, char **argv) {
   int tty = 0, status_fd = -1;
   const char *path = NULL;
@@ -1143,14 +1202,25 @@ static int cmd_exec(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
-  if (!stage && tty) {
-    copy_winsize(master);
+  /* Without --tty the program must not get our terminal: holding it, a process could push
+   * input into the caller's shell (TIOCSTI) or read what is typed there after the exec returns.
+   * It gets a session of its own (no controlling terminal) and, for each of stdin, stdout and
+   * stderr that is a terminal, a pipe we relay. */
+  int relay[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, relaying = 0;
+  for (int i = 0; !stage && !tty && i < 3; i++) {
+    if (!isatty(i)) continue;
+    if (pipe2(relay[i], O_CLOEXEC) < 0) stage = ST_PIPE, code = errno;
+    relaying = 1;
+  }
+  if (!stage && (tty || relaying)) {
+    if (tty) copy_winsize(master);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGWINCH);
     sigprocmask(SIG_BLOCK, &set, NULL);
   }
+  exec_group = !tty;
   if (!stage && (exec_child = fork()) < 0) stage = ST_FORK, code = errno;
   if (!stage && exec_child == 0) {
     if (tty) {
@@ -1159,9 +1229,17 @@ static int cmd_exec(int argc, char **argv) {
           dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
         fail_stage(status[1], ST_PIPE);
       if (fd > 2) close(fd);
+    } else {
+      if (setsid() < 0) fail_stage(status[1], ST_PIPE);
+      for (int i = 0; i < 3; i++)
+        if (relay[i][0] >= 0 && dup2(relay[i][i == 0 ? 0 : 1], i) < 0) fail_stage(status[1], ST_PIPE);
     }
     child_exec(&s, status[1], ns_fd);
   }
+  /* The child's ends (stdin's read end, stdout's and stderr's write ends) are its own now; we
+   * keep stdin's write end and the read ends of stdout and stderr. */
+  for (int i = 0; i < 3; i++)
+    if (relay[i][0] >= 0) close(relay[i][i == 0 ? 0 : 1]);
   if (!stage) {
     close(status[1]);
     if (read_status(status[0], &stage, &code) < 0) waitpid(exec_child, NULL, 0);
@@ -1181,6 +1259,9 @@ static int cmd_exec(int argc, char **argv) {
       if (tcsetattr(0, TCSAFLUSH, &raw) == 0) tty_raw = 1, atexit(restore_tty);
     }
     wstatus = relay_tty(master);
+  } else if (relaying) {
+    signal(SIGPIPE, SIG_IGN); /* the program may close its stdin: a write error, not our death */
+    wstatus = relay_pipes(relay[0][1], relay[1][0], relay[2][0]);
   } else {
     while (waitpid(exec_child, &wstatus, 0) < 0)
       if (errno != EINTR) die("waitpid");

@@ -43,26 +43,59 @@ function sourceDir(): string {
   return src;
 }
 
-test('buildImage() gives the same digest for the same directory, whatever the mtimes', async () => {
+test('buildImage() with SOURCE_DATE_EPOCH gives the same digest for the same directory, whatever the mtimes', async () => {
   const src = sourceDir();
-  const opts = { tag: 'localhost/example/hello:1', cmd: ['/bin/hello.sh'], env: ['A=1', 'B=two'] };
+  const opts = {
+    tag: 'localhost/example/hello:1',
+    cmd: ['/bin/hello.sh'],
+    env: ['A=1', 'B=two'],
+    sourceDateEpoch: 1_700_000_000,
+  };
   const a = stores();
   const r1 = await buildImage(src, a.content, a.images, { ...opts, tmpDir: a.tmpDir });
   utimesSync(join(src, 'README'), 1_000_000, 1_000_000);
   const b = stores();
-  const r2 = await buildImage(src, b.content, b.images, { ...opts, tmpDir: b.tmpDir });
+  const r2 = await buildImage(src, b.content, b.images, { ...opts, tmpDir: b.tmpDir, now: new Date() });
   assert.equal(r2.digest, r1.digest);
   assert.equal(r2.layerDigest, r1.layerDigest);
+  const { config } = await readImage(b.content, r2.digest);
+  assert.equal(config.created, '2023-11-14T22:13:20Z');
   writeFileSync(join(src, 'README'), 'changed\n');
   const r3 = await buildImage(src, b.content, b.images, { ...opts, tmpDir: b.tmpDir });
   assert.notEqual(r3.digest, r1.digest);
   const r4 = await buildImage(src, b.content, b.images, {
     ...opts,
     tmpDir: b.tmpDir,
-    sourceDateEpoch: 1_700_000_000,
+    sourceDateEpoch: 1_700_000_001,
   });
   assert.notEqual(r4.digest, r3.digest);
+  assert.notEqual(r4.layerDigest, r3.layerDigest, "the epoch is every entry's mtime");
   assert.equal((await b.images.get('localhost/example/hello:1'))?.digest, r4.digest);
+});
+
+test('buildImage() without SOURCE_DATE_EPOCH records the build time as created; the layer stays the same', async () => {
+  const src = sourceDir();
+  const s = stores();
+  const before = Date.now();
+  const r1 = await buildImage(src, s.content, s.images, { tag: 'localhost/example/now:1', tmpDir: s.tmpDir });
+  const after = Date.now();
+  const created = Date.parse((await readImage(s.content, r1.digest)).config.created ?? '');
+  assert.ok(
+    created >= Math.floor(before / 1000) * 1000 && created <= after,
+    `created ${created} not in [${before}, ${after}]`,
+  );
+  assert.equal(
+    (await s.images.get('localhost/example/now:1'))?.created,
+    new Date(created).toISOString().replace('.000Z', 'Z'),
+  );
+  const r2 = await buildImage(src, s.content, s.images, {
+    tag: 'localhost/example/now:2',
+    tmpDir: s.tmpDir,
+    now: new Date('2030-01-02T03:04:05.678Z'),
+  });
+  assert.equal((await readImage(s.content, r2.digest)).config.created, '2030-01-02T03:04:05Z');
+  assert.equal(r2.layerDigest, r1.layerDigest, 'mtimes are 0 without an epoch');
+  assert.notEqual(r2.digest, r1.digest);
 });
 
 test('buildImage() writes the config from the options and a layer GNU tar reads the same way', async () => {
@@ -77,6 +110,7 @@ test('buildImage() writes the config from the options and a layer GNU tar reads 
     labels: { b: '2', a: '1' },
     platform: { os: 'windows', architecture: 'amd64' },
     tmpDir: s.tmpDir,
+    sourceDateEpoch: 0,
   });
   assert.equal(r.name, 'localhost/example/cfg:latest');
   assert.equal(r.platform, 'windows/amd64');

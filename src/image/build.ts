@@ -1,15 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { errnoCode, RuntimeError } from '../errors.ts';
+import { RuntimeError } from '../errors.ts';
 import type { Digest } from '../oci/digest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { formatPlatform, hostPlatform, type Platform } from '../oci/platform.ts';
 import { parseReference } from '../oci/reference.ts';
+import { openBuildDir, readBuildDir } from './build-source.ts';
 import type { LocalContentStore } from './content-store.ts';
 import type { ImageStore } from './image-store.ts';
 
@@ -24,8 +25,15 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** Default: linux and this host's architecture. */
   platform?: Platform;
-  /** mtime of every entry and the config's `created` (default 0; the CLI passes SOURCE_DATE_EPOCH). */
+  /**
+   * `SOURCE_DATE_EPOCH` (seconds), the reproducible-builds convention: when set, the config's
+   * `created` and every entry's mtime are this time, so the same input gives the same digest
+   * byte for byte. When unset, `created` is the build time and mtimes are 0 (the layer stays
+   * reproducible; only the config differs between builds).
+   */
   sourceDateEpoch?: number;
+  /** The build time when `sourceDateEpoch` is unset (default: now). */
+  now?: Date;
   /** Where the layer is written before it is ingested. */
   tmpDir: string;
 }
@@ -48,41 +56,6 @@ export interface BuildResult {
 /** gzip level of built layers: fixed, so the same input gives the same bytes. */
 const GZIP_LEVEL = 6;
 const BLOCK = 512;
-
-interface Item {
-  rel: string;
-  type: 'file' | 'dir' | 'symlink';
-  mode: number;
-  size: number;
-  linkname: string;
-}
-
-/** Lists `dir` depth-first in byte order of names (parents before children). */
-async function walk(dir: string, notes: string[]): Promise<Item[]> {
-  const items: Item[] = [];
-  const visit = async (rel: string): Promise<void> => {
-    const names = (await readdir(rel === '' ? dir : join(dir, rel))).sort((a, b) =>
-      Buffer.compare(Buffer.from(a), Buffer.from(b)),
-    );
-    for (const name of names) {
-      const r = rel === '' ? name : `${rel}/${name}`;
-      const st = await lstat(join(dir, r));
-      const mode = st.mode & 0o7777;
-      if (st.isDirectory()) {
-        items.push({ rel: r, type: 'dir', mode, size: 0, linkname: '' });
-        await visit(r);
-      } else if (st.isFile()) {
-        items.push({ rel: r, type: 'file', mode, size: st.size, linkname: '' });
-      } else if (st.isSymbolicLink()) {
-        items.push({ rel: r, type: 'symlink', mode: 0o777, size: 0, linkname: await readlink(join(dir, r)) });
-      } else {
-        notes.push(`left out "${r}": sockets, FIFOs and device nodes are not packed`);
-      }
-    }
-  };
-  await visit('');
-  return items;
-}
 
 function octal(n: number, width: number): string {
   return `${n.toString(8).padStart(width - 1, '0')}\0`;
@@ -126,32 +99,40 @@ function pad(n: number): Buffer | undefined {
   return r === 0 ? undefined : Buffer.alloc(BLOCK - r);
 }
 
-/** The deterministic tar stream of `items` (PAX records for long names and big files). */
-async function* tarStream(dir: string, items: readonly Item[], mtime: number): AsyncGenerator<Buffer> {
-  for (const it of items) {
-    const name = it.type === 'dir' ? `${it.rel}/` : it.rel;
-    const pax: string[] = [];
-    if (Buffer.byteLength(name) > 100) pax.push(paxRecord('path', name));
-    if (Buffer.byteLength(it.linkname) > 100) pax.push(paxRecord('linkpath', it.linkname));
-    if (it.size > 0o77777777777) pax.push(paxRecord('size', String(it.size)));
-    if (pax.length > 0) {
-      const body = Buffer.from(pax.join(''));
-      yield header('PaxHeaders/entry', 'x', 0o644, body.length, '', mtime);
-      yield body;
-      const p = pad(body.length);
-      if (p) yield p;
-    }
-    const flag = it.type === 'dir' ? '5' : it.type === 'symlink' ? '2' : '0';
-    const shortName = Buffer.byteLength(name) > 100 ? name.slice(-99) : name;
-    const shortLink = Buffer.byteLength(it.linkname) > 100 ? '' : it.linkname;
-    yield header(shortName, flag, it.mode, Math.min(it.size, 0o77777777777), shortLink, mtime);
-    if (it.type !== 'file' || it.size === 0) continue;
-    const fh = await open(join(dir, it.rel), 'r');
+/**
+ * The deterministic tar stream of the build directory (PAX records for long names and big
+ * files); `counted.entries` is set as entries go by.
+ */
+async function* tarStream(
+  dir: FileHandle,
+  mtime: number,
+  notes: string[],
+  counted: { entries: number },
+): AsyncGenerator<Buffer> {
+  for await (const it of readBuildDir(dir, notes)) {
     try {
+      counted.entries++;
+      const name = it.type === 'dir' ? `${it.rel}/` : it.rel;
+      const pax: string[] = [];
+      if (Buffer.byteLength(name) > 100) pax.push(paxRecord('path', name));
+      if (Buffer.byteLength(it.linkname) > 100) pax.push(paxRecord('linkpath', it.linkname));
+      if (it.size > 0o77777777777) pax.push(paxRecord('size', String(it.size)));
+      if (pax.length > 0) {
+        const body = Buffer.from(pax.join(''));
+        yield header('PaxHeaders/entry', 'x', 0o644, body.length, '', mtime);
+        yield body;
+        const p = pad(body.length);
+        if (p) yield p;
+      }
+      const flag = it.type === 'dir' ? '5' : it.type === 'symlink' ? '2' : '0';
+      const shortName = Buffer.byteLength(name) > 100 ? name.slice(-99) : name;
+      const shortLink = Buffer.byteLength(it.linkname) > 100 ? '' : it.linkname;
+      yield header(shortName, flag, it.mode, Math.min(it.size, 0o77777777777), shortLink, mtime);
+      if (it.file === undefined || it.size === 0) continue;
       let left = it.size;
       while (left > 0) {
         const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        const { bytesRead } = await it.file.read(buf, 0, buf.length, null);
         if (bytesRead === 0) {
           throw new RuntimeError(
             'FailedPrecondition',
@@ -164,20 +145,21 @@ async function* tarStream(dir: string, items: readonly Item[], mtime: number): A
         left -= bytesRead;
         yield buf.subarray(0, bytesRead);
       }
+      const p = pad(it.size);
+      if (p) yield p;
     } finally {
-      await fh.close();
+      await it.file?.close();
     }
-    const p = pad(it.size);
-    if (p) yield p;
   }
   yield Buffer.alloc(2 * BLOCK);
 }
 
 /**
- * Packs directory `dir` as a one-layer image and stores it as `opts.tag`. Deterministic: entries
+ * Packs directory `dir` as a one-layer image and stores it as `opts.tag`. Reproducible: entries
  * sorted by name, every mtime `sourceDateEpoch` (0 by default), uid/gid 0 with no user names,
  * gzip at a fixed level with no name or timestamp, config and manifest JSON with a fixed key
- * order — the same directory and options give the same manifest digest.
+ * order — the same directory gives the same layer, and with `sourceDateEpoch` the same options
+ * give the same manifest digest (without it, the config's `created` is the build time).
  *
  * Throws RuntimeError `InvalidArgument` (bad tag, env entry, label), `NotFound` (no such dir),
  * `FailedPrecondition` (not a directory, a file changing while packed).
@@ -194,30 +176,90 @@ export async function buildImage(
       throw new RuntimeError('InvalidArgument', `Invalid --env ${JSON.stringify(e)}: expected KEY=VALUE`);
     }
   }
-  const mtime = Math.max(0, Math.floor(opts.sourceDateEpoch ?? 0));
-  let st: Awaited<ReturnType<typeof lstat>>;
+  const epoch =
+    opts.sourceDateEpoch === undefined ? undefined : Math.max(0, Math.floor(opts.sourceDateEpoch));
+  const mtime = epoch ?? 0;
+  const source = await openBuildDir(dir);
+  let layer: BuiltLayer;
   try {
-    st = await lstat(dir);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT')
-      throw new RuntimeError('NotFound', `Cannot build from ${dir}: no such directory`);
-    throw e;
+    layer = await writeLayer(source, content, { tmpDir: opts.tmpDir, mtime });
+  } finally {
+    await source.close();
   }
-  if (!st.isDirectory())
-    throw new RuntimeError('FailedPrecondition', `Cannot build from ${dir}: not a directory`);
-  const notes: string[] = [];
-  const items = await walk(dir, notes);
+  const platform = opts.platform ?? { os: 'linux', architecture: hostPlatform().architecture };
+  const when = epoch === undefined ? (opts.now ?? new Date()) : new Date(epoch * 1000);
+  const created = when.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const cfg: Record<string, unknown> = {};
+  if (opts.env && opts.env.length > 0) cfg.Env = opts.env;
+  if (opts.entrypoint) cfg.Entrypoint = opts.entrypoint;
+  if (opts.cmd) cfg.Cmd = opts.cmd;
+  if (opts.workdir) cfg.WorkingDir = opts.workdir;
+  if (opts.labels && Object.keys(opts.labels).length > 0) {
+    cfg.Labels = Object.fromEntries(
+      Object.entries(opts.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+  }
+  const config = {
+    created,
+    architecture: platform.architecture,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    os: platform.os,
+    config: cfg,
+    rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+    history: [{ created, created_by: 'hostpod image build' }],
+  };
+  const configInfo = await content.writeBlob(JSON.stringify(config));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: MediaType.ociConfig, digest: configInfo.digest, size: configInfo.size },
+    layers: [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }],
+  };
+  const m = await content.writeBlob(JSON.stringify(manifest));
+  const rec = await images.put(name, m.digest);
+  return {
+    name: rec.name,
+    digest: m.digest,
+    configDigest: configInfo.digest,
+    layerDigest: layer.digest,
+    diffId: layer.diffId,
+    entries: layer.entries,
+    layerSize: layer.size,
+    platform: formatPlatform(platform),
+    notes: layer.notes,
+  };
+}
 
-  await mkdir(opts.tmpDir, { recursive: true });
-  const tmp = join(opts.tmpDir, `build-${process.pid}-${randomBytes(6).toString('hex')}.tar.gz`);
+interface BuiltLayer {
+  diffId: Digest;
+  digest: Digest;
+  /** Compressed size. */
+  size: number;
+  entries: number;
+  notes: string[];
+}
+
+/**
+ * Packs the opened build directory as a gzip tar layer (through a 0600 temp file in `tmpDir`,
+ * removed afterwards) and ingests it into the content store.
+ */
+async function writeLayer(
+  source: FileHandle,
+  content: LocalContentStore,
+  o: { tmpDir: string; mtime: number },
+): Promise<BuiltLayer> {
+  const notes: string[] = [];
+  const counted = { entries: 0 };
+  await mkdir(o.tmpDir, { recursive: true });
+  const tmp = join(o.tmpDir, `build-${process.pid}-${randomBytes(6).toString('hex')}.tar.gz`);
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
-  let layerSize = 0;
+  let size = 0;
   try {
     await pipeline(
       Readable.from(
         (async function* () {
-          for await (const b of tarStream(dir, items, mtime)) {
+          for await (const b of tarStream(source, o.mtime, notes, counted)) {
             diffHash.update(b);
             yield b;
           }
@@ -227,58 +269,19 @@ export async function buildImage(
       async function* (src: AsyncIterable<Buffer>) {
         for await (const b of src) {
           blobHash.update(b);
-          layerSize += b.length;
+          size += b.length;
           yield b;
         }
       },
-      createWriteStream(tmp),
+      createWriteStream(tmp, { mode: 0o600 }),
     );
-    const diffId = `sha256:${diffHash.digest('hex')}` as Digest;
-    const layerDigest = `sha256:${blobHash.digest('hex')}` as Digest;
-    await content.ingest(
-      { digest: layerDigest, size: layerSize },
-      createReadStream(tmp, { highWaterMark: 1 << 20 }),
-    );
-
-    const platform = opts.platform ?? { os: 'linux', architecture: hostPlatform().architecture };
-    const created = new Date(mtime * 1000).toISOString().replace('.000Z', 'Z');
-    const cfg: Record<string, unknown> = {};
-    if (opts.env && opts.env.length > 0) cfg.Env = opts.env;
-    if (opts.entrypoint) cfg.Entrypoint = opts.entrypoint;
-    if (opts.cmd) cfg.Cmd = opts.cmd;
-    if (opts.workdir) cfg.WorkingDir = opts.workdir;
-    if (opts.labels && Object.keys(opts.labels).length > 0) {
-      cfg.Labels = Object.fromEntries(
-        Object.entries(opts.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
-    }
-    const config = {
-      created,
-      architecture: platform.architecture,
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      os: platform.os,
-      config: cfg,
-      rootfs: { type: 'layers', diff_ids: [diffId] },
-      history: [{ created, created_by: 'hostpod image build' }],
-    };
-    const configInfo = await content.writeBlob(JSON.stringify(config));
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: configInfo.digest, size: configInfo.size },
-      layers: [{ mediaType: MediaType.ociLayerGzip, digest: layerDigest, size: layerSize }],
-    };
-    const m = await content.writeBlob(JSON.stringify(manifest));
-    const rec = await images.put(name, m.digest);
+    const digest = `sha256:${blobHash.digest('hex')}` as Digest;
+    await content.ingest({ digest, size }, createReadStream(tmp, { highWaterMark: 1 << 20 }));
     return {
-      name: rec.name,
-      digest: m.digest,
-      configDigest: configInfo.digest,
-      layerDigest,
-      diffId,
-      entries: items.length,
-      layerSize,
-      platform: formatPlatform(platform),
+      diffId: `sha256:${diffHash.digest('hex')}` as Digest,
+      digest,
+      size,
+      entries: counted.entries,
       notes,
     };
   } finally {

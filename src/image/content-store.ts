@@ -24,6 +24,7 @@ import {
   sha256Of,
 } from '../oci/digest.ts';
 import { acquireFileLock, type FileLock, tryFileLock } from './file-lock.ts';
+import { ensurePrivateDir } from './private-dir.ts';
 
 /** What a committed blob is. */
 export interface BlobInfo {
@@ -105,6 +106,15 @@ export class LocalContentStore {
     this.root = root;
   }
 
+  /**
+   * Makes the store's root exist, readable and traversable by its owner only (0700), tightening
+   * a root made with a wider mode: blobs are image content, which other local users must not
+   * read. Every write calls it; readers that want an existing store tightened call it too.
+   */
+  secure(): Promise<void> {
+    return ensurePrivateDir(this.root);
+  }
+
   /** Where the committed blob is (whether or not it exists). */
   path(d: Digest): string {
     return join(this.root, 'blobs', digestAlgorithm(d), digestHex(d));
@@ -168,6 +178,7 @@ export class LocalContentStore {
     };
     let lock: FileLock | undefined;
     try {
+      await this.secure();
       await mkdir(join(this.root, 'ingest'), { recursive: true });
       await mkdir(join(this.root, 'blobs', digestAlgorithm(expected.digest)), { recursive: true });
       const lockOpts: Parameters<typeof acquireFileLock>[1] = {};
@@ -476,6 +487,7 @@ export class LocalContentStore {
    */
   async lease(): Promise<{ release(): Promise<void> }> {
     const dir = join(this.root, 'leases');
+    await this.secure();
     await mkdir(dir, { recursive: true });
     const p = join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
     await writeFile(p, '');

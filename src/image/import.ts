@@ -77,7 +77,7 @@ export async function importImage(
   if (st.isDirectory()) return importDir(path, content, images, opts);
   await mkdir(opts.tmpDir, { recursive: true });
   const tmp = join(opts.tmpDir, `import-${process.pid}-${randomBytes(6).toString('hex')}`);
-  await mkdir(tmp);
+  await mkdir(tmp, { mode: 0o700 }); // the archive's content is image content: root's only
   try {
     await applyLayer(createReadStream(path, { highWaterMark: 1 << 20 }), {
       target: tmp,

@@ -14,6 +14,7 @@ import {
   parseManifest,
 } from '../oci/manifest.ts';
 import type { LocalContentStore } from './content-store.ts';
+import { ensurePrivateDir } from './private-dir.ts';
 import type { LowerLayer } from './unpack/applier.ts';
 import {
   type ApplyLayerOptions,
@@ -52,6 +53,10 @@ interface LayerRecord {
 }
 
 export interface EnsureUnpackedOptions {
+  /**
+   * Keep setuid/setgid bits (default true: the cache keeps an image's content as it is, and
+   * only root can reach it; workspaces are mounted `nosuid`). False drops them with a note.
+   */
   keepSetuid?: boolean;
   limits?: Partial<UnpackLimits>;
   signal?: AbortSignal;
@@ -86,6 +91,16 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
 
 function layersDir(root: string): string {
   return join(root, 'layers');
+}
+
+/**
+ * The layer cache keeps an image's content as it is — setuid bits and file capabilities
+ * included — so it must be reachable by root only: `<root>/layers` is 0700 (an existing one is
+ * tightened), and so is the content store it is unpacked from.
+ */
+async function secureCache(root: string, content: LocalContentStore): Promise<void> {
+  await ensurePrivateDir(layersDir(root));
+  await content.secure();
 }
 
 /** Where the cache keeps the layer with chain ID `chainId` (its content is in `fs/`). */
@@ -149,6 +164,7 @@ export async function ensureUnpacked(
   opts: EnsureUnpackedOptions = {},
 ): Promise<UnpackedLayer[]> {
   const { manifest, config } = await readImage(content, manifestDigest);
+  await secureCache(root, content);
   const diffIds = config.rootfs.diff_ids;
   const chains = chainIds(diffIds);
   const out: UnpackedLayer[] = [];
@@ -208,6 +224,7 @@ async function unpackOne(
     );
   }
   const base = layersDir(root);
+  await ensurePrivateDir(base);
   await mkdir(join(base, 'sha256'), { recursive: true });
   const tmp = join(base, `tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(join(tmp, 'fs'), { recursive: true });
@@ -217,7 +234,7 @@ async function unpackOne(
       target: join(tmp, 'fs'),
       mode: 'overlay',
       lowers,
-      keepSetuid: opts.keepSetuid ?? false,
+      keepSetuid: opts.keepSetuid ?? true,
       limits: opts.limits ?? {},
       expectedDiffId: diffId,
       what: `layer ${desc.digest}`,
@@ -320,7 +337,7 @@ export async function unpackImageTo(
       await applyLayer(blobSource(content, desc), {
         target,
         mode: 'apply',
-        keepSetuid: opts.keepSetuid ?? false,
+        keepSetuid: opts.keepSetuid ?? true,
         limits: opts.limits ?? {},
         expectedDiffId: config.rootfs.diff_ids[i]!,
         what: `layer ${desc.digest}`,
@@ -529,7 +546,7 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
                 target: o.target,
                 mode: o.mode,
                 lowers: (o.lowers ?? []).map((l) => ({ dir: l.dir, opaque: [...l.opaque] })),
-                keepSetuid: o.keepSetuid ?? false,
+                keepSetuid: o.keepSetuid ?? true,
                 limits: o.limits ?? {},
                 what: o.what ?? `layer ${b.digest}`,
                 ...(o.expectedDiffId ? { expectedDiffId: o.expectedDiffId } : {}),

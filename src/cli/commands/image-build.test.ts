@@ -30,7 +30,7 @@ async function hostpod(argv: string[], env: Record<string, string> = {}) {
   return { code, stdout: o, stderr: e };
 }
 
-test('hostpod image build packs examples/image to the same digest twice, and image import reads it back', async () => {
+test('hostpod image build with SOURCE_DATE_EPOCH packs examples/image to the same digest twice, and image import reads it back', async () => {
   const rootA = join(work, 'a');
   const rootB = join(work, 'b');
   const args = [
@@ -42,15 +42,16 @@ test('hostpod image build packs examples/image to the same digest twice, and ima
     '--cmd',
     'bin/hello.sh',
   ];
-  const a = await hostpod([...args, '--root', rootA, '-q']);
+  const sde = { SOURCE_DATE_EPOCH: '1700000000' };
+  const a = await hostpod([...args, '--root', rootA, '-q'], sde);
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stdout, /^sha256:[0-9a-f]{64}\n$/);
-  const b = await hostpod([...args, '--env', 'X=1', '--label', 'k=v'], { HOSTPOD_ROOT: rootB });
+  const b = await hostpod([...args, '--env', 'X=1', '--label', 'k=v'], { ...sde, HOSTPOD_ROOT: rootB });
   assert.equal(b.code, 0, b.stderr);
   assert.match(b.stdout, /^Built docker\.io\/|^Built localhost\/hostpod\/example:1 sha256:/);
-  const c = await hostpod([...args, '--root', join(work, 'c'), '-q']);
-  assert.equal(c.stdout, a.stdout, 'same directory, same options: same digest');
-  const d = await hostpod([...args, '--root', join(work, 'd'), '-q'], { SOURCE_DATE_EPOCH: '1700000000' });
+  const c = await hostpod([...args, '--root', join(work, 'c'), '-q'], sde);
+  assert.equal(c.stdout, a.stdout, 'same directory, same options, same SOURCE_DATE_EPOCH: same digest');
+  const d = await hostpod([...args, '--root', join(work, 'd'), '-q'], { SOURCE_DATE_EPOCH: '1700000001' });
   assert.notEqual(d.stdout, a.stdout);
   // An OCI layout holding the built image (blobs copied from the store) imports to the same digest.
   const digest = a.stdout.trim();
@@ -101,4 +102,26 @@ test('hostpod image build and import report bad input with exit codes 2 and 3', 
   const notImage = await hostpod(['image', 'import', 'examples/image', '--root', root]);
   assert.equal(notImage.code, 2);
   assert.match(notImage.stderr, /neither an OCI image layout/);
+});
+
+test('hostpod images shows a built image as just created, or as of SOURCE_DATE_EPOCH when set', async () => {
+  const root = join(work, 'created');
+  const build = (tag: string, env: Record<string, string> = {}) =>
+    hostpod(['image', 'build', 'examples/image', '--tag', tag, '--root', root], env);
+  assert.equal((await build('localhost/created/now:1')).code, 0);
+  assert.equal((await build('localhost/created/epoch:1', { SOURCE_DATE_EPOCH: '1700000000' })).code, 0);
+  const list = await hostpod(['images', '--root', root]);
+  assert.equal(list.code, 0, list.stderr);
+  const row = (repo: string) => list.stdout.split('\n').find((l) => l.startsWith(repo)) ?? '';
+  assert.match(
+    row('localhost/created/now'),
+    /\s(Less than a second ago|\d+ seconds ago|About a minute ago)\s/,
+  );
+  const years = new Date().getUTCFullYear() - 2023;
+  assert.match(row('localhost/created/epoch'), new RegExp(`\\s(${years - 1}|${years}) years? ago\\s`));
+  const json = JSON.parse((await hostpod(['images', '--root', root, '-o', 'json'])).stdout) as {
+    name: string;
+    created?: string;
+  }[];
+  assert.equal(json.find((i) => i.name === 'localhost/created/epoch:1')?.created, '2023-11-14T22:13:20Z');
 });

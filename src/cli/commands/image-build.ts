@@ -44,9 +44,10 @@ export function registerImageBuild(program: Command, ctx: CliContext): void {
     .command('build')
     .summary('pack a directory as a one-layer image')
     .description(
-      'Pack DIR as a one-layer image and store it under --tag. Deterministic: entries sorted,\n' +
-        'mtimes 0 (or $SOURCE_DATE_EPOCH), owners 0:0, fixed gzip level, so the same directory\n' +
-        'gives the same digest (docs/images.md).',
+      'Pack DIR as a one-layer image and store it under --tag. Reproducible: entries sorted,\n' +
+        'mtimes 0, owners 0:0, fixed gzip level, so the same directory gives the same layer; the\n' +
+        "image's created time is now. With $SOURCE_DATE_EPOCH (seconds) both the created time and the\n" +
+        'mtimes are that time, and the same directory gives the same digest (docs/images.md).',
     )
     .argument('<dir>', 'directory whose content becomes the image')
     .requiredOption('-t, --tag <name>', 'image name NAME[:TAG]')

@@ -24,6 +24,7 @@ import {
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { applySpecialOps, type SpecialOp } from './special-files.ts';
 import type { TarEntry, TarHandler } from './tar-reader.ts';
+import { xattrDecision } from './xattr-policy.ts';
 
 /**
  * `apply`: the layer is applied onto the tree in `target` (whiteouts delete, opaque directories
@@ -149,6 +150,8 @@ export class LayerApplier implements TarHandler {
   readonly #created = new Set<string>();
   readonly #dirMeta = new Map<string, DirMeta>();
   readonly #xattrs: { rel: string; name: string; value: Buffer }[] = [];
+  /** Xattr names left out by the policy: first entry, count, why (one note per name). */
+  readonly #skippedXattrs = new Map<string, { first: string; count: number; why: string }>();
   readonly #notes: string[] = [];
   #extraNotes = 0;
   #fd = -1;
@@ -213,11 +216,9 @@ export class LayerApplier implements TarHandler {
     }
     if (e.xattrs) {
       for (const [name, value] of e.xattrs) {
-        if (name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.')) {
-          this.#note(`ignored overlay xattr ${name} on "${e.name}" (only whiteout entries may set it)`);
-          continue;
-        }
-        this.#xattrs.push({ rel, name, value });
+        const d = xattrDecision(name);
+        if (d.apply) this.#xattrs.push({ rel, name, value });
+        else this.#skipXattr(name, e.name, d.why);
       }
     }
   }
@@ -303,6 +304,10 @@ export class LayerApplier implements TarHandler {
       chmodSync(p, m.mode);
       utimesSync(p, m.mtime, m.mtime);
     }
+    for (const [name, x] of this.#skippedXattrs) {
+      const where = x.count === 1 ? `"${x.first}"` : `${x.count} entries (the first "${x.first}")`;
+      this.#note(`ignored xattr ${name} on ${where}: ${x.why}`);
+    }
     if (this.#setuidDropped > 0) {
       this.#note(`dropped setuid/setgid bits on ${this.#setuidDropped} entries (keepSetuid not set)`);
     }
@@ -328,6 +333,14 @@ export class LayerApplier implements TarHandler {
     if (this.#o.keepSetuid || (e.mode & 0o6000) === 0) return e.mode;
     this.#setuidDropped++;
     return e.mode & ~0o6000;
+  }
+
+  #skipXattr(name: string, entry: string, why: string): void {
+    const x = this.#skippedXattrs.get(name);
+    if (x) x.count++;
+    else if (this.#skippedXattrs.size < MAX_NOTES)
+      this.#skippedXattrs.set(name, { first: entry, count: 1, why });
+    else this.#extraNotes++;
   }
 
   #note(s: string): void {

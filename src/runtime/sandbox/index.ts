@@ -6,3 +6,4 @@ export * from './overlay.ts';
 export * from './sandbox.ts';
 export * from './volumes.ts';
 export * from './working-dir.ts';
+export * from './workspace-mount.ts';

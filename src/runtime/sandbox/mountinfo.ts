@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 /** One line of /proc/self/mountinfo, the fields hostpod uses. */
 export interface MountInfoEntry {
   mountPoint: string;
+  /** Per-mount options (`rw`, `nosuid`, `nodev`, `relatime`, …), not the filesystem's. */
+  options: string[];
   fsType: string;
   source: string;
 }
@@ -17,6 +19,7 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
     if (sep < 0 || fields.length < sep + 3) continue;
     out.push({
       mountPoint: unescapeOctal(fields[4]!),
+      options: fields[5]!.split(','),
       fsType: unescapeOctal(fields[sep + 1]!),
       source: unescapeOctal(fields[sep + 2]!),
     });

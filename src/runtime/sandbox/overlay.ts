@@ -5,6 +5,7 @@ import { isRuntimeError, RuntimeError } from '../../errors.ts';
 import { shimPath } from '../task/shim.ts';
 import { type ServerAnswer, shimServer } from '../task/shim-server.ts';
 import { runTool } from './exec-tool.ts';
+import { WORKSPACE_MOUNT_FLAGS } from './workspace-mount.ts';
 
 /** The kernel takes at most one page of mount options. */
 const MAX_OPTIONS = 4000;
@@ -78,7 +79,10 @@ async function viaServer(ask: (s: ReturnType<typeof shimServer>) => Promise<Serv
   }
 }
 
-/** Mounts an overlay of `layers` at `target`. Throws FailedPrecondition with the kernel's message on failure. */
+/**
+ * Mounts an overlay of `layers` at `target`, `nosuid,nodev` (a workspace: see
+ * workspace-mount.ts). Throws FailedPrecondition with the kernel's message on failure.
+ */
 export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   const { options, cwd } = overlayOptions(dirs);
   const fail = (why: string) =>
@@ -99,7 +103,7 @@ export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   if (r) throw fail(r.message);
   const t = await runTool(
     'mount',
-    ['-t', 'overlay', 'overlay', '-o', options, dirs.target],
+    ['-t', 'overlay', 'overlay', '-o', `${WORKSPACE_MOUNT_FLAGS.join(',')},${options}`, dirs.target],
     cwd ? { cwd } : {},
   );
   if (t.exitCode !== 0) throw fail(t.stderr.trim());

@@ -19,7 +19,7 @@ import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
 import { makeContainerProbe } from './host-paths.ts';
 import { createSandbox, listSandboxes, removeSandbox } from './sandbox.ts';
-import { isMounted, snapshot, writeTree } from './testing/fs-fixtures.ts';
+import { isMounted, mountAt, snapshot, writeTree } from './testing/fs-fixtures.ts';
 import { ensureWorkingDir } from './working-dir.ts';
 
 let tmp: string;
@@ -114,7 +114,9 @@ test('createSandbox() copy fallback gives the same tree as the overlay, for over
     });
     try {
       assert.equal(s.mode, 'copy');
-      assert.ok(!isMounted(s.workspace));
+      // A plain directory, bound onto itself only for its nosuid,nodev flags.
+      assert.equal(mountAt(s.workspace)?.source, mountAt('/')?.source);
+      assert.notEqual(mountAt(s.workspace)?.fsType, 'overlay');
       assert.deepEqual(snapshot(s.workspace), expected);
     } finally {
       await removeSandbox({ root, id: s.id });

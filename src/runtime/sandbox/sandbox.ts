@@ -23,6 +23,7 @@ import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
 import { acquireTarget, releaseTarget } from './target-registry.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
+import { bindWorkspace, checkWorkspaceMount } from './workspace-mount.ts';
 
 /** How the workspace holds the image: an overlay of the layers, or a copy of them. */
 export type WorkspaceMode = 'overlay' | 'copy';
@@ -191,7 +192,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       await mountOverlay({ layers, upper, work, target: workspace });
     } else {
       warnings.push(...(await copyLayers(options.layers, workspace)));
+      await bindWorkspace(workspace);
     }
+    await checkWorkspaceMount(workspace);
     for (const m of mounts) {
       try {
         // Bind layout: the link names the container path, where the volume is mounted (read-only

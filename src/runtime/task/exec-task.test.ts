@@ -92,6 +92,39 @@ describe('exec in a task (real processes, real cgroups)', {
     await g.destroy();
   });
 
+  it('execCommand() without tty relays a terminal through pipes and starts its own session without one', async () => {
+    const spec = await writeExecSpec(task, {
+      argv: [
+        '/bin/sh',
+        '-c',
+        '[ -t 0 ] || echo stdin-pipe; [ -t 1 ] || echo stdout-pipe; ' +
+          '[ "$(cut -d" " -f6 /proc/$$/stat)" = "$$" ] && echo own-session; ' +
+          '(exec 3</dev/tty) 2>/dev/null || echo no-ctty; read x; echo "got=$x"',
+      ],
+    });
+    const cmd = execCommand(spec)
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    // script(1) is the user's terminal: the shim's stdin, stdout and stderr are its pty.
+    const term = spawn('script', ['-qec', `${cmd} 3>/dev/null`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    term.stdout.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+    });
+    const exited = new Promise<number | null>((r) => term.once('close', r));
+    try {
+      term.stdin.write('from the terminal\n');
+      assert.equal(await exited, 0, out);
+      for (const l of ['stdin-pipe', 'stdout-pipe', 'own-session', 'no-ctty', 'got=from the terminal']) {
+        assert.match(out, new RegExp(`^${l}\r?$`, 'm'), out);
+      }
+    } finally {
+      term.kill('SIGKILL');
+    }
+  });
+
   it('execCommand() with tty gives an interactive shell through a real pseudo-terminal: echo hi, exit 5', async () => {
     const spec = await writeExecSpec(task, {
       argv: ['/bin/sh', '-i'],

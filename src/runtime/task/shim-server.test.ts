@@ -138,6 +138,7 @@ describe('ShimServer mount requests', { skip: !IS_ROOT && 'needs root to mount' 
       (m) => m.mountPoint === d.m,
     );
     assert.equal(entry?.fsType, 'overlay');
+    assert.ok(entry.options.includes('nosuid') && entry.options.includes('nodev'), 'a workspace flags');
     assert.equal(await readFile(join(d.m, 'f'), 'utf8'), 'high', 'the first lower dir is the highest');
     assert.equal(await readFile(join(d.m, 'only-low'), 'utf8'), 'x');
     await writeFile(join(d.m, 'new'), 'n');

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { type MountInfoEntry, parseMountInfo } from '../mountinfo.ts';
 
 /** A file tree spec: path → content, `{ link }`, `{ dir }`, `{ whiteout }` or `{ opaque }`. */
 export type TreeSpec = Record<
@@ -46,6 +47,13 @@ export function snapshot(root: string): Record<string, string> {
 }
 
 /** Whether `path` is a mount point in this process's namespace. */
+/** The topmost mount at `path` in this process's namespace, if any. */
+export function mountAt(path: string): MountInfoEntry | undefined {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((m) => m.mountPoint === path)
+    .at(-1);
+}
+
 export function isMounted(path: string): boolean {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')

@@ -7,7 +7,7 @@ import { startTask } from '../../task/start-task.ts';
 import { waitTask } from '../../task/wait-task.ts';
 import type { ServiceAccountNames } from '../../users/accounts.ts';
 import { prepareContainer, releaseContainer } from '../prepare-container.ts';
-import type { Sandbox } from '../sandbox.ts';
+import type { Sandbox, WorkspaceMode } from '../sandbox.ts';
 
 /**
  * A one-layer image made of the host's busybox-static: `bin/busybox`, `bin/uname` → busybox,
@@ -40,6 +40,7 @@ export async function runContainer(options: {
   image: ImageConfigInput;
   layers: string[];
   layout: Layout;
+  mode?: 'auto' | WorkspaceMode;
   serviceAccounts?: Partial<ServiceAccountNames>;
 }): Promise<RunResult> {
   const { container, root } = options;
@@ -47,6 +48,7 @@ export async function runContainer(options: {
     root,
     layout: options.layout,
     layers: options.layers,
+    ...(options.mode ? { mode: options.mode } : {}),
     ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
   });
   try {
