@@ -185,6 +185,7 @@ export class NodeAgent implements DaemonBackend {
         content,
         images: new ImageStore(config.root, content),
         insecureRegistries: config.insecureRegistries ?? [],
+        ...(config.registryConfigDir ? { registryConfigDir: config.registryConfigDir } : {}),
         onPulled: (_image, seconds, outcome) => options.metrics?.observeImagePull?.(seconds, outcome),
       };
       return new NodeAgent(config, options, db, deps, images, lock);

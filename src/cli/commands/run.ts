@@ -15,7 +15,12 @@ import { type PodEvent, type PodResult, runPod } from '../../services/pod-runner
 import { EXIT } from '../exit-codes.ts';
 import { foregroundDeps, requireRoot } from '../foreground.ts';
 import { type CliContext, err } from '../io.ts';
-import { openImageStores, resolveStateRoot } from './images-common.ts';
+import {
+  openImageStores,
+  registryConfigDir,
+  registryConfigDirOption,
+  resolveStateRoot,
+} from './images-common.ts';
 import { fieldErrorLine, loadObjects } from './manifest-objects.ts';
 
 interface RunFlags {
@@ -29,6 +34,7 @@ interface RunFlags {
   quiet?: boolean;
   cgroupParent?: string;
   insecureRegistry: string[];
+  registryConfigDir?: string;
   workspace: 'auto' | 'overlay' | 'copy';
   logMaxSize: string;
   logMaxFiles: string;
@@ -158,6 +164,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       "cgroup under which containers' jobs are made (default: under hostpod's own)",
     )
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
+    .addOption(registryConfigDirOption())
     .option('--log-max-size <size>', "rotate a container's log when it reaches this size", '10Mi')
     .option('--log-max-files <n>', 'log files kept per container, the current one included', '5')
     .addOption(
@@ -181,6 +188,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           }
         }
       }
+      const configDir = await registryConfigDir(opts.registryConfigDir, ctx);
       requireRoot(ctx, 'hostpod run');
       const root = resolveStateRoot(opts.root, ctx);
       const deps = await foregroundDeps(ctx, {
@@ -304,6 +312,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
                 images,
                 credentials,
                 insecureRegistries: opts.insecureRegistry,
+                registryConfigDir: configDir,
                 signal: abort.signal,
               },
               ...(opts.serviceAccountTokenFile
