@@ -14,6 +14,7 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
   ['run', async () => [(await import('./run.ts')).registerRun]],
   ['exec', async () => [(await import('./exec.ts')).registerExec]],
   ['pull', async () => [(await import('./pull.ts')).registerPull]],
+  ['push', async () => [(await import('./push.ts')).registerPush]],
   ['images', async () => [(await import('./images.ts')).registerImages]],
   [
     'image',
