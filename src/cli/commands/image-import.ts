@@ -10,7 +10,7 @@ import { type CliContext, err, out } from '../io.ts';
 export function imageGroup(program: Command): Command {
   return (
     program.commands.find((c) => c.name() === 'image') ??
-    program.command('image').summary('manage images (import, build, inspect, prune)')
+    program.command('image').summary('manage images (import, save, build, inspect, prune)')
   );
 }
 

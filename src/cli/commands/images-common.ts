@@ -9,7 +9,7 @@ import type { CliContext } from '../io.ts';
 export function imageCommandGroup(program: Command): Command {
   return (
     program.commands.find((c) => c.name() === 'image') ??
-    program.command('image').summary('manage images (import, build, inspect, prune)')
+    program.command('image').summary('manage images (import, save, build, inspect, prune)')
   );
 }
 

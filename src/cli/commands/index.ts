@@ -20,6 +20,7 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
     'image',
     async () => [
       (await import('./image-import.ts')).registerImageImport,
+      (await import('./image-save.ts')).registerImageSave,
       (await import('./image-build.ts')).registerImageBuild,
       (await import('./image-inspect.ts')).registerImageInspect,
       (await import('./image-prune.ts')).registerImagePrune,
