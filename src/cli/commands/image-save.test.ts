@@ -93,3 +93,23 @@ test('hostpod image save: exit 3 for an unknown image (no file left), 2 for a te
   const help = await runCliCaptured(['image', 'save', '--help'], { env });
   assert.match(help.stdout, /Exit codes: 0 saved, 2 no image named/);
 });
+
+test('hostpod image save then image import keeps every name of an oci-archive', async () => {
+  const tagged = await runCliCaptured(
+    ['image', 'build', join(tmp, 'payload'), '-q', '-t', 'localhost/saved:2'],
+    { env },
+  );
+  assert.equal(tagged.code, 0, tagged.stderr);
+  const file = join(tmp, 'names.tar');
+  const r = await runCliCaptured(
+    ['image', 'save', '--format', 'oci-archive', '-o', file, 'localhost/saved:1', 'localhost/saved:2'],
+    { env },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const other = { HOSTPOD_ROOT: join(tmp, 'other-root') };
+  const imp = await runCliCaptured(['image', 'import', file], { env: other });
+  assert.equal(imp.code, 0, imp.stderr);
+  const names = (await runCliCaptured(['images', '-o', 'json'], { env: other })).stdout;
+  const records = JSON.parse(names) as { name: string }[];
+  assert.deepEqual(records.map((x) => x.name).sort(), ['localhost/saved:1', 'localhost/saved:2']);
+});
