@@ -224,3 +224,52 @@ test('hostpod pull busybox is served by a docker.io mirror named in --registry-c
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--registry-config-dir .*nope: no such directory/);
 });
+
+test('hostpod pull of a Windows-only image warns and exits 0; hostpod run of it is refused later', async () => {
+  const { writeImage, writeLayout } = await import('../../image/testing/registry.ts');
+  const { runCliSync } = await import('../testing/spawn-cli.ts');
+  const host = hostPlatform();
+  const dir = join(tmp, 'winonly');
+  const d = await writeImage(dir, {
+    os: 'windows',
+    architecture: host.architecture,
+    layers: [{ 'kube-proxy.exe': 'MZ' }],
+  });
+  await writeLayout(dir, '1', [d]);
+  await fx.registry.push(dir, '1', 'sigwindowstools/kube-proxy:1', { all: true });
+  const ref = `${fx.registry.host}/sigwindowstools/kube-proxy:1`;
+  const e = env();
+  const r = await runCliCaptured(['pull', ref], { env: e });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^hostpod: warning: ${ref.replace(/\./g, '\\.')} is a windows/${host.architecture} image: it was pulled, but this host runs linux programs, so a pod using it will be refused$`,
+      'm',
+    ),
+  );
+  assert.match(r.stdout, new RegExp(`^Pulled .* \\(windows/${host.architecture}, `));
+  const pod = join(tmp, 'win-pod.yaml');
+  await writeFile(
+    pod,
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-proxy
+spec:
+  hostNetwork: true
+  securityContext:
+    windowsOptions:
+      hostProcess: true
+      runAsUserName: "NT AUTHORITY\\\\system"
+  containers:
+    - name: kube-proxy
+      image: ${ref}
+      imagePullPolicy: IfNotPresent
+      command: ["kube-proxy.exe"]
+`,
+  );
+  const run = runCliSync(['run', '-f', pod], { env: { ...e, HOSTPOD_ROOT: e.HOSTPOD_ROOT! } });
+  assert.equal(run.status, 4, run.stderr);
+  assert.match(run.stderr, /its OS is windows \(windows\/\w+\) but this host's OS is linux/);
+});

@@ -126,6 +126,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
         stopBars();
         await client.close();
       }
+      for (const w of result.warnings) err(ctx, `hostpod: warning: ${w}`);
       out(ctx, flags.quiet ? result.manifestDigest : formatPulled(result));
     });
 }
