@@ -252,31 +252,24 @@ test('openBlob() trusts the CA named by hosts.toml (ca =) for that host only, an
 });
 
 test('getManifest() on an HTTPS host that speaks plain HTTP hints --insecure-registry', async () => {
-  const c = new RegistryClient({ retries: 0 });
-  const r = await startFaultProxy(reg.url);
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const plain = await startFaultProxy(reg.url);
+  // A registry name that is not loopback, routed by hosts.toml to the loopback proxy over HTTPS.
+  const cfg = join(tmp, 'certs-plain');
+  await mkdir(join(cfg, 'plain.example'), { recursive: true });
+  await writeFile(join(cfg, 'plain.example', 'hosts.toml'), `server = "https://${plain.host}"\n`);
+  const c = new RegistryClient({ registryConfigDir: cfg, retries: 0 });
   try {
     await assert.rejects(
-      // A non-loopback-looking registry name routed to the loopback proxy through hosts.toml.
-      (async () => {
-        const { mkdir, writeFile } = await import('node:fs/promises');
-        const cfg = join(tmp, 'certs-plain');
-        await mkdir(join(cfg, 'plain.example'), { recursive: true });
-        await writeFile(join(cfg, 'plain.example', 'hosts.toml'), `server = "https://${r.host}"\n`);
-        const cc = new RegistryClient({ registryConfigDir: cfg, retries: 0 });
-        try {
-          await cc.getManifest('plain.example', 'private/app', 'v1');
-        } finally {
-          await cc.close();
-        }
-      })(),
+      c.getManifest('plain.example', 'private/app', 'v1'),
       (e) =>
         isRuntimeError(e, 'Unavailable') &&
         (e.hint ?? '').includes(
-          `${r.host} does not speak HTTPS: for a plain-HTTP registry pass --insecure-registry ${r.host}`,
+          `${plain.host} does not speak HTTPS: for a plain-HTTP registry pass --insecure-registry ${plain.host}`,
         ),
     );
   } finally {
     await c.close();
-    await r.stop();
+    await plain.stop();
   }
 });
