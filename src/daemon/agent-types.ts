@@ -20,6 +20,8 @@ export interface AgentConfig {
   workspace?: 'auto' | 'overlay' | 'copy';
   logRotation?: LogRotation;
   insecureRegistries?: string[];
+  /** The certs.d folder of registry hosts.toml files. */
+  registryConfigDir?: string;
   serviceAccountTokenFile?: string;
   /** Back-off and probe time constants (tests scale them down). */
   timing?: Partial<PodTiming>;

@@ -59,6 +59,7 @@ test('buildConfig() names the key of a wrong value', () => {
     [{ logMaxFiles: 1 }, /logMaxFiles: expected a count from 2 to 100/],
     [{ logLevel: 'loud' }, /logLevel/],
     [{ insecureRegistries: 'a' }, /insecureRegistries/],
+    [{ registryConfigDir: 'etc/certs.d' }, /registryConfigDir: expected an absolute path/],
     [{ serviceAccounts: { other: 'x' } }, /serviceAccounts\.other/],
     [{ staticPodDir: 'rel' }, /staticPodDir/],
   ];

@@ -28,6 +28,8 @@ export interface DaemonConfig {
   logRotation: LogRotation;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   insecureRegistries: string[];
+  /** The certs.d folder of registry hosts.toml files (mirrors, TLS, headers). */
+  registryConfigDir: string;
   serviceAccountTokenFile?: string;
   workspace?: 'auto' | 'overlay' | 'copy';
 }
@@ -44,6 +46,7 @@ export const DEFAULTS: DaemonConfig = {
   logRotation: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
   logLevel: 'info',
   insecureRegistries: [],
+  registryConfigDir: '/etc/hostpod/certs.d',
 };
 
 const KEYS = [
@@ -61,6 +64,7 @@ const KEYS = [
   'logMaxFiles',
   'logLevel',
   'insecureRegistries',
+  'registryConfigDir',
   'serviceAccountTokenFile',
   'workspace',
 ] as const;
@@ -195,6 +199,11 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
     if (!Array.isArray(insecure) || insecure.some((x) => typeof x !== 'string'))
       throw bad('insecureRegistries', 'a list of host[:port]');
     c.insecureRegistries = insecure as string[];
+  }
+  const registryDir = str('registryConfigDir');
+  if (registryDir !== undefined) {
+    if (!registryDir.startsWith('/')) throw bad('registryConfigDir', 'an absolute path');
+    c.registryConfigDir = registryDir;
   }
   const token = str('serviceAccountTokenFile');
   if (token !== undefined) c.serviceAccountTokenFile = token;

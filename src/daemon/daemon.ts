@@ -59,6 +59,7 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       layout: config.layout,
       nodeLabels: config.nodeLabels,
       insecureRegistries: config.insecureRegistries,
+      registryConfigDir: config.registryConfigDir,
       logRotation: config.logRotation,
       ...(config.cgroupParent ? { cgroupParent: config.cgroupParent } : {}),
       ...(config.nodeName ? { nodeName: config.nodeName } : {}),

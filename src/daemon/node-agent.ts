@@ -158,6 +158,7 @@ export class NodeAgent implements NodeApi {
         content,
         images: new ImageStore(config.root, content),
         insecureRegistries: config.insecureRegistries ?? [],
+        ...(config.registryConfigDir ? { registryConfigDir: config.registryConfigDir } : {}),
         onPulled: (_image, seconds, outcome) => options.metrics?.observeImagePull?.(seconds, outcome),
       };
       return new NodeAgent(config, options, writer, deps, images, lock);

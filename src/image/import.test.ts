@@ -367,3 +367,67 @@ test('importImage() imports what podman save writes (docker-archive, oci-archive
     if (existsSync(s.tmpDir)) assert.deepEqual(readdirSync(s.tmpDir), [], 'the extraction dir is cleaned up');
   }
 });
+
+test('importImage() of a layout with several tags: every name kept, --tag REPO names them all, --tag REPO:TAG picks one', () => {
+  const multi = join(work, 'multi-tags');
+  // skopeo (not us) writes the layout: tags 1 and 2 name the umoci image, 3 a small other one.
+  const other = join(work, 'other-layout');
+  run('umoci', ['init', '--layout', other]);
+  run('umoci', ['new', '--image', `${other}:x`]);
+  for (const [src, tag] of [
+    [`${layout}:t`, '1'],
+    [`${layout}:t`, '2'],
+    [`${other}:x`, '3'],
+  ] as const) {
+    run('skopeo', ['copy', '-q', `oci:${src}`, `oci:${multi}:${tag}`]);
+  }
+  for (const [src, name] of [
+    [`${layout}:t`, 'localhost/full/a:1'],
+    [`${layout}:t`, 'localhost/full/a:2'],
+  ] as const) {
+    run('skopeo', ['copy', '-q', `oci:${src}`, `oci:${join(work, 'full-names')}:${name}`]);
+  }
+  return (async () => {
+    let s = stores();
+    const plain = await importImage(multi, s.content, s.images, { tmpDir: s.tmpDir });
+    assert.equal(plain.length, 3);
+    assert.ok(
+      plain.every((i) => i.name === '' && /--tag REPOSITORY to name it REPOSITORY:[123]/.test(i.notes[0]!)),
+    );
+
+    s = stores();
+    const all = await importImage(multi, s.content, s.images, { tag: 'localhost/agent', tmpDir: s.tmpDir });
+    assert.deepEqual(all.map((i) => i.name).sort(), [
+      'localhost/agent:1',
+      'localhost/agent:2',
+      'localhost/agent:3',
+    ]);
+    assert.equal(
+      all.find((i) => i.name.endsWith(':1'))!.digest,
+      all.find((i) => i.name.endsWith(':2'))!.digest,
+    );
+    assert.deepEqual((await s.images.list()).map((r) => r.name).sort(), all.map((i) => i.name).sort());
+
+    s = stores();
+    const one = await importImage(multi, s.content, s.images, { tag: 'localhost/agent:2', tmpDir: s.tmpDir });
+    assert.deepEqual(
+      one.map((i) => i.name),
+      ['localhost/agent:2'],
+    );
+    assert.deepEqual(
+      (await s.images.list()).map((r) => r.name),
+      ['localhost/agent:2'],
+    );
+    await assert.rejects(
+      importImage(multi, s.content, s.images, { tag: 'localhost/agent:9', tmpDir: s.tmpDir }),
+      (e) =>
+        isRuntimeError(e, 'InvalidArgument') &&
+        /none is tagged "9"/.test(e.message) &&
+        /its tags: 1, 2, 3/.test(e.hint ?? ''),
+    );
+
+    s = stores();
+    const full = await importImage(join(work, 'full-names'), s.content, s.images, { tmpDir: s.tmpDir });
+    assert.deepEqual(full.map((i) => i.name).sort(), ['localhost/full/a:1', 'localhost/full/a:2']);
+  })();
+});

@@ -17,6 +17,7 @@ import { formatPlatform, hostPlatform, type Platform, selectManifest } from '../
 import { parseReference } from '../oci/reference.ts';
 import type { LocalContentStore } from './content-store.ts';
 import type { ImageStore } from './image-store.ts';
+import { nameFromAnnotations, nameGroups } from './import-names.ts';
 import { cleanName } from './unpack/applier.ts';
 import { applyLayer } from './unpack/apply-layer.ts';
 import { sniffCompression } from './unpack/decompress.ts';
@@ -44,7 +45,6 @@ export interface ImportedImage {
 
 /** Largest JSON file (index, manifest, config) read from an archive. */
 const MAX_JSON = 8 * 1024 * 1024;
-const TAG_ONLY = /^[\w][\w.-]{0,127}$/;
 
 /**
  * Imports an OCI image layout directory, an OCI archive (a tar of such a layout) or a
@@ -201,15 +201,6 @@ async function ingestFromLayout(
   await content.ingest({ digest: d.digest, size: d.size }, createReadStream(p, { highWaterMark: 1 << 20 }));
 }
 
-function nameFromAnnotations(d: Descriptor): { name?: string; tagOnly?: string } {
-  const full = d.annotations?.['io.containerd.image.name'];
-  if (full) return { name: full };
-  const ref = d.annotations?.['org.opencontainers.image.ref.name'];
-  if (!ref) return {};
-  if (TAG_ONLY.test(ref)) return { tagOnly: ref };
-  return { name: ref };
-}
-
 async function importOciLayout(
   dir: string,
   content: LocalContentStore,
@@ -233,9 +224,9 @@ async function importOciLayout(
   }
   if (groups.size === 0)
     throw new RuntimeError('InvalidArgument', `Cannot import ${what}: index.json lists no image`);
-  refuseTagForMany(what, opts.tag, groups.size);
+  const named = nameGroups(what, [...groups.values()], opts.tag);
   const out: ImportedImage[] = [];
-  for (const descs of groups.values()) {
+  for (const { descs, name: given } of named) {
     let chosen = descs[0]!;
     let indexDigest: Digest | undefined;
     if (descs.length > 1) {
@@ -255,10 +246,12 @@ async function importOciLayout(
     const n = nameFromAnnotations(descs[0]!);
     const notes: string[] = [];
     let name = '';
-    if (opts.tag !== undefined) name = opts.tag;
+    if (given !== undefined) name = given;
     else if (n.name) name = n.name;
     else if (n.tagOnly) {
-      notes.push(`the archive names this image only by tag "${n.tagOnly}": pass --tag NAME[:TAG] to name it`);
+      notes.push(
+        `the archive names this image only by tag "${n.tagOnly}": pass --tag REPOSITORY to name it REPOSITORY:${n.tagOnly}`,
+      );
     }
     const rec = await images.put(name, chosen.digest, indexDigest ? { indexDigest } : {});
     out.push({

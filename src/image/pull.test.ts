@@ -431,3 +431,39 @@ test('pullImage() killed midway (SIGKILL) and run again succeeds, reusing what w
   );
   await assertConsistent(content);
 });
+
+test('pullImage() of a Windows-only image on Linux pulls it with a warning (index or single manifest)', async () => {
+  const { writeImage, writeLayout } = await import('./testing/registry.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'hostpod-winonly-'));
+  try {
+    const host = hostPlatform();
+    const win = await writeImage(join(dir, 'idx'), {
+      os: 'windows',
+      architecture: host.architecture,
+      layers: [{ 'Windows/kube-proxy.exe': 'MZ' }],
+    });
+    await writeLayout(join(dir, 'idx'), '1', [win]);
+    await fx.registry.push(join(dir, 'idx'), '1', 'test/winonly:1', { all: true });
+    const one = await writeImage(join(dir, 'one'), {
+      os: 'windows',
+      architecture: 'amd64',
+      layers: [{ 'a.txt': 'a' }],
+    });
+    await writeLayout(join(dir, 'one'), '1', [one], false);
+    await fx.registry.push(join(dir, 'one'), '1', 'test/winone:1');
+    const { content, images, client } = setup();
+    const r = await pullImage(`${fx.registry.host}/test/winonly:1`, { content, images, client });
+    assert.equal(r.platform, `windows/${host.architecture}`);
+    assert.equal(r.manifestDigest, win.digest);
+    assert.deepEqual(r.warnings, [
+      `${fx.registry.host}/test/winonly:1 is a windows/${host.architecture} image: it was pulled, but this host runs linux programs, so a pod using it will be refused`,
+    ]);
+    const s = await pullImage(`${fx.registry.host}/test/winone:1`, { content, images, client });
+    assert.equal(s.warnings.length, 1);
+    assert.match(s.warnings[0]!, /is a windows\/amd64 image/);
+    const linux = await pullImage(`${fx.registry.host}/test/busybox:1`, { content, images, client });
+    assert.deepEqual(linux.warnings, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

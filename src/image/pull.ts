@@ -66,6 +66,11 @@ export interface PullResult {
   reusedBlobs: number;
   fetchedBlobs: number;
   record: ImageRecord;
+  /**
+   * What the user should know although the pull succeeded: an image for another OS (a
+   * Windows-only image pulled on Linux) is pulled, but a pod using it will be refused.
+   */
+  warnings: string[];
 }
 
 /** Bytes between two `blob-progress` events of one blob. */
@@ -109,7 +114,7 @@ export async function pullImage(reference: string | Reference, opts: PullOptions
     let indexDigest: Digest | undefined;
     if (kind === 'index') {
       const index = parseIndex(topJson);
-      const chosen = selectManifest(index, wanted);
+      const chosen = selectManifest(index, wanted) ?? otherOsOnly(index, wanted, explicitPlatform);
       if (!chosen) {
         const available = index.manifests
           .flatMap((d) => (d.platform ? [formatPlatform(d.platform)] : []))
@@ -180,6 +185,12 @@ export async function pullImage(reference: string | Reference, opts: PullOptions
         `Cannot pull ${name}: the manifest lists ${manifest.layers.length} layers but the config ${config.rootfs.diff_ids.length} diff IDs`,
       );
     }
+    const warnings: string[] = [];
+    if (!explicitPlatform && configPlatform.os !== wanted.os) {
+      warnings.push(
+        `${name} is a ${formatPlatform(configPlatform)} image: it was pulled, but this host runs ${wanted.os} programs, so a pod using it will be refused`,
+      );
+    }
     await runBounded(blobs.slice(1), opts.concurrency ?? 3, opts.signal, (b, signal) =>
       fetchBlob({ ...ctx, signal }, b),
     );
@@ -195,12 +206,30 @@ export async function pullImage(reference: string | Reference, opts: PullOptions
       reusedBlobs: stats.reused,
       fetchedBlobs: stats.fetched,
       record,
+      warnings,
     };
     if (indexDigest) result.indexDigest = indexDigest;
     return result;
   } finally {
     await lease.release();
   }
+}
+
+/**
+ * For an index that has no manifest for this host's OS at all (a Windows-only image pulled on
+ * Linux), the manifest of another OS for this architecture (else the first one): the pull goes
+ * on and warns, as decided for HostProcess images (docs/images.md). Not with `--platform`.
+ */
+function otherOsOnly(
+  index: ReturnType<typeof parseIndex>,
+  wanted: Platform,
+  explicit: boolean,
+): Descriptor | undefined {
+  if (explicit) return undefined;
+  const withPlatform = index.manifests.filter((d) => d.platform);
+  if (withPlatform.length === 0 || withPlatform.some((d) => d.platform!.os === wanted.os)) return undefined;
+  const os = withPlatform[0]!.platform!.os;
+  return selectManifest(index, { os, architecture: wanted.architecture }) ?? withPlatform[0];
 }
 
 function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {

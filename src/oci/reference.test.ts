@@ -14,6 +14,11 @@ test('parseReference() normalises Docker Hub short names', () => {
   assert.equal(r.string(), 'docker.io/library/busybox:latest');
   assert.equal(parseReference('index.docker.io/library/busybox:1').string(), 'docker.io/library/busybox:1');
   assert.equal(parseReference('someone/tool:2.0').string(), 'docker.io/someone/tool:2.0');
+  assert.equal(
+    parseReference('sigwindowstools/kube-proxy').string(),
+    'docker.io/sigwindowstools/kube-proxy:latest',
+  );
+  assert.equal(parseReference('index.docker.io/busybox').string(), 'docker.io/library/busybox:latest');
   assert.equal(familiarString(parseReference('docker.io/library/busybox')), 'busybox:latest');
 });
 

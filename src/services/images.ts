@@ -19,6 +19,8 @@ export interface ImageContext {
   images: ImageStore;
   /** Hosts reached over plain HTTP although not loopback. */
   insecureRegistries?: readonly string[];
+  /** The certs.d folder of registry hosts.toml files (mirrors, TLS, headers). */
+  registryConfigDir?: string;
   /** Registry credentials (from the Docker config file: `loadDockerCredentials`). */
   credentials?: CredentialLookup;
   onPullEvent?: (image: string, e: PullEvent) => void;
@@ -61,6 +63,7 @@ export async function prepareImage(
     }
     const client = new RegistryClient({
       insecureRegistries: ctx.insecureRegistries ?? [],
+      ...(ctx.registryConfigDir !== undefined ? { registryConfigDir: ctx.registryConfigDir } : {}),
       ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
     });
     const t0 = performance.now();

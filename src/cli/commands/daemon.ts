@@ -19,6 +19,7 @@ interface DaemonFlags {
   logMaxFiles?: string;
   logLevel?: string;
   insecureRegistry: string[];
+  registryConfigDir?: string;
   serviceAccountTokenFile?: string;
   stopPodsOnExit?: boolean;
 }
@@ -67,6 +68,10 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .option('--log-max-files <n>', 'log files kept per container (default 5)')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
+    .option(
+      '--registry-config-dir <dir>',
+      'folder of <registry>/hosts.toml files: mirrors, TLS (default /etc/hostpod/certs.d)',
+    )
     .option('--service-account-token-file <file>', 'the token projected serviceAccountToken volumes hold')
     .option('--stop-pods-on-exit', 'stop every pod when the daemon is stopped (default: leave them running)')
     .action(async (flags: DaemonFlags) => {
@@ -106,6 +111,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           logMaxFiles: flags.logMaxFiles,
           logLevel: flags.logLevel,
           insecureRegistries: flags.insecureRegistry.length > 0 ? flags.insecureRegistry : undefined,
+          registryConfigDir: flags.registryConfigDir,
           serviceAccountTokenFile: flags.serviceAccountTokenFile,
         },
         flags.config ?? 'flags',

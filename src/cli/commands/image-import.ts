@@ -10,7 +10,7 @@ import { type CliContext, err, out } from '../io.ts';
 export function imageGroup(program: Command): Command {
   return (
     program.commands.find((c) => c.name() === 'image') ??
-    program.command('image').summary('manage images (import, build, inspect, prune)')
+    program.command('image').summary('manage images (import, save, build, inspect, prune)')
   );
 }
 
@@ -40,7 +40,10 @@ export function registerImageImport(program: Command, ctx: CliContext): void {
         'against their digests; names come from the archive or from --tag (docs/images.md).',
     )
     .argument('<path>', 'archive file or OCI layout directory')
-    .option('-t, --tag <name>', 'name the image NAME[:TAG] (archives holding one image)')
+    .option(
+      '-t, --tag <name>',
+      'name the image NAME[:TAG]; for a layout with several tags, REPO:TAG picks the image tagged TAG and REPO names each REPO:<its tag>',
+    )
     .option('--platform <os/arch>', 'manifest to take from a multi-platform index (default: this host)')
     .option('-q, --quiet', 'print only the manifest digests')
     .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')

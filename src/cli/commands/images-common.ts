@@ -1,15 +1,35 @@
-import { join } from 'node:path';
-import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
+import { checkRegistryConfigDir, DEFAULT_REGISTRY_CONFIG_DIR } from '../../image/registry/hosts.ts';
 import type { CliContext } from '../io.ts';
 
 /** The `image` command group: found if another image command created it, else created here. */
 export function imageCommandGroup(program: Command): Command {
   return (
     program.commands.find((c) => c.name() === 'image') ??
-    program.command('image').summary('manage images (import, build, inspect, prune)')
+    program.command('image').summary('manage images (import, save, build, inspect, prune)')
   );
+}
+
+/** The `--registry-config-dir` option of the commands that reach registries. */
+export function registryConfigDirOption(): Option {
+  return new Option(
+    '--registry-config-dir <dir>',
+    'folder of <registry>/hosts.toml files: mirrors, TLS, headers (default /etc/hostpod/certs.d)',
+  );
+}
+
+/**
+ * The registry config folder for a command: the flag's (which must exist: a typo must not mean
+ * "no mirrors"), else `$HOSTPOD_REGISTRY_CONFIG_DIR`, else /etc/hostpod/certs.d (absent = none).
+ */
+export async function registryConfigDir(flag: string | undefined, ctx: CliContext): Promise<string> {
+  if (flag === undefined) return ctx.env.HOSTPOD_REGISTRY_CONFIG_DIR ?? DEFAULT_REGISTRY_CONFIG_DIR;
+  const dir = resolve(ctx.cwd, flag);
+  await checkRegistryConfigDir(dir);
+  return dir;
 }
 
 /** The state root: `--root`, else `$HOSTPOD_ROOT`, else /var/lib/hostpod. */

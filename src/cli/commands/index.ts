@@ -14,11 +14,13 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
   ['run', async () => [(await import('./run.ts')).registerRun]],
   ['exec', async () => [(await import('./exec.ts')).registerExec]],
   ['pull', async () => [(await import('./pull.ts')).registerPull]],
+  ['push', async () => [(await import('./push.ts')).registerPush]],
   ['images', async () => [(await import('./images.ts')).registerImages]],
   [
     'image',
     async () => [
       (await import('./image-import.ts')).registerImageImport,
+      (await import('./image-save.ts')).registerImageSave,
       (await import('./image-build.ts')).registerImageBuild,
       (await import('./image-inspect.ts')).registerImageInspect,
       (await import('./image-prune.ts')).registerImagePrune,

@@ -170,3 +170,106 @@ test('hostpod pull reports bad input and failed blobs with their exit codes', as
   assert.equal(missing.code, 3);
   assert.match(missing.stderr, /has no manifest .*test\/nope:1 \(HTTP 404/);
 });
+
+test('hostpod pull busybox is served by a docker.io mirror named in --registry-config-dir', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { mkdir } = await import('node:fs/promises');
+  const { freePort } = await import('../../image/testing/registry.ts');
+  await promisify(execFile)('skopeo', [
+    'copy',
+    '-q',
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    `docker://${fx.registry.host}/test/busybox:1`,
+    `docker://${fx.registry.host}/library/busybox:latest`,
+  ]);
+  const closed = `127.0.0.1:${await freePort()}`;
+  const cfg = join(tmp, 'certs.d');
+  await mkdir(join(cfg, 'docker.io'), { recursive: true });
+  const file = join(cfg, 'docker.io', 'hosts.toml');
+  // The server is a closed loopback port too: a test never reaches Docker Hub.
+  await writeFile(
+    file,
+    `server = "http://${closed}"\n\n[host."http://${fx.registry.host}"]\n  capabilities = ["pull", "resolve"]\n`,
+  );
+  const e = env();
+  const ok = await runCliCaptured(['pull', '--registry-config-dir', cfg, 'busybox'], { env: e });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^Pulled docker\.io\/library\/busybox:latest sha256:[0-9a-f]{64} /);
+  const imgs = await runCliCaptured(['images'], { env: e });
+  assert.match(imgs.stdout, /^busybox\s+latest\s+[0-9a-f]{12}\s/m);
+
+  // The mirror down: both hosts named, each with its error; exit 6.
+  const down = `127.0.0.1:${await freePort()}`;
+  await writeFile(
+    file,
+    `server = "http://${closed}"\n[host."http://${down}"]\n  capabilities = ["pull", "resolve"]\n`,
+  );
+  const r = await runCliCaptured(['pull', '--registry-config-dir', cfg, 'busybox:1.36'], { env: env() });
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /every registry host failed:/);
+  assert.ok(r.stderr.includes(`  http://${down} (mirror, ${file}): `), r.stderr);
+  assert.ok(r.stderr.includes(`  http://${closed}: `), r.stderr);
+  assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
+
+  // A bad hosts.toml names the file and the key; a missing folder is refused.
+  await writeFile(file, `[host."http://${down}"]\n  capabilities = ["pull"]\n  skipverify = true\n`);
+  const bad = await runCliCaptured(['pull', '--registry-config-dir', cfg, 'busybox'], { env: env() });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.ok(bad.stderr.includes(`${file}: unknown key "host."http://${down}".skipverify"`), bad.stderr);
+  const missing = await runCliCaptured(['pull', '--registry-config-dir', join(tmp, 'nope'), 'busybox'], {
+    env: env(),
+  });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--registry-config-dir .*nope: no such directory/);
+});
+
+test('hostpod pull of a Windows-only image warns and exits 0; hostpod run of it is refused later', async () => {
+  const { writeImage, writeLayout } = await import('../../image/testing/registry.ts');
+  const { runCliSync } = await import('../testing/spawn-cli.ts');
+  const host = hostPlatform();
+  const dir = join(tmp, 'winonly');
+  const d = await writeImage(dir, {
+    os: 'windows',
+    architecture: host.architecture,
+    layers: [{ 'kube-proxy.exe': 'MZ' }],
+  });
+  await writeLayout(dir, '1', [d]);
+  await fx.registry.push(dir, '1', 'sigwindowstools/kube-proxy:1', { all: true });
+  const ref = `${fx.registry.host}/sigwindowstools/kube-proxy:1`;
+  const e = env();
+  const r = await runCliCaptured(['pull', ref], { env: e });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^hostpod: warning: ${ref.replace(/\./g, '\\.')} is a windows/${host.architecture} image: it was pulled, but this host runs linux programs, so a pod using it will be refused$`,
+      'm',
+    ),
+  );
+  assert.match(r.stdout, new RegExp(`^Pulled .* \\(windows/${host.architecture}, `));
+  const pod = join(tmp, 'win-pod.yaml');
+  await writeFile(
+    pod,
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-proxy
+spec:
+  hostNetwork: true
+  securityContext:
+    windowsOptions:
+      hostProcess: true
+      runAsUserName: "NT AUTHORITY\\\\system"
+  containers:
+    - name: kube-proxy
+      image: ${ref}
+      imagePullPolicy: IfNotPresent
+      command: ["kube-proxy.exe"]
+`,
+  );
+  const run = runCliSync(['run', '-f', pod], { env: { ...e, HOSTPOD_ROOT: e.HOSTPOD_ROOT! } });
+  assert.equal(run.status, 4, run.stderr);
+  assert.match(run.stderr, /its OS is windows \(windows\/\w+\) but this host's OS is linux/);
+});

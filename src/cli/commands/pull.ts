@@ -5,11 +5,17 @@ import { parsePlatform } from '../../oci/platform.ts';
 import { parseReference } from '../../oci/reference.ts';
 import { type CliContext, err, out } from '../io.ts';
 import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
-import { openImageStores, resolveStateRoot } from './images-common.ts';
+import {
+  openImageStores,
+  registryConfigDir,
+  registryConfigDirOption,
+  resolveStateRoot,
+} from './images-common.ts';
 
 interface PullFlags {
   platform?: string;
   insecureRegistry: string[];
+  registryConfigDir?: string;
   quiet?: boolean;
   root?: string;
   concurrency: string;
@@ -23,7 +29,13 @@ export function registerPull(program: Command, ctx: CliContext): void {
       'Pull an image by tag or digest from an OCI registry into the content store (docs/images.md).\n' +
         'Credentials come from $DOCKER_CONFIG/config.json or ~/.docker/config.json. Registries on\n' +
         'loopback addresses are reached over plain HTTP, every other one over HTTPS unless named\n' +
-        'with --insecure-registry. An interrupted pull resumes where it stopped.',
+        "with --insecure-registry. Short names are Docker Hub's (busybox is\n" +
+        'docker.io/library/busybox:latest, served by registry-1.docker.io). Mirrors and\n' +
+        'per-registry TLS come from <registry>/hosts.toml under --registry-config-dir, as\n' +
+        'containerd reads them. An interrupted pull resumes where it stopped.\n\n' +
+        'Exit codes: 0 pulled, 2 bad reference, flag or hosts.toml, 3 no such image, tag or\n' +
+        'platform, 5 credentials refused or missing, 6 registry unreachable or failing, 7 the\n' +
+        'registry sent bytes that do not match their digest.',
     )
     .argument('<reference>', 'image reference, e.g. 127.0.0.1:5000/tools/agent:1.2 or NAME@sha256:…')
     .option(
@@ -36,6 +48,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .addOption(registryConfigDirOption())
     .option('--concurrency <n>', 'layers downloaded at once', '3')
     .option('-q, --quiet', 'print only the manifest digest')
     .addOption(rootOption())
@@ -43,7 +56,11 @@ export function registerPull(program: Command, ctx: CliContext): void {
     .action(async (reference: string, flags: PullFlags) => {
       const ref = parseReference(reference);
       // With a daemon, it pulls (for its pods' platform, with its registry settings).
-      if (flags.platform === undefined && flags.insecureRegistry.length === 0) {
+      if (
+        flags.platform === undefined &&
+        flags.insecureRegistry.length === 0 &&
+        flags.registryConfigDir === undefined
+      ) {
         const daemon = await daemonIfRunning(flags, ctx);
         if (daemon) {
           if (!flags.quiet) err(ctx, `pulling ${reference} through the daemon`);
@@ -77,6 +94,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
         import('./pull-output.ts'),
       ]);
       const credentials = await loadDockerCredentials(ctx.env);
+      const configDir = await registryConfigDir(flags.registryConfigDir, ctx);
       let onEvent: ((e: PullEvent) => void) | undefined;
       let stopBars = () => {};
       if (!flags.quiet) {
@@ -90,6 +108,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
       }
       const client = new RegistryClient({
         insecureRegistries: flags.insecureRegistry,
+        registryConfigDir: configDir,
         credentials,
         ...(onEvent ? { onRetry: (i) => onEvent({ type: 'retry', ...i }) } : {}),
       });
@@ -107,6 +126,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
         stopBars();
         await client.close();
       }
+      for (const w of result.warnings) err(ctx, `hostpod: warning: ${w}`);
       out(ctx, flags.quiet ? result.manifestDigest : formatPulled(result));
     });
 }

@@ -16,7 +16,12 @@ import { openStateDb, stateDbPath } from '../../state/state-db.ts';
 import { EXIT } from '../exit-codes.ts';
 import { foregroundDeps, requireRoot } from '../foreground.ts';
 import { type CliContext, err } from '../io.ts';
-import { openImageStores, resolveStateRoot } from './images-common.ts';
+import {
+  openImageStores,
+  registryConfigDir,
+  registryConfigDirOption,
+  resolveStateRoot,
+} from './images-common.ts';
 import { fieldErrorLine, loadObjects } from './manifest-objects.ts';
 
 interface RunFlags {
@@ -30,6 +35,7 @@ interface RunFlags {
   quiet?: boolean;
   cgroupParent?: string;
   insecureRegistry: string[];
+  registryConfigDir?: string;
   workspace: 'auto' | 'overlay' | 'copy';
   logMaxSize: string;
   logMaxFiles: string;
@@ -159,6 +165,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       "cgroup under which containers' jobs are made (default: under hostpod's own)",
     )
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
+    .addOption(registryConfigDirOption())
     .option('--log-max-size <size>', "rotate a container's log when it reaches this size", '10Mi')
     .option('--log-max-files <n>', 'log files kept per container, the current one included', '5')
     .addOption(
@@ -182,6 +189,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           }
         }
       }
+      const configDir = await registryConfigDir(opts.registryConfigDir, ctx);
       requireRoot(ctx, 'hostpod run');
       const root = resolveStateRoot(opts.root, ctx);
       // Each container's record (who runs it, what exec needs, how it ended) is in the state database.
@@ -308,6 +316,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
                 images,
                 credentials,
                 insecureRegistries: opts.insecureRegistry,
+                registryConfigDir: configDir,
                 signal: abort.signal,
               },
               ...(opts.serviceAccountTokenFile

@@ -98,7 +98,7 @@ test('RegistryClient uses plain HTTP only for loopback hosts and --insecure-regi
   assert.equal(c.baseUrl('lab:9000'), 'http://lab:9000');
   assert.equal(c.baseUrl('build-box:6000'), 'https://build-box:6000');
   assert.equal(c.baseUrl('10.1.2.3:5000'), 'https://10.1.2.3:5000');
-  assert.equal(new RegistryClient().baseUrl('docker.io'), 'https://docker.io');
+  assert.equal(new RegistryClient().baseUrl('docker.io'), 'https://registry-1.docker.io');
 });
 
 test('getManifest() from a registry nobody listens on fails as Unavailable after retries', async () => {
@@ -182,5 +182,94 @@ test('openBlob() follows a redirect to HTTPS: a trusted certificate works, an un
     tls.closeAllConnections();
     plain.close();
     plain.closeAllConnections();
+  }
+});
+
+test('openBlob() trusts the CA named by hosts.toml (ca =) for that host only, and skip_verify', async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const key = join(tmp, 'ca-tls.key');
+  const cert = join(tmp, 'ca-tls.crt');
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]),
+    { encoding: 'utf8' },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  const body = 'blob from a private CA';
+  const digest = sha256Of(body);
+  const seen: string[] = [];
+  const tls = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    seen.push(`${req.url} ${req.headers['x-node'] ?? ''}`);
+    res.end(body);
+  });
+  await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(tls.address() as AddressInfo).port}`;
+  const cfg = join(tmp, 'certs-ca');
+  try {
+    // The registry's server is the TLS host itself, with the CA from the folder (relative path).
+    await mkdir(join(cfg, 'tls.example'), { recursive: true });
+    await writeFile(
+      join(cfg, 'tls.example', 'hosts.toml'),
+      `server = "https://${host}"\nca = "../../ca-tls.crt"\n[header]\n  x-node = "n1"\n`,
+    );
+    const c = new RegistryClient({ registryConfigDir: cfg, retries: 0 });
+    const b = await c.openBlob('tls.example', 'r/app', digest);
+    let s = '';
+    for await (const x of b.body) s += x;
+    assert.equal(s, body);
+    assert.deepEqual(seen, [`/v2/r/app/blobs/${digest} n1`], 'the header from hosts.toml was sent');
+    await c.close();
+    // Without the CA the certificate is refused, and the hint says where a CA goes.
+    await writeFile(join(cfg, 'tls.example', 'hosts.toml'), `server = "https://${host}"\n`);
+    const plain = new RegistryClient({ registryConfigDir: cfg, retries: 0 });
+    await assert.rejects(
+      plain.openBlob('tls.example', 'r/app', digest),
+      (e) =>
+        isRuntimeError(e, 'Unavailable') &&
+        /certificate/i.test(e.message) &&
+        (e.hint ?? '').includes(`ca = "/path/ca.pem" in ${cfg}/tls.example/hosts.toml`),
+    );
+    await plain.close();
+    await writeFile(
+      join(cfg, 'tls.example', 'hosts.toml'),
+      `server = "https://${host}"\nskip_verify = true\n`,
+    );
+    const skip = new RegistryClient({ registryConfigDir: cfg, retries: 0 });
+    const b2 = await skip.openBlob('tls.example', 'r/app', digest);
+    b2.body.resume();
+    await skip.close();
+  } finally {
+    tls.close();
+    tls.closeAllConnections();
+  }
+});
+
+test('getManifest() on an HTTPS host that speaks plain HTTP hints --insecure-registry', async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const plain = await startFaultProxy(reg.url);
+  // A registry name that is not loopback, routed by hosts.toml to the loopback proxy over HTTPS.
+  const cfg = join(tmp, 'certs-plain');
+  await mkdir(join(cfg, 'plain.example'), { recursive: true });
+  await writeFile(join(cfg, 'plain.example', 'hosts.toml'), `server = "https://${plain.host}"\n`);
+  const c = new RegistryClient({ registryConfigDir: cfg, retries: 0 });
+  try {
+    await assert.rejects(
+      c.getManifest('plain.example', 'private/app', 'v1'),
+      (e) =>
+        isRuntimeError(e, 'Unavailable') &&
+        (e.hint ?? '').includes(
+          `${plain.host} does not speak HTTPS: for a plain-HTTP registry pass --insecure-registry ${plain.host}`,
+        ),
+    );
+  } finally {
+    await c.close();
+    await plain.stop();
   }
 });

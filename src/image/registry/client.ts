@@ -1,17 +1,33 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { errnoCode, RuntimeError } from '../../errors.ts';
+import { RuntimeError } from '../../errors.ts';
 import { sleep } from '../../lib/sleep.ts';
 import { type Digest, DigestMismatchError, digestAlgorithm, hasherFor, isDigest } from '../../oci/digest.ts';
 import { MANIFEST_ACCEPT } from '../../oci/media-types.ts';
 import { isLoopbackHost } from '../../oci/reference.ts';
-import { basicAuthorization, parseChallenge } from './auth.ts';
+import { TokenCache } from './auth.ts';
+import { Connections } from './connections.ts';
 import type { CredentialLookup } from './docker-config.ts';
+import { allHostsFailed, HostRequestError, networkFailureHint } from './failures.ts';
+import { defaultServer, isPlainHttpHost, type RegistryHost, resolveRegistryHosts } from './hosts.ts';
+import type { HostCapability } from './hosts-toml.ts';
+import {
+  describeNetworkError,
+  discard,
+  errorText,
+  type HttpResponse,
+  isTransientError,
+  readBounded,
+} from './http.ts';
+
+export { describeNetworkError, isTransientError } from './http.ts';
 
 /** How a registry client behaves; every field has a default. */
 export interface RegistryClientOptions {
   /** Hosts (`host[:port]` or `host`) reached over plain HTTP although not loopback. */
   insecureRegistries?: readonly string[];
+  /** The certs.d folder: `<dir>/<registry>/hosts.toml` (mirrors, TLS, headers); none: defaults. */
+  registryConfigDir?: string;
   credentials?: CredentialLookup;
   /** Retries after the first attempt for 5xx/429/dropped connections (default 4). */
   retries?: number;
@@ -23,6 +39,8 @@ export interface RegistryClientOptions {
   bodyTimeoutMs?: number;
   /** Largest manifest accepted (default 4 MiB). */
   maxManifestBytes?: number;
+  /** Name resolution (default: the system's); tests use it to keep a name from resolving. */
+  lookup?: LookupFunction;
   /** Told about each retry (for progress output). */
   onRetry?: (info: { what: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -42,163 +60,53 @@ export interface BlobStream {
   body: Readable;
 }
 
+/** One registry API request, for {@link RegistryClient.send}. */
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A path under `/v2/<repo>/` (`manifests/latest`), or an absolute URL (an upload location). */
+  path: string;
+  headers?: Record<string, string>;
+  /** Makes the body afresh for each attempt (retries, re-authentication). */
+  body?: () => Buffer | Readable;
+  /** Statuses handed back to the caller; others become errors. */
+  ok: readonly number[];
+  /** What is asked for, in messages: `manifest docker.io/library/busybox:latest`. */
+  what: string;
+  /** The token scope's actions (default `pull`). */
+  actions?: 'pull' | 'pull,push';
+  /** Another repository the token must cover for pulling (cross-repository mount). */
+  alsoPull?: string;
+}
+
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
 
-/** A response whose headers have arrived; the caller consumes or discards `body`. */
-interface HttpResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: IncomingMessage;
-}
-
-/** No response, or no body bytes, within the configured time (transient: the request is retried). */
-class TimeoutError extends Error {
-  readonly code = 'ETIMEDOUT';
-}
-
 /**
- * One GET with node:http(s) (loaded with Node itself: no start-up cost, and a native parser that
- * hands body chunks over without copies). `headersTimeoutMs` bounds the wait for the response,
- * `bodyTimeoutMs` the silence between body bytes (both on the socket's inactivity timer).
- */
-function httpGet(
-  url: URL,
-  opts: {
-    headers: Record<string, string>;
-    transport: { mod: { request: typeof http.request }; agent: http.Agent };
-    headersTimeoutMs: number;
-    bodyTimeoutMs: number;
-    signal: AbortSignal | undefined;
-  },
-): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const reqOpts: http.RequestOptions = {
-      method: 'GET',
-      headers: opts.headers,
-      agent: opts.transport.agent,
-    };
-    if (opts.signal) reqOpts.signal = opts.signal;
-    const req = opts.transport.mod.request(url, reqOpts);
-    let res: IncomingMessage | undefined;
-    let ended = false;
-    req.on('timeout', () => {
-      if (ended) return;
-      if (res) {
-        res.destroy(new TimeoutError(`body timeout: no data for ${opts.bodyTimeoutMs} ms`));
-      } else {
-        req.destroy(new TimeoutError(`headers timeout: no response within ${opts.headersTimeoutMs} ms`));
-      }
-    });
-    req.setTimeout(opts.headersTimeoutMs);
-    req.once('response', (r) => {
-      res = r;
-      r.once('end', () => {
-        ended = true;
-      });
-      req.setTimeout(opts.bodyTimeoutMs);
-      resolve({ statusCode: r.statusCode ?? 0, headers: r.headers, body: r });
-    });
-    req.once('error', reject);
-    req.end();
-  });
-}
-
-/** Reads and drops a small body so its connection can be reused (a large one is cut off). */
-function discard(body: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (Number(body.headers['content-length'] ?? 0) > 64 * 1024) {
-      body.destroy();
-      resolve();
-      return;
-    }
-    body.once('end', resolve);
-    body.once('close', resolve);
-    body.once('error', () => resolve());
-    body.resume();
-  });
-}
-
-/** True for errors worth a retry: connection refused/reset/dropped, timeouts. */
-export function isTransientError(e: unknown): boolean {
-  const code = errnoCode(e) ?? '';
-  if ((e as Error)?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return false;
-  if (code.startsWith('UND_ERR_')) return code !== 'UND_ERR_INVALID_ARG' && code !== 'UND_ERR_NOT_SUPPORTED';
-  if (
-    [
-      'ECONNRESET',
-      'ECONNREFUSED',
-      'EPIPE',
-      'ETIMEDOUT',
-      'EAI_AGAIN',
-      'ECONNABORTED',
-      'EHOSTUNREACH',
-      'ERR_STREAM_PREMATURE_CLOSE',
-    ].includes(code)
-  ) {
-    return true;
-  }
-  const msg = e instanceof Error ? e.message : '';
-  if (/terminated|other side closed|socket hang up/i.test(msg)) return true;
-  const cause = e instanceof Error ? e.cause : undefined;
-  return cause !== undefined && cause !== e && isTransientError(cause);
-}
-
-/** A short reason for a network error (`ECONNREFUSED`, `body timeout`, …). */
-export function describeNetworkError(e: unknown): string {
-  const code = errnoCode(e);
-  const msg = e instanceof Error ? e.message : String(e);
-  const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
-  return code && !msg.includes(code) ? `${code}: ${msg}${cause}` : `${msg}${cause}`;
-}
-
-async function readBounded(body: Readable, max: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of body as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > max) {
-      body.destroy();
-      throw new RuntimeError('ResourceExhausted', `${what} is larger than ${max} bytes`);
-    }
-    parts.push(c);
-  }
-  return Buffer.concat(parts);
-}
-
-function errorText(bytes: Buffer): string {
-  try {
-    const j = JSON.parse(bytes.toString('utf8')) as { errors?: { code?: string; message?: string }[] };
-    const e = j.errors?.[0];
-    if (e) return [e.code, e.message].filter((x) => x).join(': ');
-  } catch {
-    // not JSON
-  }
-  return bytes.toString('utf8').slice(0, 200).trim();
-}
-
-/**
- * An OCI distribution-spec client for pulling: manifests by tag or digest (OCI and Docker
- * schema 2 types), blobs with Range resume, redirects followed (credentials dropped when the
- * origin changes), anonymous / basic / bearer-token auth from the `WWW-Authenticate` challenge,
- * retries with exponential back-off on 5xx, 429 and dropped connections. HTTPS, except plain
- * HTTP for loopback hosts and hosts listed as insecure.
+ * An OCI distribution-spec client: manifests by tag or digest (OCI and Docker schema 2 types),
+ * blobs with Range resume, uploads ({@link send}, used by push). Each registry's hosts come from
+ * its hosts.toml (mirrors tried in order, then the server; only hosts with the capability the
+ * request needs; Docker Hub's server is registry-1.docker.io). Redirects are followed with
+ * credentials dropped when the origin changes; anonymous / basic / bearer-token auth from the
+ * `WWW-Authenticate` challenge; retries with back-off on 5xx, 429 and dropped connections (on
+ * the last host only: a failing mirror falls over to the next at once). HTTPS, except plain HTTP
+ * for loopback hosts, `insecureRegistries` and `http://` hosts in hosts.toml.
  */
 export class RegistryClient {
-  readonly #opts: Required<Omit<RegistryClientOptions, 'onRetry' | 'credentials'>> & {
+  readonly #opts: Required<
+    Omit<RegistryClientOptions, 'onRetry' | 'credentials' | 'registryConfigDir' | 'lookup'>
+  > & {
     onRetry: RegistryClientOptions['onRetry'] | undefined;
     credentials: CredentialLookup | undefined;
+    registryConfigDir: string | undefined;
   };
-  /** Authorization header by `host/repo`. */
-  readonly #auth = new Map<string, string>();
-  /** Keep-alive connection pools (idle sockets closed after 4 s, and by `close()`). */
-  readonly #http = new http.Agent({ keepAlive: true, timeout: 4_000 });
-  /** node:https (and TLS) is loaded on the first HTTPS request: loopback pulls never need it. */
-  #https: { mod: typeof import('node:https'); agent: http.Agent } | undefined;
+  readonly #auth: TokenCache;
+  readonly #hosts = new Map<string, Promise<RegistryHost[]>>();
+  readonly #conn: Connections;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.#opts = {
       insecureRegistries: opts.insecureRegistries ?? [],
+      registryConfigDir: opts.registryConfigDir,
       retries: opts.retries ?? 4,
       retryBaseMs: opts.retryBaseMs ?? 250,
       headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
@@ -207,168 +115,302 @@ export class RegistryClient {
       onRetry: opts.onRetry,
       credentials: opts.credentials,
     };
-  }
-
-  /**
-   * Closes the client's keep-alive connections so a short-lived process can exit at once. The
-   * client is not usable afterwards.
-   */
-  async close(): Promise<void> {
-    this.#http.destroy();
-    this.#https?.agent.destroy();
-  }
-
-  async #get(
-    url: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-  ): Promise<HttpResponse> {
-    const u = new URL(url);
-    let transport: { mod: { request: typeof http.request }; agent: http.Agent } = {
-      mod: http,
-      agent: this.#http,
-    };
-    if (u.protocol === 'https:') {
-      if (!this.#https) {
-        const mod = await import('node:https');
-        this.#https = { mod, agent: new mod.Agent({ keepAlive: true, timeout: 4_000 }) };
-      }
-      transport = this.#https;
-    }
-    return httpGet(u, {
-      headers,
-      transport,
+    this.#conn = new Connections({
       headersTimeoutMs: this.#opts.headersTimeoutMs,
       bodyTimeoutMs: this.#opts.bodyTimeoutMs,
-      signal,
+      ...(opts.lookup ? { lookup: opts.lookup } : {}),
+    });
+    this.#auth = new TokenCache({
+      credentials: (host) => this.#opts.credentials?.(host),
+      get: (url, headers, signal) =>
+        this.#conn.request(new URL(url), { method: 'GET', headers }, undefined, signal),
+      isPlainHttp: (host) => this.isPlainHttp(host),
+      retries: () => this.#opts.retries,
+      backoff: (what, attempt, reason, signal) => this.#backoff(what, attempt, reason, signal),
+      statusError: (status, host, repo, what, detail) => this.#statusError(status, host, repo, what, detail),
     });
   }
 
-  /** True when `host` is reached over plain HTTP (loopback, or listed as insecure). */
-  isPlainHttp(host: string): boolean {
-    if (isLoopbackHost(host)) return true;
-    const bare = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
-    return this.#opts.insecureRegistries.some((h) => h === host || h === bare);
+  /** Closes the keep-alive connections so a short-lived process can exit at once; not usable afterwards. */
+  async close(): Promise<void> {
+    this.#conn.close();
   }
 
-  /** `http(s)://host` for a registry domain. */
-  baseUrl(host: string): string {
-    return `${this.isPlainHttp(host) ? 'http' : 'https'}://${host}`;
+  /** True when `host` is reached over plain HTTP by default (loopback, or listed as insecure). */
+  isPlainHttp(host: string): boolean {
+    return isPlainHttpHost(host, this.#opts.insecureRegistries);
+  }
+
+  /** `http(s)://host` of a registry's own server (Docker Hub's is registry-1.docker.io). */
+  baseUrl(domain: string): string {
+    return defaultServer(domain, this.#opts.insecureRegistries);
+  }
+
+  /** The hosts tried for `domain`, in order (read once per client from its hosts.toml). */
+  hosts(domain: string): Promise<RegistryHost[]> {
+    let p = this.#hosts.get(domain);
+    if (!p) {
+      const o: Parameters<typeof resolveRegistryHosts>[1] = {
+        insecureRegistries: this.#opts.insecureRegistries,
+      };
+      if (this.#opts.registryConfigDir !== undefined) o.configDir = this.#opts.registryConfigDir;
+      p = resolveRegistryHosts(domain, o);
+      this.#hosts.set(domain, p);
+    }
+    return p;
+  }
+
+  get retries(): number {
+    return this.#opts.retries;
+  }
+
+  /** Public for pull's resume loop: waits the back-off for a body error. */
+  async backoff(what: string, attempt: number, reason: string, signal?: AbortSignal): Promise<void> {
+    await this.#backoff(what, attempt, reason, signal);
   }
 
   /**
-   * Fetches a manifest or index by tag or digest. Verifies the bytes: against the digest asked
-   * for, else against the `Docker-Content-Digest` header when present. Throws `NotFound`
-   * (unknown manifest), `PermissionDenied` (auth), `Unavailable` (unreachable after retries),
-   * DigestMismatchError (`DataLoss`), `ResourceExhausted` (too large).
+   * Fetches a manifest or index by tag (hosts with `resolve`) or digest (hosts with `pull`).
+   * Verifies the bytes: against the digest asked for, else against `Docker-Content-Digest`.
+   * Throws `NotFound`, `PermissionDenied` (auth), `Unavailable` (unreachable after retries),
+   * DigestMismatchError (`DataLoss`), `ResourceExhausted` (too large); with several hosts, one
+   * error listing each host's.
    */
   async getManifest(
-    host: string,
+    domain: string,
     repo: string,
     tagOrDigest: string,
     opts: { signal?: AbortSignal } = {},
   ): Promise<FetchedManifest> {
-    const what = `manifest ${host}/${repo}${isDigest(tagOrDigest) ? '@' : ':'}${tagOrDigest}`;
-    for (let attempt = 0; ; attempt++) {
-      const res = await this.#send(
-        host,
-        repo,
-        `manifests/${tagOrDigest}`,
-        { accept: MANIFEST_ACCEPT },
-        what,
-        opts.signal,
-      );
-      try {
-        const len = Number(res.headers['content-length']);
-        if (Number.isFinite(len) && len > this.#opts.maxManifestBytes) {
-          throw new RuntimeError(
-            'ResourceExhausted',
-            `${what} is ${len} bytes, more than ${this.#opts.maxManifestBytes}`,
-          );
+    const what = `manifest ${domain}/${repo}${isDigest(tagOrDigest) ? '@' : ':'}${tagOrDigest}`;
+    const cap: HostCapability = isDigest(tagOrDigest) ? 'pull' : 'resolve';
+    const req: RegistryRequest = {
+      method: 'GET',
+      path: `manifests/${tagOrDigest}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      ok: [200],
+      what,
+    };
+    return this.#eachHost(domain, cap, what, async (host, retries) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await this.sendTo(host, domain, repo, req, opts.signal, retries);
+        try {
+          return this.#readManifest(res, tagOrDigest, what);
+        } catch (e) {
+          if (!isTransientError(e) || attempt >= retries) {
+            throw e instanceof RuntimeError ? e : this.#networkError(e, domain, host, what);
+          }
+          await this.#backoff(what, attempt, describeNetworkError(e), opts.signal);
         }
-        const bytes = await readBounded(res.body, this.#opts.maxManifestBytes, what);
-        const mediaType = String(res.headers['content-type'] ?? '')
-          .split(';')[0]!
-          .trim();
-        const headerDigest = res.headers['docker-content-digest'];
-        const expected = isDigest(tagOrDigest)
-          ? tagOrDigest
-          : isDigest(headerDigest)
-            ? headerDigest
-            : undefined;
-        const h = hasherFor(expected ?? ('sha256:' as Digest));
-        h.update(bytes);
-        const actual = h.digest();
-        if (expected && actual !== expected) {
-          throw new DigestMismatchError(what, { expected, actual, actualSize: bytes.length });
-        }
-        const digest = expected && digestAlgorithm(expected) !== 'sha256' ? expected : actual;
-        return { bytes, digest: digest as Digest, mediaType };
-      } catch (e) {
-        if (!isTransientError(e) || attempt >= this.#opts.retries) throw this.#networkError(e, host, what);
-        await this.#backoff(what, attempt, describeNetworkError(e), opts.signal);
       }
+    });
+  }
+
+  async #readManifest(res: HttpResponse, tagOrDigest: string, what: string): Promise<FetchedManifest> {
+    const max = this.#opts.maxManifestBytes;
+    const len = Number(res.headers['content-length']);
+    if (Number.isFinite(len) && len > max) {
+      res.body.destroy();
+      throw new RuntimeError('ResourceExhausted', `${what} is ${len} bytes, more than ${max}`);
     }
+    const bytes = await readBounded(res.body, max, what);
+    const mediaType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
+    const header = res.headers['docker-content-digest'];
+    const expected = isDigest(tagOrDigest) ? tagOrDigest : isDigest(header) ? header : undefined;
+    const h = hasherFor(expected ?? ('sha256:' as Digest));
+    h.update(bytes);
+    const actual = h.digest();
+    if (expected && actual !== expected) {
+      throw new DigestMismatchError(what, { expected, actual, actualSize: bytes.length });
+    }
+    const digest = expected && digestAlgorithm(expected) !== 'sha256' ? expected : actual;
+    return { bytes, digest: digest as Digest, mediaType };
   }
 
   /**
-   * Opens blob `digest`, from byte `offset` when > 0 (Range request; a server that ignores it
-   * answers from 0 and `start` says so). Follows redirects. The caller reads and verifies the
-   * body; errors while reading it are transient ({@link isTransientError}) and resumable.
+   * Opens blob `digest` from the first host with `pull` that has it, from byte `offset` when > 0
+   * (Range request; a server that ignores it answers from 0 and `start` says so). The caller
+   * reads and verifies the body; errors while reading it are transient and resumable.
    */
   async openBlob(
-    host: string,
+    domain: string,
     repo: string,
     digest: Digest,
     opts: { offset?: number; signal?: AbortSignal } = {},
   ): Promise<BlobStream> {
-    const headers: Record<string, string> = {};
     const offset = opts.offset ?? 0;
-    if (offset > 0) headers.range = `bytes=${offset}-`;
-    let res = await this.#send(
-      host,
-      repo,
-      `blobs/${digest}`,
-      headers,
-      `blob ${digest}`,
-      opts.signal,
-      offset > 0,
-    );
-    if (res.statusCode === 416) {
-      // The partial is as long as (or longer than) the blob: start again from byte 0.
-      await discard(res.body);
-      res = await this.#send(host, repo, `blobs/${digest}`, {}, `blob ${digest}`, opts.signal);
-    }
-    let start = 0;
-    let total: number | undefined;
-    if (res.statusCode === 206) {
-      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
-      start = m ? Number(m[1]) : offset;
-      if (m && m[3] !== '*') total = Number(m[3]);
-      if (start !== offset) {
-        res.body.destroy();
-        throw new RuntimeError(
-          'Unavailable',
-          `Registry ${host} answered blob ${digest} from byte ${start}, not ${offset}`,
-        );
+    const what = `blob ${digest}`;
+    return this.#eachHost(domain, 'pull', `${what} of ${domain}/${repo}`, async (host, retries) => {
+      const req: RegistryRequest = { method: 'GET', path: `blobs/${digest}`, ok: [200], what };
+      let res = await this.sendTo(
+        host,
+        domain,
+        repo,
+        offset > 0 ? { ...req, headers: { range: `bytes=${offset}-` }, ok: [200, 206, 416] } : req,
+        opts.signal,
+        retries,
+      );
+      if (res.statusCode === 416) {
+        // The partial is as long as (or longer than) the blob: start again from byte 0.
+        await discard(res.body);
+        res = await this.sendTo(host, domain, repo, req, opts.signal, retries);
       }
-    } else {
-      const len = Number(res.headers['content-length']);
-      if (Number.isFinite(len)) total = len;
-    }
-    const out: BlobStream = { start, body: res.body };
-    if (total !== undefined) out.total = total;
-    return out;
+      let start = 0;
+      let total: number | undefined;
+      if (res.statusCode === 206) {
+        const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
+        start = m ? Number(m[1]) : offset;
+        if (m && m[3] !== '*') total = Number(m[3]);
+        if (start !== offset) {
+          res.body.destroy();
+          throw new RuntimeError(
+            'Unavailable',
+            `Registry ${host.host} answered blob ${digest} from byte ${start}, not ${offset}`,
+          );
+        }
+      } else {
+        const len = Number(res.headers['content-length']);
+        if (Number.isFinite(len)) total = len;
+      }
+      const out: BlobStream = { start, body: res.body };
+      if (total !== undefined) out.total = total;
+      return out;
+    });
   }
 
-  /** Waits before retry `attempt` (0-based), telling onRetry. */
-  async #backoff(
-    what: string,
-    attempt: number,
-    reason: string,
+  /**
+   * Sends `req` to the hosts of `domain` that have `cap`, in order, until one answers with a
+   * status in `req.ok`; returns that response (the caller consumes its body) and the host.
+   */
+  async send(
+    domain: string,
+    repo: string,
+    cap: HostCapability,
+    req: RegistryRequest,
     signal?: AbortSignal,
-    retryAfterS?: number,
-  ): Promise<void> {
+  ): Promise<{ res: HttpResponse; host: RegistryHost }> {
+    return this.#eachHost(domain, cap, req.what, async (host, retries) => ({
+      res: await this.sendTo(host, domain, repo, req, signal, retries),
+      host,
+    }));
+  }
+
+  async #eachHost<T>(
+    domain: string,
+    cap: HostCapability,
+    what: string,
+    fn: (host: RegistryHost, retries: number) => Promise<T>,
+  ): Promise<T> {
+    const all = await this.hosts(domain);
+    const hosts = all.filter((h) => h.capabilities.has(cap));
+    if (hosts.length === 0) {
+      throw new RuntimeError('FailedPrecondition', `No host of registry ${domain} may ${cap} (${what})`, {
+        hint: `give the server or a host capabilities = ["${cap}"] in ${all[0]?.source ?? 'its hosts.toml'}`,
+      });
+    }
+    const failures: { host: RegistryHost; error: unknown }[] = [];
+    for (const [i, host] of hosts.entries()) {
+      const last = i === hosts.length - 1;
+      try {
+        return await fn(host, last ? this.#opts.retries : 0);
+      } catch (e) {
+        if ((e as Error)?.name === 'AbortError') throw e;
+        failures.push({ host, error: e });
+      }
+    }
+    throw allHostsFailed(what, failures);
+  }
+
+  /** Sends one request to one host: auth, redirects (GET/HEAD), retries. */
+  async sendTo(
+    host: RegistryHost,
+    domain: string,
+    repo: string,
+    req: RegistryRequest,
+    signal: AbortSignal | undefined,
+    retries = this.#opts.retries,
+  ): Promise<HttpResponse> {
+    const start = /^https?:\/\//.test(req.path)
+      ? new URL(req.path)
+      : new URL(`${host.api}/${repo}/${req.path}`);
+    if (host.mirror && !/^https?:\/\//.test(req.path)) start.searchParams.set('ns', domain);
+    const origin = new URL(host.api).origin;
+    const scope = {
+      repo,
+      actions: req.actions ?? 'pull',
+      ...(req.alsoPull ? { alsoPull: req.alsoPull } : {}),
+    };
+    let authTried = false;
+    for (let attempt = 0; ; ) {
+      let url = start;
+      let res!: HttpResponse;
+      try {
+        for (let hop = 0; ; hop++) {
+          const h: Record<string, string> = { ...req.headers, 'user-agent': 'hostpod' };
+          for (const [k, v] of Object.entries(host.headers)) h[k] = v.join(', ');
+          const authz = this.#auth.authorization(origin, scope);
+          if (authz && url.origin === origin) h.authorization = authz;
+          res = await this.#conn.request(
+            url,
+            { method: req.method, headers: h, ...(req.body ? { body: req.body() } : {}) },
+            host,
+            signal,
+          );
+          const loc = res.headers.location;
+          const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && typeof loc === 'string';
+          if (!redirect || (req.method !== 'GET' && req.method !== 'HEAD')) break;
+          await discard(res.body);
+          if (hop >= MAX_REDIRECTS) {
+            throw new RuntimeError(
+              'Unavailable',
+              `Too many redirects fetching ${req.what} from ${host.host}`,
+            );
+          }
+          const next = new URL(loc, url);
+          if (next.protocol === 'http:' && url.protocol === 'https:' && !isLoopbackHost(next.host)) {
+            throw new RuntimeError(
+              'PermissionDenied',
+              `Registry ${host.host} redirected ${req.what} from HTTPS to plain HTTP (${next.host}); refused`,
+            );
+          }
+          url = next;
+        }
+      } catch (e) {
+        if (e instanceof RuntimeError || !isTransientError(e) || attempt >= retries) {
+          throw this.#networkError(e, domain, host, req.what);
+        }
+        await this.#backoff(req.what, attempt++, describeNetworkError(e), signal);
+        continue;
+      }
+      const status = res.statusCode;
+      if (req.ok.includes(status)) return res;
+      const body =
+        req.method === 'HEAD'
+          ? Buffer.alloc(0)
+          : await readBounded(res.body, 64 * 1024, req.what).catch(() => Buffer.alloc(0));
+      if (status === 401 && !authTried) {
+        authTried = true;
+        await this.#auth.authenticate(host, origin, scope, res.headers['www-authenticate'], req.what, signal);
+        continue;
+      }
+      if (RETRY_STATUS.has(status) && attempt < retries) {
+        const ra = Number(res.headers['retry-after']);
+        await this.#backoff(
+          req.what,
+          attempt++,
+          `HTTP ${status}`,
+          signal,
+          Number.isFinite(ra) ? ra : undefined,
+        );
+        continue;
+      }
+      throw this.#statusError(status, host, repo, req.what, errorText(body), retries + 1);
+    }
+  }
+
+  async #backoff(what: string, attempt: number, reason: string, signal?: AbortSignal, retryAfterS?: number) {
     const exp = this.#opts.retryBaseMs * 2 ** attempt;
     let delayMs = Math.round(exp / 2 + Math.random() * (exp / 2));
     if (retryAfterS !== undefined && Number.isFinite(retryAfterS))
@@ -377,218 +419,61 @@ export class RegistryClient {
     await sleep(delayMs, signal);
   }
 
-  /** Public for pull's resume loop: waits the back-off for a body error. */
-  async backoff(what: string, attempt: number, reason: string, signal?: AbortSignal): Promise<void> {
-    await this.#backoff(what, attempt, reason, signal);
-  }
-
-  get retries(): number {
-    return this.#opts.retries;
-  }
-
-  #networkError(e: unknown, host: string, what: string): unknown {
+  #networkError(e: unknown, domain: string, host: RegistryHost, what: string): unknown {
     if (e instanceof RuntimeError) return e;
     if ((e as Error)?.name === 'AbortError') return e;
     const reason = describeNetworkError(e);
-    const tls = !this.isPlainHttp(host);
-    return new RuntimeError('Unavailable', `Cannot fetch ${what} from registry ${host}: ${reason}`, {
-      cause: e,
-      hint: tls
-        ? `check that ${host} is reachable over HTTPS; for a plain-HTTP registry pass --insecure-registry ${host}`
-        : `check that the registry at ${host} is running`,
-    });
+    return new HostRequestError(
+      'Unavailable',
+      `Cannot fetch ${what} from registry ${host.host}: ${reason}`,
+      reason,
+      host,
+      {
+        cause: e,
+        hint: networkFailureHint(domain, host, e, this.#opts.registryConfigDir),
+      },
+    );
   }
 
-  /**
-   * Sends GET `/v2/<repo>/<path>` with auth, redirects and retries; returns a 2xx response
-   * whose body the caller consumes. Non-2xx final answers become RuntimeErrors.
-   */
-  async #send(
-    host: string,
+  #statusError(
+    status: number,
+    host: RegistryHost,
     repo: string,
-    path: string,
-    headers: Record<string, string>,
     what: string,
-    signal: AbortSignal | undefined,
-    allowRange = false,
-  ): Promise<HttpResponse> {
-    const key = `${host}/${repo}`;
-    let authTried = false;
-    for (let attempt = 0; ; ) {
-      let url = `${this.baseUrl(host)}/v2/${repo}/${path}`;
-      const origin = new URL(url).origin;
-      let res!: HttpResponse;
-      try {
-        for (let hop = 0; ; hop++) {
-          const h: Record<string, string> = { ...headers, 'user-agent': 'hostpod' };
-          const sameOrigin = new URL(url).origin === origin;
-          const authz = this.#auth.get(key);
-          if (authz && sameOrigin) h.authorization = authz;
-          res = await this.#get(url, h, signal);
-          const loc = res.headers.location;
-          if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof loc === 'string') {
-            await discard(res.body);
-            if (hop >= MAX_REDIRECTS) {
-              throw new RuntimeError('Unavailable', `Too many redirects fetching ${what} from ${host}`);
-            }
-            const next = new URL(loc, url);
-            if (
-              next.protocol === 'http:' &&
-              new URL(url).protocol === 'https:' &&
-              !isLoopbackHost(next.host)
-            ) {
-              throw new RuntimeError(
-                'PermissionDenied',
-                `Registry ${host} redirected ${what} from HTTPS to plain HTTP (${next.host}); refused`,
-              );
-            }
-            url = next.href;
-            continue;
-          }
-          break;
-        }
-      } catch (e) {
-        if (e instanceof RuntimeError || !isTransientError(e) || attempt >= this.#opts.retries) {
-          throw this.#networkError(e, host, what);
-        }
-        await this.#backoff(what, attempt++, describeNetworkError(e), signal);
-        continue;
-      }
-      const status = res.statusCode;
-      if (status === 200 || (allowRange && (status === 206 || status === 416))) return res;
-      const body = await readBounded(res.body, 64 * 1024, what).catch(() => Buffer.alloc(0));
-      if (status === 401 && !authTried) {
-        authTried = true;
-        await this.#authenticate(host, repo, res.headers['www-authenticate'], what, signal);
-        continue;
-      }
-      if (RETRY_STATUS.has(status) && attempt < this.#opts.retries) {
-        const ra = Number(res.headers['retry-after']);
-        await this.#backoff(what, attempt++, `HTTP ${status}`, signal, Number.isFinite(ra) ? ra : undefined);
-        continue;
-      }
-      throw this.#statusError(status, host, repo, what, errorText(body));
-    }
-  }
-
-  #statusError(status: number, host: string, repo: string, what: string, detail: string): RuntimeError {
+    detail: string,
+    attempts = 1,
+  ): RuntimeError {
     const why = detail ? `: ${detail}` : '';
+    const reason = `HTTP ${status}${why}`;
+    const h = host.host;
     if (status === 404) {
-      return new RuntimeError('NotFound', `Registry ${host} has no ${what} (HTTP 404${why})`, {
+      return new HostRequestError('NotFound', `Registry ${h} has no ${what} (${reason})`, reason, host, {
         hint: `check the repository name "${repo}" and the tag or digest`,
       });
     }
     if (status === 401 || status === 403) {
-      const creds = this.#opts.credentials?.(host);
-      return new RuntimeError(
+      const creds = this.#opts.credentials?.(h);
+      return new HostRequestError(
         'PermissionDenied',
-        `Registry ${host} refused access to ${what} (HTTP ${status}${why})`,
+        `Registry ${h} refused access to ${what} (${reason})`,
+        reason,
+        host,
         {
           hint: creds
-            ? `the credentials for ${host} in the Docker config were refused; check auths["${host}"]`
-            : `log in: add auths["${host}"] to $DOCKER_CONFIG/config.json (or ~/.docker/config.json)`,
+            ? `the credentials for ${h} in the Docker config were refused; check auths["${h}"]`
+            : `log in: add auths["${h}"] to $DOCKER_CONFIG/config.json (or ~/.docker/config.json)`,
         },
       );
     }
     if (status === 429 || status >= 500) {
-      return new RuntimeError(
+      return new HostRequestError(
         'Unavailable',
-        `Registry ${host} failed ${what} (HTTP ${status}${why}) after ${this.#opts.retries + 1} attempts`,
-        {
-          hint: 'the registry is unhealthy or rate-limiting; try again later',
-        },
+        `Registry ${h} failed ${what} (${reason})${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+        reason,
+        host,
+        { hint: 'the registry is unhealthy or rate-limiting; try again later' },
       );
     }
-    return new RuntimeError('Internal', `Registry ${host} answered ${what} with HTTP ${status}${why}`);
-  }
-
-  /** Answers a 401 challenge: basic credentials, or a bearer token from the realm. */
-  async #authenticate(
-    host: string,
-    repo: string,
-    header: string | string[] | undefined,
-    what: string,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const key = `${host}/${repo}`;
-    const challenge = parseChallenge(Array.isArray(header) ? header[0] : header);
-    const creds = this.#opts.credentials?.(host);
-    if (challenge?.scheme === 'basic') {
-      if (!creds) throw this.#statusError(401, host, repo, what, 'basic authentication required');
-      this.#auth.set(key, basicAuthorization(creds.username, creds.password));
-      return;
-    }
-    if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
-      throw this.#statusError(401, host, repo, what, 'the registry sent no usable authentication challenge');
-    }
-    let realm: URL;
-    try {
-      realm = new URL(challenge.params.realm);
-    } catch {
-      throw new RuntimeError(
-        'PermissionDenied',
-        `Registry ${host} sent an invalid token realm ${JSON.stringify(challenge.params.realm)}`,
-      );
-    }
-    if (
-      realm.protocol !== 'https:' &&
-      !(realm.protocol === 'http:' && (isLoopbackHost(realm.host) || this.isPlainHttp(realm.host)))
-    ) {
-      throw new RuntimeError(
-        'PermissionDenied',
-        `Registry ${host} asks for a token from ${realm.origin} over plain HTTP; refused`,
-        {
-          hint: `pass --insecure-registry ${realm.host} if that is intended`,
-        },
-      );
-    }
-    if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
-    realm.searchParams.set('scope', challenge.params.scope ?? `repository:${repo}:pull`);
-    const headers: Record<string, string> = { 'user-agent': 'hostpod' };
-    if (creds) headers.authorization = basicAuthorization(creds.username, creds.password);
-    let res: HttpResponse;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        res = await this.#get(realm.href, headers, signal);
-        if (RETRY_STATUS.has(res.statusCode) && attempt < this.#opts.retries) {
-          await discard(res.body);
-          await this.#backoff(`token from ${realm.origin}`, attempt, `HTTP ${res.statusCode}`, signal);
-          continue;
-        }
-        break;
-      } catch (e) {
-        if (!isTransientError(e) || attempt >= this.#opts.retries) {
-          throw new RuntimeError(
-            'Unavailable',
-            `Cannot get a token for ${what} from ${realm.origin}: ${describeNetworkError(e)}`,
-            { cause: e },
-          );
-        }
-        await this.#backoff(`token from ${realm.origin}`, attempt, describeNetworkError(e), signal);
-      }
-    }
-    const body = await readBounded(res.body, 1024 * 1024, 'token response');
-    if (res.statusCode !== 200) {
-      throw new RuntimeError(
-        'PermissionDenied',
-        `Token service ${realm.origin} refused a token for ${what} (HTTP ${res.statusCode}${errorText(body) ? `: ${errorText(body)}` : ''})`,
-        {
-          hint: creds
-            ? `the credentials for ${host} in the Docker config were refused`
-            : `the repository may need credentials: add auths["${host}"] to $DOCKER_CONFIG/config.json`,
-        },
-      );
-    }
-    let token: unknown;
-    try {
-      const j = JSON.parse(body.toString('utf8')) as { token?: unknown; access_token?: unknown };
-      token = j.token ?? j.access_token;
-    } catch {
-      token = undefined;
-    }
-    if (typeof token !== 'string' || token === '') {
-      throw new RuntimeError('PermissionDenied', `Token service ${realm.origin} sent no token for ${what}`);
-    }
-    this.#auth.set(key, `Bearer ${token}`);
+    return new HostRequestError('Internal', `Registry ${h} answered ${what} with ${reason}`, reason, host);
   }
 }

@@ -14,7 +14,11 @@ export type Fault =
   | { kind: 'stall'; afterBytes: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'redirect'; to?: string }
-  | { kind: 'ignore-range' };
+  | { kind: 'ignore-range' }
+  /** Answer with this response header replaced (e.g. a wrong Docker-Content-Digest). */
+  | { kind: 'set-header'; name: string; value: string }
+  /** Point the response's Location (an upload URL) at another origin (`to`), same path. */
+  | { kind: 'location'; to: string };
 
 export interface FaultRule {
   /** Which requests: a substring or regexp of the path (`/v2/name/blobs/sha256:…`). */
@@ -148,19 +152,23 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     }
     if (fault?.kind === 'delay') await sleep(fault.ms);
     const headers: Record<string, string> = {};
-    for (const h of ['accept', 'range', 'authorization']) {
+    for (const h of ['accept', 'range', 'authorization', 'content-type', 'content-length', 'content-range']) {
       const v = req.headers[h];
       if (typeof v === 'string' && !(h === 'range' && fault?.kind === 'ignore-range')) headers[h] = v;
     }
-    const up = await request(upstream + path, {
-      method: (req.method ?? 'GET') as 'GET',
-      headers,
-    });
+    const method = (req.method ?? 'GET') as 'GET';
+    const hasBody = method !== ('GET' as string) && method !== ('HEAD' as string);
+    const up = await request(upstream + path, { method, headers, ...(hasBody ? { body: req } : {}) });
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(up.headers)) {
       if (typeof v === 'string' && !['connection', 'keep-alive', 'transfer-encoding'].includes(k)) out[k] = v;
     }
     if (out.location?.startsWith(upstream)) out.location = proxy.url + out.location.slice(upstream.length);
+    if (out.location?.startsWith('/')) out.location = proxy.url + out.location;
+    if (fault?.kind === 'location' && out.location) {
+      out.location = fault.to + new URL(out.location).pathname + new URL(out.location).search;
+    }
+    if (fault?.kind === 'set-header') out[fault.name.toLowerCase()] = fault.value;
     res.writeHead(up.statusCode, out);
     let sent = 0;
     let corrupted = false;
