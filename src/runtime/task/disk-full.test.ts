@@ -17,6 +17,19 @@ import { alive, eventually, IS_ROOT, shSpec, tempDir, testGroups } from './testi
 import { waitTask } from './wait-task.ts';
 
 const run = promisify(execFile);
+
+/** Unmounts, waiting (up to 5 s) for a shim that has written its exit record to close its files. */
+async function unmount(mnt: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await unmount(mnt);
+      return;
+    } catch (e) {
+      if (i >= 50 || !/busy/.test(String((e as { stderr?: unknown }).stderr))) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 const WIDTH = 100; // bytes per printed line, newline included
 const MARKER = /^hostpod: (\d+) bytes \((\d+) records?\) of output were lost: (.+)$/;
 
@@ -169,7 +182,7 @@ describe('the log on a full disk (real tmpfs, real processes)', {
     } finally {
       if (started) await stopTask({ dir, group }, 0).catch(() => {});
       await group.destroy().catch(() => {});
-      await run('umount', [mnt]);
+      await unmount(mnt);
     }
   });
 
@@ -232,7 +245,7 @@ describe('the log on a full disk (real tmpfs, real processes)', {
     } finally {
       if (started) await stopTask({ dir, group }, 0).catch(() => {});
       await group.destroy().catch(() => {});
-      await run('umount', [mnt]);
+      await unmount(mnt);
     }
   });
 });
