@@ -3,10 +3,11 @@
  * constants, so only what shows within a second or two is checked.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { removeTestRoot } from '../../lib/testing/remove-test-root.ts';
 import { REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -22,7 +23,7 @@ describe('hostpod run: restarts and probes', { skip: !isRoot && 'needs root' }, 
     assert.equal(b.status, 0, b.stderr);
   });
   after(async () => {
-    await rm(root, { recursive: true, force: true });
+    await removeTestRoot(root);
   });
 
   test('a crashing container shows CrashLoopBackOff after its exit, a readiness probe shows its success; Ctrl-C during the back-off exits 130 at once', async () => {

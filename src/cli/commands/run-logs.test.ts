@@ -3,11 +3,12 @@
  * while `hostpod run` streams them without a gap (needs root; the CLI in a child process).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
+import { removeTestRoot } from '../../lib/testing/remove-test-root.ts';
 import { REPO, runCliSync } from '../testing/spawn-cli.ts';
 import { parseLogRotation } from './run.ts';
 
@@ -45,7 +46,7 @@ describe('hostpod run log rotation', { skip: !isRoot && 'needs root' }, () => {
     assert.equal(b.status, 0, b.stderr);
   });
   after(async () => {
-    await rm(root, { recursive: true, force: true });
+    await removeTestRoot(root);
   });
 
   test('hostpod run --log-max-size 16Ki --log-max-files 3 streams every line while the log rotates, and keeps 3 files', async () => {

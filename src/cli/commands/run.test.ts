@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
+import { removeTestRoot } from '../../lib/testing/remove-test-root.ts';
 import { sharedFixtures } from '../../lib/testing/shared-fixtures.ts';
 import { openStateDb, stateDbPath } from '../../state/state-db.ts';
 import { cliArgv, REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
@@ -60,7 +61,7 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
   after(async () => {
     // A failed test may leave a container of a killed run: the next run's cleanup removes it.
     runCliSync(['run', '--rm', '-q', '-f', '-'], { env, input: pod('last', ['true']) });
-    await rm(root, { recursive: true, force: true });
+    await removeTestRoot(root);
   });
 
   test("the README's example pod runs and shows the host", () => {
