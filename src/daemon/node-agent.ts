@@ -37,6 +37,7 @@ import { admitPod, DEFAULT_TIMING, type PodResume } from '../services/pod-runner
 import { initialPodStatus } from '../services/pod-status.ts';
 import { containerDir } from '../services/records.ts';
 import { hostRuntimeDeps, type RuntimeDeps } from '../services/runtime-deps.ts';
+import { storedStatus } from '../services/stored-status.ts';
 import { podDir, removeStalePodVolumes } from '../services/volumes.ts';
 import type { PodUid } from '../state/ids.ts';
 import type { PodRecord } from '../state/pods.ts';
@@ -456,7 +457,7 @@ export class NodeAgent implements NodeApi {
     const old = this.db.containers.listByPod(rec.uid);
     this.db.transition(() => {
       for (const row of old) this.db.containers.remove(row.id);
-      this.db.pods.setStatus(rec.uid, initialPodStatus(pod.spec));
+      this.db.pods.setStatus(rec.uid, storedStatus(initialPodStatus(pod.spec)));
     });
     for (const row of old)
       await rm(containerDir(this.deps.root, row.id), { recursive: true, force: true }).catch(() => {});

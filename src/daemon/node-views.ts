@@ -31,7 +31,7 @@ import { decodeStoredPod } from './apply.ts';
 import type { HealthMonitor } from './health-monitor.ts';
 import { streamPodLogs } from './pod-logs.ts';
 import type { StateWriter } from './state-writer.ts';
-import { eventView, imageView, logBytes, viewOf } from './views.ts';
+import { eventView, imageView, logBytes, viewOf as podView } from './views.ts';
 
 export interface NodeViewsContext {
   writer: StateWriter;
@@ -67,15 +67,17 @@ export class NodeViews {
   }
 
   viewOf(rec: PodRecord): PodView {
-    return viewOf(rec);
+    return podView(rec, this.#db.containers.listByPod(rec.uid));
   }
 
   pods(filter: PodFilter): PodView[] {
-    return this.#db.pods.list(filter.namespace ? { namespace: filter.namespace } : {}).map(viewOf);
+    return this.#db.pods
+      .list(filter.namespace ? { namespace: filter.namespace } : {})
+      .map((p) => this.viewOf(p));
   }
 
   pod(namespace: string, name: string): PodView {
-    return viewOf(this.mustFind(namespace, name));
+    return this.viewOf(this.mustFind(namespace, name));
   }
 
   /** The stored pod; `NotFound` in kubectl's words. */
@@ -93,7 +95,7 @@ export class NodeViews {
     const watcher = (uid: PodUid, deleted?: unknown) => {
       const gone = deleted as PodView | undefined;
       const rec = gone ? undefined : this.#db.pods.get(uid);
-      const view = gone ?? (rec ? viewOf(rec) : undefined);
+      const view = gone ?? (rec ? this.viewOf(rec) : undefined);
       if (!view || (filter.namespace && view.namespace !== filter.namespace)) return;
       const type = gone ? 'DELETED' : seen.has(uid) ? 'MODIFIED' : 'ADDED';
       if (gone) seen.delete(uid);

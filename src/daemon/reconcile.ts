@@ -22,9 +22,9 @@ import {
 } from '../services/container-exit.ts';
 import { type RunningContainer, removeContainer } from '../services/container-runner.ts';
 import type { ContainerResume, PodResume } from '../services/pod-runner.ts';
-import { initialPodStatus, type PodStatus } from '../services/pod-status.ts';
 import { containerDir, logPath, taskDir } from '../services/records.ts';
 import type { RuntimeDeps } from '../services/runtime-deps.ts';
+import { composeStatus, parseStoredStatus } from '../services/stored-status.ts';
 import type { ContainerRecord, ExecInfo } from '../state/containers.ts';
 import type { PodUid } from '../state/ids.ts';
 import type { PodRecord } from '../state/pods.ts';
@@ -79,7 +79,11 @@ export class Reconciler {
       const exit = await this.#end(p.uid, row);
       containers.set(key, { attempt: row.attempt, ended: resultOf(row, exit) });
     }
-    const status = (p.status as PodStatus | undefined) ?? initialPodStatus(pod.spec);
+    const status = composeStatus(
+      pod.spec,
+      parseStoredStatus(p.status),
+      this.#writer.db.containers.listByPod(p.uid),
+    );
     return { status, containers, anyRunning: adopted > 0, adopted };
   }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { initialPodStatus, markStarted } from '../services/pod-status.ts';
+import { storedStatus } from '../services/stored-status.ts';
 import { parseContainerId } from '../state/ids.ts';
 import { openStateDb } from '../state/state-db.ts';
 import { podManifest } from '../state/testing/temp-state.ts';
@@ -76,7 +77,7 @@ describe('StateWriter on a full disk', { skip: !isRoot && 'needs root (a tmpfs t
       const heard: string[] = [];
       w.watchPods((uid) => heard.push(`pod ${uid}`));
       w.watchEvents((e) => heard.push(`event ${e.reason}`));
-      const spec = { containers: [{ name: 'main' }] } as Parameters<typeof initialPodStatus>[0];
+      const spec = { restartPolicy: 'Always', containers: [{ name: 'main' }] };
       const status = initialPodStatus(spec);
       markStarted(status, spec, 'container', 'main', {
         containerID: id,
@@ -115,7 +116,7 @@ describe('StateWriter on a full disk', { skip: !isRoot && 'needs root (a tmpfs t
       assert.equal(w.problem, undefined);
       assert.equal(w.held, 0);
       assert.ok('running' in db.containers.get(id)!.state);
-      assert.deepEqual(db.pods.get(pod.uid)!.status, status);
+      assert.deepEqual(db.pods.get(pod.uid)!.status, storedStatus(status));
       assert.deepEqual(
         db.events.list({ podUid: pod.uid }).map((e) => e.reason),
         ['Started'],

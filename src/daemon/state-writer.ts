@@ -10,6 +10,7 @@
 import type { PodStatus } from '../api/pod-status-types.ts';
 import { describeError, isRuntimeError } from '../errors.ts';
 import type { ContainerStore } from '../services/container-store.ts';
+import { storedStatus } from '../services/stored-status.ts';
 import type { CreateContainerInput, UpdateContainerInput } from '../state/containers.ts';
 import type { EventRecord } from '../state/events.ts';
 import type { ContainerId, PodUid } from '../state/ids.ts';
@@ -91,7 +92,10 @@ export class StateWriter implements ContainerStore {
 
   // ---- pods ----------------------------------------------------------------------------------
 
-  /** Stores a pod's status (after the container changes before it), then tells the pod's watchers. */
+  /**
+   * Stores a pod's status — what its container records do not hold (`storedStatus`) — after the
+   * container changes before it, then tells the pod's watchers.
+   */
   setStatus(uid: PodUid, status: PodStatus): void {
     this.#heldStatus.set(uid, status);
     if (this.#writeHeld()) this.notifyPod(uid);
@@ -166,7 +170,8 @@ export class StateWriter implements ContainerStore {
           }
         }
         this.#o.crashPoint?.('status-transition');
-        for (const [uid, status] of statuses) if (this.db.pods.get(uid)) this.db.pods.setStatus(uid, status);
+        for (const [uid, status] of statuses)
+          if (this.db.pods.get(uid)) this.db.pods.setStatus(uid, storedStatus(status));
       });
     } catch (e) {
       this.#failed(e);

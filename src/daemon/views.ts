@@ -4,12 +4,13 @@
  * reason of a failed preparation, the bytes of a container's log files.
  */
 import { stat } from 'node:fs/promises';
-import type { PodPhase, PodStatus, TerminatedState } from '../api/pod-status-types.ts';
+import type { PodPhase } from '../api/pod-status-types.ts';
 import type { EventView, ImageView, PodView } from '../api/protocol.ts';
 import type { Pod } from '../api/types.ts';
-import type { ContainerType } from '../api/visit-containers.ts';
 import { RuntimeError } from '../errors.ts';
 import type { ImageRecord } from '../image/image-store.ts';
+import type { StatusSpec } from '../services/pod-status.ts';
+import { composeStatus, parseStoredStatus } from '../services/stored-status.ts';
 import type { ContainerRecord as ContainerRow } from '../state/containers.ts';
 import type { EventRecord } from '../state/events.ts';
 import type { PodRecord } from '../state/pods.ts';
@@ -18,13 +19,38 @@ export function nameOf(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
 }
 
-export function viewOf(rec: PodRecord): PodView {
-  const status = rec.status as PodStatus | undefined;
+/** The containers a stored manifest names, as its status needs them (no full decode). */
+export function statusSpecOf(manifest: Record<string, unknown>): StatusSpec {
+  const spec = (manifest.spec ?? {}) as Record<string, unknown>;
+  const list = (k: string) =>
+    (Array.isArray(spec[k]) ? (spec[k] as unknown[]) : []).flatMap((c) => {
+      const o = c as { name?: unknown; image?: unknown; restartPolicy?: unknown } | null;
+      if (typeof o?.name !== 'string') return [];
+      return [
+        {
+          name: o.name,
+          ...(typeof o.image === 'string' ? { image: o.image } : {}),
+          ...(typeof o.restartPolicy === 'string' ? { restartPolicy: o.restartPolicy } : {}),
+        },
+      ];
+    });
+  return {
+    restartPolicy: typeof spec.restartPolicy === 'string' ? spec.restartPolicy : 'Always',
+    initContainers: list('initContainers'),
+    containers: list('containers'),
+  };
+}
+
+/** A pod as the API shows it: its status composed from what is kept and its container records. */
+export function viewOf(rec: PodRecord, rows: readonly ContainerRow[]): PodView {
+  const stored = parseStoredStatus(rec.status);
+  const manifest = rec.manifest as Record<string, unknown>;
+  const status = stored ? composeStatus(statusSpecOf(manifest), stored, rows) : undefined;
   return {
     uid: rec.uid,
     namespace: rec.namespace,
     name: rec.name,
-    manifest: rec.manifest as Record<string, unknown>,
+    manifest,
     source: rec.source,
     createdAt: rec.createdAt,
     ...(rec.deletedAt ? { deletedAt: rec.deletedAt } : {}),
@@ -51,21 +77,6 @@ export function eventView(
   };
 }
 
-export function resultOf(row: ContainerRow, t: TerminatedState) {
-  return {
-    name: row.name,
-    type: row.type,
-    id: row.id,
-    exitCode: t.exitCode,
-    reason: t.reason as 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown',
-    finishedAt: t.finishedAt,
-    restartCount: row.attempt,
-    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
-    ...(t.message ? { message: t.message } : {}),
-    ...(t.signal ? { signal: t.signal } : {}),
-  };
-}
-
 export function defaultContainer(rec: PodRecord, pod: Pod | undefined): string {
   const names = pod?.spec.containers.map((c) => c.name) ?? [];
   if (names.length === 1) return names[0]!;
@@ -74,11 +85,6 @@ export function defaultContainer(rec: PodRecord, pod: Pod | undefined): string {
     `a container name must be specified for pod ${rec.name}, choose one of: [${names.join(' ')}]`,
     { hint: 'add -c NAME' },
   );
-}
-
-export function imageOf(pod: Pod, type: ContainerType, name: string): string {
-  const list = type === 'init_container' ? (pod.spec.initContainers ?? []) : pod.spec.containers;
-  return list.find((c) => c.name === name)?.image ?? '';
 }
 
 export async function logBytes(path: string): Promise<number> {

@@ -30,7 +30,7 @@ import {
   resolveAccount,
 } from '../runtime/users/accounts.ts';
 import type { CreateContainerInput, ExecInfo } from '../state/containers.ts';
-import { type PodUid, parseContainerId } from '../state/ids.ts';
+import { type ContainerId, type PodUid, parseContainerId } from '../state/ids.ts';
 import { containerInput } from './container-input.ts';
 import type { ReadyImage } from './images.ts';
 import type { ObjectSet } from './object-set.ts';
@@ -76,6 +76,8 @@ export function jobLimits(container: Container): JobLimits {
 export interface StartContainerOptions {
   /** The attempt number of this run (the container's restart count). */
   attempt: number;
+  /** The run's id (default: a new one); its record has it even when the start fails. */
+  id?: ContainerId;
   /** The daemon's pod uid (its record belongs to the pod's row); absent under `hostpod run`. */
   podUid?: PodUid;
   mounts?: VolumeMount[];
@@ -96,7 +98,7 @@ export async function startContainer(
   image: ReadyImage,
   options: StartContainerOptions,
 ): Promise<RunningContainer> {
-  const id = parseContainerId(newContainerId());
+  const id = options.id ?? parseContainerId(newContainerId());
   const rb = new Rollback();
   const dir = containerDir(deps.root, id);
   const row: CreateContainerInput = {

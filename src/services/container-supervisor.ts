@@ -9,7 +9,7 @@ import type { Container, Pod, Probe } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 import { describeError, isRuntimeError } from '../errors.ts';
 import { sleepUnlessAborted } from '../lib/sleep.ts';
-import type { PodUid } from '../state/ids.ts';
+import { type PodUid, parseContainerId } from '../state/ids.ts';
 import { backoffMessage, nextBackoff } from './backoff.ts';
 import { startErrorExit, terminatedState, vanishedExit } from './container-exit.ts';
 import {
@@ -35,7 +35,7 @@ import {
   shouldRestart,
 } from './pod-status.ts';
 import { appendCriLog, type HandlerTarget, Prober, runHandler } from './probes.ts';
-import { containerDir } from './records.ts';
+import { containerDir, newContainerId } from './records.ts';
 import type { PodVolumes } from './volumes.ts';
 
 /** The longest a timer can wait (Node fires longer ones at once): "no limit" for a hook. */
@@ -199,11 +199,13 @@ export class ContainerSupervisor {
     const { spec } = pod;
     const name = this.#name;
     let c: RunningContainer;
+    const id = parseContainerId(newContainerId());
     try {
       c =
         adopt ??
         (await startContainer(deps, pod, ctr, type, this.#x.images.get(ctr.image ?? '')!, {
           attempt: restartCount,
+          id,
           ...(this.#x.podUid ? { podUid: this.#x.podUid } : {}),
           mounts: this.#x.volumes.mountsFor(ctr.name),
           objects: this.#x.objects,
@@ -213,11 +215,12 @@ export class ContainerSupervisor {
         ...startErrorExit(e),
         name: ctr.name,
         type,
+        id,
         restartCount,
         errorCode: isRuntimeError(e) ? e.code : 'Internal',
       };
       this.#results.set(keyOf(type, ctr.name), result);
-      markTerminated(status, spec, type, ctr.name, { ...terminatedState(result), restartCount });
+      markTerminated(status, spec, type, ctr.name, { ...terminatedState(result, id), restartCount });
       emit({ type: 'exited', pod: name, container: undefined, result });
       changed();
       return result;

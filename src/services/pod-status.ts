@@ -14,7 +14,6 @@ import type {
   TerminatedState,
   WaitingState,
 } from '../api/pod-status-types.ts';
-import type { PodSpec } from '../api/types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 
 export type {
@@ -29,10 +28,17 @@ export type {
   WaitingState,
 } from '../api/pod-status-types.ts';
 
+/** What of a pod spec its status depends on: the containers (names, images, sidecars) and the restart policy. */
+export interface StatusSpec {
+  restartPolicy: string;
+  initContainers?: readonly { name: string; image?: string; restartPolicy?: string }[];
+  containers: readonly { name: string; image?: string }[];
+}
+
 /** The restart policy a container follows: its own (sidecar init containers) or the pod's. */
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
-export function restartPolicyOf(spec: PodSpec, container: { restartPolicy?: string }): RestartPolicy {
+export function restartPolicyOf(spec: StatusSpec, container: { restartPolicy?: string }): RestartPolicy {
   const p = container.restartPolicy ?? spec.restartPolicy;
   return p === 'Always' || p === 'OnFailure' ? p : 'Never';
 }
@@ -45,7 +51,7 @@ export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean 
 const now = () => new Date().toISOString();
 
 /** The status of a pod about to start: every container waiting. */
-export function initialPodStatus(spec: PodSpec, at = now()): PodStatus {
+export function initialPodStatus(spec: StatusSpec, at = now()): PodStatus {
   const inits = spec.initContainers ?? [];
   const waiting = (reason: string) => ({ waiting: { reason } });
   const status = (c: { name: string; image?: string }, reason: string): ContainerStatus => ({
@@ -89,7 +95,7 @@ export function containerStatus(s: PodStatus, type: ContainerType, name: string)
  */
 export function markStarted(
   s: PodStatus,
-  spec: PodSpec,
+  spec: StatusSpec,
   type: ContainerType,
   name: string,
   run: {
@@ -114,7 +120,7 @@ export function markStarted(
 /** The container ended, or its attempt number `restartCount` could not start. */
 export function markTerminated(
   s: PodStatus,
-  spec: PodSpec,
+  spec: StatusSpec,
   type: ContainerType,
   name: string,
   end: TerminatedState & { restartCount: number },
@@ -122,6 +128,8 @@ export function markTerminated(
   const c = containerStatus(s, type, name);
   if ('terminated' in c.state) c.lastState = c.state;
   const { restartCount, ...terminated } = end;
+  // A run that could not start still had an id (its record's): it is the container's now.
+  if (terminated.containerID) c.containerID = terminated.containerID;
   c.restartCount = restartCount;
   c.state = { terminated: { ...terminated, ...(c.containerID ? { containerID: c.containerID } : {}) } };
   c.ready = false;
@@ -132,7 +140,7 @@ export function markTerminated(
 /** The container waits for its next start (`CrashLoopBackOff`): its end becomes `lastState`. */
 export function markWaiting(
   s: PodStatus,
-  spec: PodSpec,
+  spec: StatusSpec,
   type: ContainerType,
   name: string,
   waiting: WaitingState,
@@ -149,7 +157,7 @@ export function markWaiting(
 /** A probe result changed the container's `started` or `ready`. Returns whether anything changed. */
 export function markProbed(
   s: PodStatus,
-  spec: PodSpec,
+  spec: StatusSpec,
   type: ContainerType,
   name: string,
   change: { started?: boolean; ready?: boolean },
@@ -165,7 +173,7 @@ export function markProbed(
 }
 
 /** The pod ends: the phase is final (`Succeeded` when every regular container's last run exited 0). */
-export function markPodFinished(s: PodStatus, spec: PodSpec, failed: boolean, at = now()): void {
+export function markPodFinished(s: PodStatus, spec: StatusSpec, failed: boolean, at = now()): void {
   derivePodStatus(s, spec, at);
   const ok =
     !failed && s.containerStatuses.every((c) => 'terminated' in c.state && c.state.terminated.exitCode === 0);
@@ -174,7 +182,7 @@ export function markPodFinished(s: PodStatus, spec: PodSpec, failed: boolean, at
     if (c.type !== 'Initialized') setCondition(s, c.type, false, at, 'PodCompleted');
 }
 
-function isSidecar(spec: PodSpec, name: string, type: ContainerType): boolean {
+function isSidecar(spec: StatusSpec, name: string, type: ContainerType): boolean {
   return (
     type === 'init_container' && spec.initContainers?.find((c) => c.name === name)?.restartPolicy === 'Always'
   );
@@ -204,7 +212,7 @@ export function conditionTrue(s: PodStatus, type: ConditionType): boolean {
  * status manager): `Initialized` once every init container succeeded (a sidecar: started);
  * `ContainersReady` when every regular container is ready (and every sidecar); `Ready` = that.
  */
-export function derivePodStatus(s: PodStatus, spec: PodSpec, at = now()): void {
+export function derivePodStatus(s: PodStatus, spec: StatusSpec, at = now()): void {
   const initialized = s.initContainerStatuses.every((c) =>
     isSidecar(spec, c.name, 'init_container')
       ? c.started
@@ -220,7 +228,7 @@ export function derivePodStatus(s: PodStatus, spec: PodSpec, at = now()): void {
   s.phase = podPhase(s, spec, initialized);
 }
 
-function podPhase(s: PodStatus, spec: PodSpec, initialized: boolean): PodPhase {
+function podPhase(s: PodStatus, spec: StatusSpec, initialized: boolean): PodPhase {
   const policy = restartPolicyOf(spec, {});
   if (!initialized) {
     const failedInit = s.initContainerStatuses.some(

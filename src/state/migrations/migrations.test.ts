@@ -8,6 +8,7 @@ import { fingerprint, type TempState, tempState } from '../testing/temp-state.ts
 import { APPLICATION_ID, migration0001 } from './0001-initial.ts';
 import { migration0002 } from './0002-event-series.ts';
 import { migration0003 } from './0003-container-record.ts';
+import { migration0004 } from './0004-stored-status.ts';
 import { MIGRATIONS, type Migration, SCHEMA_VERSION } from './index.ts';
 
 const temps: TempState[] = [];
@@ -160,6 +161,68 @@ test('migration0003 applies to a version 2 database with data: each container ro
     ).run(t0);
     assert.deepEqual(db.pragma('foreign_key_check'), []);
     assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+  } finally {
+    db.close();
+  }
+});
+
+test('migration0004 keeps of a stored pod status only what the container records do not hold', () => {
+  const { db, path } = rawDb();
+  try {
+    migrate(db, path, [migration0001, migration0002, migration0003]);
+    const t0 = '2026-11-27T10:00:00.000Z';
+    const old = {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: t0 }],
+      startTime: t0,
+      initContainerStatuses: [
+        {
+          name: 'init',
+          image: 'i',
+          state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: t0 } },
+          lastState: {},
+          restartCount: 0,
+          ready: false,
+          started: false,
+        },
+      ],
+      containerStatuses: [
+        {
+          name: 'main',
+          image: 'm',
+          containerID: 'c1',
+          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s' } },
+          lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: t0 } },
+          restartCount: 2,
+          ready: false,
+          started: false,
+        },
+      ],
+    };
+    db.prepare("INSERT INTO pods VALUES ('u1', 'default', 'web', '{}', 'apply', NULL, ?, NULL, ?, 1)").run(
+      t0,
+      JSON.stringify(old),
+    );
+    db.prepare("INSERT INTO pods VALUES ('u2', 'default', 'new', '{}', 'apply', NULL, ?, NULL, NULL, 1)").run(
+      t0,
+    );
+    migrate(db, path, [migration0001, migration0002, migration0003, migration0004]);
+    const got = JSON.parse(db.prepare("SELECT status FROM pods WHERE uid = 'u1'").pluck().get() as string);
+    assert.deepEqual(got, {
+      phase: 'Running',
+      conditions: old.conditions,
+      startTime: t0,
+      containers: {
+        'init_container/init': { attempt: 0, ready: false, started: false },
+        'container/main': {
+          attempt: 2,
+          ready: false,
+          started: false,
+          waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s' },
+        },
+      },
+    });
+    assert.equal(db.prepare("SELECT status FROM pods WHERE uid = 'u2'").pluck().get(), null);
   } finally {
     db.close();
   }
