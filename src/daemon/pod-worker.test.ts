@@ -21,6 +21,7 @@ import { PodWorker, type PodWorkerContext } from './pod-worker.ts';
 import { Reconciler } from './reconcile.ts';
 import { StateWriter } from './state-writer.ts';
 import { eventually } from './testing/daemon-harness.ts';
+import { viewOf } from './views.ts';
 
 const isRoot = process.getuid?.() === 0;
 const quiet = { info() {}, warn() {}, error() {} };
@@ -103,10 +104,12 @@ describe('PodWorker', { skip: !isRoot && 'needs root (cgroups)' }, () => {
       10_000,
       'three tries',
     );
-    const status = h.db.pods.get(uid)!.status as {
-      containerStatuses: { state: { waiting?: { reason: string } } }[];
-    };
-    assert.equal(status.containerStatuses[0]!.state.waiting?.reason, 'ErrImageNeverPull');
+    const view = viewOf(h.db.pods.get(uid)!, h.db.containers.listByPod(uid));
+    const state = view.status?.containerStatuses[0]?.state;
+    assert.ok(
+      state && 'waiting' in state && state.waiting.reason === 'ErrImageNeverPull',
+      JSON.stringify(state),
+    );
     w.stop.abort();
     await w.done;
     assert.equal(h.db.containers.listByPod(uid).length, 0, 'no container was recorded: none started');
