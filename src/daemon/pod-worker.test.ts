@@ -16,7 +16,6 @@ import {
   TEST_IMAGE,
 } from '../services/testing/harness.ts';
 import type { PodUid } from '../state/ids.ts';
-import { podManifest } from '../state/testing/temp-state.ts';
 import { PodWorker, type PodWorkerContext } from './pod-worker.ts';
 import { Reconciler } from './reconcile.ts';
 import { StateWriter } from './state-writer.ts';
@@ -54,7 +53,7 @@ describe('PodWorker', { skip: !isRoot && 'needs root (cgroups)' }, () => {
     const rec = h.db.pods.put({
       namespace: 'default',
       name: pod.metadata.name ?? '',
-      manifest: podManifest(pod.metadata.name ?? ''),
+      manifest: { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata, spec: pod.spec },
       source: { kind: 'apply' },
     }).pod;
     return rec.uid;
