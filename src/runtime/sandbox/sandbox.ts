@@ -21,6 +21,7 @@ import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
 import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
+import { mountRootfs } from './rootfs-mounts.ts';
 import { acquireTarget, releaseTarget } from './target-registry.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
 
@@ -42,6 +43,18 @@ export interface CreateSandboxOptions {
   mounts: readonly VolumeMount[];
   /** 'auto' (default): overlay when the host allows it (probed once), else copy. */
   mode?: 'auto' | WorkspaceMode;
+  /**
+   * A rootfs made by someone else (containerd's snapshot mounts) instead of `layers`: mounted
+   * at the workspace as given, in order, and unmounted with the sandbox. `layers` is ignored.
+   */
+  rootfsMounts?: readonly RootfsMount[];
+}
+
+/** One mount of a ready rootfs: mount(8)'s type, source and options (containerd's `Mount`). */
+export interface RootfsMount {
+  type: string;
+  source: string;
+  options: readonly string[];
 }
 
 /** One bind mount the shim makes inside the container's private mount namespace. */
@@ -51,6 +64,7 @@ export interface BindMount {
   /** Path in the container (it exists on the host when the plan is returned). */
   destination: string;
   readOnly: boolean;
+  propagation?: VolumeMount['propagation'];
 }
 
 /** What the shim executes for the bind layout, in order: the workspace first, then volumes. */
@@ -178,7 +192,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       await mkdir(workspace, { mode: 0o755 });
     }
     const warnings: string[] = [];
-    if (mode === 'overlay') {
+    if (options.rootfsMounts !== undefined) {
+      await mountRootfs(options.rootfsMounts, workspace);
+    } else if (mode === 'overlay') {
       const upper = join(dir, 'upper');
       const work = join(dir, 'work');
       await mkdir(upper, { mode: 0o755 });
@@ -263,7 +279,12 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
             );
           }
         }
-        plan.binds.push({ source: m.hostPath, destination, readOnly: m.readOnly });
+        plan.binds.push({
+          source: m.hostPath,
+          destination,
+          readOnly: m.readOnly,
+          ...(m.propagation === undefined ? {} : { propagation: m.propagation }),
+        });
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
     }
