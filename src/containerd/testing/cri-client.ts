@@ -8,7 +8,27 @@ import * as grpc from '@grpc/grpc-js';
 import * as loader from '@grpc/proto-loader';
 
 type Call = (req: object, opts?: { deadlineMs?: number }) => Promise<Record<string, unknown>>;
-export type CriClient = Record<string, Call> & { close(): void };
+const METHODS = [
+  'Version',
+  'RunPodSandbox',
+  'StopPodSandbox',
+  'RemovePodSandbox',
+  'PodSandboxStatus',
+  'CreateContainer',
+  'StartContainer',
+  'StopContainer',
+  'RemoveContainer',
+  'ListContainers',
+  'ContainerStatus',
+  'UpdateContainerResources',
+  'ReopenContainerLog',
+  'ExecSync',
+  'Exec',
+  'ContainerStats',
+  'ImageStatus',
+  'PullImage',
+] as const;
+export type CriClient = { [K in (typeof METHODS)[number]]: Call } & { close(): void };
 
 export function criClient(socket: string): CriClient {
   const def = loader.loadSync(fileURLToPath(new URL('./cri-api.proto', import.meta.url)), {
@@ -31,8 +51,8 @@ export function criClient(socket: string): CriClient {
   };
   for (const c of clients) {
     const proto = Object.getPrototypeOf(c) as Record<string, unknown>;
-    for (const name of Object.keys(proto)) {
-      if (typeof proto[name] !== 'function' || name === 'constructor') continue;
+    for (const name of METHODS) {
+      if (typeof proto[name] !== 'function') continue;
       out[name] = (req: object, opts: { deadlineMs?: number } = {}) =>
         new Promise((resolve, reject) => {
           const deadline = new Date(Date.now() + (opts.deadlineMs ?? 60_000));
