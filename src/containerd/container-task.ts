@@ -133,7 +133,13 @@ export class ContainerTask {
       code = rec.exitCode;
       at = timestampOf(rec.finishedAt);
     } catch (err) {
-      this.ctx.log(`task ${this.id}: ${(err as Error).message}`);
+      // Its shim was killed: nothing would empty the job or record the exit any more. The
+      // container is reported ended (137), and ended for real: every process of its job killed.
+      this.ctx.log(`task ${this.id}: ${(err as Error).message}; killing its job`);
+      code = 137;
+      await this.prepared.group
+        .kill()
+        .catch((e: unknown) => this.ctx.log(`task ${this.id}: ${(e as Error).message}`));
     }
     // Exec exits go out before the init's (containerd #9719): the job is being emptied, so they end.
     await Promise.race([
