@@ -209,7 +209,9 @@ test('ctr run: mounts over / or /proc, a non-bind mount, an unknown cgroups path
   assert.ok(!existsSync(join(c.hpRoot, 'test', 'tasks', 'bad0')));
 });
 
-test('mount propagation of spec mounts: rprivate, rslave and rshared are honoured in the private view', { skip }, async () => {
+test('mount propagation of spec mounts: rprivate, rslave and rshared are honoured in the private view', {
+  skip,
+}, async () => {
   // This host's / is private: the test's source directory is made a shared mount first.
   const src = join(c.dir, 'prop');
   await mkdir(src, { recursive: true });
@@ -218,31 +220,75 @@ test('mount propagation of spec mounts: rprivate, rslave and rshared are honoure
     assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
   };
   sh(`mount --bind ${src} ${src} && mount --make-shared ${src}`);
-  const mounted = (path: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
+  const mounted = (path: string) =>
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === path);
   try {
     for (const p of ['rprivate', 'rslave', 'rshared']) await mkdir(join(src, p), { recursive: true });
     const id = 'prop';
-    await c.ctr('-n', 'test', 'run', '-d', ...RT, ...fifo(), ...cg(id),
-      '--mount', `type=bind,src=${src}/rprivate,dst=/mnt/hostpod-test-private,options=rbind:rprivate`,
-      '--mount', `type=bind,src=${src}/rslave,dst=/mnt/hostpod-test-slave,options=rbind:rslave`,
-      '--mount', `type=bind,src=${src}/rshared,dst=/mnt/hostpod-test-shared,options=rbind:rshared`,
-      IMAGE, id, 'sleep', '600');
+    await c.ctr(
+      '-n',
+      'test',
+      'run',
+      '-d',
+      ...RT,
+      ...fifo(),
+      ...cg(id),
+      '--mount',
+      `type=bind,src=${src}/rprivate,dst=/mnt/hostpod-test-private,options=rbind:rprivate`,
+      '--mount',
+      `type=bind,src=${src}/rslave,dst=/mnt/hostpod-test-slave,options=rbind:rslave`,
+      '--mount',
+      `type=bind,src=${src}/rshared,dst=/mnt/hostpod-test-shared,options=rbind:rshared`,
+      IMAGE,
+      id,
+      'sleep',
+      '600',
+    );
     // Host → container: mounts made on the host after the start.
     for (const p of ['rprivate', 'rslave', 'rshared']) {
       await mkdir(join(src, p, 'from-host'), { recursive: true });
       sh(`mount -t tmpfs hostpod-test ${src}/${p}/from-host`);
     }
-    const inside = async (cmd: string) => (await c.ctr('-n', 'test', 'tasks', 'exec', ...fifo(), '--exec-id', `x${Math.random().toString(36).slice(2, 8)}`, id, 'sh', '-c', cmd)).stdout;
-    const seen = await inside('for d in private slave shared; do grep -q " /mnt/hostpod-test-$d/from-host " /proc/self/mountinfo && echo "$d sees"; done; true');
-    assert.deepEqual(seen.trim().split('\n'), ['slave sees', 'shared sees'], 'None sees nothing new; HostToContainer and Bidirectional do');
+    const inside = async (cmd: string) =>
+      (
+        await c.ctr(
+          '-n',
+          'test',
+          'tasks',
+          'exec',
+          ...fifo(),
+          '--exec-id',
+          `x${Math.random().toString(36).slice(2, 8)}`,
+          id,
+          'sh',
+          '-c',
+          cmd,
+        )
+      ).stdout;
+    const seen = await inside(
+      'for d in private slave shared; do grep -q " /mnt/hostpod-test-$d/from-host " /proc/self/mountinfo && echo "$d sees"; done; true',
+    );
+    assert.deepEqual(
+      seen.trim().split('\n'),
+      ['slave sees', 'shared sees'],
+      'None sees nothing new; HostToContainer and Bidirectional do',
+    );
     // Container → host: only Bidirectional.
-    await inside('for d in private slave shared; do mkdir -p /mnt/hostpod-test-$d/from-ctr && mount -t tmpfs hostpod-test /mnt/hostpod-test-$d/from-ctr; done');
-    assert.equal(mounted(`${src}/rshared/from-ctr`), true, 'rshared: the container\'s mount reaches the host');
+    await inside(
+      'for d in private slave shared; do mkdir -p /mnt/hostpod-test-$d/from-ctr && mount -t tmpfs hostpod-test /mnt/hostpod-test-$d/from-ctr; done',
+    );
+    assert.equal(mounted(`${src}/rshared/from-ctr`), true, "rshared: the container's mount reaches the host");
     assert.equal(mounted(`${src}/rslave/from-ctr`), false);
     assert.equal(mounted(`${src}/rprivate/from-ctr`), false);
-    assert.ok(!existsSync('/mnt/hostpod-test-shared/from-ctr'), "the container's view stays private: the host path is not mounted over");
+    assert.ok(
+      !existsSync('/mnt/hostpod-test-shared/from-ctr'),
+      "the container's view stays private: the host path is not mounted over",
+    );
     await c.ctr('-n', 'test', 'tasks', 'kill', '-s', '9', id);
-    for (let i = 0; i < 50 && !/STOPPED/.test((await c.ctr('-n', 'test', 'tasks', 'ls')).stdout); i++) await sleep(100);
+    for (let i = 0; i < 50 && !/STOPPED/.test((await c.ctr('-n', 'test', 'tasks', 'ls')).stdout); i++)
+      await sleep(100);
     await c.ctr('-n', 'test', 'tasks', 'delete', id);
     await c.ctr('-n', 'test', 'containers', 'delete', id);
     assert.ok(!existsSync('/mnt/hostpod-test-shared'), 'the mount targets hostpod made are removed');
