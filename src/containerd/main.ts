@@ -5,7 +5,7 @@
  */
 import { describeError } from '../errors.ts';
 import { parseShimArgs } from './shim-args.ts';
-import { deleteCommand, type ShimEnv, serveCommand, startCommand } from './shim-commands.ts';
+import type { ShimEnv } from './shim-start.ts';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -20,7 +20,10 @@ async function main(): Promise<number> {
     ttrpcAddress: process.env.TTRPC_ADDRESS || undefined,
     debug: process.env.HOSTPOD_CONTAINERD_DEBUG === '1',
   };
+  // Each command loads only what it needs: `start` and `delete` are on containerd's critical
+  // path (delete under a 5 s deadline), so they stay clear of the server's modules.
   if (args.command === 'start') {
+    const { startCommand } = await import('./shim-start.ts');
     const address = await startCommand(args, env, {
       node: process.execPath,
       script: process.argv[1] as string,
@@ -30,10 +33,12 @@ async function main(): Promise<number> {
     return 0;
   }
   if (args.command === 'delete') {
+    const { deleteCommand } = await import('./shim-commands.ts');
     process.stdout.write(await deleteCommand(args, env));
     return 0;
   }
   process.on('SIGPIPE', () => {});
+  const { serveCommand } = await import('./shim-commands.ts');
   const { closed } = await serveCommand(args, env);
   await closed;
   return 0;

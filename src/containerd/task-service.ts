@@ -51,9 +51,14 @@ export function taskService(
     <Req>(reqType: string, resType: string, fn: (req: Req) => Promise<object>): Handler =>
     async (payload) => {
       const req = decode<Req>(P + reqType, payload);
-      if (ctx.debug) ctx.log(`call ${reqType} ${JSON.stringify(req).slice(0, 200)}`);
+      const t0 = performance.now();
       try {
-        return encode(resType, await fn(req));
+        const out = encode(resType, await fn(req));
+        if (ctx.debug)
+          ctx.log(
+            `${reqType} ${JSON.stringify(req).slice(0, 200)}: ${(performance.now() - t0).toFixed(1)} ms`,
+          );
+        return out;
       } catch (err) {
         ctx.log(
           `${reqType.replace(/(Task|Process)?Request$/, '')} ${JSON.stringify(req).slice(0, 300)}: ${(err as Error).message}`,

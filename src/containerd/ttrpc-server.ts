@@ -5,6 +5,7 @@ import { errnoCode, RuntimeError } from '../errors.ts';
 import { GRPC, toStatus } from './grpc-codes.ts';
 import { decode, encode } from './protos.ts';
 import { encodeFrame, FrameReader, TYPE_REQUEST, TYPE_RESPONSE } from './ttrpc-frame.ts';
+import { canConnect } from './unix-socket.ts';
 
 /** What a handler learns about the call besides its payload. */
 export interface CallContext {
@@ -157,19 +158,4 @@ export class TtrpcServer {
       fail(streamId, s.code, s.message);
     }
   }
-}
-
-/** True when something accepts connections on the unix socket `path`. */
-export function canConnect(path: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(path);
-    const done = (ok: boolean) => {
-      clearTimeout(t);
-      s.destroy();
-      resolve(ok);
-    };
-    const t = setTimeout(() => done(false), timeoutMs);
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
 }

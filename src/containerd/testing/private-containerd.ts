@@ -19,6 +19,7 @@ import { buildTinyImage } from '../../../bench/tiny-image.ts';
 const run = promisify(execFile);
 export const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url));
 export const IMAGE = 'localhost/hp/tiny:latest';
+export const PAUSE_IMAGE = 'localhost/hp/pause:latest';
 
 /** Why these tests cannot run here, or undefined. */
 export function missingTools(): string | undefined {
@@ -86,7 +87,14 @@ export function cgroupsUnder(parent: string): string[] {
   return found;
 }
 
-export async function startPrivateContainerd(name: string): Promise<PrivateContainerd> {
+/**
+ * `options.pauseImage`: the CRI sandbox image is a busybox image whose command sleeps (for runc
+ * pods, whose sandbox must stay up; hostpod runs its own sandbox process whatever the image).
+ */
+export async function startPrivateContainerd(
+  name: string,
+  options: { pauseImage?: boolean } = {},
+): Promise<PrivateContainerd> {
   const dir = await mkdtemp(join(tmpdir(), `hostpod-test-${name}-`));
   const cgroupParent = `/hostpod-test-${name}-${process.pid}`;
   const sock = join(dir, 'c.sock');
@@ -107,7 +115,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.devmapper", "io.containerd.sna
 [debug]
   level = "warn"
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${IMAGE}"
+  sandbox_image = "${options.pauseImage ? PAUSE_IMAGE : IMAGE}"
   restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
@@ -144,9 +152,25 @@ disabled_plugins = ["io.containerd.snapshotter.v1.devmapper", "io.containerd.sna
         stderr: e.stderr ?? '',
       }),
     );
-  const { tar } = await buildTinyImage(join(dir, 'img'));
+  const { tar, oci } = await buildTinyImage(join(dir, 'img'));
   for (const ns of ['k8s.io', 'test'])
     await ctr('-n', ns, 'image', 'import', '--base-name', 'localhost/hp/tiny', tar);
+  if (options.pauseImage) {
+    const pauseTar = join(dir, 'img', 'pause.tar');
+    await run('umoci', [
+      'config',
+      '--image',
+      `${oci}:tiny`,
+      '--tag',
+      'pause',
+      '--config.entrypoint',
+      '/bin/sleep',
+      '--config.cmd',
+      '2147483647',
+    ]);
+    await run('skopeo', ['copy', '-q', `oci:${oci}:pause`, `oci-archive:${pauseTar}:latest`]);
+    await ctr('-n', 'k8s.io', 'image', 'import', '--base-name', 'localhost/hp/pause', pauseTar);
+  }
   const serverPid = () =>
     pidsMentioning(`${hpRoot}/s/`).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('serve'));
   const stopContainerd = async (signal: NodeJS.Signals) => {

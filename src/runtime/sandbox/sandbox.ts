@@ -249,7 +249,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         return acquireTarget(base, id, path, kind);
       };
       const mp = await acquire(target, 'dir');
-      if (mp.existed && !mp.owned && (await readdir(target)).length > 0) {
+      // (Another state root may remove a mount point it made between these calls: the shim
+      // makes a missing one again.)
+      if (mp.existed && !mp.owned && (await readdir(target).catch(() => [])).length > 0) {
         warnings.push(
           `the workspace at "${target}" shadows the existing host directory "${target}" inside container "${container}" (the host's copy is unchanged)`,
         );

@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } f
 import { dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { mkdirs } from './host-paths.ts';
-import { mountsUnder } from './mountinfo.ts';
+import { mountPointsInAllNamespaces, mountsUnder } from './mountinfo.ts';
 
 /**
  * Host paths used as bind-mount targets (the mount point `/hpc`, volume mountPaths), shared
@@ -130,7 +130,12 @@ export async function releaseTarget(sandboxes: string, id: string, target: strin
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
-  const mounted = new Set((await mountsUnder('/')).map((m) => m.mountPoint));
+  // Mount points of other namespaces too: another state root's container (hostpod run, the
+  // daemon, the containerd runtime share /hpc) may have this target mounted in its own view.
+  const mounted = await mountPointsInAllNamespaces();
+  for (const m of await mountsUnder('/')) mounted.add(m.mountPoint);
+  // A sandbox may have registered while the mounts were read: then nothing is removed.
+  if ((await readdir(join(entry, 'users')).catch(() => [])).length > 0) return;
   for (const p of [...owned].reverse()) await removeIfMade(sandboxes, p, mounted, true);
   // Parents made for another target that were not empty then (see madeEntry), deepest first.
   for (let dir = dirname(target); dir !== '/' && dir !== '.'; dir = dirname(dir)) {
