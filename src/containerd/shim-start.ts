@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuntimeError } from '../errors.ts';
+import { errnoCode, RuntimeError } from '../errors.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { ShimArgs } from './shim-args.ts';
 import { canConnect } from './unix-socket.ts';
@@ -51,8 +51,38 @@ export async function startCommand(
 ): Promise<string> {
   const socket = serverSocket(env, args);
   const address = `unix://${socket}`;
-  if (!(await canConnect(socket))) {
-    mkdirSync(join(env.root, 's'), { recursive: true, mode: 0o700 });
+  if (!(await canConnect(socket))) await startServer(args, env, self, socket);
+  writeAddress(self.cwd, address);
+  return address;
+}
+
+/**
+ * Spawns the server unless another `start` is doing it (`<socket>.starting`, made with O_EXCL:
+ * 20 pods created at once spawn one server, not 20; a lock older than 20 s is a dead starter's),
+ * then waits until the socket answers. Throws Unavailable after 10 s.
+ */
+async function startServer(
+  args: ShimArgs,
+  env: ShimEnv,
+  self: { node: string; script: string },
+  socket: string,
+): Promise<void> {
+  mkdirSync(join(env.root, 's'), { recursive: true, mode: 0o700 });
+  const lock = `${socket}.starting`;
+  let mine = false;
+  for (let attempt = 0; attempt < 2 && !mine; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      mine = true;
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age < 20_000) break;
+      rmSync(lock, { force: true });
+    }
+  }
+  let exited = false;
+  if (mine) {
     const child = spawn(
       self.node,
       [
@@ -63,6 +93,7 @@ export async function startCommand(
         args.address,
         '-publish-binary',
         args.publishBinary,
+        ...(args.debug ? ['-debug'] : []),
         'serve',
         '-socket',
         socket,
@@ -70,12 +101,13 @@ export async function startCommand(
       { detached: true, stdio: 'ignore', cwd: '/' },
     );
     child.unref();
-    let exited = false;
     child.once('exit', () => {
       exited = true;
     });
+  }
+  try {
     for (let i = 0; ; i++) {
-      if (await canConnect(socket, 500)) break;
+      if (await canConnect(socket, 500)) return;
       if ((exited && !(await canConnect(socket))) || i > 500)
         throw new RuntimeError(
           'Unavailable',
@@ -83,7 +115,7 @@ export async function startCommand(
         );
       await new Promise((r) => setTimeout(r, 20));
     }
+  } finally {
+    if (mine) rmSync(lock, { force: true });
   }
-  writeAddress(self.cwd, address);
-  return address;
 }
