@@ -165,12 +165,15 @@ test('kill -9 of the shim server: containerd deletes its tasks through `delete`,
   assert.ok(gone, 'every process of both tasks is killed');
   assert.ok(await until(() => cgroupsUnder(c.cgroupParent).length === 0), 'their jobs are removed');
   assert.ok(
-    !readFileSync('/proc/self/mountinfo', 'utf8').includes(c.hpRoot),
+    await until(() => !readFileSync('/proc/self/mountinfo', 'utf8').includes(c.hpRoot)),
     'their workspaces are unmounted',
+  );
+  assert.ok(
+    await until(() => !existsSync(join(c.hpRoot, 'test', 'tasks', 'srv1'))),
+    'their files are removed',
   );
   const ls = (await c.ctr('-n', 'test', 'tasks', 'ls', '-q')).stdout.trim();
   assert.equal(ls, '', 'containerd forgot the tasks');
-  assert.ok(!existsSync(join(c.hpRoot, 'test', 'tasks', 'srv1')));
   for (const id of ['srv1', 'srv2']) await c.ctr('-n', 'test', 'containers', 'delete', id);
   // A new task starts a new server.
   const again = await runDetached('srv3', 'sleep 3009');
