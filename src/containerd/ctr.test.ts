@@ -125,7 +125,7 @@ test('ctr task exec (with and without -t), ps, metrics, kill: a double-forked ch
   assert.match(String(t.stdout), /\/dev\/pts\/\d+/);
   const sleeps = () =>
     pidsMentioning('sleep\u0000100').filter((p) =>
-      /^sleep\u0000100[12]\u0000$/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')),
+      ['sleep\u00001001\u0000', 'sleep\u00001002\u0000'].includes(readFileSync(`/proc/${p}/cmdline`, 'utf8')),
     );
   for (let i = 0; i < 50 && sleeps().length < 2; i++) await sleep(100);
   const kids = sleeps();

@@ -284,7 +284,7 @@ test("delete after a kill -9 of the server: the task's processes, job and worksp
   assert.ok(res.exited_at.seconds > 0);
   for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await sleep(100);
   const left = pidsMentioning('sleep\u000040').filter((p) =>
-    /^sleep\u00004001|^sleep\u00004002/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')),
+    ['sleep\u00004001\u0000', 'sleep\u00004002\u0000'].includes(readFileSync(`/proc/${p}/cmdline`, 'utf8')),
   );
   assert.deepEqual(left, []);
   assert.deepEqual(cgroupsUnder(cgroupParent), []);
