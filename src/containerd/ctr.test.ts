@@ -296,3 +296,20 @@ test('mount propagation of spec mounts: rprivate, rslave and rshared are honoure
     spawnSync('sh', ['-c', `grep -o " ${src}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
   }
 });
+
+test('ctr run -t: the first process gets a terminal; the symlink layout by annotation puts the workspace on the host', {
+  skip,
+}, async () => {
+  const cmd = `ctr -a ${c.sock} -n test run --rm -t --runtime io.containerd.hostpod.v1 --fifo-dir ${join(c.dir, 'fifo')} --cgroup ${c.cgroupParent}/tty1 --annotation hostpod.io/workspace-layout=symlink ${IMAGE} tty1 sh -c 'tty; echo "mp=$CONTAINER_SANDBOX_MOUNT_POINT"; ls "$CONTAINER_SANDBOX_MOUNT_POINT/bin/busybox"; exit 9'`;
+  const t = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(t.status, 9, String(t.stdout));
+  const out = String(t.stdout);
+  assert.match(out, /\/dev\/pts\/\d+/);
+  const mp = join(c.hpRoot, 'test', 'sandboxes', 'tty1', 'rootfs/');
+  assert.ok(out.includes(`mp=${mp}`), out);
+  assert.ok(out.includes(`${mp}/bin/busybox`), out);
+  assert.ok(
+    !existsSync(join(c.hpRoot, 'test', 'sandboxes', 'tty1')),
+    'the workspace is removed with the task',
+  );
+});
