@@ -239,3 +239,50 @@ test('CRI: RunAsUser, RunAsGroup and SupplementalGroups reach the process', { sk
   await cri.RemovePodSandbox({ pod_sandbox_id: sb });
   assert.deepEqual(cgroupsUnder(`${c.cgroupParent}/pod${pod.uid}`), []);
 });
+
+test('CRI: PullImage from a registry (docker-registry on 127.0.0.1), then ImageStatus', {
+  skip,
+}, async () => {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const regDir = join(c.dir, 'registry');
+  await mkdir(regDir, { recursive: true });
+  await writeFile(
+    join(regDir, 'config.yml'),
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${regDir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
+  const reg = spawn('docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: 'ignore' });
+  try {
+    const host = `127.0.0.1:${port}`;
+    let pushed = false;
+    for (let i = 0; i < 50 && !pushed; i++) {
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync('skopeo', [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `oci:${join(c.dir, 'img', 'oci')}:tiny`,
+        `docker://${host}/hp/pulled:1`,
+      ]);
+      pushed = r.status === 0;
+      if (!pushed) await sleep(100);
+    }
+    assert.ok(pushed, 'the image is in the registry');
+    const pulled = await cri.PullImage({ image: { image: `${host}/hp/pulled:1` } });
+    assert.match(String(pulled.image_ref), /^sha256:[0-9a-f]{64}$/);
+    const st = (await cri.ImageStatus({ image: { image: `${host}/hp/pulled:1` } })).image as {
+      repo_tags: string[];
+    };
+    // The same image as the imported one: one image id, both names.
+    assert.ok(st.repo_tags.includes(`${host}/hp/pulled:1`), st.repo_tags.join(' '));
+  } finally {
+    reg.kill('SIGTERM');
+  }
+});
