@@ -12,7 +12,8 @@
  *      sandbox process per pod) vs containerd-shim-runc-v2 + the pause process per pod.
  * Usage: npm run bench:containerd-cri (root; containerd, runc, umoci, skopeo). Env: RUNS (10), MANY (20).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { type CriClient, criClient } from '../src/containerd/testing/cri-client.ts';
 import { kubeletPod } from '../src/containerd/testing/kubelet-pod.ts';
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
     console.log(`skipped: ${why}`);
     return;
   }
+  // containerd-shim-runc-v2 keeps its sockets and state under /run/containerd whatever the
+  // containerd: removed at the end when this run made it.
+  const sideDirNew = !existsSync('/run/containerd');
   const c = await startPrivateContainerd('bench', { pauseImage: true });
   const cri: CriClient = criClient(c.sock);
   let n = 0;
@@ -174,6 +178,7 @@ async function main(): Promise<void> {
   } finally {
     cri.close();
     await c.stop();
+    if (sideDirNew) await rm('/run/containerd', { recursive: true, force: true });
   }
 }
 
