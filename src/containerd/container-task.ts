@@ -1,6 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.ts';
 import { releaseContainer } from '../runtime/sandbox/prepare-container.ts';
@@ -10,33 +8,11 @@ import { startTask } from '../runtime/task/start-task.ts';
 import { waitTask } from '../runtime/task/wait-task.ts';
 import { ExecProcess, type Stdio } from './exec-process.ts';
 import type { LinuxResources, OciProcess } from './oci-spec.ts';
+import { finished, type ProcState, type ProcStatus, signalName } from './proc-state.ts';
 import { nowTimestamp, type Timestamp, timestampOf } from './protos.ts';
+import { terminalOfProcess } from './pty.ts';
 import type { TaskContext } from './task-context.ts';
 import { applyLimits, ociLimits, type PreparedTask, resolveProcess } from './task-prepare.ts';
-
-export type ProcStatus = 'created' | 'running' | 'stopped';
-
-/** The state of one process, as State/Wait/Delete report it. */
-export interface ProcState {
-  pid: number;
-  status: ProcStatus;
-  exitStatus: number;
-  exitedAt: Timestamp | undefined;
-  stdio: Stdio;
-  terminal: boolean;
-}
-
-const SIGNALS = new Map<number, NodeJS.Signals>(
-  Object.entries(os.constants.signals).map(([n, v]) => [v, n as NodeJS.Signals]),
-);
-
-function signalName(n: number): NodeJS.Signals {
-  const s = SIGNALS.get(n);
-  if (!s) throw new RuntimeError('InvalidArgument', `Cannot send signal ${n}: not a signal of this host`);
-  return s;
-}
-
-const finished = (what: string) => new RuntimeError('NotFound', `${what}: process already finished`);
 
 /**
  * One containerd task: its job, workspace and first process (through the native shim, so the
@@ -311,23 +287,7 @@ export class ContainerTask {
   /** The pty of the process (for ResizePty): its stdin, or its child's under the relay. */
   terminalOf(execId: string): string {
     const pid = execId === '' ? this.pid : this.proc(execId).pid;
-    const tty = (p: number) => {
-      try {
-        const t = readlinkSync(`/proc/${p}/fd/0`);
-        return t.startsWith('/dev/pts/') ? t : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    let found = tty(pid);
-    if (!found) {
-      try {
-        for (const t of readdirSync(`/proc/${pid}/task`)) {
-          for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean))
-            found ??= tty(Number(c));
-        }
-      } catch {}
-    }
+    const found = terminalOfProcess(pid);
     if (!found) throw new RuntimeError('NotFound', `process ${pid} of task "${this.id}" has no terminal`);
     return found;
   }
