@@ -49,12 +49,15 @@
 
 /* Stages a launch can fail at; the TypeScript side maps the names to messages. */
 enum stage { ST_CGROUP = 1, ST_SETNS, ST_UNSHARE, ST_PROPAGATION, ST_BIND, ST_SYMLINK,
-             ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_CHDIR, ST_EXEC, ST_FORK, ST_PIPE, ST_LOG };
+             ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_CHDIR, ST_EXEC, ST_FORK, ST_PIPE, ST_LOG,
+             ST_STDIO, ST_OOM };
 static const char *stage_names[] = { "", "cgroup", "setns", "unshare", "propagation", "bind",
                                      "symlink", "setgroups", "setgid", "setuid", "chdir", "exec",
-                                     "fork", "pipe", "log" };
+                                     "fork", "pipe", "log", "stdio", "oomscoreadj" };
 
-struct bind { const char *src, *dst; int ro; };
+/* prop: 0 = as inherited (a slave of the host's mount when that one is shared), else
+ * MS_PRIVATE, MS_SLAVE or MS_SHARED (the kubelet's None, HostToContainer, Bidirectional). */
+struct bind { const char *src, *dst; int ro; unsigned long prop; int tree_fd; };
 struct link { const char *target, *path; };
 
 struct spec {
@@ -77,6 +80,9 @@ struct spec {
   pid_t ns_pid;
   long long log_max; /* rotate the log before a record would take it past this many bytes (0: never) */
   int log_files;     /* files kept, the current one included (container.log, .1 … .N-1) */
+  const char *stdio_path[3]; /* given stdin/stdout/stderr (containerd's FIFOs) instead of /dev/null and the log */
+  int has_oom;
+  int oom_score_adj;
 };
 
 /* Where the start report ("ok …" / "error STAGE ERRNO") goes while it is still owed, and the
@@ -159,6 +165,28 @@ static long parse_num(const char *s, const char *key) {
   return v;
 }
 
+/* "propagation private|slave|shared": for the bind just before it. */
+static void parse_propagation(struct spec *s, const char *v) {
+  unsigned long p = !strcmp(v, "private") ? MS_PRIVATE : !strcmp(v, "slave") ? MS_SLAVE : !strcmp(v, "shared") ? MS_SHARED : 0;
+  if (!p || s->nbinds == 0) {
+    fprintf(stderr, "hostpod-shim: spec: propagation \"%s\" needs private|slave|shared after a bind\n", v);
+    spec_fail();
+  }
+  s->binds[s->nbinds - 1].prop = p;
+}
+
+/* "oomscoreadj N", -1000..1000 (the caller already kept it within what the host allows). */
+static void parse_oom(struct spec *s, const char *v) {
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || *v == '\0' || *end != '\0' || n < -1000 || n > 1000) {
+    fprintf(stderr, "hostpod-shim: spec: bad oomscoreadj \"%s\"\n", v);
+    spec_fail();
+  }
+  s->has_oom = 1, s->oom_score_adj = (int)n;
+}
+
 /* Keys: arg V | env V | cwd V | uid N | gid N | group N | cgroup PROCSFILE | kill KILLFILE |
  * ns private | bind ro|rw SRC DST | symlink TARGET PATH | log PATH | grace MS | nsfrom PID |
  * logmax BYTES | logfiles N */
@@ -208,13 +236,18 @@ static void parse_spec(const char *path, struct spec *s) {
     else if (!strcmp(k, "kill")) s->kill_file = v[0];
     else if (!strcmp(k, "ns")) s->private_ns = !strcmp(v[0], "private");
     else if (!strcmp(k, "bind"))
-      s->binds[s->nbinds++] = (struct bind){ v[1], v[2], !strcmp(v[0], "ro") };
+      s->binds[s->nbinds++] = (struct bind){ v[1], v[2], !strcmp(v[0], "ro"), 0, -1 };
     else if (!strcmp(k, "symlink")) s->links[s->nlinks++] = (struct link){ v[0], v[1] };
     else if (!strcmp(k, "log")) s->log_path = v[0];
     else if (!strcmp(k, "grace")) s->grace_ms = (int)parse_num(v[0], k);
     else if (!strcmp(k, "nsfrom")) s->ns_pid = (pid_t)parse_num(v[0], k);
     else if (!strcmp(k, "logmax")) s->log_max = parse_num(v[0], k);
     else if (!strcmp(k, "logfiles")) s->log_files = (int)parse_num(v[0], k);
+    else if (!strcmp(k, "propagation")) parse_propagation(s, v[0]);
+    else if (!strcmp(k, "stdin")) s->stdio_path[0] = v[0];
+    else if (!strcmp(k, "stdout")) s->stdio_path[1] = v[0];
+    else if (!strcmp(k, "stderr")) s->stdio_path[2] = v[0];
+    else if (!strcmp(k, "oomscoreadj")) parse_oom(s, v[0]);
     else {
       fprintf(stderr, "hostpod-shim: spec: unknown key \"%s\"\n", k);
       spec_fail();
@@ -277,6 +310,67 @@ static void fail_stage(int status_fd, int stage) {
   _exit(127);
 }
 
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#define HP_OPEN_TREE_CLONE 1
+#define HP_OPEN_TREE_CLOEXEC O_CLOEXEC
+#define HP_AT_RECURSIVE 0x8000
+#define HP_MOVE_MOUNT_F_EMPTY_PATH 0x4
+
+/* Bidirectional (rshared) binds: a copy of each source's mount tree is taken while this process
+ * still shares the host's mount namespace, so the copy joins the source's peer group; it is
+ * attached after `/` was made a slave. Mounts the container makes under it then reach the host,
+ * while the container's other mounts (its workspace, its volumes) stay private to it. A bind
+ * made after `/` became a slave could only be a slave itself. */
+static int open_shared_trees(const struct spec *s) {
+  for (int i = 0; i < s->nbinds; i++) {
+    if (s->binds[i].prop != MS_SHARED) continue;
+    long fd = syscall(SYS_open_tree, AT_FDCWD, s->binds[i].src,
+                      HP_OPEN_TREE_CLONE | HP_OPEN_TREE_CLOEXEC | HP_AT_RECURSIVE);
+    if (fd < 0) return -1;
+    s->binds[i].tree_fd = (int)fd;
+  }
+  return 0;
+}
+
+static int attach_tree(int fd, const char *dst) {
+  int r = (int)syscall(SYS_move_mount, fd, "", AT_FDCWD, dst, HP_MOVE_MOUNT_F_EMPTY_PATH);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+/* The given stdio (containerd's FIFOs, or files), opened in the new child before it changes
+ * user or mounts. A FIFO is opened read-write for output (never blocks, and the pipe always has
+ * a reader, as runc keeps one); input is opened without waiting for a writer (a client with
+ * nothing to send opened and closed its end already: the process reads EOF, as under runc; a
+ * client still opening its end is counted as a writer by then), then made blocking. The shim
+ * itself never holds them, so the reader sees EOF when the container's last process closes them. */
+static int open_stdio(const struct spec *s) {
+  for (int i = 0; i < 3; i++) {
+    const char *p = s->stdio_path[i];
+    if (!p || !*p) continue;
+    int fd = -1;
+    if (i == 2 && s->stdio_path[1] && !strcmp(s->stdio_path[1], p)) fd = dup(1);
+    else if (i == 0) {
+      fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) return -1;
+    } else {
+      struct stat st;
+      int fifo = stat(p, &st) == 0 && S_ISFIFO(st.st_mode);
+      fd = open(p, (fifo ? O_RDWR : O_WRONLY | O_APPEND | O_CREAT) | O_CLOEXEC, 0640);
+    }
+    if (fd < 0 || dup2(fd, i) < 0) return -1;
+    if (fd != i) close(fd);
+  }
+  return 0;
+}
+
 /* In the new child: join the job, mounts, user, cwd, exec. Never returns. */
 static void child_exec(const struct spec *s, int status_fd, int ns_fd) {
   char pid[24];
@@ -290,16 +384,25 @@ static void child_exec(const struct spec *s, int status_fd, int ns_fd) {
   }
   for (int i = 0; i < s->ncgroups; i++)
     if (write_str(s->cgroups[i], pid) < 0) fail_stage(status_fd, ST_CGROUP);
+  if (s->has_oom) {
+    char adj[16];
+    snprintf(adj, sizeof adj, "%d", s->oom_score_adj);
+    if (write_str("/proc/self/oom_score_adj", adj) < 0) fail_stage(status_fd, ST_OOM);
+  }
   if (ns_fd >= 0) {
     if (setns(ns_fd, CLONE_NEWNS) < 0) fail_stage(status_fd, ST_SETNS);
   } else if (s->private_ns) {
+    if (open_shared_trees(s) < 0) fail_stage(status_fd, ST_BIND);
     if (unshare(CLONE_NEWNS) < 0) fail_stage(status_fd, ST_UNSHARE);
     /* Host mounts keep propagating in; ours do not leak out. */
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) fail_stage(status_fd, ST_PROPAGATION);
     for (int i = 0; i < s->nbinds; i++) {
       const struct bind *b = &s->binds[i];
       if (make_mount_point(b->src, b->dst) < 0) fail_stage(status_fd, ST_BIND);
-      if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0) fail_stage(status_fd, ST_BIND);
+      if (b->tree_fd >= 0) {
+        if (attach_tree(b->tree_fd, b->dst) < 0) fail_stage(status_fd, ST_BIND);
+      } else if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0) fail_stage(status_fd, ST_BIND);
+      if (b->prop && mount(NULL, b->dst, NULL, MS_REC | b->prop, NULL) < 0) fail_stage(status_fd, ST_PROPAGATION);
       if (b->ro && mount(NULL, b->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
         fail_stage(status_fd, ST_BIND);
     }
@@ -757,6 +860,7 @@ static int run_shim(const char *dir, struct spec *spec) {
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) fail_stage(status[1], ST_PIPE);
     if (null > 2) close(null);
+    if (open_stdio(&s) < 0) fail_stage(status[1], ST_STDIO);
     child_exec(&s, status[1], -1);
   }
   struct timespec started;
@@ -1175,6 +1279,12 @@ static int cmd_exec(int argc, char **argv) {
     return 125;
   }
   close_fds_from(3, 1); /* the status fd too: it must not reach the program */
+  /* A caller may hand over FIFOs opened without blocking (containerd's stdin): the program
+   * gets them blocking, as a program expects. */
+  for (int fd = 0; fd < 3; fd++) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
   static struct spec s;
   parse_spec(path, &s);
   int stage = 0, code = 0, ns_fd = -1, master = -1, status[2];
@@ -1269,7 +1379,84 @@ static int cmd_exec(int argc, char **argv) {
   return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 }
 
+/* ---- pause: the pod sandbox's process (containerd's CRI keeps one per pod) ---- */
+
+static volatile sig_atomic_t pause_done;
+static void pause_stop(int sig) { (void)sig; pause_done = 1; }
+
+/* Sleeps until SIGTERM or SIGINT, then exits 0: what the pause image does, without an image. */
+static int cmd_pause(void) {
+  struct sigaction sa = { .sa_handler = pause_stop };
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  while (!pause_done) pause();
+  return 0;
+}
+
+/* ---- resize PTS ROWS COLS: a terminal's window size, set on its slave side ---- */
+
+static int cmd_resize(const char *pts, const char *rows, const char *cols) {
+  if (strncmp(pts, "/dev/pts/", 9) != 0) {
+    fprintf(stderr, "hostpod-shim: resize: %s is not a /dev/pts terminal\n", pts);
+    return 2;
+  }
+  struct winsize ws = { .ws_row = (unsigned short)parse_num(rows, "rows"), .ws_col = (unsigned short)parse_num(cols, "cols") };
+  int fd = open(pts, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 || ioctl(fd, TIOCSWINSZ, &ws) < 0) {
+    fprintf(stderr, "hostpod-shim: resize %s: %s\n", pts, strerror(errno));
+    return 1;
+  }
+  close(fd);
+  return 0;
+}
+
+/* ---- containerd-start SOCKET: the fast path of `containerd-shim-hostpod-v1 start` ----
+ * When the namespace's shim server already answers on SOCKET, containerd's `start` needs only
+ * its address: written to ./address (the bundle is the cwd; temp + rename, as runc does) and
+ * printed, with nothing on stderr. Exit 3, silently, when nobody answers: the launcher then
+ * runs the Node.js `start`, which starts the server. Saves a Node.js start-up per container. */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static int answers(const struct sockaddr_un *sa) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  int ok = connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0;
+  close(fd);
+  return ok;
+}
+
+static int cmd_containerd_start(const char *socket_path) {
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (strlen(socket_path) >= sizeof sa.sun_path) return 3;
+  strcpy(sa.sun_path, socket_path);
+  /* While another start is bringing the server up (SOCKET.starting exists), wait for it (at
+   * most 10 s) rather than start Node.js again: 20 pods created at once start one server. */
+  char lock[PATH_MAX];
+  snprintf(lock, sizeof lock, "%s.starting", socket_path);
+  for (int i = 0; !answers(&sa); i++) {
+    struct stat st;
+    if (i >= 500 || stat(lock, &st) < 0) return 3;
+    usleep(20000);
+  }
+  char address[sizeof sa.sun_path + 16];
+  int n = snprintf(address, sizeof address, "unix://%s", socket_path);
+  int out = open(".address", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) return 3;
+  int ok = write(out, address, (size_t)n) == n;
+  close(out);
+  if (!ok || rename(".address", "address") < 0) {
+    unlink(".address");
+    return 3;
+  }
+  return write(1, address, (size_t)n) == n ? 0 : 3;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "containerd-start")) return cmd_containerd_start(argv[2]);
+  if (argc == 2 && !strcmp(argv[1], "pause")) return cmd_pause();
+  if (argc == 5 && !strcmp(argv[1], "resize")) return cmd_resize(argv[2], argv[3], argv[4]);
   if (argc == 3 && !strcmp(argv[1], "start")) return cmd_start(argv[2]);
   if (argc == 2 && !strcmp(argv[1], "serve")) return cmd_serve(argv[1]);
   if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc - 2, argv + 2);

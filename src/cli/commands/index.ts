@@ -35,6 +35,7 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
   ['delete', async () => [(await import('./delete.ts')).registerDelete]],
   ['top', async () => [(await import('./top.ts')).registerTop]],
   ['events', async () => [(await import('./events.ts')).registerEvents]],
+  ['install', async () => [(await import('./install.ts')).registerInstall]],
   ['completion', async () => [(await import('./completion.ts')).registerCompletion]],
 ];
 

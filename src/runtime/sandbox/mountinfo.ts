@@ -42,3 +42,27 @@ export async function mountsUnder(
     .filter((m) => m.mountPoint === base || m.mountPoint.startsWith(`${base}/`))
     .sort((a, b) => b.mountPoint.length - a.mountPoint.length);
 }
+
+/**
+ * Mount points of every mount namespace on the host (each namespace read once, through one of
+ * its processes). A host directory that is a mount point in a container's private namespace
+ * must not be removed: since Linux 3.18 rmdir succeeds there and detaches the container's mount.
+ */
+export async function mountPointsInAllNamespaces(): Promise<Set<string>> {
+  const { readdir, readlink } = await import('node:fs/promises');
+  const seen = new Set<string>();
+  const points = new Set<string>();
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const ns = await readlink(`/proc/${pid}/ns/mnt`);
+      if (seen.has(ns)) continue;
+      seen.add(ns);
+      for (const m of parseMountInfo(await readFile(`/proc/${pid}/mountinfo`, 'utf8')))
+        points.add(m.mountPoint);
+    } catch {
+      // The process ended meanwhile, or is not ours to read.
+    }
+  }
+  return points;
+}

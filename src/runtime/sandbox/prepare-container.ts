@@ -14,7 +14,14 @@ import {
 } from '../users/accounts.ts';
 import type { LayerInput } from './copy-layers.ts';
 import { makeContainerProbe } from './host-paths.ts';
-import { createSandbox, removeSandbox, type Sandbox, type WorkspaceMode } from './sandbox.ts';
+import {
+  type BindMount,
+  createSandbox,
+  type RootfsMount,
+  removeSandbox,
+  type Sandbox,
+  type WorkspaceMode,
+} from './sandbox.ts';
 import { ensureWorkingDir } from './working-dir.ts';
 
 export interface PrepareContainerOptions {
@@ -24,6 +31,8 @@ export interface PrepareContainerOptions {
   /** The image's unpacked layers, lowest first. */
   layers: readonly LayerInput[];
   mode?: 'auto' | WorkspaceMode;
+  /** A ready rootfs (containerd's snapshot) instead of `layers`; see CreateSandboxOptions. */
+  rootfsMounts?: readonly RootfsMount[];
   serviceAccounts?: Partial<ServiceAccountNames>;
   self?: SelfIdentity;
 }
@@ -39,7 +48,7 @@ export interface PreparedContainer {
     env: string[];
     cwd: string;
     user: { uid: number; gid: number; groups: number[] };
-    mounts?: { source: string; destination: string; readOnly: boolean }[];
+    mounts?: BindMount[];
   };
   /** Things to log (shadowed host directories, failed back-compat links, copy caveats). */
   warnings: string[];
@@ -70,6 +79,7 @@ export async function prepareContainer(
       rootfsLocation: container.annotations[ANNOTATION_ROOTFS_LOCATION],
       mounts: container.mounts,
       ...(options.mode ? { mode: options.mode } : {}),
+      ...(options.rootfsMounts ? { rootfsMounts: options.rootfsMounts } : {}),
     });
     rollback.add('sandbox', () => removeSandbox({ root: options.root, id: container.id }));
     const scope = ephemeralScope(options.root);

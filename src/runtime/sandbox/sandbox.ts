@@ -21,6 +21,7 @@ import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
 import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
+import { mountRootfs } from './rootfs-mounts.ts';
 import { acquireTarget, releaseTarget } from './target-registry.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
 import { bindWorkspace, checkWorkspaceMount } from './workspace-mount.ts';
@@ -43,6 +44,18 @@ export interface CreateSandboxOptions {
   mounts: readonly VolumeMount[];
   /** 'auto' (default): overlay when the host allows it (probed once), else copy. */
   mode?: 'auto' | WorkspaceMode;
+  /**
+   * A rootfs made by someone else (containerd's snapshot mounts) instead of `layers`: mounted
+   * at the workspace as given, in order, and unmounted with the sandbox. `layers` is ignored.
+   */
+  rootfsMounts?: readonly RootfsMount[];
+}
+
+/** One mount of a ready rootfs: mount(8)'s type, source and options (containerd's `Mount`). */
+export interface RootfsMount {
+  type: string;
+  source: string;
+  options: readonly string[];
 }
 
 /** One bind mount the shim makes inside the container's private mount namespace. */
@@ -52,6 +65,7 @@ export interface BindMount {
   /** Path in the container (it exists on the host when the plan is returned). */
   destination: string;
   readOnly: boolean;
+  propagation?: VolumeMount['propagation'];
 }
 
 /** What the shim executes for the bind layout, in order: the workspace first, then volumes. */
@@ -179,7 +193,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       await mkdir(workspace, { mode: 0o755 });
     }
     const warnings: string[] = [];
-    if (mode === 'overlay') {
+    if (options.rootfsMounts !== undefined) {
+      await mountRootfs(options.rootfsMounts, workspace);
+    } else if (mode === 'overlay') {
       const upper = join(dir, 'upper');
       const work = join(dir, 'work');
       await mkdir(upper, { mode: 0o755 });
@@ -236,7 +252,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         return acquireTarget(base, id, path, kind);
       };
       const mp = await acquire(target, 'dir');
-      if (mp.existed && !mp.owned && (await readdir(target)).length > 0) {
+      // (Another state root may remove a mount point it made between these calls: the shim
+      // makes a missing one again.)
+      if (mp.existed && !mp.owned && (await readdir(target).catch(() => [])).length > 0) {
         warnings.push(
           `the workspace at "${target}" shadows the existing host directory "${target}" inside container "${container}" (the host's copy is unchanged)`,
         );
@@ -266,7 +284,12 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
             );
           }
         }
-        plan.binds.push({ source: m.hostPath, destination, readOnly: m.readOnly });
+        plan.binds.push({
+          source: m.hostPath,
+          destination,
+          readOnly: m.readOnly,
+          ...(m.propagation === undefined ? {} : { propagation: m.propagation }),
+        });
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
     }

@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } f
 import { dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { mkdirs } from './host-paths.ts';
-import { mountsUnder } from './mountinfo.ts';
+import { mountPointsInAllNamespaces, mountsUnder } from './mountinfo.ts';
 
 /**
  * Host paths used as bind-mount targets (the mount point `/hpc`, volume mountPaths), shared
@@ -69,7 +69,33 @@ async function removeIfMade(
  * hostpod owns it (made it now, or made it earlier for another sandbox).
  * Throws InvalidArgument when the host has the other kind of file there.
  */
-export async function acquireTarget(
+/**
+ * One acquire or release of a target at a time in this process: a release that found no user
+ * must not remove the target while a concurrent acquire (another container of the same pod
+ * set, created at the same moment) has just counted on it existing.
+ */
+const busy = new Map<string, Promise<unknown>>();
+function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = busy.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => {});
+  busy.set(key, settled);
+  void settled.then(() => {
+    if (busy.get(key) === settled) busy.delete(key);
+  });
+  return next;
+}
+
+export function acquireTarget(
+  sandboxes: string,
+  id: string,
+  target: string,
+  kind: 'dir' | 'file',
+): Promise<{ existed: boolean; owned: boolean }> {
+  return serialized(target, () => acquireTargetNow(sandboxes, id, target, kind));
+}
+
+async function acquireTargetNow(
   sandboxes: string,
   id: string,
   target: string,
@@ -87,7 +113,7 @@ export async function acquireTarget(
   }
   if (existing !== undefined) {
     if (existing.isDirectory() !== (kind === 'dir')) {
-      await releaseTarget(sandboxes, id, target);
+      await releaseTargetNow(sandboxes, id, target);
       throw new RuntimeError(
         'InvalidArgument',
         `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${target}": the host has a ${existing.isDirectory() ? 'directory' : 'file'} there`,
@@ -113,7 +139,11 @@ export async function acquireTarget(
  * Unregisters sandbox `id` from `target`; when it was the last user of a target hostpod made,
  * removes what was made (deepest first, only what is empty and not mounted here). Idempotent.
  */
-export async function releaseTarget(sandboxes: string, id: string, target: string): Promise<void> {
+export function releaseTarget(sandboxes: string, id: string, target: string): Promise<void> {
+  return serialized(target, () => releaseTargetNow(sandboxes, id, target));
+}
+
+async function releaseTargetNow(sandboxes: string, id: string, target: string): Promise<void> {
   const entry = entryDir(sandboxes, target);
   await rm(join(entry, 'users', id), { force: true });
   let users: string[];
@@ -130,7 +160,12 @@ export async function releaseTarget(sandboxes: string, id: string, target: strin
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
-  const mounted = new Set((await mountsUnder('/')).map((m) => m.mountPoint));
+  // Mount points of other namespaces too: another state root's container (hostpod run, the
+  // daemon, the containerd runtime share /hpc) may have this target mounted in its own view.
+  const mounted = await mountPointsInAllNamespaces();
+  for (const m of await mountsUnder('/')) mounted.add(m.mountPoint);
+  // A sandbox may have registered while the mounts were read: then nothing is removed.
+  if ((await readdir(join(entry, 'users')).catch(() => [])).length > 0) return;
   for (const p of [...owned].reverse()) await removeIfMade(sandboxes, p, mounted, true);
   // Parents made for another target that were not empty then (see madeEntry), deepest first.
   for (let dir = dirname(target); dir !== '/' && dir !== '.'; dir = dirname(dir)) {

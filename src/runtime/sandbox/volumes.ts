@@ -12,6 +12,7 @@ export interface CheckedMount {
   mountPath: string;
   readOnly: boolean;
   kind: 'dir' | 'file';
+  propagation?: VolumeMount['propagation'];
 }
 
 /**
@@ -73,6 +74,7 @@ export async function checkVolumeMounts(
       mountPath: target,
       readOnly: m.readOnly,
       kind: st.isDirectory() ? 'dir' : 'file',
+      ...(m.propagation === undefined ? {} : { propagation: m.propagation }),
     });
   }
   return out;

@@ -20,6 +20,11 @@ export interface VolumeMount {
   /** Where the container sees it (absolute; `\` and a drive letter are accepted, see docs). */
   mountPath: string;
   readOnly: boolean;
+  /**
+   * Mount propagation in the bind layout (`private` | `slave` | `shared`, the kubelet's None /
+   * HostToContainer / Bidirectional); absent = as inherited from the host. See LaunchSpec.
+   */
+  propagation?: 'private' | 'slave' | 'shared' | undefined;
 }
 
 /** The pod annotations the runtime honours (copied from the pod to each container). */

@@ -9,7 +9,7 @@ export {
   writeExecSpec,
 } from './exec-task.ts';
 export { type ExitRecord, readExit } from './exit-record.ts';
-export { decodeLaunchSpec, encodeLaunchSpec, type LaunchSpec } from './launch-spec.ts';
+export { decodeLaunchSpec, encodeLaunchSpec, type LaunchSpec, type MountPropagation } from './launch-spec.ts';
 export { type LogStatus, parseLogStatus, readLogStatus } from './log-status.ts';
 export { DEFAULT_SHIM_PATH, shimPath, TaskStartError } from './shim.ts';
 export { openTask, type StartTaskOptions, startTask, type TaskHandle } from './start-task.ts';

@@ -115,3 +115,66 @@ describe('launch spec', () => {
     }
   });
 });
+
+describe('encodeLaunchSpec() propagation, stdio and oom_score_adj', () => {
+  const base: LaunchSpec = { argv: ['/bin/true'], env: [], cwd: '/' };
+  it('writes a propagation token after its bind, the given stdio and the oom_score_adj', () => {
+    const data = encodeLaunchSpec(
+      {
+        ...base,
+        mounts: [
+          { source: '/a', destination: '/b', readOnly: false, propagation: 'shared' },
+          { source: '/c', destination: '/d', readOnly: true },
+        ],
+        stdio: { stdin: '', stdout: '/run/x/out', stderr: '/run/x/err' },
+        oomScoreAdj: -998,
+      },
+      { procsFiles: [] },
+    );
+    const t = data.toString().split('\0');
+    assert.deepEqual(t.slice(t.indexOf('bind'), t.indexOf('bind') + 10), [
+      'bind',
+      'rw',
+      '/a',
+      '/b',
+      'propagation',
+      'shared',
+      'bind',
+      'ro',
+      '/c',
+      '/d',
+    ]);
+    assert.deepEqual(t.slice(t.indexOf('stdout'), t.indexOf('stdout') + 6), [
+      'stdout',
+      '/run/x/out',
+      'stderr',
+      '/run/x/err',
+      'oomscoreadj',
+      '-998',
+    ]);
+    assert.ok(!t.includes('stdin'), 'an empty stdin is /dev/null: no token');
+    // What an exec reuses still decodes.
+    assert.deepEqual(decodeLaunchSpec(data).spec.argv, ['/bin/true']);
+  });
+  it('refuses an unknown propagation and an oom_score_adj out of range', () => {
+    const bad = (s: Partial<LaunchSpec>) =>
+      assert.throws(
+        () => encodeLaunchSpec({ ...base, ...s } as LaunchSpec, { procsFiles: [] }),
+        (e: unknown) => isRuntimeError(e, 'InvalidArgument'),
+      );
+    bad({ mounts: [{ source: '/a', destination: '/b', readOnly: false, propagation: 'rshared' as never }] });
+    bad({ oomScoreAdj: 1001 });
+    bad({ oomScoreAdj: 1.5 });
+  });
+  it('the shim refuses a propagation token that follows no bind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostpod-spec-'));
+    try {
+      writeFileSync(join(dir, 'spec'), 'arg\0/bin/true\0propagation\0shared\0');
+      const r = spawnSync(shimPath(), ['start', dir], { encoding: 'utf8' });
+      assert.match(r.stdout, /^error spec 22/);
+      assert.match(r.stderr, /propagation "shared" needs private\|slave\|shared after a bind/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

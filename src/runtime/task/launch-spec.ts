@@ -17,7 +17,13 @@ export interface LaunchSpec {
    * A private mount namespace for the task (`/` made a slave: host mounts still propagate in,
    * the task's do not leak out) holding these bind mounts, mount points created as needed.
    */
-  mounts?: readonly { source: string; destination: string; readOnly: boolean }[];
+  mounts?: readonly {
+    source: string;
+    destination: string;
+    readOnly: boolean;
+    /** Mount propagation of this bind (see `MountPropagation`); absent = as inherited. */
+    propagation?: MountPropagation | undefined;
+  }[];
   /** Symlinks made before the program starts (`path` → `target`); an identical one is kept. */
   symlinks?: readonly { target: string; path: string }[];
   /** The CRI-format log file the task's stdout/stderr go to; absent = discarded. */
@@ -26,7 +32,23 @@ export interface LaunchSpec {
   shutdownGraceMs?: number;
   /** Size-based rotation of `logPath` by the shim; absent = the log grows without bound. */
   logRotation?: LogRotation;
+  /**
+   * Given stdio for the first process instead of /dev/null and the log (containerd's FIFOs or
+   * files): a FIFO is opened read-write for output, read-only for input; "" = /dev/null.
+   */
+  stdio?: { stdin: string; stdout: string; stderr: string };
+  /** `/proc/<pid>/oom_score_adj` of the first process (-1000..1000), written before it execs. */
+  oomScoreAdj?: number;
 }
+
+/**
+ * Mount propagation of a bind in the container's private view, as the kubelet's
+ * `mountPropagation` reaches a runtime: `private` (None: nothing propagates), `slave`
+ * (HostToContainer: host mounts under the source appear in the container), `shared`
+ * (Bidirectional: also mounts the container makes there appear on the host; the source must
+ * be on a shared mount for that).
+ */
+export type MountPropagation = 'private' | 'slave' | 'shared';
 
 /**
  * The kubelet's `containerLogMaxSize` / `containerLogMaxFiles`: before a record would take the
@@ -124,12 +146,34 @@ export function encodeLaunchSpec(spec: LaunchSpec, job: JobFiles, nsFrom?: numbe
     for (const m of spec.mounts) {
       t.push('bind', m.readOnly ? 'ro' : 'rw', checkAbsolute('a mount source', m.source));
       t.push(checkAbsolute('a mount destination', m.destination));
+      if (m.propagation !== undefined) {
+        if (!['private', 'slave', 'shared'].includes(m.propagation))
+          throw new RuntimeError(
+            'InvalidArgument',
+            `Cannot launch: mount propagation "${m.propagation}" is unknown`,
+          );
+        t.push('propagation', m.propagation);
+      }
     }
   }
   for (const l of spec.symlinks ?? [])
     t.push('symlink', checkToken('a symlink target', l.target), checkAbsolute('a symlink', l.path));
   if (spec.logPath !== undefined) t.push('log', checkAbsolute('the log path', spec.logPath));
   if (spec.shutdownGraceMs !== undefined) t.push('grace', checkId('grace', Math.round(spec.shutdownGraceMs)));
+  if (spec.stdio !== undefined) {
+    for (const key of ['stdin', 'stdout', 'stderr'] as const) {
+      const path = spec.stdio[key];
+      if (path !== '') t.push(key, checkAbsolute(`the ${key} path`, path));
+    }
+  }
+  if (spec.oomScoreAdj !== undefined) {
+    if (!Number.isInteger(spec.oomScoreAdj) || spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000)
+      throw new RuntimeError(
+        'InvalidArgument',
+        `Cannot launch: oom_score_adj ${spec.oomScoreAdj} is not in -1000..1000`,
+      );
+    t.push('oomscoreadj', String(spec.oomScoreAdj));
+  }
   if (spec.logRotation !== undefined && spec.logPath !== undefined) {
     checkLogRotation(spec.logRotation);
     t.push('logmax', String(spec.logRotation.maxBytes), 'logfiles', String(spec.logRotation.maxFiles));

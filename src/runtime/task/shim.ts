@@ -63,6 +63,8 @@ const STAGE_TEXT: Record<string, string> = {
   fork: 'fork',
   pipe: 'creating pipes',
   log: 'opening the log file',
+  stdio: 'opening the given stdin/stdout/stderr',
+  oomscoreadj: 'writing oom_score_adj',
 };
 
 const STAGE_HINT: Record<string, string> = {
