@@ -1,6 +1,7 @@
 import { RuntimeError } from '../../errors.ts';
 import { runTool } from './exec-tool.ts';
 import { unmount } from './overlay.ts';
+import { WORKSPACE_MOUNT_FLAGS } from './workspace-mount.ts';
 import type { RootfsMount } from './sandbox.ts';
 
 const TYPES = new Set(['overlay', 'bind', 'rbind']);
@@ -36,9 +37,11 @@ export async function mountRootfs(mounts: readonly RootfsMount[], target: string
   try {
     for (const m of mounts) {
       const bind = m.type !== 'overlay';
+      // A workspace never lets image content gain privilege (docs/security.md, class 1).
+      const flags = WORKSPACE_MOUNT_FLAGS.join(',');
       const args = bind
-        ? ['--bind', ...(m.options.includes('ro') ? ['-o', 'ro'] : []), m.source, target]
-        : ['-t', 'overlay', m.source || 'overlay', '-o', m.options.join(','), target];
+        ? ['--bind', '-o', m.options.includes('ro') ? `ro,${flags}` : flags, m.source, target]
+        : ['-t', 'overlay', m.source || 'overlay', '-o', [...m.options, flags].join(','), target];
       if (bind && m.options.includes('rbind')) args[0] = '--rbind';
       const r = await runTool('mount', args);
       if (r.exitCode !== 0) {
