@@ -725,6 +725,24 @@ static int make_reserved(const char *dir, const char *name, size_t size) {
   return fd;
 }
 
+/* Field 22 of /proc/self/stat (start time in clock ticks since boot) into `out`; "" if unreadable.
+ * The command name (field 2) may hold spaces and parentheses: fields follow its last ')'. */
+static const char *self_start_time(char *out, size_t size) {
+  char buf[1024];
+  size_t len = 0;
+  char *text = read_all("/proc/self/stat", &len);
+  out[0] = '\0';
+  if (!text) return out;
+  if (len >= sizeof buf) len = sizeof buf - 1;
+  memcpy(buf, text, len);
+  buf[len] = '\0';
+  free(text);
+  char *p = strrchr(buf, ')');
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  if (p) snprintf(out, size, "%.*s", (int)strcspn(p + 1, " \n"), p + 1);
+  return out;
+}
+
 /* The shim proper: already forked off its caller; owes the start report on report_fd. */
 static int run_shim(const char *dir, struct spec *spec) {
   struct spec s = *spec;
@@ -776,7 +794,9 @@ static int run_shim(const char *dir, struct spec *spec) {
   }
   clock_gettime(CLOCK_REALTIME, &started);
   char text[128], when[64];
-  snprintf(text, sizeof text, "%d\n", (int)getpid());
+  /* "PID STARTTIME": with the start time a reused pid is never mistaken for this shim. */
+  char ticks[32];
+  snprintf(text, sizeof text, "%d %s\n", (int)getpid(), self_start_time(ticks, sizeof ticks));
   write_file_atomic(dir, "shim.pid", text, -1);
   format_time(when, sizeof when, &started);
   snprintf(text, sizeof text, "%d %s\n", (int)init, when);

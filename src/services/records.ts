@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ContainerType } from '../api/visit-containers.ts';
 import { errnoCode } from '../errors.ts';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
+import { isAlive, readProcStat } from '../lib/process-identity.ts';
 import type { MountMapping } from '../runtime/spec/translate-path.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 
@@ -117,16 +118,9 @@ export async function listRecords(root: string): Promise<{ records: ContainerRec
   return { records, broken };
 }
 
-/** The start time of process `pid`, or undefined when it does not exist. */
+/** The start time of process `pid` (field 22 of its stat), or undefined when it does not exist. */
 export async function processStartTime(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may hold spaces and parentheses: fields after it follow the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
+  return (await readProcStat(pid))?.startTime;
 }
 
 /** This process as an owner. */
@@ -134,8 +128,7 @@ export async function selfOwner(pid: number): Promise<Owner> {
   return { pid, startTime: (await processStartTime(pid)) ?? '' };
 }
 
-/** True while the owner process still runs. */
-export async function ownerAlive(owner: Owner): Promise<boolean> {
-  const st = await processStartTime(owner.pid);
-  return st !== undefined && st === owner.startTime;
+/** True while the owner process still runs (a zombie or a reused pid is not it). */
+export function ownerAlive(owner: Owner): Promise<boolean> {
+  return isAlive({ pid: owner.pid, startTime: owner.startTime });
 }

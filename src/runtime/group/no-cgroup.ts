@@ -1,5 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { readProcStat } from '../../lib/process-identity.ts';
 import { checkGroupId, pollEmpty, signalPids } from './cgroup-fs.ts';
 import type { JobLimits } from './limits.ts';
 import type { Group, GroupManager, GroupStats } from './types.ts';
@@ -19,21 +20,9 @@ async function readProcTable(): Promise<ProcEntry[]> {
   const names = (await readdir('/proc')).filter((n) => /^[1-9]\d*$/.test(n));
   const rows = await Promise.all(
     names.map(async (n): Promise<ProcEntry | undefined> => {
-      let text: string;
-      try {
-        text = await readFile(`/proc/${n}/stat`, 'utf8');
-      } catch {
-        return undefined; // exited meanwhile
-      }
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      // f[0] is field 3 (state); utime/stime are fields 14/15, rss field 24.
-      if (f[0] === 'Z' || f[0] === 'X') return undefined;
-      return {
-        pid: Number(n),
-        ppid: Number(f[1]),
-        cpuTicks: Number(f[11]) + Number(f[12]),
-        rssPages: Number(f[21]),
-      };
+      const st = await readProcStat(Number(n)); // undefined: exited meanwhile
+      if (st === undefined || st.state === 'Z' || st.state === 'X') return undefined;
+      return { pid: st.pid, ppid: st.ppid, cpuTicks: st.cpuTicks, rssPages: st.rssPages };
     }),
   );
   return rows.filter((r): r is ProcEntry => r !== undefined);
