@@ -1,8 +1,8 @@
 import { RuntimeError } from '../../errors.ts';
+import { fsWalker, walkPath } from '../../lib/walk-path.ts';
 import { stripTrailingSlash } from '../spec/tokens.ts';
 import { type MountMapping, translatePath } from '../spec/translate-path.ts';
-import { walkPath } from '../spec/walk-path.ts';
-import { hostWalker, mkdirs, resolveInRoot } from './host-paths.ts';
+import { mkdirs, resolveInRoot } from './host-paths.ts';
 
 /**
  * Makes sure the working directory `cwd` (as the container sees it) exists: a missing one is
@@ -27,7 +27,7 @@ export async function ensureWorkingDir(
     return r.kind === 'dir' ? [] : mkdirs(r.hostPath, options);
   }
   const { mappings } = sandbox;
-  const walker = hostWalker((p) => translatePath(p, mappings));
+  const walker = fsWalker((p) => translatePath(p, mappings));
   const r = await walkPath(cwd, walker);
   if (r.kind === 'dir') return [];
   if (r.kind === 'file') throw isFile(cwd);
