@@ -2,8 +2,10 @@
  * The composition root of hostpod's foreground mode (`hostpod run`, `hostpod exec`): chooses
  * the host backends once — cgroup layout, workspace layout — and builds the runtime deps.
  */
+
 import { arch, networkInterfaces } from 'node:os';
 import { RuntimeError } from '../errors.ts';
+import { instanceId } from '../lib/instance-id.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
@@ -44,7 +46,10 @@ export function requireRoot(ctx: CliContext, what: string): void {
 
 /** Builds the runtime deps for this host. */
 export async function foregroundDeps(ctx: CliContext, options: ForegroundOptions): Promise<RuntimeDeps> {
-  const groups = await createGroupManager(options.cgroupParent ? { parent: options.cgroupParent } : {});
+  const groups = await createGroupManager({
+    ...(options.cgroupParent ? { parent: options.cgroupParent } : {}),
+    instance: instanceId(options.root),
+  });
   return {
     root: options.root,
     layout: options.layout ?? 'bind',

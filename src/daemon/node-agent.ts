@@ -6,6 +6,7 @@
  * logging while no daemon ran), those that ended meanwhile are recorded with the exit code their
  * shim wrote (else `Unknown`), and the restart policy decides what follows.
  */
+
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
@@ -33,6 +34,7 @@ import { LocalContentStore } from '../image/content-store.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { ImageStore } from '../image/image-store.ts';
 import { type FileLock, tryFileLock } from '../lib/file-lock.ts';
+import { instanceId } from '../lib/instance-id.ts';
 import { sleepUnlessAborted } from '../lib/sleep.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
@@ -158,7 +160,10 @@ export class NodeAgent implements DaemonBackend {
       );
     try {
       const db = openStateDb(stateDbPath(config.root));
-      const groups = await createGroupManager(config.cgroupParent ? { parent: config.cgroupParent } : {});
+      const groups = await createGroupManager({
+        ...(config.cgroupParent ? { parent: config.cgroupParent } : {}),
+        instance: instanceId(config.root),
+      });
       const node = localNode({
         arch: arch(),
         ip: config.nodeIp ?? '127.0.0.1',

@@ -2,16 +2,16 @@
  * Crash cleanup: containers whose managing hostpod process is gone (a `hostpod run` killed with
  * SIGKILL) are stopped and removed — job, workspace, ephemeral user — and recorded as exited
  * with reason `Unknown`; jobs, workspaces and ephemeral users that no record accounts for are
- * removed too.
+ * removed too. Everything is scoped to this state root: only this instance's jobs (the group
+ * manager's `instance`), sandboxes, pod directories and users (`ephemeralScope`) are looked at,
+ * so a crashed `hostpod run` never harms a daemon or another root on the same host.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describeError } from '../errors.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
 import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
 import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
 import { removeContainer } from './container-runner.ts';
-import { listRecords, ownerAlive, taskDir, writeRecord } from './records.ts';
+import { listRecords, ownerAlive, writeRecord } from './records.ts';
 import { removeStalePodVolumes } from './volumes.ts';
 
 export interface CleanupReport {
@@ -20,15 +20,6 @@ export interface CleanupReport {
   /** Jobs, workspaces and users no record accounted for. */
   orphans: string[];
   problems: string[];
-}
-
-async function readShimPid(root: string, id: string): Promise<number | undefined> {
-  try {
-    const n = Number.parseInt(await readFile(join(taskDir(root, id), 'shim.pid'), 'utf8'), 10);
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Cleans up after crashed owners. Never throws for one container's failure; reports it. */
@@ -42,12 +33,7 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
       live.add(rec.id);
       continue;
     }
-    const shimPid = await readShimPid(deps.root, rec.id);
-    const problems = await removeContainer(
-      deps,
-      { id: rec.id, ...(shimPid ? { shimPid } : {}) },
-      { keepLogs: true },
-    );
+    const problems = await removeContainer(deps, { id: rec.id }, { keepLogs: true });
     for (const p of problems) report.problems.push(`container ${rec.id} (${rec.pod.name}/${rec.name}): ${p}`);
     rec.status = 'exited';
     rec.exit = {

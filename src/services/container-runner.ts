@@ -22,7 +22,7 @@ import type { ExitRecord } from '../runtime/task/exit-record.ts';
 import { DEFAULT_LOG_ROTATION, type LogRotation } from '../runtime/task/launch-spec.ts';
 import { startTask, type TaskHandle } from '../runtime/task/start-task.ts';
 import { stopTask } from '../runtime/task/stop-task.ts';
-import { waitTask } from '../runtime/task/wait-task.ts';
+import { shimIdentity, waitTask } from '../runtime/task/wait-task.ts';
 import {
   accountBaseEnv,
   ephemeralScope,
@@ -293,8 +293,19 @@ export async function removeContainer(
       problems.push(`${what}: ${describeError(e)}`);
     }
   };
+  // The shim by pid and start time (its shim.pid), so the process-tree backend never takes a
+  // reused pid for it.
+  const shim = c.task ? undefined : await shimIdentity(taskDir(deps.root, c.id)).catch(() => undefined);
   const group =
-    c.task?.group ?? deps.groups.open(c.id, c.shimPid === undefined ? {} : { shimPid: c.shimPid });
+    c.task?.group ??
+    deps.groups.open(
+      c.id,
+      shim
+        ? { shimPid: shim.pid, shimStartTime: shim.startTime }
+        : c.shimPid === undefined
+          ? {}
+          : { shimPid: c.shimPid },
+    );
   await step('job', () => group.destroy());
   await step('workspace', () => removeSandbox({ root: deps.root, id: c.id }));
   await step('ephemeral user', () => removeEphemeralUser(c.id, { scope: ephemeralScope(deps.root) }));

@@ -5,7 +5,6 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -17,8 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
+import { instanceId } from '../../lib/instance-id.ts';
+import { mountTargetRegistry } from '../host-state.ts';
 import { makeContainerProbe } from './host-paths.ts';
 import { createSandbox, listSandboxes, removeSandbox } from './sandbox.ts';
+import { listTargetUsers } from './target-registry.ts';
 import { isMounted, snapshot, writeTree } from './testing/fs-fixtures.ts';
 import { ensureWorkingDir } from './working-dir.ts';
 
@@ -318,7 +320,10 @@ test('removeSandbox() leaves mount targets another sandbox still uses', async ()
   assert.ok(existsSync(loc));
   await removeSandbox({ root, id: b.id });
   assert.ok(!existsSync(loc));
-  assert.deepEqual(readdirSync(join(root, 'sandboxes', '.targets')), []);
+  const mine = (await listTargetUsers(mountTargetRegistry())).flatMap((t) =>
+    t.users.filter((u) => u.startsWith(`${instanceId(root)}-`)),
+  );
+  assert.deepEqual(mine, [], 'no target registration of this state root is left');
 });
 
 test('removeSandbox() unmounts what is mounted inside the sandbox instead of deleting through it, and is idempotent', async () => {

@@ -12,7 +12,9 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { instanceId } from '../../lib/instance-id.ts';
 import { Rollback } from '../../lib/rollback.ts';
+import { mountTargetRegistry } from '../host-state.ts';
 import { resolveMountPoint } from '../spec/mount-point.ts';
 import { stripTrailingSlash } from '../spec/tokens.ts';
 import { type MountMapping, translatePath } from '../spec/translate-path.ts';
@@ -42,6 +44,8 @@ export interface CreateSandboxOptions {
   mounts: readonly VolumeMount[];
   /** 'auto' (default): overlay when the host allows it (probed once), else copy. */
   mode?: 'auto' | WorkspaceMode;
+  /** The directory shared by every instance on the host (default `HOST_STATE_DIR`; tests). */
+  hostState?: string;
 }
 
 /** One bind mount the shim makes inside the container's private mount namespace. */
@@ -88,6 +92,11 @@ interface SandboxRecord {
   workspace: string;
   /** Host paths used as mount targets, registered in `target-registry.ts`. */
   bindTargets: string[];
+  /**
+   * The registry they are registered in (host-wide) and under which user name. Absent in
+   * records of older versions: those registered in `<root>/sandboxes` under the bare id.
+   */
+  targetRegistry?: { dir: string; user: string };
 }
 
 const RECORD = 'sandbox.json';
@@ -152,6 +161,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     mode: undefined,
     workspace: join(dir, 'rootfs'),
     bindTargets: [],
+    targetRegistry: {
+      dir: mountTargetRegistry(options.hostState),
+      user: `${instanceId(root)}-${id}`,
+    },
   };
   const rollback = new Rollback();
   rollback.add('sandbox', () => removeSandbox({ root, id }));
@@ -228,9 +241,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         ...byDepth.filter((_, i) => where[i]!.kind === 'host').map((m) => m.mountPath),
       ];
       await saveRecord(dir, record);
+      const registry = record.targetRegistry!;
       const acquire = async (path: string, kind: 'dir' | 'file') => {
-        rollback.add(`mount target ${path}`, () => releaseTarget(base, id, path));
-        return acquireTarget(base, id, path, kind);
+        rollback.add(`mount target ${path}`, () => releaseTarget(registry.dir, registry.user, path));
+        return acquireTarget(registry.dir, registry.user, path, kind);
       };
       const mp = await acquire(target, 'dir');
       if (mp.existed && !mp.owned && (await readdir(target)).length > 0) {
@@ -365,7 +379,8 @@ export async function removeSandbox(options: RemoveSandboxOptions): Promise<void
     }
   }
   if (areas.length === 2) await rm(workspace, { recursive: true, force: true });
-  for (const t of record?.bindTargets ?? []) await releaseTarget(sandboxesDir(options.root), options.id, t);
+  const registry = record?.targetRegistry ?? { dir: sandboxesDir(options.root), user: options.id };
+  for (const t of record?.bindTargets ?? []) await releaseTarget(registry.dir, registry.user, t);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -419,8 +434,15 @@ function isRecord(v: unknown): v is SandboxRecord {
     typeof r.id === 'string' &&
     typeof r.workspace === 'string' &&
     r.workspace.startsWith('/') &&
-    strings(r.bindTargets)
+    strings(r.bindTargets) &&
+    (r.targetRegistry === undefined || isRegistry(r.targetRegistry))
   );
+}
+
+function isRegistry(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.dir === 'string' && r.dir.startsWith('/') && typeof r.user === 'string' && r.user !== '';
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { RuntimeError } from '../../errors.ts';
+import { instanceId } from '../../lib/instance-id.ts';
 import { type AccountSpec, LOGON_FAILURE } from '../spec/account.ts';
 import { type BaseEnvAccount, userBaseEnv } from '../spec/env.ts';
 import type { EnvVar } from '../spec/types.ts';
@@ -10,12 +10,12 @@ import { runShadowTool } from './shadow-tools.ts';
 export const EPHEMERAL_MARKER = 'hostpod ephemeral';
 
 /**
- * A short tag for one hostpod state root (12 hex of its path's sha256), added to the GECOS
- * marker so that the crash cleanup of one root never deletes the users of another (two roots on
- * one host, tests in parallel).
+ * A short tag for one hostpod state root (its `instanceId`), added to the GECOS marker so that
+ * the crash cleanup of one root never deletes the users of another (two roots on one host,
+ * tests in parallel).
  */
 export function ephemeralScope(root: string): string {
-  return createHash('sha256').update(root).digest('hex').slice(0, 12);
+  return instanceId(root);
 }
 
 /** The GECOS of an ephemeral user: `hostpod ephemeral` or `hostpod ephemeral <scope>`. */

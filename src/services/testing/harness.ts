@@ -2,6 +2,7 @@
  * Test harness for the services: a temporary state root with test images built by hostpod's own
  * `buildImage`, runtime deps for this host, and pods from YAML text.
  */
+
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import type { Pod } from '../../api/types.ts';
 import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
+import { instanceId } from '../../lib/instance-id.ts';
 import { removeCgroupDirs } from '../../runtime/group/cgroup-fs.ts';
 import { CgroupManager, createGroupManager } from '../../runtime/group/group-manager.ts';
 import type { RuntimeDeps } from '../container-runner.ts';
@@ -56,7 +58,7 @@ export async function makeHarness(
   await writeImageSource(src);
   await buildImage(src, content, images, { tag: TEST_IMAGE, tmpDir: root });
   const parent = `/hostpod-test-${randomBytes(4).toString('hex')}`;
-  const groups = await createGroupManager({ parent });
+  const groups = await createGroupManager({ parent, instance: instanceId(root) });
   const deps: RuntimeDeps = {
     root,
     layout: options.layout ?? 'bind',
