@@ -6,9 +6,12 @@
  * manager's `instance`), sandboxes, pod directories and users (`ephemeralScope`) are looked at,
  * so a crashed `hostpod run` never harms a daemon or another root on the same host.
  */
+
+import { readdir } from 'node:fs/promises';
 import { describeError } from '../errors.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
-import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
+import { safeRemove } from '../runtime/sandbox/safe-fs.ts';
+import { listSandboxes, removeSandbox, trashDir } from '../runtime/sandbox/sandbox.ts';
 import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
 import { removeContainer } from './container-runner.ts';
 import { listRecords, ownerAlive, writeRecord } from './records.ts';
@@ -57,6 +60,13 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
     await step(`job ${id}`, () => deps.groups.open(id).destroy());
   for (const id of await listSandboxes(deps.root)) {
     if (!live.has(id)) await step(`workspace ${id}`, () => removeSandbox({ root: deps.root, id }));
+  }
+  // Trees a crashed removal had moved aside (removeTreeSafely) but not finished deleting.
+  try {
+    for (const name of await readdir(trashDir(deps.root)).catch(() => [] as string[]))
+      await step(`removed tree ${name}`, () => safeRemove(trashDir(deps.root), name));
+  } catch (e) {
+    report.problems.push(`trash: ${describeError(e)}`);
   }
   // Pod volume directories (and their tmpfs mounts) whose owner process is gone.
   try {

@@ -13,8 +13,8 @@ import { Rollback } from '../lib/rollback.ts';
 import type { JobLimits } from '../runtime/group/limits.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
+import { WORKING_DIR_MODE } from '../runtime/sandbox/prepare-container.ts';
 import { createSandbox, removeSandbox } from '../runtime/sandbox/sandbox.ts';
-import { ensureWorkingDir } from '../runtime/sandbox/working-dir.ts';
 import { parseRunAsUserName } from '../runtime/spec/account.ts';
 import { buildProcessConfig } from '../runtime/spec/process-config.ts';
 import { ANNOTATION_ROOTFS_LOCATION, type Layout, type VolumeMount } from '../runtime/spec/types.ts';
@@ -155,6 +155,7 @@ export async function startContainer(
       rootfsLocation: annotations[ANNOTATION_ROOTFS_LOCATION],
       mounts: input.mounts,
       ...(deps.workspaceMode ? { mode: deps.workspaceMode } : {}),
+      ...(accountSpec.kind === 'inherit' ? {} : { owner: { uid: account.uid, gid: account.gid } }),
     });
     rb.add('workspace', () => removeSandbox({ root: deps.root, id }));
 
@@ -164,13 +165,13 @@ export async function startContainer(
       baseEnv: accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
-    await ensureWorkingDir(sandbox, pc.cwd, { uid: account.uid, gid: account.gid });
     const env = pc.env.map((e) => `${e.name}=${e.value}`);
     const task = await startTask(
       {
         argv: [pc.executable, ...pc.argv.slice(1)],
         env,
         cwd: pc.cwd,
+        createCwdMode: WORKING_DIR_MODE,
         ...(accountSpec.kind === 'inherit'
           ? {}
           : { user: { uid: account.uid, gid: account.gid, groups: account.groups } }),

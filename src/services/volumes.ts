@@ -16,6 +16,8 @@ import { Rollback } from '../lib/rollback.ts';
 import { runTool } from '../runtime/sandbox/exec-tool.ts';
 import { mountsUnder } from '../runtime/sandbox/mountinfo.ts';
 import { unmount } from '../runtime/sandbox/overlay.ts';
+import { removeTreeSafely } from '../runtime/sandbox/safe-fs.ts';
+import { trashDir } from '../runtime/sandbox/sandbox.ts';
 import type { VolumeMount } from '../runtime/spec/types.ts';
 import { type Allocatable, expandKubernetesVars, hostAllocatable, resolveEnv } from './env.ts';
 import type { NodeInfo } from './node.ts';
@@ -169,7 +171,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
   const cleanup = async () => {
     if (cleaned) return;
     for (const t of tmpfsMounts.splice(0).reverse()) await unmount(t);
-    await removePodDir(dir);
+    await removePodDir(ctx.root, dir);
     cleaned = true;
   };
 
@@ -321,13 +323,21 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
             });
             sub = expandKubernetesVars(m.subPathExpr, env);
           }
-          if (sub)
+          let subPath: VolumeMount['subPath'];
+          if (sub) {
             hostPath = await resolveSubPath(
               vol.hostPath,
               sub,
               `volumeMount "${m.name}" of container "${container.name}"`,
             );
-          list.push({ hostPath, mountPath: m.mountPath, readOnly: vol.apiData || m.readOnly === true });
+            subPath = { volume: vol.hostPath, path: sub };
+          }
+          list.push({
+            hostPath,
+            mountPath: m.mountPath,
+            readOnly: vol.apiData || m.readOnly === true,
+            ...(subPath ? { subPath } : {}),
+          });
         }
         mounts.set(container.name, list);
       } catch (err) {
@@ -366,11 +376,13 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
  * Unmounts whatever is mounted under a pod's directory (deepest first), then deletes it without
  * following symlinks. Throws Internal when something stays mounted (nothing is deleted then).
  */
-async function removePodDir(dir: string): Promise<void> {
+async function removePodDir(root: string, dir: string): Promise<void> {
   for (const m of await mountsUnder(dir)) await unmount(m.mountPoint);
   if ((await mountsUnder(dir)).length > 0)
     throw new RuntimeError('Internal', `Cannot remove "${dir}": something is still mounted under it`);
-  await rm(dir, { recursive: true, force: true });
+  // emptyDirs hold what containers wrote: moved out of their reach, then removed fd by fd (a
+  // planted symlink, or a directory swapped for one meanwhile, is never followed).
+  await removeTreeSafely(dir, trashDir(root));
 }
 
 function parseOwner(text: string): Owner | undefined {
@@ -414,7 +426,7 @@ export async function removeStalePodVolumes(
       if (!options.daemonKeep || options.daemonKeep.has(name)) continue;
     } else if (owner && (await ownerAlive(owner))) continue;
     try {
-      await removePodDir(dir);
+      await removePodDir(root, dir);
       out.removed.push(name);
     } catch (e) {
       out.problems.push(`pod volumes ${name}: ${describeError(e)}`);

@@ -5,4 +5,3 @@ export * from './mountinfo.ts';
 export * from './overlay.ts';
 export * from './sandbox.ts';
 export * from './volumes.ts';
-export * from './working-dir.ts';

@@ -14,8 +14,10 @@ import {
 } from '../users/accounts.ts';
 import type { LayerInput } from './copy-layers.ts';
 import { makeContainerProbe } from './host-paths.ts';
-import { createSandbox, removeSandbox, type Sandbox, type WorkspaceMode } from './sandbox.ts';
-import { ensureWorkingDir } from './working-dir.ts';
+import { type BindMount, createSandbox, removeSandbox, type Sandbox, type WorkspaceMode } from './sandbox.ts';
+
+/** The mode of a working dir hostpod makes (hcsshim's MkdirAll(0700)), made as the container's user. */
+export const WORKING_DIR_MODE = 0o700;
 
 export interface PrepareContainerOptions {
   /** hostpod's state root. */
@@ -38,8 +40,10 @@ export interface PreparedContainer {
     argv: string[];
     env: string[];
     cwd: string;
+    /** A missing `cwd` is made by the shim, as the container's user, with this mode. */
+    createCwdMode: number;
     user: { uid: number; gid: number; groups: number[] };
-    mounts?: { source: string; destination: string; readOnly: boolean }[];
+    mounts?: BindMount[];
   };
   /** Things to log (shadowed host directories, failed back-compat links, copy caveats). */
   warnings: string[];
@@ -61,17 +65,6 @@ export async function prepareContainer(
   const spec = parseRunAsUserName(container.runAsUserName, container.annotations);
   const rollback = new Rollback();
   try {
-    const sandbox = await createSandbox({
-      root: options.root,
-      id: container.id,
-      container: container.name,
-      layers: options.layers,
-      layout: options.layout,
-      rootfsLocation: container.annotations[ANNOTATION_ROOTFS_LOCATION],
-      mounts: container.mounts,
-      ...(options.mode ? { mode: options.mode } : {}),
-    });
-    rollback.add('sandbox', () => removeSandbox({ root: options.root, id: container.id }));
     const scope = ephemeralScope(options.root);
     const account = await resolveAccount(spec, {
       containerId: container.id,
@@ -81,13 +74,24 @@ export async function prepareContainer(
       ...(options.self ? { self: options.self } : {}),
     });
     if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id, { scope }));
+    const sandbox = await createSandbox({
+      root: options.root,
+      id: container.id,
+      container: container.name,
+      layers: options.layers,
+      layout: options.layout,
+      rootfsLocation: container.annotations[ANNOTATION_ROOTFS_LOCATION],
+      mounts: container.mounts,
+      ...(options.mode ? { mode: options.mode } : {}),
+      ...(spec.kind === 'inherit' ? {} : { owner: { uid: account.uid, gid: account.gid } }),
+    });
+    rollback.add('sandbox', () => removeSandbox({ root: options.root, id: container.id }));
     const config = await buildProcessConfig(container, image, {
       layout: options.layout,
       mountPoint: sandbox.mountPoint,
       baseEnv: accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
-    await ensureWorkingDir(sandbox, config.cwd, { uid: account.uid, gid: account.gid });
     rollback.commit();
     return {
       sandbox,
@@ -97,6 +101,7 @@ export async function prepareContainer(
         argv: [config.executable, ...config.argv.slice(1)],
         env: config.env.map((v) => `${v.name}=${v.value}`),
         cwd: config.cwd,
+        createCwdMode: WORKING_DIR_MODE,
         user: { uid: account.uid, gid: account.gid, groups: account.groups },
         ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
       },

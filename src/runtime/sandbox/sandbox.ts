@@ -1,10 +1,10 @@
 import {
+  chown,
   lstat,
   mkdir,
   readdir,
   readFile,
   rename,
-  rm,
   rmdir,
   symlink,
   unlink,
@@ -23,6 +23,7 @@ import { copyLayers, type LayerInput, layerDir } from './copy-layers.ts';
 import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
+import { removeTreeSafely } from './safe-fs.ts';
 import { acquireTarget, releaseTarget } from './target-registry.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
 
@@ -46,15 +47,29 @@ export interface CreateSandboxOptions {
   mode?: 'auto' | WorkspaceMode;
   /** The directory shared by every instance on the host (default `HOST_STATE_DIR`; tests). */
   hostState?: string;
+  /**
+   * The container's account: the workspace root is handed to it (chowned) once everything
+   * hostpod makes inside is made, so the account can use its own workspace (make its working
+   * dir, write files) while hostpod never acts inside it after the handover.
+   */
+  owner?: { uid: number; gid: number };
 }
 
 /** One bind mount the shim makes inside the container's private mount namespace. */
 export interface BindMount {
   /** Host path. */
   source: string;
-  /** Path in the container (it exists on the host when the plan is returned). */
+  /** Path in the container. */
   destination: string;
   readOnly: boolean;
+  /**
+   * For a source or destination inside something a less privileged party can write (a subPath
+   * in a volume; a mount point inside the workspace or an earlier volume): the shim opens each
+   * side fd by fd — `sourcePath` beneath `sourceBase` (never leading out), `destinationPath`
+   * with `destinationBase` as its root (made if missing) — and mounts through /proc/self/fd.
+   * `''` means the base itself.
+   */
+  within?: { sourceBase: string; sourcePath: string; destinationBase: string; destinationPath: string };
 }
 
 /** What the shim executes for the bind layout, in order: the workspace first, then volumes. */
@@ -259,15 +274,23 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       for (const [i, m] of byDepth.entries()) {
         const w = where[i]!;
         let destination = m.mountPath;
+        // Where the shim resolves the destination fd by fd (undefined: a host path, trusted).
+        let within: { base: string; path: string } | undefined;
         if (w.kind === 'workspace') {
-          // Inside the workspace: resolve the image's symlinks there, so that the shim never
-          // follows one out of it, and hand it the resolved path.
+          // Inside the workspace: resolve the image's symlinks there (the workspace is still
+          // hostpod's alone: its account gets it only later), and hand the shim the resolved
+          // path; the shim resolves it once more inside the workspace, fd by fd.
           const hostPath = await makeTargetInWorkspace(workspace, m.mountPath.slice(target.length), m.kind);
           destination = `${target}${hostPath.slice(workspace.length)}`;
+          within = { base: target, path: destination.slice(target.length + 1) };
         } else if (w.kind === 'volume') {
-          // Inside an earlier volume: the mount point is made in that volume's source, as the
-          // container will see it (and as runc does).
-          await makeMountPoint(w.hostPath, m.kind);
+          // Inside an earlier volume, which containers may write: the shim makes the mount point
+          // in it (as the container sees it, and as runc does), fd by fd, inside that volume.
+          const outer = byDepth
+            .slice(0, i)
+            .filter((o) => m.mountPath.startsWith(`${o.mountPath}/`))
+            .reduce((a, b) => (b.mountPath.length > a.mountPath.length ? b : a));
+          within = { base: outer.mountPath, path: m.mountPath.slice(outer.mountPath.length + 1) };
         } else {
           const t = await acquire(m.mountPath, m.kind);
           if (t.existed && !t.owned) {
@@ -277,10 +300,22 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
             );
           }
         }
-        plan.binds.push({ source: m.hostPath, destination, readOnly: m.readOnly });
+        const bind: BindMount = { source: m.hostPath, destination, readOnly: m.readOnly };
+        if (within !== undefined || m.subPath !== undefined) {
+          bind.within = {
+            sourceBase: m.subPath?.volume ?? m.hostPath,
+            sourcePath: m.subPath?.path ?? '',
+            destinationBase: within?.base ?? m.mountPath,
+            destinationPath: within?.path ?? '',
+          };
+        }
+        plan.binds.push(bind);
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
     }
+    // The handover: from here on the account may write in its workspace, so hostpod does
+    // nothing more inside it but through the shim's fd-based operations.
+    if (options.owner) await chown(workspace, options.owner.uid, options.owner.gid);
     rollback.commit();
     return { id, dir, layout, mode, workspace, mountPoint, plan, mappings, mounts, warnings };
   } catch (err) {
@@ -295,20 +330,6 @@ async function pickMode(base: string): Promise<WorkspaceMode> {
 
 function depth(path: string): number {
   return path.split('/').filter((c) => c !== '').length;
-}
-
-/** mkdir -p for a directory target; parents + an empty file (if missing) for a file target. */
-async function makeMountPoint(hostPath: string, kind: 'dir' | 'file'): Promise<void> {
-  if (kind === 'dir') {
-    await mkdirs(hostPath, { mode: 0o755 });
-    return;
-  }
-  await mkdirs(dirname(hostPath), { mode: 0o755 });
-  try {
-    await writeFile(hostPath, '', { flag: 'wx', mode: 0o644 });
-  } catch (err) {
-    if (errnoCode(err) !== 'EEXIST') throw err;
-  }
 }
 
 /** Makes a mount target inside the workspace, symlinks resolved inside it; returns its host path. */
@@ -378,10 +399,18 @@ export async function removeSandbox(options: RemoveSandboxOptions): Promise<void
       );
     }
   }
-  if (areas.length === 2) await rm(workspace, { recursive: true, force: true });
+  // The workspace and upper dir hold what the container wrote: removed fd by fd, moved out of
+  // reach first (a symlink planted there, or a directory swapped for one, is never followed).
+  const trash = trashDir(options.root);
+  if (areas.length === 2) await removeTreeSafely(workspace, trash);
   const registry = record?.targetRegistry ?? { dir: sandboxesDir(options.root), user: options.id };
   for (const t of record?.bindTargets ?? []) await releaseTarget(registry.dir, registry.user, t);
-  await rm(dir, { recursive: true, force: true });
+  await removeTreeSafely(dir, trash);
+}
+
+/** `<root>/trash`: root-only; trees being removed are moved here first (see removeTreeSafely). */
+export function trashDir(root: string): string {
+  return join(stripTrailingSlash(root), 'trash');
 }
 
 /** The ids of the sandboxes under `<root>/sandboxes` (for crash cleanup). */

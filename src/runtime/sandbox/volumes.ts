@@ -12,6 +12,8 @@ export interface CheckedMount {
   mountPath: string;
   readOnly: boolean;
   kind: 'dir' | 'file';
+  /** A subPath mount's volume and path in it (see `VolumeMount.subPath`). */
+  subPath?: { volume: string; path: string };
 }
 
 /**
@@ -73,6 +75,7 @@ export async function checkVolumeMounts(
       mountPath: target,
       readOnly: m.readOnly,
       kind: st.isDirectory() ? 'dir' : 'file',
+      ...(m.subPath ? { subPath: m.subPath } : {}),
     });
   }
   return out;

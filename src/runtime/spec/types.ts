@@ -20,6 +20,13 @@ export interface VolumeMount {
   /** Where the container sees it (absolute; `\` and a drive letter are accepted, see docs). */
   mountPath: string;
   readOnly: boolean;
+  /**
+   * Set for a `subPath` mount: the source is `path` inside the volume directory `volume`.
+   * `hostPath` is where it resolved when the volume was prepared; the bind itself opens it
+   * again beneath `volume`, fd by fd, so a symlink planted in the volume since then cannot
+   * redirect the mount.
+   */
+  subPath?: { volume: string; path: string };
 }
 
 /** The pod annotations the runtime honours (copied from the pod to each container). */
