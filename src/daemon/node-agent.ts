@@ -7,7 +7,7 @@
  * shim wrote (else `Unknown`), and the restart policy decides what follows.
  */
 
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import type { PodStatus, TerminatedState } from '../api/pod-status-types.ts';
@@ -36,6 +36,7 @@ import { ImageStore } from '../image/image-store.ts';
 import { type FileLock, tryFileLock } from '../lib/file-lock.ts';
 import { instanceId } from '../lib/instance-id.ts';
 import { sleepUnlessAborted } from '../lib/sleep.ts';
+import { prepareStateRoot } from '../lib/state-root.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
 import { type LogStatus, readLogStatus } from '../runtime/task/log-status.ts';
@@ -150,7 +151,7 @@ export class NodeAgent implements DaemonBackend {
    * backends. Throws `AlreadyExists` (another daemon), what `openStateDb` throws.
    */
   static async open(config: AgentConfig, options: AgentOptions): Promise<NodeAgent> {
-    await mkdir(config.root, { recursive: true, mode: 0o700 });
+    prepareStateRoot(config.root);
     const lock = await tryFileLock(join(config.root, 'daemon.lock'));
     if ('heldBy' in lock)
       throw new RuntimeError(

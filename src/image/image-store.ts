@@ -76,7 +76,8 @@ export class ImageStore {
         return withFileLock(`${this.file}.lock`, async () => {
           const s = await this.#read();
           const r = await fn(s);
-          await writeFileAtomic(this.file, `${JSON.stringify(s, null, 2)}\n`);
+          // Root's alone, like everything in the state root.
+          await writeFileAtomic(this.file, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
           return r;
         });
       });

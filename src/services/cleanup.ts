@@ -13,9 +13,10 @@ import type { GroupManager } from '../runtime/group/types.ts';
 import { safeRemove } from '../runtime/sandbox/safe-fs.ts';
 import { listSandboxes, removeSandbox, trashDir } from '../runtime/sandbox/sandbox.ts';
 import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
+import { cleanupPodGroups } from '../runtime/users/pod-groups.ts';
 import { removeContainer } from './container-runner.ts';
 import { listRecords, ownerAlive, writeRecord } from './records.ts';
-import { removeStalePodVolumes } from './volumes.ts';
+import { livePodGroups, removeStalePodVolumes } from './volumes.ts';
 
 export interface CleanupReport {
   /** Containers of a dead owner that were stopped and removed. */
@@ -75,6 +76,14 @@ export async function cleanupStale(deps: { root: string; groups: GroupManager })
     report.problems.push(...vols.problems);
   } catch (e) {
     report.problems.push(`pod volumes: ${describeError(e)}`);
+  }
+  // Pod groups of this instance whose pod directory is gone.
+  try {
+    const groups = await cleanupPodGroups(ephemeralScope(deps.root), await livePodGroups(deps.root));
+    for (const name of groups.removed) report.orphans.push(`group ${name}`);
+    for (const f of groups.failed) report.problems.push(`group ${f.name}: ${describeError(f.error)}`);
+  } catch (e) {
+    report.problems.push(`pod groups: ${describeError(e)}`);
   }
   try {
     const users = await cleanupEphemeralUsers(live, { scope: ephemeralScope(deps.root) });

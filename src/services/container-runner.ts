@@ -106,7 +106,7 @@ export async function startContainer(
   container: Container,
   type: ContainerType,
   image: ReadyImage,
-  extra: { mounts?: VolumeMount[]; objects?: ObjectSet } = {},
+  extra: { mounts?: VolumeMount[]; objects?: ObjectSet; podGroup?: number | undefined } = {},
 ): Promise<RunningContainer> {
   const id = newContainerId();
   const rb = new Rollback();
@@ -156,6 +156,7 @@ export async function startContainer(
       mounts: input.mounts,
       ...(deps.workspaceMode ? { mode: deps.workspaceMode } : {}),
       ...(accountSpec.kind === 'inherit' ? {} : { owner: { uid: account.uid, gid: account.gid } }),
+      ...(extra.podGroup !== undefined ? { group: extra.podGroup } : {}),
     });
     rb.add('workspace', () => removeSandbox({ root: deps.root, id }));
 
@@ -174,7 +175,14 @@ export async function startContainer(
         createCwdMode: WORKING_DIR_MODE,
         ...(accountSpec.kind === 'inherit'
           ? {}
-          : { user: { uid: account.uid, gid: account.gid, groups: account.groups } }),
+          : {
+              user: {
+                uid: account.uid,
+                gid: account.gid,
+                // The pod's group: its volumes and workspaces are grouped to it.
+                groups: extra.podGroup === undefined ? account.groups : [...account.groups, extra.podGroup],
+              },
+            }),
         ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
         logPath: logPath(deps.root, id),
         shutdownGraceMs: deps.shutdownGraceMs ?? 5000,

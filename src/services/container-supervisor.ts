@@ -49,7 +49,7 @@ export interface SupervisorContext {
   deps: RuntimeDeps;
   pod: Pod;
   images: ReadonlyMap<string, ReadyImage>;
-  volumes: Pick<PodVolumes, 'mountsFor'>;
+  volumes: Pick<PodVolumes, 'mountsFor' | 'gid'>;
   objects: ObjectSet;
   keepLogs: boolean;
   timing: PodTiming;
@@ -206,6 +206,7 @@ export class ContainerSupervisor {
         (await startContainer(deps, pod, ctr, type, this.#x.images.get(ctr.image ?? '')!, {
           mounts: this.#x.volumes.mountsFor(ctr.name),
           objects: this.#x.objects,
+          podGroup: this.#x.volumes.gid,
         }));
     } catch (e) {
       const result: ContainerResult = {

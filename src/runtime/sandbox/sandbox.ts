@@ -1,4 +1,5 @@
 import {
+  chmod,
   chown,
   lstat,
   mkdir,
@@ -53,6 +54,12 @@ export interface CreateSandboxOptions {
    * dir, write files) while hostpod never acts inside it after the handover.
    */
   owner?: { uid: number; gid: number };
+  /**
+   * The pod's group: the sandbox directory is then root's with that group, 0710 (the pod's
+   * containers may pass through to their workspace — the symlink layout needs it — nobody
+   * else). Without it: 0711.
+   */
+  group?: number;
 }
 
 /** One bind mount the shim makes inside the container's private mount namespace. */
@@ -156,7 +163,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   const dir = join(base, id);
   await mkdir(base, { recursive: true, mode: 0o711 });
   try {
-    await mkdir(dir, { mode: 0o711 });
+    await mkdir(dir, { mode: 0o700 });
+    if (options.group !== undefined) await chown(dir, process.getuid?.() ?? 0, options.group);
+    await chmod(dir, options.group === undefined ? 0o711 : 0o710);
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') {
       throw new RuntimeError(
