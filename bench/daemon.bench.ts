@@ -176,8 +176,9 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
     for (const p of pods) {
       const id = p.status?.containerStatuses[0]?.containerID;
       if (!id) continue;
-      const pid = Number(
+      const pid = Number.parseInt(
         await readFile(join(d.root, 'containers', id, 'task', 'shim.pid'), 'utf8').catch(() => '0'),
+        10,
       );
       const m = pid > 0 ? await memOf(pid) : undefined;
       if (m) f.shims.push(m);

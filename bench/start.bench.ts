@@ -35,7 +35,6 @@ import { openImageStores } from '../src/cli/commands/images-common.ts';
 import { criTimeNanos } from '../src/runtime/logs/cri-log.ts';
 import { makeContainerProbe } from '../src/runtime/sandbox/host-paths.ts';
 import { createSandbox, removeSandbox } from '../src/runtime/sandbox/sandbox.ts';
-import { ensureWorkingDir } from '../src/runtime/sandbox/working-dir.ts';
 import { parseRunAsUserName } from '../src/runtime/spec/account.ts';
 import { buildProcessConfig } from '../src/runtime/spec/process-config.ts';
 import { startTask } from '../src/runtime/task/start-task.ts';
@@ -450,13 +449,13 @@ async function inProcess(root: string): Promise<void> {
       baseEnv: accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
-    await ensureWorkingDir(sandbox, pc.cwd, { uid: account.uid, gid: account.gid });
-    lap('process config + working dir');
+    lap('process config');
     const task = await startTask(
       {
         argv: [pc.executable, ...pc.argv.slice(1)],
         env: pc.env.map((e) => `${e.name}=${e.value}`),
         cwd: pc.cwd,
+        createCwdMode: 0o700,
         ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
         logPath: join(containerDir(root, id), 'container.log'),
       },

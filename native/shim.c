@@ -56,8 +56,16 @@ static const char *stage_names[] = { "", "cgroup", "setns", "unshare", "propagat
                                      "fork", "pipe", "log", "stdio", "oomscoreadj" };
 
 /* prop: 0 = as inherited (a slave of the host's mount when that one is shared), else
- * MS_PRIVATE, MS_SLAVE or MS_SHARED (the kubelet's None, HostToContainer, Bidirectional). */
-struct bind { const char *src, *dst; int ro; unsigned long prop; int tree_fd; };
+ * MS_PRIVATE, MS_SLAVE or MS_SHARED (the kubelet's None, HostToContainer, Bidirectional).
+ * at: bindat — the source is (src, srcrel), the destination (dst, dstrel), resolved by fd. */
+struct bind {
+  const char *src, *dst;
+  int ro;
+  unsigned long prop;
+  int tree_fd;
+  int at;
+  const char *srcrel, *dstrel;
+};
 struct link { const char *target, *path; };
 
 struct spec {
@@ -77,6 +85,7 @@ struct spec {
   struct link *links;
   int nlinks;
   int grace_ms;
+  int mkcwd_mode; /* create a missing cwd with this mode, after the identity change (0: never) */
   pid_t ns_pid;
   long long log_max; /* rotate the log before a record would take it past this many bytes (0: never) */
   int log_files;     /* files kept, the current one included (container.log, .1 … .N-1) */
@@ -219,7 +228,7 @@ static void parse_spec(const char *path, struct spec *s) {
   s->log_files = 5;
   for (size_t i = 0; i < ntok;) {
     const char *k = tok[i++];
-    int want = !strcmp(k, "bind") ? 3 : !strcmp(k, "symlink") ? 2 : 1;
+    int want = !strcmp(k, "bindat") ? 5 : !strcmp(k, "bind") ? 3 : !strcmp(k, "symlink") ? 2 : 1;
     if (i + (size_t)want > ntok) {
       fprintf(stderr, "hostpod-shim: spec: %s needs %d value(s)\n", k, want);
       spec_fail();
@@ -236,7 +245,10 @@ static void parse_spec(const char *path, struct spec *s) {
     else if (!strcmp(k, "kill")) s->kill_file = v[0];
     else if (!strcmp(k, "ns")) s->private_ns = !strcmp(v[0], "private");
     else if (!strcmp(k, "bind"))
-      s->binds[s->nbinds++] = (struct bind){ v[1], v[2], !strcmp(v[0], "ro"), 0, -1 };
+      s->binds[s->nbinds++] = (struct bind){ v[1], v[2], !strcmp(v[0], "ro"), 0, -1, 0, NULL, NULL };
+    else if (!strcmp(k, "bindat"))
+      s->binds[s->nbinds++] = (struct bind){ v[1], v[3], !strcmp(v[0], "ro"), 0, -1, 1, v[2], v[4] };
+    else if (!strcmp(k, "mkcwd")) s->mkcwd_mode = (int)parse_num(v[0], k) & 07777;
     else if (!strcmp(k, "symlink")) s->links[s->nlinks++] = (struct link){ v[0], v[1] };
     else if (!strcmp(k, "log")) s->log_path = v[0];
     else if (!strcmp(k, "grace")) s->grace_ms = (int)parse_num(v[0], k);
@@ -301,6 +313,270 @@ static int make_mount_point(const char *src, const char *dst) {
   if (fd < 0 && errno != EISDIR) return -1;
   if (fd >= 0) close(fd);
   return 0;
+}
+
+/* ---- safe paths: fd-relative resolution, creation and removal ----
+ *
+ * hostpod runs as root; volumes, workspaces and working directories may be writable by a
+ * container's account or another local user, who can plant a symlink or swap a directory for
+ * one at any moment. So paths under such places are never handed to the kernel whole: they are
+ * walked one component at a time from a trusted base directory's fd, each component opened
+ * O_PATH|O_NOFOLLOW relative to the fd of the directory reached so far. A symlink is read
+ * (never followed by the kernel) and resolved by us: within the base (RES_IN_ROOT: an absolute
+ * target restarts at the base, ".." stops there — what openat2's RESOLVE_IN_ROOT does), or not
+ * at all past it (RES_BENEATH: an absolute target or a ".." above the base is EXDEV, as
+ * RESOLVE_BENEATH). ".." goes back to the fd we came from, so a directory moved meanwhile cannot
+ * lead out. Missing components are made with mkdirat and reopened O_NOFOLLOW (a symlink swapped
+ * in between is refused, never followed); ownership is set on the opened fd. This walk works on
+ * every kernel (openat2 needs 5.6). Mounts then go through /proc/self/fd/N, as the kubelet does
+ * for subPaths. */
+
+#define SAFE_MAX_LINKS 40 /* Linux's MAXSYMLINKS */
+#define SAFE_MAX_DEPTH 512
+
+enum resolve_mode { RES_IN_ROOT, RES_BENEATH };
+enum last_kind { LAST_NONE, LAST_DIR, LAST_FILE };
+
+struct safe_opts {
+  enum resolve_mode mode;
+  enum last_kind create; /* make a missing path: directories, and the last one as this kind */
+  mode_t dir_mode, file_mode;
+  int chown; /* chown what is made to uid:gid */
+  uid_t uid;
+  gid_t gid;
+};
+
+struct safe_result {
+  int fd;            /* O_PATH fd of the resolved path */
+  int parent;        /* O_PATH fd of its directory (-1 when the path is the base itself) */
+  char name[256];    /* its name in that directory */
+};
+
+/* Owner and exact mode (mkdir drops the setgid bit and applies the umask) of what the walk just
+ * made, set on its fd: chmod through /proc/self/fd/N reaches exactly that inode (an O_PATH fd
+ * takes no fchmod), so a swap of the name meanwhile cannot redirect it. */
+static int set_made_attrs(int fd, const struct safe_opts *o, int is_dir) {
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  if (o->chown && fchownat(fd, "", o->uid, o->gid, AT_EMPTY_PATH) < 0) return -1;
+  return chmod(self, is_dir ? o->dir_mode : o->file_mode);
+}
+
+/* Resolves `rel` under `base` (a directory fd, trusted) as described above. Returns 0 and
+ * fills `out` (the caller closes out->fd and out->parent), or -1 with errno set. */
+static int safe_resolve(int base, const char *rel, const struct safe_opts *o, struct safe_result *out) {
+  static int fds[SAFE_MAX_DEPTH];
+  static char names[SAFE_MAX_DEPTH][256];
+  char pending[2 * PATH_MAX], next[2 * PATH_MAX];
+  int depth = 0, links = 0, err = 0;
+  fds[0] = base;
+  if (snprintf(pending, sizeof pending, "%s", rel) >= (int)sizeof pending) return errno = ENAMETOOLONG, -1;
+  char *p = pending;
+  /* pending[0 .. in_link) holds a symlink's target: beneath, nothing is made through a link
+   * (a dangling one is ENOENT, as the kubelet refuses a subPath it cannot resolve). */
+  char *in_link = pending;
+  while (*p) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *start = p;
+    size_t len = strcspn(p, "/");
+    char comp[256];
+    if (len >= sizeof comp) { err = ENAMETOOLONG; break; }
+    memcpy(comp, p, len), comp[len] = '\0';
+    p += len;
+    while (*p == '/') p++;
+    int last = *p == '\0';
+    if (!strcmp(comp, ".")) continue;
+    if (!strcmp(comp, "..")) {
+      if (depth == 0) {
+        if (o->mode == RES_BENEATH) { err = EXDEV; break; }
+        continue;
+      }
+      close(fds[depth--]);
+      continue;
+    }
+    int cur = fds[depth];
+    int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int made = 0;
+    if (fd < 0 && errno == ENOENT && o->create != LAST_NONE && !(o->mode == RES_BENEATH && start < in_link)) {
+      if (!last || o->create == LAST_DIR) {
+        if (mkdirat(cur, comp, o->dir_mode) == 0) made = 1;
+        else if (errno != EEXIST) { err = errno; break; }
+      } else {
+        int w = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, o->file_mode);
+        if (w >= 0) made = 1, close(w);
+        else if (errno != EEXIST) { err = errno; break; }
+      }
+      fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) { err = errno; break; }
+    struct stat st;
+    if (fstat(fd, &st) < 0) { err = errno, close(fd); break; }
+    /* What we made, if it is still what we made (not a symlink swapped in since): its attrs. */
+    if (made && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) && set_made_attrs(fd, o, S_ISDIR(st.st_mode)) < 0) {
+      err = errno, close(fd);
+      break;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+      close(fd);
+      if (n < 0) { err = errno; break; }
+      target[n] = '\0';
+      if (++links > SAFE_MAX_LINKS) { err = ELOOP; break; }
+      if (target[0] == '/') {
+        if (o->mode == RES_BENEATH) { err = EXDEV; break; }
+        while (depth > 0) close(fds[depth--]);
+      }
+      if (snprintf(next, sizeof next, "%s/%s", target, p) >= (int)sizeof next) { err = ENAMETOOLONG; break; }
+      size_t from_link = strlen(target) + 1 + (p < in_link ? (size_t)(in_link - p) : 0);
+      memcpy(pending, next, strlen(next) + 1);
+      p = pending;
+      in_link = pending + from_link;
+      continue;
+    }
+    if (!last && !S_ISDIR(st.st_mode)) { err = ENOTDIR, close(fd); break; }
+    if (depth + 1 >= SAFE_MAX_DEPTH) { err = ENAMETOOLONG, close(fd); break; }
+    fds[++depth] = fd;
+    memcpy(names[depth], comp, len + 1);
+  }
+  if (err) {
+    while (depth > 0) close(fds[depth--]);
+    return errno = err, -1;
+  }
+  if (depth == 0) {
+    out->fd = fcntl(base, F_DUPFD_CLOEXEC, 0);
+    out->parent = -1, out->name[0] = '\0';
+    return out->fd < 0 ? -1 : 0;
+  }
+  out->fd = fds[depth];
+  out->parent = fds[depth - 1] == base ? fcntl(base, F_DUPFD_CLOEXEC, 0) : fds[depth - 1];
+  memcpy(out->name, names[depth], strlen(names[depth]) + 1);
+  for (int i = depth - 2; i >= 1; i--) close(fds[i]);
+  return 0;
+}
+
+static void safe_close(struct safe_result *r) {
+  if (r->fd >= 0) close(r->fd);
+  if (r->parent >= 0) close(r->parent);
+  r->fd = r->parent = -1;
+}
+
+/* Removes `name` in the directory `dirfd` and everything below it, never following a symlink
+ * (a symlink is removed, its target untouched) and never crossing into another filesystem (a
+ * mount below: EBUSY, nothing of it deleted). `depth` bounds the recursion (ELOOP past it). */
+static int safe_remove(int dirfd, const char *name, dev_t dev, int depth) {
+  if (depth > 4096) return errno = ELOOP, -1;
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return 0;
+    if (errno != ENOTDIR && errno != ELOOP) return -1;
+    if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) return -1; /* a file or a symlink */
+    return 0;
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int e = errno;
+    close(fd);
+    return errno = e, -1;
+  }
+  if (st.st_dev != dev) { /* a mount point: its filesystem is not ours to empty */
+    close(fd);
+    return errno = EBUSY, -1;
+  }
+  for (int round = 0; round < 100; round++) {
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    DIR *d = dup < 0 ? NULL : fdopendir(dup);
+    if (!d) {
+      int e = errno;
+      if (dup >= 0) close(dup);
+      close(fd);
+      return errno = e, -1;
+    }
+    struct dirent *e;
+    int failed = 0;
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      if (safe_remove(fd, e->d_name, dev, depth + 1) < 0) { failed = errno; break; }
+    }
+    closedir(d);
+    if (failed) {
+      close(fd);
+      return errno = failed, -1;
+    }
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+      close(fd);
+      return 0;
+    }
+    if (errno != ENOTEMPTY && errno != EEXIST) break; /* something was added meanwhile: again */
+    lseek(fd, 0, SEEK_SET);
+  }
+  int e = errno;
+  close(fd);
+  return errno = e, -1;
+}
+
+/* A bind mount from (srcbase, srcrel) onto (dstbase, dstrel), each side resolved by fd: the
+ * source beneath its base (a subPath never leads out of its volume), the destination in its
+ * base as root (a mount point inside the workspace or an earlier volume), made as the kind of
+ * the source if missing. Mounted through /proc/self/fd/N, so the kernel never walks the
+ * untrusted path again; a read-only bind is remounted through a fresh fd of the new mount. */
+static int safe_bind(const char *srcbase, const char *srcrel, const char *dstbase, const char *dstrel, int ro) {
+  struct safe_result src = { -1, -1, "" }, dst = { -1, -1, "" };
+  int sb = open(srcbase, O_PATH | O_CLOEXEC), db = -1, rc = -1;
+  struct stat st;
+  char from[64], to[64];
+  if (sb < 0) return -1;
+  struct safe_opts so = { RES_BENEATH, LAST_NONE, 0, 0, 0, 0, 0 };
+  if (safe_resolve(sb, srcrel, &so, &src) < 0 || fstat(src.fd, &st) < 0) goto out;
+  if ((db = open(dstbase, O_PATH | O_CLOEXEC)) < 0) goto out;
+  struct safe_opts dopt = { RES_IN_ROOT, S_ISDIR(st.st_mode) ? LAST_DIR : LAST_FILE, 0755, 0644, 0, 0, 0 };
+  if (safe_resolve(db, dstrel, &dopt, &dst) < 0) goto out;
+  struct stat dt;
+  if (fstat(dst.fd, &dt) < 0) goto out;
+  if (S_ISDIR(dt.st_mode) != S_ISDIR(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? ENOTDIR : EISDIR;
+    goto out;
+  }
+  snprintf(from, sizeof from, "/proc/self/fd/%d", src.fd);
+  snprintf(to, sizeof to, "/proc/self/fd/%d", dst.fd);
+  if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0) goto out;
+  if (ro) {
+    /* dst.fd still names the directory under the new mount: reopen the name to get its root. */
+    int top = dst.parent >= 0 ? openat(dst.parent, dst.name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+                              : open(dstbase, O_PATH | O_CLOEXEC);
+    if (top < 0) goto out;
+    snprintf(to, sizeof to, "/proc/self/fd/%d", top);
+    int r = mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+    int e = errno;
+    close(top);
+    if (r < 0) {
+      errno = e;
+      goto out;
+    }
+  }
+  rc = 0;
+out:;
+  int e = errno;
+  safe_close(&src), safe_close(&dst);
+  close(sb);
+  if (db >= 0) close(db);
+  errno = e;
+  return rc;
+}
+
+/* mkdir -p `path` with `mode`, as whoever calls it (the container's own credentials: it can
+ * make only what its account could). */
+static int mkdir_p_mode(const char *path, mode_t mode) {
+  char tmp[PATH_MAX];
+  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return errno = ENAMETOOLONG, -1;
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 static void fail_stage(int status_fd, int stage) {
@@ -398,6 +674,16 @@ static void child_exec(const struct spec *s, int status_fd, int ns_fd) {
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) fail_stage(status_fd, ST_PROPAGATION);
     for (int i = 0; i < s->nbinds; i++) {
       const struct bind *b = &s->binds[i];
+      if (b->at) {
+        if (safe_bind(b->src, b->srcrel, b->dst, b->dstrel, b->ro) < 0) fail_stage(status_fd, ST_BIND);
+        if (b->prop) {
+          /* The bind itself was made fd by fd; its propagation is set on the mount it made. */
+          char at[PATH_MAX];
+          snprintf(at, sizeof at, "%s%s%s", b->dst, *b->dstrel ? "/" : "", b->dstrel);
+          if (mount(NULL, at, NULL, MS_REC | b->prop, NULL) < 0) fail_stage(status_fd, ST_PROPAGATION);
+        }
+        continue;
+      }
       if (make_mount_point(b->src, b->dst) < 0) fail_stage(status_fd, ST_BIND);
       if (b->tree_fd >= 0) {
         if (attach_tree(b->tree_fd, b->dst) < 0) fail_stage(status_fd, ST_BIND);
@@ -421,7 +707,11 @@ static void child_exec(const struct spec *s, int status_fd, int ns_fd) {
     if (setgid(s->gid) < 0) fail_stage(status_fd, ST_SETGID);
     if (setuid(s->uid) < 0) fail_stage(status_fd, ST_SETUID);
   }
-  if (s->cwd && chdir(s->cwd) < 0) fail_stage(status_fd, ST_CHDIR);
+  /* A missing working dir is made here, with the container's own credentials: an account can
+   * create only what it could create itself (SYSTEM, as root, anything: the reference's rule). */
+  if (s->cwd && chdir(s->cwd) < 0 &&
+      (errno != ENOENT || !s->mkcwd_mode || mkdir_p_mode(s->cwd, (mode_t)s->mkcwd_mode) < 0 || chdir(s->cwd) < 0))
+    fail_stage(status_fd, ST_CHDIR);
   /* Dispositions set to ignore survive execve: give the workload a clean slate. */
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
@@ -828,6 +1118,24 @@ static int make_reserved(const char *dir, const char *name, size_t size) {
   return fd;
 }
 
+/* Field 22 of /proc/self/stat (start time in clock ticks since boot) into `out`; "" if unreadable.
+ * The command name (field 2) may hold spaces and parentheses: fields follow its last ')'. */
+static const char *self_start_time(char *out, size_t size) {
+  char buf[1024];
+  size_t len = 0;
+  char *text = read_all("/proc/self/stat", &len);
+  out[0] = '\0';
+  if (!text) return out;
+  if (len >= sizeof buf) len = sizeof buf - 1;
+  memcpy(buf, text, len);
+  buf[len] = '\0';
+  free(text);
+  char *p = strrchr(buf, ')');
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  if (p) snprintf(out, size, "%.*s", (int)strcspn(p + 1, " \n"), p + 1);
+  return out;
+}
+
 /* The shim proper: already forked off its caller; owes the start report on report_fd. */
 static int run_shim(const char *dir, struct spec *spec) {
   struct spec s = *spec;
@@ -880,7 +1188,9 @@ static int run_shim(const char *dir, struct spec *spec) {
   }
   clock_gettime(CLOCK_REALTIME, &started);
   char text[128], when[64];
-  snprintf(text, sizeof text, "%d\n", (int)getpid());
+  /* "PID STARTTIME": with the start time a reused pid is never mistaken for this shim. */
+  char ticks[32];
+  snprintf(text, sizeof text, "%d %s\n", (int)getpid(), self_start_time(ticks, sizeof ticks));
   write_file_atomic(dir, "shim.pid", text, -1);
   format_time(when, sizeof when, &started);
   snprintf(text, sizeof text, "%d %s\n", (int)init, when);
@@ -1453,6 +1763,58 @@ static int cmd_containerd_start(const char *socket_path) {
   return write(1, address, (size_t)n) == n ? 0 : 3;
 }
 
+/* ---- fs: safe path operations for hostpod (see "safe paths" above) ---- */
+
+/* hostpod-shim fs mkdir [--beneath] [--mode OCTAL] [--owner UID:GID] BASE REL
+ *   Makes the missing directories of REL under BASE (symlinks resolved in BASE as the root, or
+ *   with --beneath never past it, and nothing made through a link), chowning what it makes;
+ *   prints "ok dir|file RESOLVED-PATH" (an existing last component may be a file).
+ * hostpod-shim fs rm BASE NAME
+ *   Removes BASE/NAME and everything below, never following a symlink nor crossing a mount.
+ * Errors: "error ERRNO MESSAGE" on stdout, exit 1. BASE is trusted (hostpod's own). */
+static int cmd_fs(int argc, char **argv) {
+  umask(0); /* the modes asked for are the modes made */
+  const char *op = argc > 0 ? argv[0] : "";
+  struct safe_opts o = { RES_IN_ROOT, LAST_DIR, 0755, 0644, 0, 0, 0 };
+  const char *pos[2];
+  int npos = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--beneath")) o.mode = RES_BENEATH;
+    else if (!strcmp(argv[i], "--mode") && i + 1 < argc) o.dir_mode = (mode_t)strtol(argv[++i], NULL, 8) & 07777;
+    else if (!strcmp(argv[i], "--owner") && i + 1 < argc) {
+      unsigned long u, g;
+      if (sscanf(argv[++i], "%lu:%lu", &u, &g) != 2) return dprintf(1, "error %d bad --owner\n", EINVAL), 1;
+      o.chown = 1, o.uid = (uid_t)u, o.gid = (gid_t)g;
+    } else if (npos < 2) pos[npos++] = argv[i];
+    else npos = 3;
+  }
+  if (npos != 2 || (strcmp(op, "mkdir") && strcmp(op, "rm"))) {
+    fprintf(stderr, "usage: hostpod-shim fs mkdir [--beneath] [--mode OCTAL] [--owner UID:GID] BASE REL | fs rm BASE NAME\n");
+    return 125;
+  }
+  int base = open(pos[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base < 0) return dprintf(1, "error %d %s\n", errno, strerror(errno)), 1;
+  if (!strcmp(op, "rm")) {
+    struct stat st;
+    if (strchr(pos[1], '/') || !strcmp(pos[1], "..") || !strcmp(pos[1], ".") || !*pos[1])
+      return dprintf(1, "error %d NAME must be one path component\n", EINVAL), 1;
+    if (fstat(base, &st) < 0 || safe_remove(base, pos[1], st.st_dev, 0) < 0)
+      return dprintf(1, "error %d %s\n", errno, strerror(errno)), 1;
+    dprintf(1, "ok\n");
+    return 0;
+  }
+  struct safe_result r;
+  if (safe_resolve(base, pos[1], &o, &r) < 0) return dprintf(1, "error %d %s\n", errno, strerror(errno)), 1;
+  struct stat st;
+  char link[64], path[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", r.fd);
+  ssize_t n = readlink(link, path, sizeof path - 1);
+  if (n < 0 || fstat(r.fd, &st) < 0) return dprintf(1, "error %d %s\n", errno, strerror(errno)), 1;
+  path[n] = '\0';
+  dprintf(1, "ok %s %s\n", S_ISDIR(st.st_mode) ? "dir" : "file", path);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "containerd-start")) return cmd_containerd_start(argv[2]);
   if (argc == 2 && !strcmp(argv[1], "pause")) return cmd_pause();
@@ -1460,6 +1822,8 @@ int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "start")) return cmd_start(argv[2]);
   if (argc == 2 && !strcmp(argv[1], "serve")) return cmd_serve(argv[1]);
   if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc - 2, argv + 2);
-  fprintf(stderr, "usage: hostpod-shim start DIR | hostpod-shim serve | hostpod-shim exec [--tty] [--status-fd N] SPECFILE\n");
+  if (argc >= 3 && !strcmp(argv[1], "fs")) return cmd_fs(argc - 2, argv + 2);
+  fprintf(stderr, "usage: hostpod-shim start DIR | hostpod-shim serve | hostpod-shim exec [--tty] [--status-fd N] SPECFILE"
+                  " | hostpod-shim fs mkdir|rm ...\n");
   return 125;
 }

@@ -6,8 +6,8 @@ import { Rollback } from '../lib/rollback.ts';
 import { CgroupManager, type Group } from '../runtime/group/index.ts';
 import { type CgroupLimits, CPU_PERIOD_US, cpuWeightFromShares } from '../runtime/group/limits.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
+import { WORKING_DIR_MODE } from '../runtime/sandbox/prepare-container.ts';
 import { createSandbox, type RootfsMount, removeSandbox, type Sandbox } from '../runtime/sandbox/sandbox.ts';
-import { ensureWorkingDir } from '../runtime/sandbox/working-dir.ts';
 import { parseImageEnv } from '../runtime/spec/env.ts';
 import { buildProcessConfig } from '../runtime/spec/process-config.ts';
 import { ANNOTATION_ROOTFS_LOCATION, type Layout } from '../runtime/spec/types.ts';
@@ -246,6 +246,7 @@ export async function prepareTask(
       layout,
       rootfsLocation: spec.annotations[ANNOTATION_ROOTFS_LOCATION],
       mounts: mapped.volumes,
+      ...(user.uid !== 0 ? { owner: { uid: user.uid, gid: user.gid } } : {}),
     });
     rollback.add('sandbox', () => removeSandbox({ root: ctx.root, id: req.id }));
     for (const w of sandbox.warnings) ctx.log(`task ${req.id}: ${w}`);
@@ -257,7 +258,6 @@ export async function prepareTask(
       id: req.id,
     };
     const proc = await resolveProcess(spec.process, view);
-    await ensureWorkingDir(sandbox, proc.cwd, { uid: user.uid, gid: user.gid });
     rollback.commit();
     return {
       record,
@@ -267,7 +267,13 @@ export async function prepareTask(
       sandbox,
       view,
       memoryLimit: limits.memoryMaxBytes,
-      launch: { ...proc, ...common, ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}) },
+      // A missing working dir is made by the shim as the container's user (docs/security.md).
+      launch: {
+        ...proc,
+        ...common,
+        createCwdMode: WORKING_DIR_MODE,
+        ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
+      },
     };
   } catch (err) {
     await rollback.rollback();

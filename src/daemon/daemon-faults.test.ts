@@ -28,8 +28,9 @@ async function liveShims(root: string): Promise<number[]> {
   const out: number[] = [];
   const { readdir } = await import('node:fs/promises');
   for (const id of await readdir(join(root, 'containers')).catch(() => [] as string[])) {
-    const pid = Number(
+    const pid = Number.parseInt(
       await readFile(join(root, 'containers', id, 'task', 'shim.pid'), 'utf8').catch(() => '0'),
+      10,
     );
     if (pid > 0 && existsSync(`/proc/${pid}`)) {
       const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');

@@ -4,6 +4,7 @@
  * (state kept, processes gone) restarts pods per their restartPolicy, metrics count starts and
  * start failures, static pod files are followed.
  */
+
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PodView } from '../api/protocol.ts';
 import { runCliSync } from '../cli/testing/spawn-cli.ts';
+import { instanceId } from '../lib/instance-id.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import { logPath } from '../services/records.ts';
 import {
@@ -115,11 +117,14 @@ describe('hostpod daemon', { concurrency: false }, () => {
       'pods running',
     );
     await d.kill();
-    const groups = await createGroupManager({ parent: d.cgroupParent });
+    const groups = await createGroupManager({ parent: d.cgroupParent, instance: instanceId(d.root) });
     // A reboot: every shim and every process of the containers is gone, nothing wrote an exit.
     for (const p of pods) {
       const id = p.status!.containerStatuses[0]!.containerID!;
-      const shim = Number(await readFile(join(d.root, 'containers', id, 'task', 'shim.pid'), 'utf8'));
+      const shim = Number.parseInt(
+        await readFile(join(d.root, 'containers', id, 'task', 'shim.pid'), 'utf8'),
+        10,
+      );
       process.kill(shim, 'SIGKILL');
       await groups.open(id).kill();
     }

@@ -6,7 +6,7 @@
  * them running and logging while no daemon ran), the `HealthMonitor`, and the read side
  * (`NodeViews`). It implements the node API (`api/node-api.ts`).
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type {
@@ -28,8 +28,9 @@ import type {
 import type { Pod } from '../api/types.ts';
 import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
 import { LocalContentStore } from '../image/content-store.ts';
-import { type FileLock, tryFileLock } from '../image/file-lock.ts';
 import { ImageStore } from '../image/image-store.ts';
+import { type FileLock, tryFileLock } from '../lib/file-lock.ts';
+import { prepareStateRoot } from '../lib/state-root.ts';
 import { cleanupStale } from '../services/cleanup.ts';
 import type { ImageContext } from '../services/images.ts';
 import { addObject, emptyObjectSet, type ObjectSet } from '../services/object-set.ts';
@@ -116,7 +117,7 @@ export class NodeAgent implements NodeApi {
    * backends. Throws `AlreadyExists` (another daemon), what `openStateDb` throws.
    */
   static async open(config: AgentConfig, options: AgentOptions): Promise<NodeAgent> {
-    await mkdir(config.root, { recursive: true, mode: 0o700 });
+    prepareStateRoot(config.root);
     const lock = await tryFileLock(join(config.root, 'daemon.lock'));
     if ('heldBy' in lock)
       throw new RuntimeError(

@@ -98,13 +98,9 @@ export class Reconciler {
     }
   }
 
-  /** Removes a container's job, workspace and user (with its shim's pid: the no-cgroup backend needs it). */
-  async removeContainer(id: string, keepLogs: boolean): Promise<string[]> {
-    const pid = Number.parseInt(
-      await readFile(join(taskDir(this.#deps.root, id), 'shim.pid'), 'utf8').catch(() => ''),
-      10,
-    );
-    return removeContainer(this.#deps, { id, ...(pid > 0 ? { shimPid: pid } : {}) }, { keepLogs });
+  /** Removes a container's job, workspace and user (its shim found by its identity file). */
+  removeContainer(id: string, keepLogs: boolean): Promise<string[]> {
+    return removeContainer(this.#deps, { id }, { keepLogs });
   }
 
   /** A running container of an earlier daemon, if its shim still runs it: handed to the supervisor. */

@@ -13,6 +13,8 @@ import {
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
 import { syncDir } from '../lib/atomic-write.ts';
+import { acquireFileLock, type FileLock, tryFileLock } from '../lib/file-lock.ts';
+import { isAlive, selfIdentity } from '../lib/process-identity.ts';
 import {
   DIGEST_ALGORITHMS,
   type Digest,
@@ -23,7 +25,6 @@ import {
   isDigest,
   sha256Of,
 } from '../oci/digest.ts';
-import { acquireFileLock, type FileLock, tryFileLock } from './file-lock.ts';
 import { ensurePrivateDir } from './private-dir.ts';
 
 /** What a committed blob is. */
@@ -489,7 +490,9 @@ export class LocalContentStore {
     const dir = join(this.root, 'leases');
     await this.secure();
     await mkdir(dir, { recursive: true });
-    const p = join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    // <pid>.<start time>-<ms>-<random>: a reused pid does not keep a dead lease alive.
+    const me = selfIdentity();
+    const p = join(dir, `${me.pid}.${me.startTime}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
     await writeFile(p, '');
     return { release: () => unlink(p).catch(() => {}) };
   }
@@ -506,15 +509,8 @@ export class LocalContentStore {
     }
     let oldest: number | undefined;
     for (const n of names) {
-      const pid = Number.parseInt(n.split('-')[0] ?? '', 10);
-      let alive = false;
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (e) {
-        alive = errnoCode(e) === 'EPERM';
-      }
-      if (!alive) {
+      const [pid = '', startTime = ''] = (n.split('-')[0] ?? '').split('.');
+      if (!(await isAlive({ pid: Number.parseInt(pid, 10), startTime }))) {
         await unlink(join(dir, n)).catch(() => {});
         continue;
       }

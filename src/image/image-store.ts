@@ -2,11 +2,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
+import { withFileLock } from '../lib/file-lock.ts';
 import { type Digest, digestHex, isDigest } from '../oci/digest.ts';
 import { parseImageConfig, parseJson, parseManifest } from '../oci/manifest.ts';
 import { parseReference } from '../oci/reference.ts';
 import type { LocalContentStore } from './content-store.ts';
-import { withFileLock } from './file-lock.ts';
 
 /** One name → image entry of the image store. */
 export interface ImageRecord {
@@ -76,7 +76,8 @@ export class ImageStore {
         return withFileLock(`${this.file}.lock`, async () => {
           const s = await this.#read();
           const r = await fn(s);
-          await writeFileAtomic(this.file, `${JSON.stringify(s, null, 2)}\n`);
+          // Root's alone, like everything in the state root.
+          await writeFileAtomic(this.file, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
           return r;
         });
       });

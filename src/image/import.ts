@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, RuntimeError } from '../errors.ts';
+import { errnoCode, isRuntimeError, RuntimeError } from '../errors.ts';
+import { rootedFsWalker, walkPath } from '../lib/walk-path.ts';
 import { type Digest, digestAlgorithm, digestHex } from '../oci/digest.ts';
 import {
   type Descriptor,
@@ -93,47 +94,27 @@ export async function importImage(
 
 /** Resolves `rel` inside `dir` (symlinks followed with `dir` as the root) to a regular file. */
 async function fileInside(dir: string, rel: string, what: string): Promise<string> {
-  let queue = cleanName(rel);
+  const queue = cleanName(rel);
   if (queue === null || queue.length === 0) {
     throw new RuntimeError(
       'InvalidArgument',
       `Cannot import ${what}: path "${rel}" points outside the archive`,
     );
   }
-  queue = queue.reverse();
-  const resolved: string[] = [];
-  let links = 0;
-  while (queue.length > 0) {
-    const c = queue.pop()!;
-    if (c === '' || c === '.') continue;
-    if (c === '..') {
-      resolved.pop();
-      continue;
-    }
-    const p = join(dir, ...resolved, c);
-    let s: Awaited<ReturnType<typeof lstat>>;
-    try {
-      s = await lstat(p);
-    } catch (e) {
-      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') {
-        throw new RuntimeError(
-          'InvalidArgument',
-          `Cannot import ${what}: "${rel}" is missing from the archive`,
-        );
-      }
-      throw e;
-    }
-    if (s.isSymbolicLink()) {
-      if (++links > 40)
-        throw new RuntimeError('InvalidArgument', `Cannot import ${what}: symlink loop at "${rel}"`);
-      const t = await readlink(p);
-      if (t.startsWith('/')) resolved.length = 0;
-      queue.push(...t.split('/').reverse());
-      continue;
-    }
-    resolved.push(c);
+  // Symlinks are followed with the archive as `/`: nothing outside it is ever read.
+  const walker = rootedFsWalker(dir);
+  let found: Awaited<ReturnType<typeof walkPath>>;
+  try {
+    found = await walkPath(queue.join('/'), walker);
+  } catch (e) {
+    if (isRuntimeError(e, 'InvalidArgument'))
+      throw new RuntimeError('InvalidArgument', `Cannot import ${what}: symlink loop at "${rel}"`);
+    throw e;
   }
-  const p = join(dir, ...resolved);
+  if (found.kind === 'missing') {
+    throw new RuntimeError('InvalidArgument', `Cannot import ${what}: "${rel}" is missing from the archive`);
+  }
+  const p = walker.toHost(found.path);
   if (!(await lstat(p)).isFile()) {
     throw new RuntimeError('InvalidArgument', `Cannot import ${what}: "${rel}" is not a regular file`);
   }

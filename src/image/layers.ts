@@ -4,6 +4,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
+import { isAliveSync, selfIdentity } from '../lib/process-identity.ts';
 import { type Digest, digestAlgorithm, digestHex, isDigest } from '../oci/digest.ts';
 import {
   type Descriptor,
@@ -226,7 +227,8 @@ async function unpackOne(
   const base = layersDir(root);
   await ensurePrivateDir(base);
   await mkdir(join(base, 'sha256'), { recursive: true });
-  const tmp = join(base, `tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const me = selfIdentity();
+  const tmp = join(base, `tmp-${me.pid}.${me.startTime}-${randomBytes(6).toString('hex')}`);
   await mkdir(join(tmp, 'fs'), { recursive: true });
   const final = layerPath(root, chainId);
   try {
@@ -289,9 +291,10 @@ export async function pruneLayers(root: string, keepChainIds: Iterable<Digest>):
     removed.push(`sha256:${hex}` as Digest);
   }
   for (const name of await readdir(base)) {
-    const m = /^tmp-(\d+)-/.exec(name);
+    // tmp-<pid>[.<start time>]-<random>: the unpack that made it may still be writing.
+    const m = /^tmp-(\d+)(?:\.(\d+))?-/.exec(name);
     if (!m) continue;
-    if (processAlive(Number(m[1]))) continue;
+    if (isAliveSync({ pid: Number(m[1]), startTime: m[2] ?? '' })) continue;
     await rm(join(base, name), { recursive: true, force: true });
   }
   return removed;
@@ -304,16 +307,6 @@ export async function listLayers(root: string): Promise<Digest[]> {
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return [];
     throw e;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM';
   }
 }
 

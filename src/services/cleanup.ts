@@ -1,20 +1,24 @@
 /**
  * Crash cleanup: containers whose managing hostpod process is gone (a `hostpod run` killed with
- * SIGKILL) are stopped and removed — job, workspace, ephemeral user — and their records say they
- * ended with reason `Unknown`; jobs, workspaces and ephemeral users that no record accounts for are
- * removed too.
+ * SIGKILL) are stopped and removed — job, workspace, ephemeral user — and recorded as exited
+ * with reason `Unknown`; jobs, workspaces and ephemeral users that no record accounts for are
+ * removed too. Everything is scoped to this state root: only this instance's jobs (the group
+ * manager's `instance`), sandboxes, pod directories and users (`ephemeralScope`) are looked at,
+ * so a crashed `hostpod run` never harms a daemon or another root on the same host.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+
+import { readdir } from 'node:fs/promises';
 import { describeError } from '../errors.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
-import { listSandboxes, removeSandbox } from '../runtime/sandbox/sandbox.ts';
+import { safeRemove } from '../runtime/sandbox/safe-fs.ts';
+import { listSandboxes, removeSandbox, trashDir } from '../runtime/sandbox/sandbox.ts';
 import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
+import { cleanupPodGroups } from '../runtime/users/pod-groups.ts';
 import type { ContainerRepository } from '../state/containers.ts';
 import { terminatedState, vanishedExit } from './container-exit.ts';
 import { removeContainer } from './container-runner.ts';
-import { ownerAlive, taskDir } from './records.ts';
-import { removeStalePodVolumes } from './volumes.ts';
+import { ownerAlive } from './records.ts';
+import { livePodGroups, removeStalePodVolumes } from './volumes.ts';
 
 export interface CleanupReport {
   /** Containers of a dead owner that were stopped and removed. */
@@ -22,15 +26,6 @@ export interface CleanupReport {
   /** Jobs, workspaces and users no record accounted for. */
   orphans: string[];
   problems: string[];
-}
-
-async function readShimPid(root: string, id: string): Promise<number | undefined> {
-  try {
-    const n = Number.parseInt(await readFile(join(taskDir(root, id), 'shim.pid'), 'utf8'), 10);
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -50,12 +45,7 @@ export async function cleanupStale(deps: {
       live.add(rec.id);
       continue;
     }
-    const shimPid = await readShimPid(deps.root, rec.id);
-    const problems = await removeContainer(
-      deps,
-      { id: rec.id, ...(shimPid ? { shimPid } : {}) },
-      { keepLogs: true },
-    );
+    const problems = await removeContainer(deps, { id: rec.id }, { keepLogs: true });
     for (const p of problems) report.problems.push(`container ${rec.id} (${rec.pod.name}/${rec.name}): ${p}`);
     const exit = vanishedExit(
       `the hostpod process ${rec.owner.pid} that ran it ended without stopping it; stopped by cleanup`,
@@ -81,6 +71,13 @@ export async function cleanupStale(deps: {
   for (const id of await listSandboxes(deps.root)) {
     if (!live.has(id)) await step(`workspace ${id}`, () => removeSandbox({ root: deps.root, id }));
   }
+  // Trees a crashed removal had moved aside (removeTreeSafely) but not finished deleting.
+  try {
+    for (const name of await readdir(trashDir(deps.root)).catch(() => [] as string[]))
+      await step(`removed tree ${name}`, () => safeRemove(trashDir(deps.root), name));
+  } catch (e) {
+    report.problems.push(`trash: ${describeError(e)}`);
+  }
   // Pod volume directories (and their tmpfs mounts) whose owner process is gone.
   try {
     const vols = await removeStalePodVolumes(deps.root);
@@ -88,6 +85,14 @@ export async function cleanupStale(deps: {
     report.problems.push(...vols.problems);
   } catch (e) {
     report.problems.push(`pod volumes: ${describeError(e)}`);
+  }
+  // Pod groups of this instance whose pod directory is gone.
+  try {
+    const groups = await cleanupPodGroups(ephemeralScope(deps.root), await livePodGroups(deps.root));
+    for (const name of groups.removed) report.orphans.push(`group ${name}`);
+    for (const f of groups.failed) report.problems.push(`group ${f.name}: ${describeError(f.error)}`);
+  } catch (e) {
+    report.problems.push(`pod groups: ${describeError(e)}`);
   }
   try {
     const users = await cleanupEphemeralUsers(live, { scope: ephemeralScope(deps.root) });

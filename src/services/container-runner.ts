@@ -12,8 +12,8 @@ import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
 import { Rollback } from '../lib/rollback.ts';
 import type { JobLimits } from '../runtime/group/limits.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
+import { WORKING_DIR_MODE } from '../runtime/sandbox/prepare-container.ts';
 import { createSandbox, removeSandbox } from '../runtime/sandbox/sandbox.ts';
-import { ensureWorkingDir } from '../runtime/sandbox/working-dir.ts';
 import { parseRunAsUserName } from '../runtime/spec/account.ts';
 import { buildProcessConfig } from '../runtime/spec/process-config.ts';
 import { ANNOTATION_ROOTFS_LOCATION, type VolumeMount } from '../runtime/spec/types.ts';
@@ -21,7 +21,7 @@ import type { ExitRecord } from '../runtime/task/exit-record.ts';
 import { DEFAULT_LOG_ROTATION } from '../runtime/task/launch-spec.ts';
 import { startTask, type TaskHandle } from '../runtime/task/start-task.ts';
 import { stopTask } from '../runtime/task/stop-task.ts';
-import { waitTask } from '../runtime/task/wait-task.ts';
+import { shimIdentity, waitTask } from '../runtime/task/wait-task.ts';
 import {
   accountBaseEnv,
   ephemeralScope,
@@ -78,6 +78,8 @@ export interface StartContainerOptions {
   attempt: number;
   /** The run's id (default: a new one); its record has it even when the start fails. */
   id?: ContainerId;
+  /** The pod's host group (its volumes and workspaces are grouped to it), when it has one. */
+  podGroup?: number | undefined;
   /** The daemon's pod uid (its record belongs to the pod's row); absent under `hostpod run`. */
   podUid?: PodUid;
   mounts?: VolumeMount[];
@@ -145,6 +147,8 @@ export async function startContainer(
       rootfsLocation: annotations[ANNOTATION_ROOTFS_LOCATION],
       mounts: input.mounts,
       ...(deps.workspaceMode ? { mode: deps.workspaceMode } : {}),
+      ...(accountSpec.kind === 'inherit' ? {} : { owner: { uid: account.uid, gid: account.gid } }),
+      ...(options.podGroup !== undefined ? { group: options.podGroup } : {}),
     });
     rb.add('workspace', () => removeSandbox({ root: deps.root, id }));
 
@@ -154,16 +158,24 @@ export async function startContainer(
       baseEnv: accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
-    await ensureWorkingDir(sandbox, pc.cwd, { uid: account.uid, gid: account.gid });
     const env = pc.env.map((e) => `${e.name}=${e.value}`);
     const task = await startTask(
       {
         argv: [pc.executable, ...pc.argv.slice(1)],
         env,
         cwd: pc.cwd,
+        createCwdMode: WORKING_DIR_MODE,
         ...(accountSpec.kind === 'inherit'
           ? {}
-          : { user: { uid: account.uid, gid: account.gid, groups: account.groups } }),
+          : {
+              user: {
+                uid: account.uid,
+                gid: account.gid,
+                // The pod's group: its volumes and workspaces are grouped to it.
+                groups:
+                  options.podGroup === undefined ? account.groups : [...account.groups, options.podGroup],
+              },
+            }),
         ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
         logPath: logPath(deps.root, id),
         shutdownGraceMs: deps.shutdownGraceMs ?? 5000,
@@ -273,8 +285,19 @@ export async function removeContainer(
       problems.push(`${what}: ${describeError(e)}`);
     }
   };
+  // The shim by pid and start time (its shim.pid), so the process-tree backend never takes a
+  // reused pid for it.
+  const shim = c.task ? undefined : await shimIdentity(taskDir(deps.root, c.id)).catch(() => undefined);
   const group =
-    c.task?.group ?? deps.groups.open(c.id, c.shimPid === undefined ? {} : { shimPid: c.shimPid });
+    c.task?.group ??
+    deps.groups.open(
+      c.id,
+      shim
+        ? { shimPid: shim.pid, shimStartTime: shim.startTime }
+        : c.shimPid === undefined
+          ? {}
+          : { shimPid: c.shimPid },
+    );
   await step('job', () => group.destroy());
   await step('workspace', () => removeSandbox({ root: deps.root, id: c.id }));
   await step('ephemeral user', () => removeEphemeralUser(c.id, { scope: ephemeralScope(deps.root) }));

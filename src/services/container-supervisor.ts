@@ -50,7 +50,7 @@ export interface SupervisorContext {
   /** The daemon's pod uid (the container records belong to its row); absent under `hostpod run`. */
   podUid?: PodUid;
   images: ReadonlyMap<string, ReadyImage>;
-  volumes: Pick<PodVolumes, 'mountsFor'>;
+  volumes: Pick<PodVolumes, 'mountsFor' | 'gid'>;
   objects: ObjectSet;
   keepLogs: boolean;
   timing: PodTiming;
@@ -209,6 +209,7 @@ export class ContainerSupervisor {
           ...(this.#x.podUid ? { podUid: this.#x.podUid } : {}),
           mounts: this.#x.volumes.mountsFor(ctr.name),
           objects: this.#x.objects,
+          podGroup: this.#x.volumes.gid,
         }));
     } catch (e) {
       const result: ContainerResult = {

@@ -2,6 +2,7 @@
  * The Kubernetes e2e HostProcess tests (spec §6), adapted to Linux, plus the runtime acceptance
  * scenarios: real processes, cgroups, mounts and users on this host (needs root).
  */
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,9 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { instanceId } from '../lib/instance-id.ts';
+import { mountTargetRegistry } from '../runtime/host-state.ts';
+import { listTargetUsers } from '../runtime/sandbox/target-registry.ts';
 import type { RunningContainer } from './container-runner.ts';
 import { type PodEvent, runPod } from './pod-runner.ts';
 import {
@@ -319,7 +323,10 @@ describe('runPod() on this host', { skip: !isRoot && 'needs root' }, () => {
       sandboxes.filter((e) => !e.startsWith('.')),
       [],
     );
-    assert.deepEqual(await readdir(join(h.root, 'sandboxes', '.targets')).catch(() => []), []);
+    const mine = (await listTargetUsers(mountTargetRegistry())).flatMap((t) =>
+      t.users.filter((u) => u.startsWith(`${instanceId(h.root)}-`)),
+    );
+    assert.deepEqual(mine, [], 'no mount target is still registered by this state root');
     assert.deepEqual(await h.deps.groups.listOrphans([]), []);
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     assert.doesNotMatch(mounts, new RegExp(h.root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));

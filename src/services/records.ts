@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive, readProcStat } from '../lib/process-identity.ts';
 import type { ContainerOwner } from '../state/containers.ts';
 
 /** The process that manages a container (`ContainerOwner` of its record). */
@@ -41,14 +42,7 @@ export function newContainerId(): string {
 
 /** The start time of process `pid`, or undefined when it does not exist. */
 export async function processStartTime(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may hold spaces and parentheses: fields after it follow the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
+  return (await readProcStat(pid))?.startTime;
 }
 
 /** This process as an owner. */
@@ -56,8 +50,7 @@ export async function selfOwner(pid: number): Promise<Owner> {
   return { pid, startTime: (await processStartTime(pid)) ?? '' };
 }
 
-/** True while the owner process still runs. */
-export async function ownerAlive(owner: Owner): Promise<boolean> {
-  const st = await processStartTime(owner.pid);
-  return st !== undefined && st === owner.startTime;
+/** True while the owner process still runs (a zombie or a reused pid is not it). */
+export function ownerAlive(owner: Owner): Promise<boolean> {
+  return isAlive({ pid: owner.pid, startTime: owner.startTime });
 }

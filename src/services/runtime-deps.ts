@@ -5,6 +5,7 @@
  * doors cannot drift apart (the node IP the downward API shows, the labels pods are matched to).
  */
 import { arch } from 'node:os';
+import { instanceId } from '../lib/instance-id.ts';
 import { createGroupManager } from '../runtime/group/group-manager.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
 import type { Layout } from '../runtime/spec/types.ts';
@@ -57,7 +58,11 @@ export interface HostOptions {
 
 /** Chooses the host backends once and builds the runtime deps. Throws what `createGroupManager` throws. */
 export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
-  const groups = await createGroupManager(o.cgroupParent ? { parent: o.cgroupParent } : {});
+  // Jobs are named for this state root's instance: another hostpod on the host never touches them.
+  const groups = await createGroupManager({
+    ...(o.cgroupParent ? { parent: o.cgroupParent } : {}),
+    instance: instanceId(o.root),
+  });
   const node = localNode({
     arch: arch(),
     ip: o.nodeIp ?? hostIp(),

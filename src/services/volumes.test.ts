@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../errors.ts';
 import { mountsUnder } from '../runtime/sandbox/mountinfo.ts';
+import { EPHEMERAL_ID_RANGE } from '../runtime/users/id-allocator.ts';
 import type { Allocatable } from './env.ts';
 import type { NodeInfo } from './node.ts';
 import { manifestSet } from './volumes/testing/manifest-set.ts';
@@ -143,11 +144,27 @@ test('prepareVolumes() writes configMap, secret, downwardAPI and projected files
     assert.deepEqual((await readdir(cm)).filter((e) => !e.startsWith('..')).sort(), ['sub', 'text.txt']);
     // A subPath file mount: the file itself (resolved through the key link).
     assert.match(all, /\/volumes\/configMap\/all\/\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d+\/text$/);
-    assert.equal((await stat(all)).mode & 0o777, 0o600);
+    // The pod's group reads API data, as the kubelet's fsGroup: group read added.
+    assert.equal((await stat(all)).mode & 0o777, 0o640);
+    assert.equal((await stat(all)).gid, v.gid);
     assert.deepEqual([...(await readFile(join(v.dir, 'volumes/configMap/all/blob')))], [0, 1, 2, 255]);
     assert.equal(await readFile(join(sec, 'foo.txt'), 'utf8'), 'bar');
-    assert.equal((await stat(sec)).mode & 0o777, 0o700);
-    assert.equal((await stat(join(sec, '..data/'))).mode & 0o777, 0o700);
+    // Secret data: root and the pod's group (its containers' accounts) only, nothing for others.
+    assert.ok(v.gid !== undefined && v.gid >= EPHEMERAL_ID_RANGE.first, `pod group ${v.gid}`);
+    for (const p of [sec, join(sec, '..data/'), join(sec, 'foo.txt')]) {
+      const st = await stat(p);
+      assert.equal(st.gid, v.gid, p);
+      assert.equal(st.mode & 0o007, 0, `${p}: nothing for others`);
+    }
+    assert.equal((await stat(sec)).mode & 0o777, 0o750);
+    assert.equal((await stat(join(sec, 'foo.txt'))).mode & 0o777, 0o640);
+    // A projected volume with a secret or token source is Secret data too.
+    for (const f of ['foo', 'token', 'cm/text']) {
+      const st = await stat(join(pj, f));
+      assert.equal(st.mode & 0o007, 0, `${f}: nothing for others`);
+      assert.equal(st.gid, v.gid);
+    }
+    assert.match(readFileSync('/etc/group', 'utf8'), new RegExp(`^hp[0-9a-f]{12}-${v.gid}:x:${v.gid}:`, 'm'));
     assert.equal(await readFile(join(dw, 'podname'), 'utf8'), 'vp');
     assert.equal(await readFile(join(dw, 'labels'), 'utf8'), 'app="web"\ntier="a.b"');
     assert.equal(await readFile(join(dw, 'annotations'), 'utf8'), 'note="multi\\nline"\nq="say \\"hi\\""');
@@ -255,7 +272,7 @@ test('prepareVolumes() refuses persistentVolumeClaim and other sources as NotImp
   );
 });
 
-test('prepareVolumes() emptyDir on disk is a 0777 directory; subPathExpr expands the container env and is created in the volume', async () => {
+test("prepareVolumes() emptyDir on disk is a 2770 directory of the pod's group; subPathExpr expands the container env and is created in the volume", async () => {
   const v = await prepare(
     pod(
       '  - name: scratch\n    emptyDir: {sizeLimit: 1Gi}\n',
@@ -271,7 +288,9 @@ test('prepareVolumes() emptyDir on disk is a 0777 directory; subPathExpr expands
   );
   try {
     const [scratch, mine, ro] = v.mountsFor('c');
-    assert.equal((await stat(scratch!.hostPath)).mode & 0o777, 0o777);
+    // Writable by the pod's group (setgid: what its containers make stays the pod's), nobody else.
+    assert.equal((await stat(scratch!.hostPath)).mode & 0o7777, 0o2770);
+    assert.equal((await stat(scratch!.hostPath)).gid, v.gid);
     assert.equal(mine!.hostPath, join(scratch!.hostPath, 'pods/vp'));
     assert.ok((await stat(mine!.hostPath)).isDirectory());
     assert.deepEqual([ro!.readOnly, scratch!.readOnly], [true, false]);
@@ -341,10 +360,12 @@ test('prepareVolumes() medium Memory is a tmpfs of sizeLimit, unmounted at clean
     // No sizeLimit: the pod's memory limit (every container has one).
     const fs2 = await statfs(mem2);
     assert.equal(fs2.blocks * fs2.bsize, 64 * 1024 * 1024);
-    assert.equal((await stat(mem)).mode & 0o777, 0o777);
+    assert.equal((await stat(mem)).mode & 0o7777, 0o2770);
+    assert.equal((await stat(mem)).gid, v.gid);
   } finally {
     await v.cleanup();
   }
+  assert.doesNotMatch(readFileSync('/etc/group', 'utf8'), new RegExp(`:${v.gid}:`), 'the pod group is gone');
   assert.deepEqual(await mountsUnder(v.dir), []);
   assert.equal(existsSync(v.dir), false);
 });

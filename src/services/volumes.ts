@@ -6,7 +6,7 @@
  * mounts (`subPath`, `subPathExpr`, `readOnly`). See docs/volumes.md.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { integerValue } from '../api/quantity.ts';
 import type { Pod, Volume } from '../api/types.ts';
@@ -16,6 +16,8 @@ import { Rollback } from '../lib/rollback.ts';
 import { runTool } from '../runtime/sandbox/exec-tool.ts';
 import { mountsUnder } from '../runtime/sandbox/mountinfo.ts';
 import { unmount } from '../runtime/sandbox/overlay.ts';
+import { removeTreeSafely } from '../runtime/sandbox/safe-fs.ts';
+import { trashDir } from '../runtime/sandbox/sandbox.ts';
 import type { VolumeMount } from '../runtime/spec/types.ts';
 import { type Allocatable, expandKubernetesVars, hostAllocatable, resolveEnv } from './env.ts';
 import type { NodeInfo } from './node.ts';
@@ -24,6 +26,7 @@ import { type Owner, ownerAlive, selfOwner } from './records.ts';
 import { type Payload, writePayload } from './volumes/atomic-writer.ts';
 import { prepareHostPath } from './volumes/host-path.ts';
 import { configMapPayload, downwardAPIPayload, projectedPayload, secretPayload } from './volumes/payloads.ts';
+import { apiDataFileMode, dropPodGroup, groupedDir, podGroup, readPodGroup } from './volumes/pod-group.ts';
 import { resolveSubPath } from './volumes/sub-path.ts';
 
 export interface VolumeContext {
@@ -48,6 +51,12 @@ export interface VolumeContext {
 export interface PodVolumes {
   /** The pod's directory on the host (`<root>/pods/<namespace>_<pod>_<uid>`). */
   dir: string;
+  /**
+   * The pod's group (`volumes/pod-group.ts`): every container of the pod gets it as a
+   * supplementary group; the pod's directories and volumes are grouped to it. Absent when
+   * hostpod does not run as root.
+   */
+  gid?: number;
   /**
    * The host paths to mount into `container`, with their mountPath and readOnly. Throws the
    * container's own problem (a bad `subPath`, an env it cannot resolve for `subPathExpr`): that
@@ -169,11 +178,13 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
   const cleanup = async () => {
     if (cleaned) return;
     for (const t of tmpfsMounts.splice(0).reverse()) await unmount(t);
-    await removePodDir(dir);
+    await removePodDir(ctx.root, dir);
+    await dropPodGroup(ctx.root, gid);
     cleaned = true;
   };
 
   const volumes = pod.spec.volumes ?? [];
+  let gid: number | undefined;
   const rb = new Rollback();
   const prepared = new Map<string, PreparedVolume>();
   try {
@@ -183,15 +194,22 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
     await mkdir(pods, { recursive: true, mode: 0o711 });
     const reused = ctx.reuse === true && (await isDir(dir));
     const tmp = join(pods, `.new-${randomBytes(6).toString('hex')}`);
-    await mkdir(tmp, { mode: 0o711 });
+    await mkdir(tmp, { mode: 0o700 });
     try {
-      await writeFile(join(tmp, OWNER_FILE), JSON.stringify(ctx.owner ?? (await selfOwner(process.pid))));
+      gid = await podGroup(ctx.root, reused ? dir : tmp, reused ? dir : undefined);
+      // The pod's directory: its group may enter (to its volumes), nobody else.
+      await groupedDir(tmp, gid, 0o710, 0o711, { exists: true });
+      await writeFile(join(tmp, OWNER_FILE), JSON.stringify(ctx.owner ?? (await selfOwner(process.pid))), {
+        mode: 0o600,
+      });
       if (reused) {
         await rename(join(tmp, OWNER_FILE), join(dir, OWNER_FILE));
         await rm(tmp, { recursive: true, force: true });
+        await groupedDir(dir, gid, 0o710, 0o711, { exists: true });
       } else await rename(tmp, dir);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
+      if (!reused) await dropPodGroup(ctx.root, gid).catch(() => {});
       const code = errnoCode(err);
       if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
       throw new RuntimeError(
@@ -221,10 +239,11 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
           continue;
         }
         const vdir = join(dir, 'volumes', type, v.name);
-        await mkdir(join(dir, 'volumes', type), { recursive: true, mode: 0o711 });
+        await groupedDir(join(dir, 'volumes'), gid, 0o710, 0o711);
+        await groupedDir(join(dir, 'volumes', type), gid, 0o710, 0o711);
         if (type === 'emptyDir') {
           const existed = reused && (await isDir(vdir));
-          if (!existed) await mkdir(vdir, { mode: 0o777 });
+          if (!existed) await mkdir(vdir, { mode: 0o700 });
           if (
             v.emptyDir?.medium === 'Memory' &&
             existed &&
@@ -233,7 +252,8 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
             tmpfsMounts.push(vdir);
           } else if (v.emptyDir?.medium === 'Memory') {
             const size = tmpfsSize(pod, v, getAllocatable);
-            const r = await runTool('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0777`, 'tmpfs', vdir]);
+            const access = gid === undefined ? 'mode=0777' : `mode=2770,gid=${gid}`;
+            const r = await runTool('mount', ['-t', 'tmpfs', '-o', `size=${size},${access}`, 'tmpfs', vdir]);
             if (r.exitCode !== 0)
               throw new RuntimeError('Internal', `cannot mount a tmpfs at "${vdir}": ${r.stderr.trim()}`);
             tmpfsMounts.push(vdir);
@@ -242,12 +262,15 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
               `emptyDir volume "${v.name}": sizeLimit ${v.emptyDir.sizeLimit.text} is not enforced on disk (the kubelet would evict the pod past it)`,
             );
           }
-          await chmod(vdir, 0o777);
+          // Writable by the pod's containers (its group; setgid so what they make stays the
+          // pod's), by nobody else. Fresh, in a directory only root may write: no race.
+          await groupedDir(vdir, gid, 0o2770, 0o777, { exists: true });
           prepared.set(v.name, { hostPath: vdir, apiData: false });
           continue;
         }
         let payload: Payload;
         let dirMode = 0o755;
+        let secret = false;
         if (type === 'configMap') {
           payload = configMapPayload(v.configMap!, v.configMap!.defaultMode, namespace, ctx.objects);
         } else if (type === 'secret') {
@@ -259,6 +282,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
           };
           payload = secretPayload(source, s.defaultMode, namespace, ctx.objects);
           dirMode = 0o700;
+          secret = true;
         } else if (type === 'downwardAPI') {
           payload = downwardAPIPayload(
             v.downwardAPI!.items ?? [],
@@ -269,6 +293,8 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
           );
         } else {
           const needsToken = (v.projected!.sources ?? []).some((s) => s.serviceAccountToken);
+          secret = (v.projected!.sources ?? []).some((s) => s.secret || s.serviceAccountToken);
+          if (secret) dirMode = 0o700;
           const tok = needsToken ? await readToken() : undefined;
           const r = projectedPayload(v.projected!.sources ?? [], v.projected!.defaultMode, pod, {
             node: ctx.node,
@@ -279,9 +305,16 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
           payload = r.payload;
           warnings.push(...r.warnings.map((w) => `projected volume "${v.name}": ${w}`));
         }
-        await mkdir(vdir, { mode: dirMode, recursive: reused });
-        await chmod(vdir, dirMode);
-        await writePayload(vdir, payload, { dirMode });
+        // Readable by the pod's group (Secret data by nobody else): root's, not writable by it.
+        if (gid !== undefined) dirMode = 0o750;
+        await mkdir(vdir, { mode: 0o700, recursive: reused });
+        await groupedDir(vdir, gid, dirMode, dirMode, { exists: true });
+        const fileMode = apiDataFileMode(gid, secret);
+        await writePayload(vdir, payload, {
+          dirMode,
+          ...(gid !== undefined ? { group: gid } : {}),
+          ...(fileMode ? { fileMode } : {}),
+        });
         prepared.set(v.name, { hostPath: vdir, apiData: true });
       } catch (err) {
         const msg = `Cannot run pod "${podName}": ${what}: ${isRuntimeError(err) ? err.message : describeError(err)}`;
@@ -321,13 +354,21 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
             });
             sub = expandKubernetesVars(m.subPathExpr, env);
           }
-          if (sub)
+          let subPath: VolumeMount['subPath'];
+          if (sub) {
             hostPath = await resolveSubPath(
               vol.hostPath,
               sub,
               `volumeMount "${m.name}" of container "${container.name}"`,
             );
-          list.push({ hostPath, mountPath: m.mountPath, readOnly: vol.apiData || m.readOnly === true });
+            subPath = { volume: vol.hostPath, path: sub };
+          }
+          list.push({
+            hostPath,
+            mountPath: m.mountPath,
+            readOnly: vol.apiData || m.readOnly === true,
+            ...(subPath ? { subPath } : {}),
+          });
         }
         mounts.set(container.name, list);
       } catch (err) {
@@ -340,6 +381,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
     rb.commit();
     return {
       dir,
+      ...(gid !== undefined ? { gid } : {}),
       warnings,
       mountsFor(container) {
         const m = mounts.get(container) ?? [];
@@ -366,11 +408,13 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
  * Unmounts whatever is mounted under a pod's directory (deepest first), then deletes it without
  * following symlinks. Throws Internal when something stays mounted (nothing is deleted then).
  */
-async function removePodDir(dir: string): Promise<void> {
+async function removePodDir(root: string, dir: string): Promise<void> {
   for (const m of await mountsUnder(dir)) await unmount(m.mountPoint);
   if ((await mountsUnder(dir)).length > 0)
     throw new RuntimeError('Internal', `Cannot remove "${dir}": something is still mounted under it`);
-  await rm(dir, { recursive: true, force: true });
+  // emptyDirs hold what containers wrote: moved out of their reach, then removed fd by fd (a
+  // planted symlink, or a directory swapped for one meanwhile, is never followed).
+  await removeTreeSafely(dir, trashDir(root));
 }
 
 function parseOwner(text: string): Owner | undefined {
@@ -414,7 +458,9 @@ export async function removeStalePodVolumes(
       if (!options.daemonKeep || options.daemonKeep.has(name)) continue;
     } else if (owner && (await ownerAlive(owner))) continue;
     try {
-      await removePodDir(dir);
+      const gid = await readPodGroup(dir);
+      await removePodDir(root, dir);
+      await dropPodGroup(root, gid);
       out.removed.push(name);
     } catch (e) {
       out.problems.push(`pod volumes ${name}: ${describeError(e)}`);
@@ -429,4 +475,15 @@ async function isDir(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The pod groups recorded by the pod directories under `<root>/pods` (for crash cleanup). */
+export async function livePodGroups(root: string): Promise<number[]> {
+  const pods = join(root, 'pods');
+  const out: number[] = [];
+  for (const name of await readdir(pods).catch(() => [] as string[])) {
+    const gid = await readPodGroup(join(pods, name)).catch(() => undefined);
+    if (gid !== undefined) out.push(gid);
+  }
+  return out;
 }

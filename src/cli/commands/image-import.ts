@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { checkTag, type ImportedImage, importImage } from '../../image/import.ts';
+import { prepareStateRoot } from '../../lib/state-root.ts';
 import { parsePlatform } from '../../oci/platform.ts';
 import { type CliContext, err, out } from '../io.ts';
 
@@ -14,9 +15,14 @@ export function imageGroup(program: Command): Command {
   );
 }
 
-/** The state root: `--root`, else `$HOSTPOD_ROOT`, else /var/lib/hostpod. */
+/**
+ * The state root: `--root`, else `$HOSTPOD_ROOT`, else /var/lib/hostpod — made, or its modes
+ * tightened, first (`prepareStateRoot`).
+ */
 export function stateRoot(opt: string | undefined, ctx: CliContext): string {
-  return resolve(ctx.cwd, opt ?? ctx.env.HOSTPOD_ROOT ?? '/var/lib/hostpod');
+  const root = resolve(ctx.cwd, opt ?? ctx.env.HOSTPOD_ROOT ?? '/var/lib/hostpod');
+  prepareStateRoot(root, ctx.uid);
+  return root;
 }
 
 /** The stores under a state root: content at `<root>/content`, names at `<root>/images.json`. */

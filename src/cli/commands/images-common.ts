@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { checkRegistryConfigDir, DEFAULT_REGISTRY_CONFIG_DIR } from '../../image/registry/hosts.ts';
+import { prepareStateRoot } from '../../lib/state-root.ts';
 import type { CliContext } from '../io.ts';
 
 /** The `image` command group: found if another image command created it, else created here. */
@@ -32,9 +33,14 @@ export async function registryConfigDir(flag: string | undefined, ctx: CliContex
   return dir;
 }
 
-/** The state root: `--root`, else `$HOSTPOD_ROOT`, else /var/lib/hostpod. */
+/**
+ * The state root a command works on without a daemon: `--root`, else `$HOSTPOD_ROOT`, else
+ * /var/lib/hostpod — made, or its modes tightened, first (`prepareStateRoot`).
+ */
 export function resolveStateRoot(opt: string | undefined, ctx: CliContext): string {
-  return opt ?? ctx.env.HOSTPOD_ROOT ?? '/var/lib/hostpod';
+  const root = opt ?? ctx.env.HOSTPOD_ROOT ?? '/var/lib/hostpod';
+  prepareStateRoot(root, ctx.uid);
+  return root;
 }
 
 /** The content store (`<root>/content`) and image store (`<root>/images.json`) of a state root. */

@@ -22,6 +22,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { MAX_SYMLINKS } from '../../lib/walk-path.ts';
 import { applySpecialOps, type SpecialOp } from './special-files.ts';
 import type { TarEntry, TarHandler } from './tar-reader.ts';
 import { xattrDecision } from './xattr-policy.ts';
@@ -66,7 +67,6 @@ export interface ApplierSummary {
 }
 
 const O_CREATE_EXCL = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-const MAX_SYMLINKS = 255;
 const MAX_NOTES = 20;
 const OPAQUE_MARKER = '.wh..wh..opq';
 const WHITEOUT_PREFIX = '.wh.';
@@ -406,6 +406,12 @@ export class LayerApplier implements TarHandler {
   /**
    * Resolves directory components inside the target, following symlinks with the target as
    * the root. Returns the resolved in-target path ('' = the root).
+   *
+   * Not `lib/walk-path.ts`'s `walkPath`, although the rules are the same (absolute targets
+   * re-rooted, `..` stops at the root, MAX_SYMLINKS): each component is looked up in a merged
+   * view of several layer directories (the top layer's own entries, whiteouts and opaque
+   * directories hide lower ones), through this applier's cache of what it has written, and
+   * synchronously — an unpack makes this lookup for every tar entry.
    */
   #resolveDir(comps: readonly string[], e: TarEntry): string {
     const queue = comps.slice().reverse();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
@@ -19,7 +19,16 @@ export interface GroupManagerOptions {
   parent?: string;
   /** CPUs of the host, for the CPU limit arithmetic. Default: `os.availableParallelism()`. */
   hostCpus?: number;
+  /**
+   * The instance (`lib/instance-id.ts`: one per state root) whose jobs this manager makes:
+   * job `id` is the cgroup `<instance>-<id>`, and `listOrphans` sees only this instance's jobs,
+   * so instances sharing one parent never stop each other's containers. Without it the manager
+   * names jobs by their id alone and owns everything under its parent.
+   */
+  instance?: string;
 }
+
+const INSTANCE = /^[a-z0-9]{1,32}$/;
 
 type Role = 'unified' | V1Controller;
 
@@ -44,11 +53,16 @@ export class CgroupManager implements GroupManager {
   readonly warning = undefined;
   /** The parent directory of the jobs, per hierarchy. */
   readonly parents: Partial<Record<Role, string>> = {};
+  readonly instance: string | undefined;
   private readonly hostCpus: number;
   private prepared: Promise<void> | undefined;
 
   constructor(layout: Exclude<CgroupLayout, { kind: 'none' }>, options: GroupManagerOptions = {}) {
     if (options.parent !== undefined) checkParent(options.parent);
+    if (options.instance !== undefined && !INSTANCE.test(options.instance)) {
+      throw new RuntimeError('InvalidArgument', `Cannot use "${options.instance}" as an instance id`);
+    }
+    this.instance = options.instance;
     this.kind = layout.kind;
     this.hostCpus = options.hostCpus ?? availableParallelism();
     const parentIn = (h: Hierarchy): string =>
@@ -67,16 +81,21 @@ export class CgroupManager implements GroupManager {
     }
   }
 
-  private dirsOf(id: string): CgroupDirs {
+  /** The cgroup directory name of job `id`: `<instance>-<id>`, or `id` without an instance. */
+  jobName(id: string): string {
+    return this.instance === undefined ? id : `${this.instance}-${id}`;
+  }
+
+  private dirsOf(name: string): CgroupDirs {
     const dirs: CgroupDirs = {};
     for (const [role, parent] of Object.entries(this.parents) as [Role, string][]) {
-      dirs[role] = posix.join(parent, id);
+      dirs[role] = posix.join(parent, name);
     }
     return dirs;
   }
 
-  private groupOf(id: string): CgroupV2Group | HybridCgroupGroup {
-    const dirs = this.dirsOf(id);
+  private groupOf(id: string, name = this.jobName(id)): CgroupV2Group | HybridCgroupGroup {
+    const dirs = this.dirsOf(name);
     return this.kind === 'v2' ? new CgroupV2Group(id, dirs) : new HybridCgroupGroup(id, dirs);
   }
 
@@ -108,13 +127,14 @@ export class CgroupManager implements GroupManager {
 
   async create(id: string, limits: JobLimits = {}): Promise<Group> {
     checkGroupId(id);
+    checkGroupId(this.jobName(id));
     const values = cgroupLimits(limits, this.hostCpus);
     await this.prepare();
     const group = this.groupOf(id);
     const rollback = new Rollback();
     try {
       // Synchronous like writeControl: in-memory cgroupfs, cheaper than thread-pool round trips.
-      for (const dir of new Set(Object.values(this.dirsOf(id)))) {
+      for (const dir of new Set(Object.values(this.dirsOf(this.jobName(id))))) {
         try {
           mkdirSync(dir);
         } catch (err) {
@@ -142,14 +162,32 @@ export class CgroupManager implements GroupManager {
     return group;
   }
 
-  open(id: string, _options?: { shimPid?: number }): Group {
+  /**
+   * The job `id`. A job made before jobs carried their instance (named by its id alone) is
+   * found under that name when only it exists, so containers started by an older hostpod are
+   * re-adopted and stopped after an upgrade.
+   */
+  open(id: string, _options?: { shimPid?: number; shimStartTime?: string }): Group {
     checkGroupId(id);
+    const name = this.jobName(id);
+    if (name !== id) {
+      const first = Object.values(this.parents)[0];
+      if (first !== undefined && !existsSync(posix.join(first, name)) && existsSync(posix.join(first, id))) {
+        return this.groupOf(id, id);
+      }
+    }
     return this.groupOf(id);
   }
 
+  /**
+   * Ids of this instance's jobs under the parent that are not in `live`: left by a crash. With
+   * an instance, other instances' jobs — and jobs named the old way, whose owner cannot be
+   * told — are never listed; without one, every job under the parent is.
+   */
   async listOrphans(live: Iterable<string>): Promise<string[]> {
     const keep = new Set(live);
     const found = new Set<string>();
+    const prefix = this.instance === undefined ? '' : `${this.instance}-`;
     for (const parent of new Set(Object.values(this.parents))) {
       let entries: import('node:fs').Dirent[];
       try {
@@ -158,7 +196,11 @@ export class CgroupManager implements GroupManager {
         if (errnoCode(err) === 'ENOENT') continue;
         throw err;
       }
-      for (const e of entries) if (e.isDirectory() && !keep.has(e.name)) found.add(e.name);
+      for (const e of entries) {
+        if (!e.isDirectory() || !e.name.startsWith(prefix)) continue;
+        const id = e.name.slice(prefix.length);
+        if (id !== '' && !keep.has(id)) found.add(id);
+      }
     }
     return [...found].sort();
   }

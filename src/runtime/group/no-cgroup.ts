@@ -1,11 +1,14 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { isAlive, type ProcessIdentity, readProcStat, readProcStatSync } from '../../lib/process-identity.ts';
 import { checkGroupId, pollEmpty, signalPids } from './cgroup-fs.ts';
 import type { JobLimits } from './limits.ts';
 import type { Group, GroupManager, GroupStats } from './types.ts';
 
 /** Clock ticks per second and page size of /proc's counters (fixed on every Linux hostpod runs on). */
 const CLK_TCK = 100;
+/** The shim's command name, as `/proc/<pid>/stat` shows it. */
+const SHIM_COMM = 'hostpod-shim';
 const PAGE = 4096;
 
 interface ProcEntry {
@@ -19,21 +22,9 @@ async function readProcTable(): Promise<ProcEntry[]> {
   const names = (await readdir('/proc')).filter((n) => /^[1-9]\d*$/.test(n));
   const rows = await Promise.all(
     names.map(async (n): Promise<ProcEntry | undefined> => {
-      let text: string;
-      try {
-        text = await readFile(`/proc/${n}/stat`, 'utf8');
-      } catch {
-        return undefined; // exited meanwhile
-      }
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      // f[0] is field 3 (state); utime/stime are fields 14/15, rss field 24.
-      if (f[0] === 'Z' || f[0] === 'X') return undefined;
-      return {
-        pid: Number(n),
-        ppid: Number(f[1]),
-        cpuTicks: Number(f[11]) + Number(f[12]),
-        rssPages: Number(f[21]),
-      };
+      const st = await readProcStat(Number(n)); // undefined: exited meanwhile
+      if (st === undefined || st.state === 'Z' || st.state === 'X') return undefined;
+      return { pid: st.pid, ppid: st.ppid, cpuTicks: st.cpuTicks, rssPages: st.rssPages };
     }),
   );
   return rows.filter((r): r is ProcEntry => r !== undefined);
@@ -42,27 +33,33 @@ async function readProcTable(): Promise<ProcEntry[]> {
 /**
  * The job without cgroups: every descendant of the task's shim, which is a child subreaper so
  * that double-forked daemons reparent to it. No limits; exec'd processes are not tracked.
+ * The shim is named by pid *and* start time (and its command name): once it has ended, its
+ * pid may belong to any other process, whose tree must never be taken for the job — then the
+ * job is simply empty.
  */
 export class NoCgroupGroup implements Group {
   readonly kind = 'none' as const;
   readonly procsFiles: readonly string[] = [];
   readonly killFile = undefined;
-  private shimPid: number | undefined;
+  private shim: ProcessIdentity | undefined;
 
   constructor(
     readonly id: string,
     shimPid?: number,
+    shimStartTime?: string,
   ) {
-    this.shimPid = shimPid;
+    if (shimPid !== undefined) this.shim = { pid: shimPid, startTime: shimStartTime ?? '', comm: SHIM_COMM };
   }
 
+  /** Called right after the shim reported its start: its start time is read now, while it runs. */
   adopt(shimPid: number): void {
-    this.shimPid = shimPid;
+    this.shim = { pid: shimPid, startTime: readProcStatSync(shimPid)?.startTime ?? '', comm: SHIM_COMM };
   }
 
   private async entries(): Promise<ProcEntry[]> {
-    const root = this.shimPid;
-    if (root === undefined) return [];
+    const shim = this.shim;
+    if (shim === undefined || !(await isAlive(shim))) return [];
+    const root = shim.pid;
     const table = await readProcTable();
     const members = new Set([root]);
     let grew = true;
@@ -144,9 +141,9 @@ export class NoCgroupManager implements GroupManager {
     return new NoCgroupGroup(id);
   }
 
-  open(id: string, options: { shimPid?: number } = {}): Group {
+  open(id: string, options: { shimPid?: number; shimStartTime?: string } = {}): Group {
     checkGroupId(id);
-    return new NoCgroupGroup(id, options.shimPid);
+    return new NoCgroupGroup(id, options.shimPid, options.shimStartTime);
   }
 
   async listOrphans(_live: Iterable<string>): Promise<string[]> {

@@ -59,8 +59,12 @@ export interface GroupManager {
    * `FailedPrecondition` (the host refuses the cgroup).
    */
   create(id: string, limits?: import('./limits.ts').JobLimits): Promise<Group>;
-  /** The existing job `id` (after a restart). `shimPid` is needed by the process-tree backend. */
-  open(id: string, options?: { shimPid?: number }): Group;
-  /** Ids of jobs under hostpod's parent that are not in `live`: left by a crash. */
+  /**
+   * The existing job `id` (after a restart). The process-tree backend needs the task's shim:
+   * `shimPid` and its `shimStartTime` (from `shim.pid`), so that a pid reused since the shim
+   * ended is never taken for it and nothing of another process is signalled.
+   */
+  open(id: string, options?: { shimPid?: number; shimStartTime?: string }): Group;
+  /** Ids of this instance's jobs that are not in `live`: left by a crash. */
   listOrphans(live: Iterable<string>): Promise<string[]>;
 }

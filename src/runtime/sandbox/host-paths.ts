@@ -1,32 +1,8 @@
-import { chown, lstat, mkdir, readlink } from 'node:fs/promises';
+import { chown, lstat, mkdir } from 'node:fs/promises';
 import { errnoCode } from '../../errors.ts';
+import { fsWalker, rootedFsWalker, walkPath } from '../../lib/walk-path.ts';
 import { type MountMapping, translatePath } from '../spec/translate-path.ts';
 import type { PathKind, Probe } from '../spec/types.ts';
-import { type LinkKind, type PathWalker, walkPath } from '../spec/walk-path.ts';
-
-/** A PathWalker over the real filesystem; `toHost` maps the walked view onto host paths. */
-export function hostWalker(toHost: (path: string) => string): PathWalker {
-  return {
-    toHost,
-    async lstatKind(hostPath): Promise<LinkKind> {
-      try {
-        const st = await lstat(hostPath);
-        return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
-      } catch (err) {
-        const code = errnoCode(err);
-        if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
-        throw err;
-      }
-    },
-    readlink: (hostPath) => readlink(hostPath),
-  };
-}
-
-/** `root` + `path` as a directory treated as `/`: absolute symlink targets stay inside `root`. */
-export function rootedWalker(root: string): PathWalker {
-  const r = root.endsWith('/') ? root.slice(0, -1) : root;
-  return hostWalker((p) => (p === '/' ? r : `${r}${p}`));
-}
 
 /**
  * Resolves `path` inside `root` (symlinks never lead out of it) and returns the host path and
@@ -36,7 +12,7 @@ export async function resolveInRoot(
   root: string,
   path: string,
 ): Promise<{ hostPath: string; kind: PathKind }> {
-  const walker = rootedWalker(root);
+  const walker = rootedFsWalker(root);
   const r = await walkPath(path, walker);
   return { hostPath: walker.toHost(r.path), kind: r.kind };
 }
@@ -92,6 +68,6 @@ export async function mkdirs(
  * resolving every symlink in that view.
  */
 export function makeContainerProbe(mounts: readonly MountMapping[]): Probe {
-  const walker = hostWalker((p) => translatePath(p, mounts));
+  const walker = fsWalker((p) => translatePath(p, mounts));
   return async (path) => (await walkPath(path, walker)).kind;
 }

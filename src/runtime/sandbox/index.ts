@@ -5,5 +5,4 @@ export * from './mountinfo.ts';
 export * from './overlay.ts';
 export * from './sandbox.ts';
 export * from './volumes.ts';
-export * from './working-dir.ts';
 export * from './workspace-mount.ts';

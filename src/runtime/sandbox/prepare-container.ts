@@ -22,7 +22,9 @@ import {
   type Sandbox,
   type WorkspaceMode,
 } from './sandbox.ts';
-import { ensureWorkingDir } from './working-dir.ts';
+
+/** The mode of a working dir hostpod makes (hcsshim's MkdirAll(0700)), made as the container's user. */
+export const WORKING_DIR_MODE = 0o700;
 
 export interface PrepareContainerOptions {
   /** hostpod's state root. */
@@ -47,6 +49,8 @@ export interface PreparedContainer {
     argv: string[];
     env: string[];
     cwd: string;
+    /** A missing `cwd` is made by the shim, as the container's user, with this mode. */
+    createCwdMode: number;
     user: { uid: number; gid: number; groups: number[] };
     mounts?: BindMount[];
   };
@@ -70,6 +74,15 @@ export async function prepareContainer(
   const spec = parseRunAsUserName(container.runAsUserName, container.annotations);
   const rollback = new Rollback();
   try {
+    const scope = ephemeralScope(options.root);
+    const account = await resolveAccount(spec, {
+      containerId: container.id,
+      container: container.name,
+      scope,
+      ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
+      ...(options.self ? { self: options.self } : {}),
+    });
+    if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id, { scope }));
     const sandbox = await createSandbox({
       root: options.root,
       id: container.id,
@@ -80,24 +93,15 @@ export async function prepareContainer(
       mounts: container.mounts,
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.rootfsMounts ? { rootfsMounts: options.rootfsMounts } : {}),
+      ...(spec.kind === 'inherit' ? {} : { owner: { uid: account.uid, gid: account.gid } }),
     });
     rollback.add('sandbox', () => removeSandbox({ root: options.root, id: container.id }));
-    const scope = ephemeralScope(options.root);
-    const account = await resolveAccount(spec, {
-      containerId: container.id,
-      container: container.name,
-      scope,
-      ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
-      ...(options.self ? { self: options.self } : {}),
-    });
-    if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id, { scope }));
     const config = await buildProcessConfig(container, image, {
       layout: options.layout,
       mountPoint: sandbox.mountPoint,
       baseEnv: accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
-    await ensureWorkingDir(sandbox, config.cwd, { uid: account.uid, gid: account.gid });
     rollback.commit();
     return {
       sandbox,
@@ -107,6 +111,7 @@ export async function prepareContainer(
         argv: [config.executable, ...config.argv.slice(1)],
         env: config.env.map((v) => `${v.name}=${v.value}`),
         cwd: config.cwd,
+        createCwdMode: WORKING_DIR_MODE,
         user: { uid: account.uid, gid: account.gid, groups: account.groups },
         ...(sandbox.plan ? { mounts: sandbox.plan.binds } : {}),
       },

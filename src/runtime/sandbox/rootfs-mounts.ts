@@ -1,8 +1,8 @@
 import { RuntimeError } from '../../errors.ts';
 import { runTool } from './exec-tool.ts';
 import { unmount } from './overlay.ts';
-import { WORKSPACE_MOUNT_FLAGS } from './workspace-mount.ts';
 import type { RootfsMount } from './sandbox.ts';
+import { WORKSPACE_MOUNT_FLAGS } from './workspace-mount.ts';
 
 const TYPES = new Set(['overlay', 'bind', 'rbind']);
 

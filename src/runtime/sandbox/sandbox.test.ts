@@ -5,7 +5,6 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -17,10 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRuntimeError } from '../../errors.ts';
+import { instanceId } from '../../lib/instance-id.ts';
+import { mountTargetRegistry } from '../host-state.ts';
 import { makeContainerProbe } from './host-paths.ts';
 import { createSandbox, listSandboxes, removeSandbox } from './sandbox.ts';
+import { listTargetUsers } from './target-registry.ts';
 import { isMounted, mountAt, snapshot, writeTree } from './testing/fs-fixtures.ts';
-import { ensureWorkingDir } from './working-dir.ts';
 
 let tmp: string;
 let root: string;
@@ -186,8 +187,10 @@ test('createSandbox() symlink layout links volumes under the workspace, inside i
     const link = join(s.workspace, 'run/secrets/kubernetes.io/serviceaccount');
     assert.equal(readlinkSync(link), vol);
     assert.equal(readFileSync(join(link, 'token'), 'utf8'), 'secret');
-    // Nothing was made on the host through the image's absolute link.
-    assert.ok(!existsSync('/run/secrets/kubernetes.io/serviceaccount'));
+    // Made inside the workspace through the image's absolute link, not on the host (whose
+    // /run/secrets other tests may be using right now as a mount target).
+    assert.ok(lstatSync(join(s.workspace, 'run/secrets')).isDirectory());
+    assert.ok(lstatSync(join(s.workspace, 'var/run')).isSymbolicLink());
     assert.equal(readlinkSync(join(s.workspace, 'config/app.json')), file);
   } finally {
     await removeSandbox({ root, id: s.id });
@@ -247,7 +250,13 @@ test('createSandbox() bind layout returns the mount plan, makes and later remove
         { source: s.workspace, destination: loc, readOnly: false },
         { source: vol, destination: join(host, 'etc/configmap'), readOnly: true },
         { source: vol, destination: existing, readOnly: false },
-        { source: vol, destination: `${loc}/data`, readOnly: false },
+        {
+          source: vol,
+          destination: `${loc}/data`,
+          readOnly: false,
+          // Inside the workspace: the shim resolves the target there, fd by fd.
+          within: { sourceBase: vol, sourcePath: '', destinationBase: loc, destinationPath: 'data' },
+        },
         { source: file, destination: join(host, 'new/dir/config.json'), readOnly: true },
       ],
     });
@@ -320,7 +329,10 @@ test('removeSandbox() leaves mount targets another sandbox still uses', async ()
   assert.ok(existsSync(loc));
   await removeSandbox({ root, id: b.id });
   assert.ok(!existsSync(loc));
-  assert.deepEqual(readdirSync(join(root, 'sandboxes', '.targets')), []);
+  const mine = (await listTargetUsers(mountTargetRegistry())).flatMap((t) =>
+    t.users.filter((u) => u.startsWith(`${instanceId(root)}-`)),
+  );
+  assert.deepEqual(mine, [], 'no target registration of this state root is left');
 });
 
 test('removeSandbox() unmounts what is mounted inside the sandbox instead of deleting through it, and is idempotent', async () => {
@@ -407,30 +419,7 @@ test('createSandbox() symlink layout fails "failed to setup mount for job contai
   assert.deepEqual(snapshot(vol), { y: 'y' });
 });
 
-test('ensureWorkingDir() creates a missing working dir with mode 0700, owned by the run-as user', async () => {
-  const loc = join(tmp, 'wd-hpc');
-  const s = await createSandbox({
-    root,
-    id: nextId(),
-    layers,
-    layout: 'bind',
-    rootfsLocation: loc,
-    mounts: [],
-  });
-  try {
-    const created = await ensureWorkingDir(s, `${loc}/work/deep`, { uid: 65534, gid: 65534 });
-    assert.deepEqual(created, [join(s.workspace, 'work'), join(s.workspace, 'work/deep')]);
-    const st = statSync(join(s.workspace, 'work/deep'));
-    assert.equal(st.mode & 0o777, 0o700);
-    assert.equal(st.uid, 65534);
-    assert.deepEqual(await ensureWorkingDir(s, `${loc}/bin`), []);
-    await assert.rejects(ensureWorkingDir(s, `${loc}/a.txt`), (e) => isRuntimeError(e, 'FailedPrecondition'));
-  } finally {
-    await removeSandbox({ root, id: s.id });
-  }
-});
-
-test('createSandbox() and ensureWorkingDir() never follow an image symlink out of the workspace', async () => {
+test('createSandbox() never follows an image symlink out of the workspace', async () => {
   const victim = writeTree(join(tmp, 'ws-victim'), { 'keep.txt': 'host' });
   const image = writeTree(join(tmp, 'img-links'), {
     abs: { link: victim },
@@ -461,8 +450,20 @@ test('createSandbox() and ensureWorkingDir() never follow an image symlink out o
     assert.ok(statSync(join(s.workspace, victim, 'sub')).isDirectory());
     assert.ok(statSync(join(s.workspace, victim, 'one.txt')).isFile());
     assert.ok(statSync(join(s.workspace, 'tmp/x')).isDirectory());
-    await ensureWorkingDir(s, `${loc}/abs/work`);
-    assert.ok(statSync(join(s.workspace, victim, 'work')).isDirectory());
+    // The shim re-resolves each target inside the workspace, fd by fd, at the same place.
+    assert.deepEqual(
+      s.plan?.binds.slice(1).map((b) => b.within),
+      [
+        { sourceBase: vol, sourcePath: '', destinationBase: loc, destinationPath: `${victim.slice(1)}/sub` },
+        {
+          sourceBase: file,
+          sourcePath: '',
+          destinationBase: loc,
+          destinationPath: `${victim.slice(1)}/one.txt`,
+        },
+        { sourceBase: vol, sourcePath: '', destinationBase: loc, destinationPath: 'tmp/x' },
+      ],
+    );
     assert.deepEqual(snapshot(victim), { 'keep.txt': 'host' });
   } finally {
     await removeSandbox({ root, id: s.id });

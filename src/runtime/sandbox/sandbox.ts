@@ -1,10 +1,11 @@
 import {
+  chmod,
+  chown,
   lstat,
   mkdir,
   readdir,
   readFile,
   rename,
-  rm,
   rmdir,
   symlink,
   unlink,
@@ -12,7 +13,9 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { instanceId } from '../../lib/instance-id.ts';
 import { Rollback } from '../../lib/rollback.ts';
+import { mountTargetRegistry } from '../host-state.ts';
 import { resolveMountPoint } from '../spec/mount-point.ts';
 import { stripTrailingSlash } from '../spec/tokens.ts';
 import { type MountMapping, translatePath } from '../spec/translate-path.ts';
@@ -22,6 +25,7 @@ import { mkdirInRoot, mkdirs, resolveInRoot } from './host-paths.ts';
 import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
 import { mountRootfs } from './rootfs-mounts.ts';
+import { removeTreeSafely } from './safe-fs.ts';
 import { acquireTarget, releaseTarget } from './target-registry.ts';
 import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
 import { bindWorkspace, checkWorkspaceMount } from './workspace-mount.ts';
@@ -49,6 +53,20 @@ export interface CreateSandboxOptions {
    * at the workspace as given, in order, and unmounted with the sandbox. `layers` is ignored.
    */
   rootfsMounts?: readonly RootfsMount[];
+  /** The directory shared by every instance on the host (default `HOST_STATE_DIR`; tests). */
+  hostState?: string;
+  /**
+   * The container's account: the workspace root is handed to it (chowned) once everything
+   * hostpod makes inside is made, so the account can use its own workspace (make its working
+   * dir, write files) while hostpod never acts inside it after the handover.
+   */
+  owner?: { uid: number; gid: number };
+  /**
+   * The pod's group: the sandbox directory is then root's with that group, 0710 (the pod's
+   * containers may pass through to their workspace — the symlink layout needs it — nobody
+   * else). Without it: 0711.
+   */
+  group?: number;
 }
 
 /** One mount of a ready rootfs: mount(8)'s type, source and options (containerd's `Mount`). */
@@ -62,10 +80,18 @@ export interface RootfsMount {
 export interface BindMount {
   /** Host path. */
   source: string;
-  /** Path in the container (it exists on the host when the plan is returned). */
+  /** Path in the container. */
   destination: string;
   readOnly: boolean;
   propagation?: VolumeMount['propagation'];
+  /**
+   * For a source or destination inside something a less privileged party can write (a subPath
+   * in a volume; a mount point inside the workspace or an earlier volume): the shim opens each
+   * side fd by fd — `sourcePath` beneath `sourceBase` (never leading out), `destinationPath`
+   * with `destinationBase` as its root (made if missing) — and mounts through /proc/self/fd.
+   * `''` means the base itself.
+   */
+  within?: { sourceBase: string; sourcePath: string; destinationBase: string; destinationPath: string };
 }
 
 /** What the shim executes for the bind layout, in order: the workspace first, then volumes. */
@@ -103,6 +129,11 @@ interface SandboxRecord {
   workspace: string;
   /** Host paths used as mount targets, registered in `target-registry.ts`. */
   bindTargets: string[];
+  /**
+   * The registry they are registered in (host-wide) and under which user name. Absent in
+   * records of older versions: those registered in `<root>/sandboxes` under the bare id.
+   */
+  targetRegistry?: { dir: string; user: string };
 }
 
 const RECORD = 'sandbox.json';
@@ -147,7 +178,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   const dir = join(base, id);
   await mkdir(base, { recursive: true, mode: 0o711 });
   try {
-    await mkdir(dir, { mode: 0o711 });
+    await mkdir(dir, { mode: 0o700 });
+    if (options.group !== undefined) await chown(dir, process.getuid?.() ?? 0, options.group);
+    await chmod(dir, options.group === undefined ? 0o711 : 0o710);
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') {
       throw new RuntimeError(
@@ -167,6 +200,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     mode: undefined,
     workspace: join(dir, 'rootfs'),
     bindTargets: [],
+    targetRegistry: {
+      dir: mountTargetRegistry(options.hostState),
+      user: `${instanceId(root)}-${id}`,
+    },
   };
   const rollback = new Rollback();
   rollback.add('sandbox', () => removeSandbox({ root, id }));
@@ -247,9 +284,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         ...byDepth.filter((_, i) => where[i]!.kind === 'host').map((m) => m.mountPath),
       ];
       await saveRecord(dir, record);
+      const registry = record.targetRegistry!;
       const acquire = async (path: string, kind: 'dir' | 'file') => {
-        rollback.add(`mount target ${path}`, () => releaseTarget(base, id, path));
-        return acquireTarget(base, id, path, kind);
+        rollback.add(`mount target ${path}`, () => releaseTarget(registry.dir, registry.user, path));
+        return acquireTarget(registry.dir, registry.user, path, kind);
       };
       const mp = await acquire(target, 'dir');
       // (Another state root may remove a mount point it made between these calls: the shim
@@ -266,15 +304,23 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       for (const [i, m] of byDepth.entries()) {
         const w = where[i]!;
         let destination = m.mountPath;
+        // Where the shim resolves the destination fd by fd (undefined: a host path, trusted).
+        let within: { base: string; path: string } | undefined;
         if (w.kind === 'workspace') {
-          // Inside the workspace: resolve the image's symlinks there, so that the shim never
-          // follows one out of it, and hand it the resolved path.
+          // Inside the workspace: resolve the image's symlinks there (the workspace is still
+          // hostpod's alone: its account gets it only later), and hand the shim the resolved
+          // path; the shim resolves it once more inside the workspace, fd by fd.
           const hostPath = await makeTargetInWorkspace(workspace, m.mountPath.slice(target.length), m.kind);
           destination = `${target}${hostPath.slice(workspace.length)}`;
+          within = { base: target, path: destination.slice(target.length + 1) };
         } else if (w.kind === 'volume') {
-          // Inside an earlier volume: the mount point is made in that volume's source, as the
-          // container will see it (and as runc does).
-          await makeMountPoint(w.hostPath, m.kind);
+          // Inside an earlier volume, which containers may write: the shim makes the mount point
+          // in it (as the container sees it, and as runc does), fd by fd, inside that volume.
+          const outer = byDepth
+            .slice(0, i)
+            .filter((o) => m.mountPath.startsWith(`${o.mountPath}/`))
+            .reduce((a, b) => (b.mountPath.length > a.mountPath.length ? b : a));
+          within = { base: outer.mountPath, path: m.mountPath.slice(outer.mountPath.length + 1) };
         } else {
           const t = await acquire(m.mountPath, m.kind);
           if (t.existed && !t.owned) {
@@ -284,15 +330,23 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
             );
           }
         }
-        plan.binds.push({
-          source: m.hostPath,
-          destination,
-          readOnly: m.readOnly,
-          ...(m.propagation === undefined ? {} : { propagation: m.propagation }),
-        });
+        const bind: BindMount = { source: m.hostPath, destination, readOnly: m.readOnly };
+        if (within !== undefined || m.subPath !== undefined) {
+          bind.within = {
+            sourceBase: m.subPath?.volume ?? m.hostPath,
+            sourcePath: m.subPath?.path ?? '',
+            destinationBase: within?.base ?? m.mountPath,
+            destinationPath: within?.path ?? '',
+          };
+        }
+        if (m.propagation !== undefined) bind.propagation = m.propagation;
+        plan.binds.push(bind);
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));
     }
+    // The handover: from here on the account may write in its workspace, so hostpod does
+    // nothing more inside it but through the shim's fd-based operations.
+    if (options.owner) await chown(workspace, options.owner.uid, options.owner.gid);
     rollback.commit();
     return { id, dir, layout, mode, workspace, mountPoint, plan, mappings, mounts, warnings };
   } catch (err) {
@@ -307,20 +361,6 @@ async function pickMode(base: string): Promise<WorkspaceMode> {
 
 function depth(path: string): number {
   return path.split('/').filter((c) => c !== '').length;
-}
-
-/** mkdir -p for a directory target; parents + an empty file (if missing) for a file target. */
-async function makeMountPoint(hostPath: string, kind: 'dir' | 'file'): Promise<void> {
-  if (kind === 'dir') {
-    await mkdirs(hostPath, { mode: 0o755 });
-    return;
-  }
-  await mkdirs(dirname(hostPath), { mode: 0o755 });
-  try {
-    await writeFile(hostPath, '', { flag: 'wx', mode: 0o644 });
-  } catch (err) {
-    if (errnoCode(err) !== 'EEXIST') throw err;
-  }
 }
 
 /** Makes a mount target inside the workspace, symlinks resolved inside it; returns its host path. */
@@ -390,9 +430,18 @@ export async function removeSandbox(options: RemoveSandboxOptions): Promise<void
       );
     }
   }
-  if (areas.length === 2) await rm(workspace, { recursive: true, force: true });
-  for (const t of record?.bindTargets ?? []) await releaseTarget(sandboxesDir(options.root), options.id, t);
-  await rm(dir, { recursive: true, force: true });
+  // The workspace and upper dir hold what the container wrote: removed fd by fd, moved out of
+  // reach first (a symlink planted there, or a directory swapped for one, is never followed).
+  const trash = trashDir(options.root);
+  if (areas.length === 2) await removeTreeSafely(workspace, trash);
+  const registry = record?.targetRegistry ?? { dir: sandboxesDir(options.root), user: options.id };
+  for (const t of record?.bindTargets ?? []) await releaseTarget(registry.dir, registry.user, t);
+  await removeTreeSafely(dir, trash);
+}
+
+/** `<root>/trash`: root-only; trees being removed are moved here first (see removeTreeSafely). */
+export function trashDir(root: string): string {
+  return join(stripTrailingSlash(root), 'trash');
 }
 
 /** The ids of the sandboxes under `<root>/sandboxes` (for crash cleanup). */
@@ -445,8 +494,15 @@ function isRecord(v: unknown): v is SandboxRecord {
     typeof r.id === 'string' &&
     typeof r.workspace === 'string' &&
     r.workspace.startsWith('/') &&
-    strings(r.bindTargets)
+    strings(r.bindTargets) &&
+    (r.targetRegistry === undefined || isRegistry(r.targetRegistry))
   );
+}
+
+function isRegistry(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.dir === 'string' && r.dir.startsWith('/') && typeof r.user === 'string' && r.user !== '';
 }
 
 function describe(err: unknown): string {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { acquireTarget, releaseTarget } from './target-registry.ts';
+import { acquireTarget, listTargetUsers, releaseTarget } from './target-registry.ts';
 
 describe('mount targets hostpod makes on the host', () => {
   let dir = '';
@@ -46,4 +46,43 @@ describe('mount targets hostpod makes on the host', () => {
     assert.equal(existsSync(join(existing, 'x')), false);
     assert.ok(existsSync(existing), 'a directory that existed before is never removed');
   });
+});
+
+test('acquireTarget() / releaseTarget(): a mount point two instances share stays until the last of them lets go', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'hostpod-targets-shared-'));
+  try {
+    // One host-wide registry; two state roots (instances) both bind their workspaces at /hpc.
+    const registry = join(base, 'host', 'mount-targets');
+    const hpc = join(base, 'hpc');
+    assert.deepEqual(await acquireTarget(registry, 'aaaa-c1', hpc, 'dir'), { existed: false, owned: true });
+    assert.deepEqual(await acquireTarget(registry, 'bbbb-c2', hpc, 'dir'), { existed: true, owned: true });
+    // The first instance's run ends: the directory stays (removing it would detach the second
+    // instance's workspace in its container's mount namespace).
+    await releaseTarget(registry, 'aaaa-c1', hpc);
+    assert.ok(existsSync(hpc));
+    assert.deepEqual(await listTargetUsers(registry), [{ path: hpc, users: ['bbbb-c2'] }]);
+    await releaseTarget(registry, 'bbbb-c2', hpc);
+    assert.equal(existsSync(hpc), false, 'made by hostpod, removed by the last user');
+    assert.deepEqual(await listTargetUsers(registry), []);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test('acquireTarget() from many processes at once: each registration is counted (the registry lock)', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'hostpod-targets-race-'));
+  try {
+    const registry = join(base, 'reg');
+    const hpc = join(base, 'hpc');
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => acquireTarget(registry, `i${i % 3}-c${i}`, hpc, 'dir')),
+    );
+    assert.equal((await listTargetUsers(registry))[0]?.users.length, 12);
+    await Promise.all(Array.from({ length: 11 }, (_, i) => releaseTarget(registry, `i${i % 3}-c${i}`, hpc)));
+    assert.ok(existsSync(hpc), 'one user left');
+    await releaseTarget(registry, 'i2-c11', hpc);
+    assert.equal(existsSync(hpc), false);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
 });

@@ -13,6 +13,8 @@ export interface CheckedMount {
   readOnly: boolean;
   kind: 'dir' | 'file';
   propagation?: VolumeMount['propagation'];
+  /** A subPath mount's volume and path in it (see `VolumeMount.subPath`). */
+  subPath?: { volume: string; path: string };
 }
 
 /**
@@ -75,6 +77,7 @@ export async function checkVolumeMounts(
       readOnly: m.readOnly,
       kind: st.isDirectory() ? 'dir' : 'file',
       ...(m.propagation === undefined ? {} : { propagation: m.propagation }),
+      ...(m.subPath ? { subPath: m.subPath } : {}),
     });
   }
   return out;

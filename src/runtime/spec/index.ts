@@ -7,5 +7,4 @@ export * from './process-config.ts';
 export * from './tokens.ts';
 export * from './translate-path.ts';
 export * from './types.ts';
-export * from './walk-path.ts';
 export * from './working-dir.ts';

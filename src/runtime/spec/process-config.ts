@@ -21,7 +21,7 @@ export interface ProcessConfig {
   /** argv as given (tokens replaced, argv[0] with `/` separators). */
   argv: string[];
   env: EnvVar[];
-  /** The working directory as the process sees it (it may not exist yet: see ensureWorkingDir). */
+  /** The working directory as the process sees it (it may not exist yet: the shim makes it, as the container's user). */
   cwd: string;
   /** `CONTAINER_SANDBOX_MOUNT_POINT`, with its trailing `/`. */
   mountPoint: string;

@@ -25,6 +25,13 @@ export interface VolumeMount {
    * HostToContainer / Bidirectional); absent = as inherited from the host. See LaunchSpec.
    */
   propagation?: 'private' | 'slave' | 'shared' | undefined;
+  /**
+   * Set for a `subPath` mount: the source is `path` inside the volume directory `volume`.
+   * `hostPath` is where it resolved when the volume was prepared; the bind itself opens it
+   * again beneath `volume`, fd by fd, so a symlink planted in the volume since then cannot
+   * redirect the mount.
+   */
+  subPath?: { volume: string; path: string };
 }
 
 /** The pod annotations the runtime honours (copied from the pod to each container). */

@@ -52,3 +52,17 @@ test('resolveWorkingDir() takes a relative path relative to the workspace', () =
     `${SYM}etc`,
   );
 });
+
+test('resolveWorkingDir() never lets a relative or re-rooted working dir climb out of the workspace', () => {
+  for (const wd of ['../../../../etc', 'a/../../..//etc', '..\\..\\etc', './../etc']) {
+    assert.equal(resolveWorkingDir({ layout: 'symlink', mountPoint: SYM, workingDir: wd }), `${SYM}etc`, wd);
+    assert.equal(resolveWorkingDir({ layout: 'bind', mountPoint: '/hpc/', workingDir: wd }), '/hpc/etc', wd);
+  }
+  assert.equal(
+    resolveWorkingDir({ layout: 'symlink', mountPoint: SYM, workingDir: '/../../etc' }),
+    `${SYM}etc`,
+  );
+  assert.equal(resolveWorkingDir({ layout: 'symlink', mountPoint: SYM, workingDir: '..' }), SYM.slice(0, -1));
+  // An absolute path (or one written with the token) is the author's explicit choice: kept.
+  assert.equal(resolveWorkingDir({ layout: 'bind', mountPoint: '/hpc/', workingDir: '/srv/../etc' }), '/etc');
+});

@@ -18,16 +18,19 @@ export interface WorkingDirInput {
  * tokens are replaced, `\` becomes `/`, a drive letter (`C:`) is dropped and a relative path
  * is taken relative to the workspace. In the symlink layout a path that did not hold a token
  * is re-rooted under the workspace (`/work` → `<workspace>/work`), as hcsshim's fallback mode
- * does. The result is normalised and has no trailing `/` (except `/`).
+ * does. A relative or re-rooted path never leaves the workspace: its `..` stop at the workspace
+ * (`../../etc` → `<workspace>/etc`). The result is normalised and has no trailing `/` (except `/`).
  */
 export function resolveWorkingDir(input: WorkingDirInput): string {
   const workspace = stripTrailingSlash(input.mountPoint);
   const raw = nonEmpty(input.workingDir) ?? nonEmpty(input.imageWorkingDir);
   if (raw === undefined) return workspace;
   const hadToken = hasSandboxToken(raw);
-  let p = toLinuxPath(replaceSandboxTokens(raw, input.mountPoint));
-  if (!p.startsWith('/')) p = `${workspace}/${p}`;
-  else if (input.layout === 'symlink' && !hadToken) p = `${workspace}${p}`;
+  const p = toLinuxPath(replaceSandboxTokens(raw, input.mountPoint));
+  // A relative path, and a token-free one re-rooted in the symlink layout, are taken inside the
+  // workspace: normalised as if the workspace were `/`, so `..` never climbs out of it.
+  if (!p.startsWith('/')) return stripTrailingSlash(`${workspace}${posix.normalize(`/${p}`)}`);
+  if (input.layout === 'symlink' && !hadToken) return stripTrailingSlash(`${workspace}${posix.normalize(p)}`);
   return stripTrailingSlash(posix.normalize(p));
 }
 

@@ -14,4 +14,4 @@ export { type LogStatus, parseLogStatus, readLogStatus } from './log-status.ts';
 export { DEFAULT_SHIM_PATH, shimPath, TaskStartError } from './shim.ts';
 export { openTask, type StartTaskOptions, startTask, type TaskHandle } from './start-task.ts';
 export { stopTask } from './stop-task.ts';
-export { shimAlive, type WaitTaskOptions, waitTask } from './wait-task.ts';
+export { shimAlive, shimIdentity, type WaitTaskOptions, waitTask } from './wait-task.ts';

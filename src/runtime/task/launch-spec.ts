@@ -23,7 +23,17 @@ export interface LaunchSpec {
     readOnly: boolean;
     /** Mount propagation of this bind (see `MountPropagation`); absent = as inherited. */
     propagation?: MountPropagation | undefined;
+    /**
+     * Resolve each side fd by fd instead (`bindat`): `sourcePath` beneath `sourceBase`,
+     * `destinationPath` with `destinationBase` as its root, made if missing (see BindMount).
+     */
+    within?: { sourceBase: string; sourcePath: string; destinationBase: string; destinationPath: string };
   }[];
+  /**
+   * Make a missing `cwd` (mkdir -p, this mode) in the new process *after* it has become the
+   * container's user, so an account can create only what it could create itself.
+   */
+  createCwdMode?: number;
   /** Symlinks made before the program starts (`path` → `target`); an identical one is kept. */
   symlinks?: readonly { target: string; path: string }[];
   /** The CRI-format log file the task's stdout/stderr go to; absent = discarded. */
@@ -104,6 +114,13 @@ function checkAbsolute(what: string, path: string): string {
   return checkToken(what, path);
 }
 
+function checkRelative(what: string, path: string): string {
+  if (path.startsWith('/')) {
+    throw new RuntimeError('InvalidArgument', `Cannot launch: ${what} "${path}" is not a relative path`);
+  }
+  return checkToken(what, path);
+}
+
 function checkId(what: string, n: number): string {
   if (!Number.isSafeInteger(n) || n < 0 || n > 0xfffffffe) {
     throw new RuntimeError('InvalidArgument', `Cannot launch: ${what} ${n} is not a valid id`);
@@ -134,6 +151,7 @@ export function encodeLaunchSpec(spec: LaunchSpec, job: JobFiles, nsFrom?: numbe
     t.push('env', checkToken('an environment entry', e));
   }
   t.push('cwd', checkAbsolute('the working directory', spec.cwd));
+  if (spec.createCwdMode !== undefined) t.push('mkcwd', checkId('mode', spec.createCwdMode & 0o7777));
   if (spec.user) {
     t.push('uid', checkId('uid', spec.user.uid), 'gid', checkId('gid', spec.user.gid));
     for (const g of spec.user.groups) t.push('group', checkId('group', g));
@@ -144,6 +162,14 @@ export function encodeLaunchSpec(spec: LaunchSpec, job: JobFiles, nsFrom?: numbe
   else if (spec.mounts !== undefined) {
     t.push('ns', 'private');
     for (const m of spec.mounts) {
+      if (m.within !== undefined) {
+        const w = m.within;
+        t.push('bindat', m.readOnly ? 'ro' : 'rw', checkAbsolute('a mount source', w.sourceBase));
+        t.push(checkRelative('a mount source path', w.sourcePath));
+        t.push(checkAbsolute('a mount destination', w.destinationBase));
+        t.push(checkRelative('a mount destination path', w.destinationPath));
+        continue;
+      }
       t.push('bind', m.readOnly ? 'ro' : 'rw', checkAbsolute('a mount source', m.source));
       t.push(checkAbsolute('a mount destination', m.destination));
       if (m.propagation !== undefined) {
@@ -202,7 +228,7 @@ export function decodeLaunchSpec(data: Buffer): DecodedSpec {
   let gid = 0;
   let killFile: string | undefined;
   let privateMounts = false;
-  const arity: Record<string, number> = { bind: 3, symlink: 2 };
+  const arity: Record<string, number> = { bind: 3, bindat: 5, symlink: 2 };
   for (let i = 0; i < tokens.length; ) {
     const key = tokens[i++] as string;
     const n = arity[key] ?? 1;

@@ -58,7 +58,7 @@ const STAGE_TEXT: Record<string, string> = {
   setgroups: 'setting supplementary groups',
   setgid: 'setting the group id',
   setuid: 'setting the user id',
-  chdir: 'changing to the working directory',
+  chdir: "changing to (or making, as the container's user) the working directory",
   exec: 'executing the program',
   fork: 'fork',
   pipe: 'creating pipes',
@@ -69,7 +69,9 @@ const STAGE_TEXT: Record<string, string> = {
 
 const STAGE_HINT: Record<string, string> = {
   exec: "Check that the program exists and is executable for the container's user.",
-  chdir: "Check that workingDir exists and the container's user may enter it.",
+  chdir:
+    "A missing workingDir is made with the container's own credentials: its account must be allowed to create it (SYSTEM may create anything) and to enter it.",
+  bind: 'A mount target or subPath that leads out of its volume or workspace through a symlink is refused (EXDEV).',
   setuid: 'hostpod needs root to run a container as another user.',
   setgid: 'hostpod needs root to run a container as another user.',
   setgroups: 'hostpod needs root to run a container as another user.',

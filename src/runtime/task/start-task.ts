@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { parseIdentity } from '../../lib/process-identity.ts';
 import type { Group, GroupManager } from '../group/types.ts';
 import { encodeLaunchSpec, type LaunchSpec } from './launch-spec.ts';
 import { parseShimError, shimPath } from './shim.ts';
@@ -117,8 +118,10 @@ export async function openTask(dir: string, groups: GroupManager, groupId: strin
     }
   };
   const [shim, init] = await Promise.all([read('shim.pid'), read('init.pid')]);
-  // init.pid holds "PID STARTED_AT".
+  // init.pid holds "PID STARTED_AT"; shim.pid "PID STARTTIME" (older shims: the pid alone).
   const [initPid, startedAt = ''] = init.trim().split(' ');
-  const shimPid = Number.parseInt(shim, 10);
-  return { dir, shimPid, initPid: Number(initPid), startedAt, group: groups.open(groupId, { shimPid }) };
+  const id = parseIdentity(shim);
+  const shimPid = id?.pid ?? Number.parseInt(shim, 10);
+  const group = groups.open(groupId, { shimPid, ...(id ? { shimStartTime: id.startTime } : {}) });
+  return { dir, shimPid, initPid: Number(initPid), startedAt, group };
 }

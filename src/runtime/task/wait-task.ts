@@ -2,25 +2,33 @@ import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { isAlive, type ProcessIdentity, parseIdentity } from '../../lib/process-identity.ts';
 import { type ExitRecord, readExit } from './exit-record.ts';
+
+/** The shim's command name, as `/proc/<pid>/stat` shows it. */
+const SHIM_COMM = 'hostpod-shim';
+
+/**
+ * The shim of the task in `dir`, from its `shim.pid` (`PID STARTTIME`; older shims wrote only
+ * the pid), as an identity that also requires the command name `hostpod-shim`. Undefined when
+ * the task never started there or the file is unreadable.
+ */
+export async function shimIdentity(dir: string): Promise<ProcessIdentity | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'shim.pid'), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  const id = parseIdentity(text);
+  return id === undefined ? undefined : { ...id, comm: SHIM_COMM };
+}
 
 /** True while the shim whose pid is in `<dir>/shim.pid` runs (a zombie or a reused pid is not it). */
 export async function shimAlive(dir: string): Promise<boolean> {
-  let pid: number;
-  try {
-    pid = Number.parseInt(await readFile(join(dir, 'shim.pid'), 'utf8'), 10);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return comm === 'hostpod-shim' && state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const id = await shimIdentity(dir);
+  return id !== undefined && (await isAlive(id));
 }
 
 export interface WaitTaskOptions {

@@ -14,6 +14,7 @@ import {
   resolveAccount,
 } from './accounts.ts';
 import { parseGroup, parsePasswd } from './etc-files.ts';
+import { EPHEMERAL_ID_RANGE } from './id-allocator.ts';
 
 const letters = (k: number) =>
   Array.from({ length: k }, () => String.fromCharCode(97 + randomInt(26))).join('');
@@ -61,16 +62,20 @@ test("resolveAccount() maps SYSTEM to root and inherit-user to hostpod's own ide
   assert.equal(inherit.ephemeral, false);
 });
 
-test('resolveAccount() creates the Local Service and Network Service accounts on first use, once', async () => {
+test('resolveAccount() creates the Local Service and Network Service accounts on first use, once, with their fixed ids', async () => {
   const names = { localService: randomName(), networkService: randomName() };
+  // Test names get test ids (the documented ones may be held by the real accounts here).
+  const base = 1_900_000_100 + randomInt(800);
+  const serviceAccountIds = { localService: base, networkService: base + 1 };
   try {
     const ls = await resolveAccount(parseRunAsUserName('NT AUTHORITY\\Local Service'), {
       containerId: randomId(),
       serviceAccounts: names,
+      serviceAccountIds,
     });
     assert.equal(ls.name, names.localService);
-    assert.notEqual(ls.uid, 0);
-    assert.ok(ls.uid < 1000, 'a system account');
+    assert.equal(ls.uid, base, 'the fixed uid');
+    assert.equal(ls.gid, base, 'a group of its own with the same id');
     assert.equal(ls.shell, '/usr/sbin/nologin');
     assert.equal(existsSync(ls.home) && ls.home !== '/nonexistent', false);
     assert.deepEqual(
@@ -82,14 +87,16 @@ test('resolveAccount() creates the Local Service and Network Service accounts on
     const again = await resolveAccount(parseRunAsUserName('NT AUTHORITY\\LocalService'), {
       containerId: randomId(),
       serviceAccounts: names,
+      serviceAccountIds,
     });
     assert.equal(again.uid, ls.uid);
     const ns = await resolveAccount(parseRunAsUserName('NT AUTHORITY\\NetworkService'), {
       containerId: randomId(),
       serviceAccounts: names,
+      serviceAccountIds,
     });
     assert.equal(ns.name, names.networkService);
-    assert.notEqual(ns.uid, ls.uid);
+    assert.equal(ns.uid, base + 1);
     assert.equal(passwd().filter((u) => u.name === names.localService).length, 1);
   } finally {
     delUser(names.localService);
@@ -109,12 +116,20 @@ test('resolveAccount() makes an ephemeral user id[:20] in a local group; removeE
     assert.equal(acct.name, id.slice(0, 20));
     assert.equal(acct.gid, gid);
     assert.ok(acct.groups.includes(gid));
-    assert.notEqual(acct.uid, 0);
+    assert.ok(acct.uid >= EPHEMERAL_ID_RANGE.first && acct.uid <= EPHEMERAL_ID_RANGE.last, `uid ${acct.uid}`);
     assert.equal(acct.ephemeral, true);
     const entry = passwd().find((u) => u.name === acct.name);
     assert.equal(entry?.gecos, EPHEMERAL_MARKER);
     assert.match(execFileSync('id', ['-gn', acct.name], { encoding: 'utf8' }), new RegExp(group));
     assert.equal(await removeEphemeralUser(id), true);
+    // The next container's user never gets the uid back (files may still belong to it).
+    const id2 = randomId();
+    try {
+      const next = await resolveAccount(parseRunAsUserName(group), { containerId: id2 });
+      assert.ok(next.uid > acct.uid, `uid ${next.uid} after ${acct.uid}`);
+    } finally {
+      await removeEphemeralUser(id2);
+    }
     assert.equal(await removeEphemeralUser(id), false);
     assert.equal(
       passwd().some((u) => u.name === acct.name),
@@ -151,6 +166,8 @@ test('cleanupEphemeralUsers() removes marked users of gone containers of its own
     assert.ok(!names.includes(dead.slice(0, 20)));
     assert.ok(names.includes(foreign.slice(0, 20)), "another root's user is left alone");
     assert.ok(names.includes(plain));
+    assert.equal(await removeEphemeralUser(plain), false, 'a user hostpod did not make is never removed');
+    assert.ok(passwd().some((u) => u.name === plain));
     // A removal scoped to another root does not touch it either.
     assert.equal(await removeEphemeralUser(live, { scope: ephemeralScope('/other') }), false);
     assert.equal(await removeEphemeralUser(live, { scope }), true);

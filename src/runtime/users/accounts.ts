@@ -1,21 +1,22 @@
-import { createHash } from 'node:crypto';
 import { RuntimeError } from '../../errors.ts';
+import { instanceId } from '../../lib/instance-id.ts';
 import { type AccountSpec, LOGON_FAILURE } from '../spec/account.ts';
 import { type BaseEnvAccount, userBaseEnv } from '../spec/env.ts';
 import type { EnvVar } from '../spec/types.ts';
 import { groupsOf, type HostAccounts, type PasswdEntry, readHostAccounts } from './etc-files.ts';
+import { allocateId, type IdAllocatorOptions, SERVICE_ACCOUNT_IDS } from './id-allocator.ts';
 import { runShadowTool } from './shadow-tools.ts';
 
 /** The GECOS field that marks a user hostpod made for one container. */
 export const EPHEMERAL_MARKER = 'hostpod ephemeral';
 
 /**
- * A short tag for one hostpod state root (12 hex of its path's sha256), added to the GECOS
- * marker so that the crash cleanup of one root never deletes the users of another (two roots on
- * one host, tests in parallel).
+ * A short tag for one hostpod state root (its `instanceId`), added to the GECOS marker so that
+ * the crash cleanup of one root never deletes the users of another (two roots on one host,
+ * tests in parallel).
  */
 export function ephemeralScope(root: string): string {
-  return createHash('sha256').update(root).digest('hex').slice(0, 12);
+  return instanceId(root);
 }
 
 /** The GECOS of an ephemeral user: `hostpod ephemeral` or `hostpod ephemeral <scope>`. */
@@ -61,6 +62,10 @@ export interface ResolveAccountOptions {
   etcDir?: string;
   /** Tags an ephemeral user with its state root (`ephemeralScope(root)`). */
   scope?: string;
+  /** The uid/gid of a service account created now (default `SERVICE_ACCOUNT_IDS`). */
+  serviceAccountIds?: Partial<{ localService: number; networkService: number }>;
+  /** Where ephemeral uids come from (default: the host-wide allocator). */
+  ids?: IdAllocatorOptions;
 }
 
 /** Who the processes run as, ready for setgroups/setgid/setuid. */
@@ -86,13 +91,17 @@ export function currentIdentity(): SelfIdentity {
  * - inherit → hostpod's own uid/gid/groups (no root needed);
  * - system → root;
  * - local-service / network-service → dedicated system accounts (default `hostpod-localsvc` /
- *   `hostpod-netsvc`: no home, nologin shell), created with useradd on first use;
+ *   `hostpod-netsvc`: no home, nologin shell), created on first use with their fixed ids
+ *   (`SERVICE_ACCOUNT_IDS`, uid = gid; an existing account of that name is used as it is);
  * - group → an ephemeral user `<containerId>.slice(0, 20)` in that host group (GECOS
- *   `hostpod ephemeral`). hcsshim only supports groups here: a name that is a user but not a
- *   group is refused, as are unknown names.
+ *   `hostpod ephemeral`), its uid from the host-wide allocator (`allocateId`: never reused).
+ *   hcsshim only supports groups here: a name that is a user but not a group is refused, as
+ *   are unknown names.
  * Throws FailedPrecondition `failed to create user process token: failed to logon user: …` for
- * an unknown name, PermissionDenied when hostpod is not root and the account needs it,
- * AlreadyExists when a non-hostpod user already has the ephemeral name, Internal when useradd fails.
+ * an unknown name or a service account's fixed uid held by another user, PermissionDenied when
+ * hostpod is not root and the account needs it, AlreadyExists when a non-hostpod user already
+ * has the ephemeral name, ResourceExhausted when the ephemeral id range is used up, Internal
+ * when useradd fails.
  */
 export async function resolveAccount(
   spec: AccountSpec,
@@ -140,7 +149,13 @@ export async function resolveAccount(
     const name = spec.kind === 'local-service' ? names.localService : names.networkService;
     let user = accounts.users.find((u) => u.name === name);
     if (user === undefined) {
-      await createServiceAccount(name, accounts, spec.kind);
+      const ids = { ...SERVICE_ACCOUNT_IDS, ...options.serviceAccountIds };
+      await createServiceAccount(
+        name,
+        accounts,
+        spec.kind,
+        ids[spec.kind === 'local-service' ? 'localService' : 'networkService'],
+      );
       accounts = await readHostAccounts(etcDir);
       user = mustFind(accounts, name);
     }
@@ -154,19 +169,28 @@ export async function resolveAccount(
     });
   }
   if (existing === undefined) {
-    const r = await runShadowTool('useradd', [
-      '--system',
-      '--no-create-home',
-      '--home-dir',
-      '/nonexistent',
-      '--shell',
-      '/usr/sbin/nologin',
-      '--comment',
-      markerFor(options.scope),
-      '--gid',
-      String(group!.gid),
-      name,
-    ]);
+    // A uid from hostpod's own range, never handed out before (so it owns no file of an earlier
+    // container). useradd re-checks it under the passwd lock; taken meanwhile (exit 4): the next.
+    let r: Awaited<ReturnType<typeof runShadowTool>>;
+    for (let attempt = 0; ; attempt++) {
+      const uid = await allocateId(options.ids);
+      r = await runShadowTool('useradd', [
+        '--system',
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/usr/sbin/nologin',
+        '--comment',
+        markerFor(options.scope),
+        '--uid',
+        String(uid),
+        '--gid',
+        String(group!.gid),
+        name,
+      ]);
+      if (r.exitCode !== 4 || attempt >= 3) break;
+    }
     if (r.exitCode !== 0) {
       throw new RuntimeError(
         'Internal',
@@ -253,8 +277,38 @@ async function deleteUser(name: string): Promise<boolean> {
   );
 }
 
-async function createServiceAccount(name: string, accounts: HostAccounts, kind: string): Promise<void> {
-  const sameNameGroup = accounts.groups.find((g) => g.name === name);
+/**
+ * Creates a service account with its fixed id (uid = gid, `SERVICE_ACCOUNT_IDS`): a group of
+ * the same name with that gid (or the existing group of that name), then the user.
+ */
+async function createServiceAccount(
+  name: string,
+  accounts: HostAccounts,
+  kind: string,
+  id: number,
+): Promise<void> {
+  const label = kind === 'local-service' ? 'Local Service' : 'Network Service';
+  const taken = accounts.users.find((u) => u.uid === id);
+  if (taken !== undefined) {
+    throw new RuntimeError(
+      'FailedPrecondition',
+      `${LOGON_FAILURE}: cannot create the ${label} account "${name}" with its fixed uid ${id}: user "${taken.name}" has it`,
+      {
+        hint: `remove or renumber "${taken.name}", or create "${name}" yourself (hostpod uses an existing account as it is)`,
+      },
+    );
+  }
+  let group = accounts.groups.find((g) => g.name === name);
+  if (group === undefined) {
+    const g = await runShadowTool('groupadd', ['--system', '--gid', String(id), name]);
+    if (g.exitCode !== 0 && g.exitCode !== 9) {
+      throw new RuntimeError(
+        'Internal',
+        `${LOGON_FAILURE}: cannot create the group "${name}" (gid ${id}): groupadd exited ${g.exitCode}: ${g.stderr}`,
+      );
+    }
+    group = (await readHostAccounts()).groups.find((x) => x.name === name);
+  }
   const r = await runShadowTool('useradd', [
     '--system',
     '--no-create-home',
@@ -263,8 +317,11 @@ async function createServiceAccount(name: string, accounts: HostAccounts, kind: 
     '--shell',
     '/usr/sbin/nologin',
     '--comment',
-    `hostpod ${kind === 'local-service' ? 'Local Service' : 'Network Service'}`,
-    ...(sameNameGroup ? ['--gid', String(sameNameGroup.gid)] : ['--user-group']),
+    `hostpod ${label}`,
+    '--uid',
+    String(id),
+    '--gid',
+    String(group?.gid ?? id),
     name,
   ]);
   if (r.exitCode !== 0 && r.exitCode !== 9) {

@@ -2,6 +2,7 @@
  * Test harness for the services: a temporary state root with test images built by hostpod's own
  * `buildImage`, runtime deps for this host, and pods from YAML text.
  */
+
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import type { Pod } from '../../api/types.ts';
 import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
+import { instanceId } from '../../lib/instance-id.ts';
+import { prepareStateRoot } from '../../lib/state-root.ts';
 import { removeCgroupDirs } from '../../runtime/group/cgroup-fs.ts';
 import { CgroupManager } from '../../runtime/group/group-manager.ts';
 import { openStateDb, type StateDb, stateDbPath } from '../../state/state-db.ts';
@@ -51,11 +54,14 @@ export async function makeHarness(
   options: { layout?: 'bind' | 'symlink'; root?: string } = {},
 ): Promise<Harness> {
   const root = options.root ?? (await mkdtemp(join(tmpdir(), 'hostpod-svc-')));
+  // As every entry point does: the root 0711 (mkdtemp made it 0700), its directories made.
+  prepareStateRoot(root);
   const content = new LocalContentStore(join(root, 'content'));
   const images = new ImageStore(root, content);
   const src = join(root, 'image-src');
   await writeImageSource(src);
   await buildImage(src, content, images, { tag: TEST_IMAGE, tmpDir: root });
+  prepareStateRoot(root); // as the next command would: the image source made above closed too
   const parent = `/hostpod-test-${randomBytes(4).toString('hex')}`;
   const db = openStateDb(stateDbPath(root));
   const deps = await hostRuntimeDeps({

@@ -6,7 +6,19 @@
  * `..data` with one rename, so a reader never sees a mix of old and new files.
  */
 import { randomInt } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  unlink,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 
@@ -60,24 +72,34 @@ function timestampedName(now: Date): string {
 export async function writePayload(
   target: string,
   payload: Payload,
-  options: { dirMode?: number; now?: Date } = {},
+  options: {
+    dirMode?: number;
+    now?: Date;
+    /** The group of every directory and file written (the pod's group), with group read. */
+    group?: number;
+    /** Applied to each file's mode (e.g. no access for others in a Secret). */
+    fileMode?: (mode: number) => number;
+  } = {},
 ): Promise<void> {
   for (const path of payload.keys()) {
     const problem = payloadPathError(path);
     if (problem) throw new RuntimeError('InvalidArgument', `Cannot write volume file "${path}": ${problem}`);
   }
   const dirMode = options.dirMode ?? 0o755;
-  const tsName = await makeTimestampedDir(target, options.now ?? new Date(), dirMode);
+  const group = options.group;
+  const tsName = await makeTimestampedDir(target, options.now ?? new Date(), dirMode, group);
   const tsDir = join(target, tsName);
   try {
     for (const [path, file] of payload) {
       const full = join(tsDir, path);
-      await mkdirAll(tsDir, dirname(path), dirMode);
+      await mkdirAll(tsDir, dirname(path), dirMode, group);
+      const mode = options.fileMode ? options.fileMode(file.mode) : file.mode;
       // O_EXCL + O_NOFOLLOW: a fresh directory only we write into, never through a link.
-      const fh = await open(full, 'wx', file.mode);
+      const fh = await open(full, 'wx', mode);
       try {
         await fh.writeFile(file.data);
-        await fh.chmod(file.mode); // the umask must not narrow the requested mode
+        if (group !== undefined) await fh.chown((await fh.stat()).uid, group);
+        await fh.chmod(mode); // the umask must not narrow the requested mode
       } finally {
         await fh.close();
       }
@@ -95,11 +117,12 @@ export async function writePayload(
   }
 }
 
-async function makeTimestampedDir(target: string, now: Date, mode: number): Promise<string> {
+async function makeTimestampedDir(target: string, now: Date, mode: number, group?: number): Promise<string> {
   for (let i = 0; ; i++) {
     const name = timestampedName(now);
     try {
       await mkdir(join(target, name), { mode });
+      if (group !== undefined) await chown(join(target, name), process.getuid?.() ?? 0, group);
       await chmod(join(target, name), mode);
       return name;
     } catch (err) {
@@ -108,13 +131,14 @@ async function makeTimestampedDir(target: string, now: Date, mode: number): Prom
   }
 }
 
-async function mkdirAll(base: string, rel: string, mode: number): Promise<void> {
+async function mkdirAll(base: string, rel: string, mode: number, group?: number): Promise<void> {
   if (rel === '.' || rel === '') return;
   let p = base;
   for (const c of rel.split('/')) {
     p = join(p, c);
     try {
       await mkdir(p, { mode });
+      if (group !== undefined) await chown(p, process.getuid?.() ?? 0, group);
       await chmod(p, mode);
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;

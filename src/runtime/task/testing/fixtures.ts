@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readProcStat } from '../../../lib/process-identity.ts';
 import { removeCgroupDirs } from '../../group/cgroup-fs.ts';
 import { CgroupManager } from '../../group/group-manager.ts';
 import { readCgroupLayout } from '../../group/layout.ts';
@@ -75,12 +76,8 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
 
 /** True while pid exists (and is not a zombie). */
 export async function alive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return !/^\S+ \(.*\) [ZX]/s.test(stat);
-  } catch {
-    return false;
-  }
+  const st = await readProcStat(pid);
+  return st !== undefined && st.state !== 'Z' && st.state !== 'X';
 }
 
 export type { GroupManager };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isRuntimeError } from '../../errors.ts';
-import { type LinkKind, type PathWalker, walkPath } from './walk-path.ts';
+import { isRuntimeError } from '../errors.ts';
+import { type LinkKind, MAX_SYMLINKS, type PathWalker, rootedFsWalker, walkPath } from './walk-path.ts';
 
 /** A view rooted at "/root" on a fake host. */
 function walker(entries: Record<string, LinkKind | { link: string }>): PathWalker {
@@ -91,4 +91,37 @@ test('walkPath() never leaves the view, whatever the links (property)', async ()
     }),
     { numRuns: 500 },
   );
+});
+
+test('walkPath() follows exactly MAX_SYMLINKS (40) links, as the kernel does, and refuses the 41st', async () => {
+  const chain = (n: number) => {
+    const entries: Record<string, LinkKind | { link: string }> = { '/root/end': 'dir' };
+    for (let i = 0; i < n; i++) entries[`/root/l${i}`] = { link: i === n - 1 ? '/end' : `l${i + 1}` };
+    return walker(entries);
+  };
+  assert.equal(MAX_SYMLINKS, 40);
+  assert.deepEqual(await walkPath('/l0/x', chain(40)), { path: '/end/x', kind: 'missing' });
+  await assert.rejects(walkPath('/l0/x', chain(41)), (e) => isRuntimeError(e, 'InvalidArgument'));
+});
+
+test('rootedFsWalker() keeps every link of a real tree inside its root', async () => {
+  const { mkdtemp, mkdir, rm, symlink, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const base = await mkdtemp(join(tmpdir(), 'hostpod-walk-'));
+  try {
+    const root = join(base, 'root');
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await writeFile(join(root, 'etc', 'passwd'), 'inside');
+    await symlink('/etc', join(root, 'abs'));
+    await symlink('../../../../etc', join(root, 'up'));
+    const w = rootedFsWalker(root);
+    for (const p of ['/abs/passwd', '/up/passwd', '/../abs/../up/passwd']) {
+      const r = await walkPath(p, w);
+      assert.deepEqual(r, { path: '/etc/passwd', kind: 'file' }, p);
+      assert.equal(w.toHost(r.path), join(root, 'etc', 'passwd'));
+    }
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,5 @@
-import { RuntimeError } from '../../errors.ts';
+import { lstat, readlink } from 'node:fs/promises';
+import { errnoCode, RuntimeError } from '../errors.ts';
 
 /** What `lstat` found, as path walking cares. */
 export type LinkKind = 'dir' | 'file' | 'symlink' | 'missing';
@@ -18,7 +19,11 @@ export interface WalkResult {
   kind: 'dir' | 'file' | 'missing';
 }
 
-const MAX_LINKS = 40;
+/**
+ * Symlinks one resolution may follow: Linux's MAXSYMLINKS (40), so hostpod gives up exactly
+ * where the kernel would (ELOOP). Every symlink-bounded walk in hostpod uses this limit.
+ */
+export const MAX_SYMLINKS = 40;
 
 /**
  * Resolves `path` component by component in a view of the filesystem (a container's mount
@@ -54,7 +59,7 @@ export async function walkPath(path: string, walker: PathWalker): Promise<WalkRe
     const host = walker.toHost(here);
     kind = await walker.lstatKind(host);
     if (kind === 'symlink') {
-      if (++links > MAX_LINKS) {
+      if (++links > MAX_SYMLINKS) {
         throw new RuntimeError(
           'InvalidArgument',
           `Cannot resolve "${path}": too many levels of symbolic links`,
@@ -76,4 +81,28 @@ export async function walkPath(path: string, walker: PathWalker): Promise<WalkRe
 
 function split(p: string): string[] {
   return p.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+/** A PathWalker over the real filesystem; `toHost` maps the walked view onto host paths. */
+export function fsWalker(toHost: (path: string) => string): PathWalker {
+  return {
+    toHost,
+    async lstatKind(hostPath): Promise<LinkKind> {
+      try {
+        const st = await lstat(hostPath);
+        return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+        throw err;
+      }
+    },
+    readlink: (hostPath) => readlink(hostPath),
+  };
+}
+
+/** `root` + `path` as a directory treated as `/`: absolute symlink targets stay inside `root`. */
+export function rootedFsWalker(root: string): PathWalker {
+  const r = root.endsWith('/') ? root.slice(0, -1) : root;
+  return fsWalker((p) => (p === '/' ? r : `${r}${p}`));
 }

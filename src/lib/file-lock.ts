@@ -1,6 +1,13 @@
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { errnoCode, RuntimeError } from '../errors.ts';
-import { sleep } from '../lib/sleep.ts';
+import {
+  formatIdentity,
+  isAlive,
+  type ProcessIdentity,
+  parseIdentity,
+  selfIdentity,
+} from './process-identity.ts';
+import { sleep } from './sleep.ts';
 
 /** A held lock; `release()` removes the lock file (idempotent, never throws). */
 export interface FileLock {
@@ -8,37 +15,31 @@ export interface FileLock {
   release(): Promise<void>;
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/** The holder written in a lock file (`PID STARTTIME`; older files: the pid alone). */
+async function holder(path: string): Promise<ProcessIdentity | undefined> {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM';
-  }
-}
-
-async function holderPid(path: string): Promise<number | undefined> {
-  try {
-    const text = await readFile(path, 'utf8');
-    const pid = Number.parseInt(text.trim().split(/\s+/)[0] ?? '', 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    return parseIdentity(await readFile(path, 'utf8'));
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
     throw e;
   }
 }
 
+function same(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  return a.pid === b.pid && a.startTime === b.startTime;
+}
+
 /**
- * Tries once to take the lock file at `path`, holding our pid. The file is written under a
- * temporary name and hard-linked into place, so a lock file is never seen empty (link fails
- * with EEXIST when the lock is held: the same guarantee as O_EXCL). A lock whose holder process
- * is gone (killed mid-pull) is stale and is broken. Returns the lock, or `{ heldBy }` when a
- * live process holds it.
+ * Tries once to take the lock file at `path`, holding our pid and start time. The file is
+ * written under a temporary name and hard-linked into place, so a lock file is never seen empty
+ * (link fails with EEXIST when the lock is held: the same guarantee as O_EXCL). A lock whose
+ * holder process is gone (killed mid-pull; its pid possibly reused since: the start time tells)
+ * is stale and is broken. Returns the lock, or `{ heldBy }` (a pid) when a live process holds it.
  */
 export async function tryFileLock(path: string): Promise<FileLock | { heldBy: number }> {
   const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+  const me = selfIdentity();
+  await writeFile(tmp, `${formatIdentity(me)}\n`, { mode: 0o600, flag: 'wx' });
   try {
     for (let attempt = 0; attempt < 10; attempt++) {
       try {
@@ -58,9 +59,9 @@ export async function tryFileLock(path: string): Promise<FileLock | { heldBy: nu
       } catch (e) {
         if (errnoCode(e) !== 'EEXIST') throw e;
       }
-      const pid = await holderPid(path);
-      if (pid === undefined) continue; // released meanwhile (or unreadable): try again
-      if (isAlive(pid)) return { heldBy: pid };
+      const held = await holder(path);
+      if (held === undefined) continue; // released meanwhile (or unreadable): try again
+      if (same(held, me) || (await isAlive(held))) return { heldBy: held.pid };
       // Stale: move it aside under a unique name (only one rename of a given file succeeds),
       // check it is the file we judged, and remove it.
       const aside = `${path}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -70,13 +71,13 @@ export async function tryFileLock(path: string): Promise<FileLock | { heldBy: nu
         if (errnoCode(e) === 'ENOENT') continue;
         throw e;
       }
-      const moved = await holderPid(aside);
-      if (moved !== undefined && moved !== pid && isAlive(moved)) {
+      const moved = await holder(aside);
+      if (moved !== undefined && !same(moved, held) && (await isAlive(moved))) {
         // A live process took the lock between our read and our rename: put it back unless
         // someone else holds the name by now (link never overwrites).
         await link(aside, path).catch(() => {});
         await unlink(aside).catch(() => {});
-        return { heldBy: moved };
+        return { heldBy: moved.pid };
       }
       await unlink(aside).catch(() => {});
     }
