@@ -102,8 +102,10 @@ test("kill -9 of a task's native shim: the task is reported exited (137) and its
 }, async () => {
   const pid = await runDetached('shimkill', 'setsid sh -c "sleep 3002" & sleep 3003');
   assert.ok(await until(() => sleeper('3002').length === 1));
-  const shimPid = Number(
+  // shim.pid holds "PID STARTTIME" (the shim's identity).
+  const shimPid = Number.parseInt(
     readFileSync(join(c.hpRoot, 'test', 'tasks', 'shimkill', 'task', 'shim.pid'), 'utf8'),
+    10,
   );
   process.kill(shimPid, 'SIGKILL');
   assert.ok(await until(() => !alive(pid)), 'the first process is killed with its job');

@@ -4,7 +4,6 @@
  * reused pid is not mistaken for it) — what the container records in the state database name.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive, readProcStat } from '../lib/process-identity.ts';
 import type { ContainerOwner } from '../state/containers.ts';

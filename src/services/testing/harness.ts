@@ -13,7 +13,6 @@ import type { Pod } from '../../api/types.ts';
 import { buildImage } from '../../image/build.ts';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
-import { instanceId } from '../../lib/instance-id.ts';
 import { prepareStateRoot } from '../../lib/state-root.ts';
 import { removeCgroupDirs } from '../../runtime/group/cgroup-fs.ts';
 import { CgroupManager } from '../../runtime/group/group-manager.ts';
