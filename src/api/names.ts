@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Name rules of k8s.io/apimachinery/pkg/util/validation, returning the API server's messages
  * (an empty list means valid).
@@ -107,4 +109,12 @@ export function portNameErrors(name: string): string[] {
   else if (name.includes('--')) errs.push('must not contain consecutive hyphens');
   else if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
   return errs;
+}
+
+/** The pod name of a workload's template on node `node`: stable, so applying again is idempotent. */
+export function templatePodName(workload: string, node: string): string {
+  const suffix = createHash('sha256').update(node).digest('hex').slice(0, 5);
+  // Cut to fit, without leaving a '.' or '-' before the suffix (not a valid name).
+  const base = workload.slice(0, 63 - 6).replace(/[-.]+$/, '');
+  return `${base}-${suffix}`;
 }

@@ -1,10 +1,3 @@
-/**
- * From the objects of an apply request (or a static pod file) to what the daemon keeps: pods
- * (each as a Pod manifest — a workload's template becomes a Pod named as a controller on this
- * node would name it — plus its decoded, validated form) and ConfigMaps/Secrets. Everything is
- * checked before anything is kept: one bad object refuses the whole request with every problem.
- */
-import { createHash } from 'node:crypto';
 import { errorBody, formatPath } from '../api/field-path.ts';
 import type { SourceDocument } from '../api/manifests.ts';
 import {
@@ -47,13 +40,9 @@ function documentOf(value: unknown, index: number, file: string): SourceDocument
   return { file, index, value, locate: () => ({ line: 0, col: 0 }) };
 }
 
-/** The pod name of a workload's template on node `node`: stable, so applying again is idempotent. */
-export function templatePodName(workload: string, node: string): string {
-  const suffix = createHash('sha256').update(node).digest('hex').slice(0, 5);
-  // Cut to fit, without leaving a '.' or '-' before the suffix (not a valid name).
-  const base = workload.slice(0, 63 - 6).replace(/[-.]+$/, '');
-  return `${base}-${suffix}`;
-}
+import { templatePodName } from '../api/names.ts';
+
+export { templatePodName };
 
 /**
  * Decodes and validates `values` (Kubernetes objects as JSON). Throws `InvalidArgument` with

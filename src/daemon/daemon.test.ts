@@ -53,7 +53,7 @@ describe('hostpod daemon', { concurrency: false }, () => {
   let d: DaemonHarness;
   before(async () => {
     d = await makeDaemonHarness({
-      timing: { initialMs: 200, maxMs: 1000, resetMs: 60_000, probeSecondMs: 100 },
+      timing: { initialMs: 200, maxMs: 1000, resetAfterMs: 60_000, probeSecondMs: 100 },
     });
     await d.start();
   });

@@ -3,6 +3,7 @@
  * container's result, and the run's time constants.
  */
 import type { ContainerType } from '../api/visit-containers.ts';
+import { RuntimeError } from '../errors.ts';
 import { type BackoffPolicy, KUBELET_BACKOFF } from './backoff.ts';
 import type { ContainerExit, RunningContainer } from './container-runner.ts';
 import type { PodStatus } from './pod-status.ts';
@@ -59,3 +60,30 @@ export interface PodTiming extends BackoffPolicy {
 }
 
 export const DEFAULT_TIMING: Readonly<PodTiming> = { ...KUBELET_BACKOFF, probeSecondMs: 1000 };
+
+/**
+ * Scaled time constants from text (the daemon's test hook): a JSON object with only the keys of
+ * `PodTiming`, each a number ≥ 0. Throws `InvalidArgument` naming what is wrong — a misspelt key
+ * must not silently leave the kubelet's constant in place.
+ */
+export function parsePodTiming(text: string): Partial<PodTiming> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new RuntimeError('InvalidArgument', 'the test timing is not JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new RuntimeError('InvalidArgument', 'the test timing must be a JSON object');
+  const out: Partial<PodTiming> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!(k in DEFAULT_TIMING))
+      throw new RuntimeError('InvalidArgument', `unknown test timing key "${k}"`, {
+        hint: `known keys: ${Object.keys(DEFAULT_TIMING).join(', ')}`,
+      });
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+      throw new RuntimeError('InvalidArgument', `test timing "${k}" must be a number of 0 or more`);
+    out[k as keyof PodTiming] = x;
+  }
+  return out;
+}

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import type { CrashPoint } from '../../daemon/node-agent.ts';
+import { CRASH_POINTS, type CrashPoint } from '../../daemon/agent-types.ts';
+import { RuntimeError } from '../../errors.ts';
+import { parsePodTiming } from '../../services/pod-events.ts';
 import { VERSION } from '../../version.ts';
 import { requireRoot } from '../foreground.ts';
 import type { CliContext } from '../io.ts';
@@ -117,8 +119,12 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         flags.config ?? 'flags',
       );
       // Test hooks (undocumented): scaled time constants, a crash at an injected point.
-      const timing = ctx.env.HOSTPOD_TEST_TIMING ? JSON.parse(ctx.env.HOSTPOD_TEST_TIMING) : undefined;
+      const timing = ctx.env.HOSTPOD_TEST_TIMING ? parsePodTiming(ctx.env.HOSTPOD_TEST_TIMING) : undefined;
       const crashAt = ctx.env.HOSTPOD_TEST_CRASH_AT as CrashPoint | undefined;
+      if (crashAt !== undefined && !(CRASH_POINTS as readonly string[]).includes(crashAt))
+        throw new RuntimeError('InvalidArgument', `unknown crash point "${crashAt}"`, {
+          hint: `known points: ${CRASH_POINTS.join(', ')}`,
+        });
       const diskCheckMs = ctx.env.HOSTPOD_TEST_CHECK_MS ? Number(ctx.env.HOSTPOD_TEST_CHECK_MS) : undefined;
       const daemon = await startDaemon(config, {
         pid: ctx.pid ?? 0,

@@ -41,7 +41,7 @@ async function podsOfManifests(
   for (const e of entries) {
     if (e.kind === 'Pod') pods.push({ namespace: e.namespace, name: e.name });
     else if (isWorkloadKind(e.kind)) {
-      const { templatePodName } = await import('../../daemon/apply.ts');
+      const { templatePodName } = await import('../../api/names.ts');
       pods.push({ namespace: e.namespace, name: templatePodName(e.name, await node()) });
     } else err(ctx, `Warning: ${resourceOf(e.kind)}/${e.name} skipped: hostpod deletes pods only`);
   }

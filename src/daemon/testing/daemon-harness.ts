@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { PodView } from '../../api/protocol.ts';
 import { startCli, waitForOutput } from '../../cli/testing/spawn-cli.ts';
 import { DaemonClient } from '../../client/client.ts';
+import type { PodTiming } from '../../services/pod-events.ts';
 import { type Harness, makeHarness, TEST_IMAGE } from '../../services/testing/harness.ts';
 
 export { TEST_IMAGE };
@@ -39,7 +40,7 @@ export interface DaemonHarness {
 
 export interface DaemonHarnessOptions {
   /** Back-off and probe constants (ms) for the daemon's pods. */
-  timing?: { initialMs?: number; maxMs?: number; resetMs?: number; probeSecondMs?: number };
+  timing?: Partial<PodTiming>;
   extraArgs?: string[];
   /** The state root (default: a fresh temporary directory). */
   root?: string;
