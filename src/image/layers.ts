@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, RuntimeError } from '../errors.ts';
@@ -30,6 +30,7 @@ import {
   FollowLost,
   UnpackWorker,
 } from './unpack/apply-worker.ts';
+import { followBlob } from './unpack/follow-blob.ts';
 
 /** One unpacked layer of the cache, ready to be an overlay lower dir. */
 export interface UnpackedLayer {
@@ -385,67 +386,6 @@ class BlobWatch {
 }
 
 /**
- * The bytes of blob `d` while a pull writes it: read from the content store's partial ingest
- * file as it grows (woken by the pull's progress events), or from the committed blob. A restart
- * of the download from byte 0 ends the follow with FollowLost (the caller falls back to the
- * committed blob); the diffID check guards the rest.
- */
-async function* followBlob(
-  content: LocalContentStore,
-  d: Digest,
-  size: number,
-  watch: BlobWatch,
-  aborted: () => boolean,
-): AsyncGenerator<Uint8Array> {
-  const partial = join(content.root, 'ingest', `${digestAlgorithm(d)}-${digestHex(d)}.partial`);
-  let seen = watch.version;
-  let fh: FileHandle | undefined;
-  let pos = 0;
-  try {
-    for (;;) {
-      if (aborted()) throw new FollowLost('the pull stopped');
-      if (watch.restarted && pos > 0) throw new FollowLost('the download restarted');
-      if (!fh) {
-        if (await content.info(d)) {
-          // Already committed (present before, or finished before we looked): read the blob.
-          for await (const b of createReadStream(content.path(d), { highWaterMark: 1 << 20, start: pos })) {
-            yield b as Buffer;
-          }
-          return;
-        }
-        fh = await open(partial, 'r').catch((e: unknown) => {
-          if (errnoCode(e) === 'ENOENT') return undefined;
-          throw e;
-        });
-        if (!fh) {
-          if (watch.done) continue; // committed meanwhile: the next turn reads the blob
-          await watch.next(seen);
-          seen = watch.version;
-          continue;
-        }
-      }
-      const buf = Buffer.allocUnsafe(1 << 20);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead > 0) {
-        pos += bytesRead;
-        yield buf.subarray(0, bytesRead);
-        if (pos >= size) return;
-        continue;
-      }
-      if (watch.done) {
-        // The writer renamed the partial into the blob: the open file is the blob.
-        if (pos < size && (await fh.stat()).size <= pos) throw new FollowLost('the blob ended early');
-        continue;
-      }
-      await watch.next(seen);
-      seen = watch.version;
-    }
-  } finally {
-    await fh?.close();
-  }
-}
-
-/**
  * Pulls an image and unpacks its layers into the cache *while* they download: each layer is
  * read from the content store's partial ingest file as the pull writes it, so the whole takes
  * about as long as the slower of the two instead of their sum. `pull` runs the pull with the
@@ -548,7 +488,7 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
           } catch (e) {
             if (e instanceof RuntimeError || e instanceof FollowLost) throw e;
             return applyLayer(
-              followBlob(content, b.digest, b.size, w, () => stopped),
+              followBlob({ partial, blob: content.path(b.digest), size: b.size, shared: w.shared }),
               o,
             );
           }

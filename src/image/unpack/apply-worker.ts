@@ -3,28 +3,29 @@
  * pull going (the applier's file writes are synchronous and would otherwise stall the pull).
  * The same file is the worker's entry point and the main thread's client.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
-import { errnoCode, RuntimeError } from '../../errors.ts';
+import { RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError } from '../../oci/digest.ts';
 import type { UnpackMode } from './applier.ts';
 import { type ApplyLayerResult, applyLayer, type UnpackLimits } from './apply-layer.ts';
+import {
+  FOLLOW_DONE,
+  FOLLOW_RESTARTED,
+  FOLLOW_STOPPED,
+  type FollowedBlob,
+  FollowLost,
+  followBlob,
+} from './follow-blob.ts';
 
-/** Bits of `FollowState[1]`. */
-export const FOLLOW_DONE = 1;
-export const FOLLOW_RESTARTED = 2;
-export const FOLLOW_STOPPED = 4;
+export { FOLLOW_DONE, FOLLOW_RESTARTED, FOLLOW_STOPPED, FollowLost };
 
 /**
- * Where the worker reads the layer: a committed blob, or a blob being downloaded (its partial
- * ingest file, then the blob), woken through `shared`: an Int32Array [version, flags] the
- * downloader bumps (Atomics.notify on index 0) at every event.
+ * Where the worker reads the layer: a committed blob, or a blob being downloaded (followed, see
+ * `follow-blob.ts`).
  */
-export type WorkerSource =
-  | { kind: 'blob'; blob: string }
-  | { kind: 'follow'; partial: string; blob: string; size: number; shared: SharedArrayBuffer };
+export type WorkerSource = { kind: 'blob'; blob: string } | ({ kind: 'follow' } & FollowedBlob);
 
 export interface WorkerApplyOptions {
   target: string;
@@ -35,16 +36,6 @@ export interface WorkerApplyOptions {
   expectedDiffId?: Digest;
   what: string;
 }
-
-/** Atomics.waitAsync (Node 16+; not in the ES2023 lib typings). */
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(a: Int32Array, i: number, v: number, t: number): { value: Promise<string> | string };
-  }
-).waitAsync;
-
-/** The follow could not give the blob's bytes (restart, stop): unpack from the committed blob. */
-export class FollowLost extends Error {}
 
 export type Reply =
   | { ok: true; result: ApplyLayerResult }
@@ -57,56 +48,11 @@ export type Reply =
       mismatch?: { expected: Digest; actual?: Digest; actualSize: number };
     };
 
-async function* follow(src: Extract<WorkerSource, { kind: 'follow' }>): AsyncGenerator<Uint8Array> {
-  const st = new Int32Array(src.shared);
-  let fh: FileHandle | undefined;
-  let pos = 0;
-  try {
-    for (;;) {
-      const seen = Atomics.load(st, 0);
-      const flags = Atomics.load(st, 1);
-      if (flags & FOLLOW_STOPPED) throw new FollowLost('the pull stopped');
-      if (flags & FOLLOW_RESTARTED && pos > 0) throw new FollowLost('the download restarted');
-      if (!fh) {
-        if (existsSync(src.blob)) {
-          for await (const b of createReadStream(src.blob, { highWaterMark: 1 << 20, start: pos })) {
-            yield b as Buffer;
-          }
-          return;
-        }
-        fh = await open(src.partial, 'r').catch((e: unknown) => {
-          if (errnoCode(e) === 'ENOENT') return undefined;
-          throw e;
-        });
-        if (!fh) {
-          if (!(flags & FOLLOW_DONE)) await waitAsync(st, 0, seen, 1000).value;
-          continue;
-        }
-      }
-      const buf = Buffer.allocUnsafe(1 << 20);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead > 0) {
-        pos += bytesRead;
-        yield buf.subarray(0, bytesRead);
-        if (pos >= src.size) return;
-        continue;
-      }
-      if (flags & FOLLOW_DONE) {
-        // The writer renamed the partial into the blob: the open file is the blob.
-        if ((await fh.stat()).size <= pos) throw new FollowLost('the blob ended early');
-        continue;
-      }
-      await waitAsync(st, 0, seen, 1000).value;
-    }
-  } finally {
-    await fh?.close();
-  }
-}
-
 /** The worker side: runs one job (see apply-worker-main.ts). */
 export async function work(src: WorkerSource, o: WorkerApplyOptions): Promise<Reply> {
   try {
-    const source = src.kind === 'blob' ? createReadStream(src.blob, { highWaterMark: 1 << 20 }) : follow(src);
+    const source =
+      src.kind === 'blob' ? createReadStream(src.blob, { highWaterMark: 1 << 20 }) : followBlob(src);
     const result = await applyLayer(source, {
       target: o.target,
       mode: o.mode,
