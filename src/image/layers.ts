@@ -17,20 +17,19 @@ import {
 import type { LocalContentStore } from './content-store.ts';
 import { ensurePrivateDir } from './private-dir.ts';
 import type { LowerLayer } from './unpack/applier.ts';
-import {
-  type ApplyLayerOptions,
-  type ApplyLayerResult,
-  applyLayer,
-  type UnpackLimits,
-} from './unpack/apply-layer.ts';
+import type { ApplyLayerOptions, ApplyLayerResult, UnpackLimits } from './unpack/apply-layer.ts';
 import {
   FOLLOW_DONE,
   FOLLOW_RESTARTED,
   FOLLOW_STOPPED,
   FollowLost,
-  UnpackWorker,
-} from './unpack/apply-worker.ts';
-import { followBlob } from './unpack/follow-blob.ts';
+  followBlob,
+} from './unpack/follow-blob.ts';
+
+/** The unpacker, loaded when a layer is unpacked: running an image already in the cache needs none of it. */
+async function applyLayer(...args: Parameters<typeof import('./unpack/apply-layer.ts').applyLayer>) {
+  return (await import('./unpack/apply-layer.ts')).applyLayer(...args);
+}
 
 /** One unpacked layer of the cache, ready to be an overlay lower dir. */
 export interface UnpackedLayer {
@@ -508,7 +507,8 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
   };
 
   // The follower's failures are not the caller's: ensureUnpacked below redoes what it missed.
-  const worker = unpackIn === 'worker' ? new UnpackWorker() : undefined;
+  const worker =
+    unpackIn === 'worker' ? new (await import('./unpack/apply-worker.ts')).UnpackWorker() : undefined;
   const following = follow()
     .catch(() => {})
     .finally(() => worker?.close());

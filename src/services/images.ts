@@ -6,8 +6,7 @@ import { RuntimeError } from '../errors.ts';
 import type { LocalContentStore } from '../image/content-store.ts';
 import type { ImageStore } from '../image/image-store.ts';
 import { ensureUnpacked, readImage } from '../image/layers.ts';
-import { type PullEvent, pullImage } from '../image/pull.ts';
-import { RegistryClient } from '../image/registry/client.ts';
+import type { PullEvent } from '../image/pull.ts';
 import type { CredentialLookup } from '../image/registry/docker-config.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { ImageConfig } from '../oci/manifest.ts';
@@ -61,6 +60,11 @@ export async function prepareImage(
         ),
       );
     }
+    // Loaded only when a pull happens: a pod whose images are present starts without them.
+    const [{ pullImage }, { RegistryClient }] = await Promise.all([
+      import('../image/pull.ts'),
+      import('../image/registry/client.ts'),
+    ]);
     const client = new RegistryClient({
       insecureRegistries: ctx.insecureRegistries ?? [],
       ...(ctx.registryConfigDir !== undefined ? { registryConfigDir: ctx.registryConfigDir } : {}),

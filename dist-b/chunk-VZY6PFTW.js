@@ -1,0 +1,218 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  age,
+  podColumns
+} from "./chunk-EYUEIJFC.js";
+import {
+  rfc1123
+} from "./chunk-YHHYGPZI.js";
+
+// src/cli/commands/pod-describe.ts
+function tabwrite(lines) {
+  const outLines = [];
+  let i = 0;
+  while (i < lines.length) {
+    const l = lines[i];
+    if (typeof l === "string") {
+      outLines.push(l);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < lines.length && typeof lines[j] !== "string") j++;
+    const run = lines.slice(i, j);
+    const widths = [];
+    for (const cells of run)
+      for (const [k, c] of cells.slice(0, -1).entries()) widths[k] = Math.max(widths[k] ?? 0, c.length + 2);
+    for (const cells of run)
+      outLines.push(
+        cells.map((c, k) => k === cells.length - 1 ? c : c.padEnd(widths[k])).join("").trimEnd()
+      );
+    i = j;
+  }
+  return outLines;
+}
+var rec = (v) => v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
+var list = (v) => Array.isArray(v) ? v.map(rec) : [];
+function mapLines(key, m) {
+  const entries = Object.entries(m);
+  if (entries.length === 0) return [[`${key}:`, "<none>"]];
+  return entries.map(([k, v], i) => [i === 0 ? `${key}:` : "", `${k}=${String(v)}`]);
+}
+function stateLines(name, s) {
+  if ("running" in s)
+    return [
+      [`    ${name}:`, "Running"],
+      ["      Started:", rfc1123(s.running.startedAt)]
+    ];
+  if ("waiting" in s) {
+    const out = [
+      [`    ${name}:`, "Waiting"],
+      ["      Reason:", s.waiting.reason]
+    ];
+    if (s.waiting.message) out.push(["      Message:", s.waiting.message]);
+    return out;
+  }
+  if ("terminated" in s) {
+    const t = s.terminated;
+    const out = [
+      [`    ${name}:`, "Terminated"],
+      ["      Reason:", t.reason]
+    ];
+    if (t.message) out.push(["      Message:", t.message]);
+    out.push(["      Exit Code:", String(t.exitCode)]);
+    if (t.signal) out.push(["      Signal:", t.signal]);
+    out.push(["      Started:", rfc1123(t.startedAt)], ["      Finished:", rfc1123(t.finishedAt)]);
+    return out;
+  }
+  return [[`    ${name}:`, "Waiting"]];
+}
+function containerLines(spec, status) {
+  const out = [`  ${String(spec.name)}:`];
+  out.push(["    Container ID:", status?.containerID ?? ""]);
+  out.push(["    Image:", String(spec.image ?? status?.image ?? "")]);
+  const command = Array.isArray(spec.command) ? spec.command.map(String) : [];
+  const args = Array.isArray(spec.args) ? spec.args.map(String) : [];
+  if (command.length) out.push("    Command:", ...command.map((c) => `      ${c}`));
+  if (args.length) out.push("    Args:", ...args.map((c) => `      ${c}`));
+  if (status) {
+    out.push(...stateLines("State", status.state));
+    if ("terminated" in status.lastState) out.push(...stateLines("Last State", status.lastState));
+    out.push(
+      ["    Ready:", status.ready ? "True" : "False"],
+      ["    Restart Count:", String(status.restartCount)]
+    );
+  } else {
+    out.push(["    State:", "Waiting"], ["    Ready:", "False"], ["    Restart Count:", "0"]);
+  }
+  const limits = rec(rec(spec.resources).limits);
+  const requests = rec(rec(spec.resources).requests);
+  if (Object.keys(limits).length)
+    out.push("    Limits:", ...Object.entries(limits).map(([k, v]) => [`      ${k}:`, String(v)]));
+  if (Object.keys(requests).length)
+    out.push("    Requests:", ...Object.entries(requests).map(([k, v]) => [`      ${k}:`, String(v)]));
+  const env = list(spec.env);
+  if (env.length === 0) out.push(["    Environment:", "<none>"]);
+  else {
+    out.push("    Environment:");
+    for (const e of env)
+      out.push([
+        `      ${String(e.name)}:`,
+        e.value !== void 0 ? String(e.value) : "<set from a reference>"
+      ]);
+  }
+  const mounts = list(spec.volumeMounts);
+  if (mounts.length === 0) out.push(["    Mounts:", "<none>"]);
+  else {
+    out.push("    Mounts:");
+    for (const m of mounts)
+      out.push(
+        `      ${String(m.mountPath)} from ${String(m.name)} (${m.readOnly ? "ro" : "rw"}${m.subPath ? `,path="${String(m.subPath)}"` : ""})`
+      );
+  }
+  return out;
+}
+function volumeLines(v) {
+  const out = [`  ${String(v.name)}:`];
+  if (v.hostPath) {
+    const h = rec(v.hostPath);
+    out.push(
+      ["    Type:", "HostPath (bare host directory volume)"],
+      ["    Path:", String(h.path ?? "")],
+      ["    HostPathType:", String(h.type ?? "")]
+    );
+  } else if (v.emptyDir !== void 0) {
+    const e = rec(v.emptyDir);
+    out.push(
+      ["    Type:", "EmptyDir (a temporary directory that shares a pod's lifetime)"],
+      ["    Medium:", String(e.medium ?? "")],
+      ["    SizeLimit:", e.sizeLimit === void 0 ? "<unset>" : String(e.sizeLimit)]
+    );
+  } else if (v.configMap) {
+    const c = rec(v.configMap);
+    out.push(
+      ["    Type:", "ConfigMap (a volume populated by a ConfigMap)"],
+      ["    Name:", String(c.name ?? "")],
+      ["    Optional:", String(c.optional ?? false)]
+    );
+  } else if (v.secret) {
+    const s = rec(v.secret);
+    out.push(
+      ["    Type:", "Secret (a volume populated by a Secret)"],
+      ["    SecretName:", String(s.secretName ?? "")],
+      ["    Optional:", String(s.optional ?? false)]
+    );
+  } else if (v.projected) {
+    out.push(["    Type:", "Projected (a volume that contains injected data from multiple sources)"]);
+  } else if (v.downwardAPI) {
+    out.push(["    Type:", "DownwardAPI (a volume populated by information about the pod)"]);
+  } else {
+    const kind = Object.keys(v).find((k) => k !== "name") ?? "unknown";
+    out.push(["    Type:", kind]);
+  }
+  return out;
+}
+function eventAge(e, now) {
+  return e.count > 1 ? `${age(e.time, now)} (x${e.count} over ${age(e.firstTime, now)})` : age(e.time, now);
+}
+function describePod(p, events, node, now) {
+  const meta = rec(p.manifest.metadata);
+  const spec = rec(p.manifest.spec);
+  const lines = [
+    ["Name:", p.name],
+    ["Namespace:", p.namespace],
+    ["Service Account:", String(spec.serviceAccountName ?? "default")],
+    ["Node:", node],
+    ["Start Time:", rfc1123(p.status?.startTime)],
+    ...mapLines("Labels", rec(meta.labels)),
+    ...mapLines("Annotations", rec(meta.annotations)),
+    ["Status:", p.deletedAt ? "Terminating" : p.phase]
+  ];
+  if (p.deletedAt)
+    lines.push(["Termination Grace Period:", `${String(spec.terminationGracePeriodSeconds ?? 30)}s`]);
+  lines.push(["Source:", p.source.kind === "static" ? `static pod file ${p.source.path}` : "apply"]);
+  const reason = podColumns(p, now).status;
+  if (reason !== p.phase && !p.deletedAt) lines.push(["Reason:", reason]);
+  const inits = list(spec.initContainers);
+  if (inits.length) {
+    lines.push("Init Containers:");
+    for (const c of inits)
+      lines.push(
+        ...containerLines(
+          c,
+          p.status?.initContainerStatuses.find((s) => s.name === c.name)
+        )
+      );
+  }
+  lines.push("Containers:");
+  for (const c of list(spec.containers))
+    lines.push(
+      ...containerLines(
+        c,
+        p.status?.containerStatuses.find((s) => s.name === c.name)
+      )
+    );
+  const conditions = p.status?.conditions ?? [];
+  if (conditions.length) {
+    lines.push("Conditions:", ["  Type", "Status"], ...conditions.map((c) => [`  ${c.type}`, c.status]));
+  }
+  const volumes = list(spec.volumes);
+  if (volumes.length === 0) lines.push(["Volumes:", "<none>"]);
+  else lines.push("Volumes:", ...volumes.flatMap(volumeLines));
+  lines.push(...mapLines("Node-Selectors", rec(spec.nodeSelector)));
+  if (events.length === 0) lines.push(["Events:", "<none>"]);
+  else {
+    lines.push(
+      "Events:",
+      ["  Type", "Reason", "Age", "From", "Message"],
+      ["  ----", "------", "----", "----", "-------"]
+    );
+    for (const e of events) lines.push([`  ${e.type}`, e.reason, eventAge(e, now), "hostpod", e.message]);
+  }
+  return tabwrite(lines);
+}
+
+export {
+  eventAge,
+  describePod
+};

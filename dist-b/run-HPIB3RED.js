@@ -1,0 +1,337 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  LogFollower,
+  addObject,
+  cleanupStale,
+  emptyObjectSet,
+  runPod
+} from "./chunk-K63ONIVN.js";
+import "./chunk-QL4N77DE.js";
+import "./chunk-QSRDS6KI.js";
+import "./chunk-4WSVR33Z.js";
+import "./chunk-XBL2BMSI.js";
+import {
+  fieldErrorLine,
+  loadObjects
+} from "./chunk-26WOM5FZ.js";
+import {
+  openStateDb,
+  stateDbPath
+} from "./chunk-ETMGP5UT.js";
+import {
+  foregroundDeps,
+  requireRoot
+} from "./chunk-YBYFGBWB.js";
+import "./chunk-A75RLU2C.js";
+import "./chunk-6VMJICQW.js";
+import "./chunk-IAHJQBAJ.js";
+import {
+  openImageStores,
+  registryConfigDir,
+  registryConfigDirOption,
+  resolveStateRoot
+} from "./chunk-6GZCWAFW.js";
+import "./chunk-F7EMT5MI.js";
+import "./chunk-3EFU52EX.js";
+import "./chunk-AVR7YWR3.js";
+import "./chunk-2TIRU24N.js";
+import "./chunk-B5CNCMXO.js";
+import "./chunk-GXFOKUN3.js";
+import "./chunk-TUMEQKHW.js";
+import {
+  EXIT
+} from "./chunk-Q3JZVMAS.js";
+import {
+  err
+} from "./chunk-WDHOOICP.js";
+import {
+  Option
+} from "./chunk-QNVZHYAH.js";
+import {
+  decodeConfigMap,
+  decodeSecret,
+  decodeWorkload,
+  isWorkloadKind
+} from "./chunk-V2FUKUIU.js";
+import {
+  integerValue,
+  parseQuantity
+} from "./chunk-EZCFANLO.js";
+import "./chunk-HJSDXBBU.js";
+import {
+  loadDockerCredentials
+} from "./chunk-FU557YTR.js";
+import "./chunk-EF4ULP4B.js";
+import "./chunk-EWJ2BNDP.js";
+import "./chunk-EY5AGAN5.js";
+import "./chunk-H6JRZREJ.js";
+import "./chunk-4PE76O5T.js";
+import {
+  RuntimeError
+} from "./chunk-4ZL3ZTLI.js";
+import "./chunk-7BOAENXZ.js";
+
+// src/cli/commands/run.ts
+import { randomBytes } from "node:crypto";
+var collect = (v, prev) => [...prev, v];
+async function podsFrom(files, ctx) {
+  const { objects, lines } = await loadObjects(files, ctx);
+  const pods = [];
+  const set = emptyObjectSet();
+  for (const o of objects) {
+    if (o.kind === "ConfigMap" || o.kind === "Secret") {
+      const r = o.kind === "ConfigMap" ? decodeConfigMap(o) : decodeSecret(o);
+      for (const e of r.errors) {
+        lines.push(fieldErrorLine(o, e));
+      }
+      addObject(set, r.value);
+      continue;
+    }
+    if (!isWorkloadKind(o.kind)) continue;
+    const w = decodeWorkload(o);
+    for (const e of w.errors) {
+      lines.push(fieldErrorLine(o, e));
+    }
+    if (w.errors.length > 0) continue;
+    const pod = w.pod;
+    if (o.kind !== "Pod")
+      pod.metadata.name = `${pod.metadata.name}-${randomBytes(3).toString("hex").slice(0, 5)}`;
+    pods.push(pod);
+  }
+  if (lines.length > 0) {
+    for (const l of lines) err(ctx, l);
+    throw new RuntimeError(
+      "InvalidArgument",
+      `the manifests have ${lines.length} ${lines.length === 1 ? "error" : "errors"}; nothing was started`,
+      {
+        hint: "fix them (hostpod lint shows the same errors with warnings)"
+      }
+    );
+  }
+  if (pods.length === 0) {
+    throw new RuntimeError("InvalidArgument", "the manifests hold no Pod or workload to run", {
+      hint: "give a file with a Pod, DaemonSet, Deployment, ReplicaSet, StatefulSet, Job or CronJob"
+    });
+  }
+  const names = /* @__PURE__ */ new Set();
+  for (const p of pods) {
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    if (names.has(key)) throw new RuntimeError("InvalidArgument", `two pods are named "${key}"`);
+    names.add(key);
+  }
+  return { pods, objects: set };
+}
+function parseLogRotation(size, files) {
+  const q = parseQuantity(size);
+  const bytes = q.ok ? Number(integerValue(q.value)) : Number.NaN;
+  if (!q.ok || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new RuntimeError("InvalidArgument", `--log-max-size "${size}" is not a size in bytes`, {
+      hint: "give a quantity such as 10Mi (the default), 500Ki or 1G"
+    });
+  }
+  const count = /^\d+$/.test(files) ? Number(files) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 2 || count > 1e3) {
+    throw new RuntimeError("InvalidArgument", `--log-max-files "${files}" is not a number from 2 to 1000`, {
+      hint: "the count includes the current file, as the kubelet counts it (default 5)"
+    });
+  }
+  return { maxBytes: bytes, maxFiles: count };
+}
+function parseLabels(list) {
+  const out = {};
+  for (const l of list) {
+    const i = l.indexOf("=");
+    if (i <= 0) throw new RuntimeError("InvalidArgument", `--node-label "${l}" is not KEY=VALUE`);
+    out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+function runExitCode(results) {
+  if (results.some((r) => r.interrupted)) return EXIT.interrupted;
+  return results.every((r) => r.phase === "Succeeded") ? EXIT.ok : EXIT.failure;
+}
+function registerRun(program, ctx) {
+  program.command("run").summary("run the HostProcess pods of a manifest set in the foreground").description(
+    "Validate the manifests, make their images available (per imagePullPolicy), run init containers in\norder and then the containers as HostProcess containers on this host, stream their output, and\nexit when every pod has ended. Ctrl-C stops the pods gracefully (terminationGracePeriodSeconds:\nSIGTERM, then SIGKILL of every process of each container); a second Ctrl-C kills them at once.\nWorkload kinds (DaemonSet, Deployment, \u2026) run their pod template once on this node.\nNeeds root. Containers left by a hostpod run that was killed are cleaned up first.\n\nExit codes: 0 every pod succeeded, 1 a pod failed, 2 invalid manifests, 3 image not found,\n4 the pod cannot run here (not HostProcess, node selection, image OS), 5 not root, 130 interrupted."
+  ).requiredOption("-f, --filename <file>", "manifest file, directory or - (repeatable)", collect, []).option("--rm", "also remove the containers' logs and records when they end").option("--root <dir>", "state root (default $HOSTPOD_ROOT or /var/lib/hostpod)").addOption(
+    new Option("--layout <layout>", "how containers see their workspace and volumes").choices(["bind", "symlink"]).default("bind")
+  ).addOption(
+    new Option("--workspace <mode>", "how the workspace holds the image").choices(["auto", "overlay", "copy"]).default("auto")
+  ).option(
+    "--node-label <key=value>",
+    "an extra label of this node for nodeSelector/affinity (repeatable)",
+    collect,
+    []
+  ).option(
+    "--cgroup-parent <path>",
+    "cgroup under which containers' jobs are made (default: under hostpod's own)"
+  ).option("--insecure-registry <host>", "reach this registry over plain HTTP (repeatable)", collect, []).addOption(registryConfigDirOption()).option("--log-max-size <size>", "rotate a container's log when it reaches this size", "10Mi").option("--log-max-files <n>", "log files kept per container, the current one included", "5").addOption(
+    new Option(
+      "--image-pull-policy <policy>",
+      "use this pull policy for every container instead of its imagePullPolicy (e.g. IfNotPresent to run with images imported or built locally)"
+    ).choices(["Always", "IfNotPresent", "Never"])
+  ).option(
+    "--service-account-token-file <file>",
+    "the token projected serviceAccountToken volumes get (left out, with a warning, when unset)"
+  ).option("-q, --quiet", "print only the containers' output").action(async (opts) => {
+    const logRotation = parseLogRotation(opts.logMaxSize, opts.logMaxFiles);
+    const { pods, objects } = await podsFrom(opts.filename, ctx);
+    if (opts.imagePullPolicy) {
+      for (const pod of pods) {
+        for (const c of [...pod.spec.initContainers ?? [], ...pod.spec.containers]) {
+          c.imagePullPolicy = opts.imagePullPolicy;
+        }
+      }
+    }
+    const configDir = await registryConfigDir(opts.registryConfigDir, ctx);
+    requireRoot(ctx, "hostpod run");
+    const root = resolveStateRoot(opts.root, ctx);
+    const db = openStateDb(stateDbPath(root));
+    const deps = await foregroundDeps(ctx, {
+      root,
+      records: db.containers,
+      layout: opts.layout,
+      nodeLabels: parseLabels(opts.nodeLabel),
+      workspace: opts.workspace,
+      logRotation,
+      ...opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}
+    });
+    const status = (line) => {
+      if (!opts.quiet) err(ctx, `hostpod: ${line}`);
+    };
+    if (deps.groups.warning) err(ctx, `hostpod: warning: ${deps.groups.warning}`);
+    const stale = await cleanupStale({ ...deps, containers: db.containers });
+    if (stale.containers.length > 0)
+      status(
+        `cleaned up ${stale.containers.length} container(s) left by an earlier hostpod run that was killed`
+      );
+    for (const p of stale.problems) err(ctx, `hostpod: warning: cleanup: ${p}`);
+    const abort = new AbortController();
+    const running = /* @__PURE__ */ new Set();
+    let interrupts = 0;
+    const off = ctx.onInterrupt?.((sig) => {
+      interrupts++;
+      if (interrupts === 1) {
+        status(`${sig}: stopping the pods gracefully (again to kill them at once)`);
+        abort.abort();
+      } else {
+        status(`${sig}: killing every container now`);
+        for (const c of running) void c.task.group.kill().catch(() => {
+        });
+      }
+    });
+    const containerCount = pods.reduce(
+      (n, p) => n + p.spec.containers.length + (p.spec.initContainers?.length ?? 0),
+      0
+    );
+    const followers = /* @__PURE__ */ new Map();
+    const prefixOf = (pod, name) => containerCount <= 1 ? "" : pods.length > 1 ? `[${pod}/${name}] ` : `[${name}] `;
+    const exitLines = /* @__PURE__ */ new Map();
+    const onEvent = (e) => {
+      switch (e.type) {
+        case "image":
+          status(`pod "${e.pod}": image ${e.image} (${e.manifestDigest.slice(0, 19)}\u2026)`);
+          return;
+        case "started": {
+          const c = e.container;
+          running.add(c);
+          status(
+            `pod "${e.pod}": container "${c.name}" ${e.restartCount > 0 ? `restarted (restart ${e.restartCount}, ` : "started ("}pid ${c.task.initPid}, workspace ${c.exec.mountPoint})`
+          );
+          const prefix = Buffer.from(prefixOf(e.pod, c.name));
+          const f = new LogFollower(c.logPath, (line) => {
+            const stream = line.stream === "stdout" ? ctx.stdout : ctx.stderr;
+            stream.write(Buffer.concat([prefix, line.text, Buffer.from("\n")]));
+          }).start();
+          followers.set(c.id, f);
+          return;
+        }
+        case "exited": {
+          if (e.container) running.delete(e.container);
+          const r = e.result;
+          const f = r.id ? followers.get(r.id) : void 0;
+          const line = `pod "${e.pod}": container "${r.name}" ${r.reason === "StartError" ? "could not start" : `exited with ${r.exitCode}`} (${r.reason})${r.message ? `: ${r.message}` : ""}`;
+          if (!f) {
+            status(line);
+            return;
+          }
+          followers.delete(r.id);
+          const printed = f.stop().then(() => status(line));
+          exitLines.set(`${e.pod}/${r.name}`, printed);
+          return printed;
+        }
+        case "warning":
+          err(ctx, `hostpod: warning: pod "${e.pod}": ${e.message}`);
+          return;
+        case "stopping":
+          status(`pod "${e.pod}": stopping (grace period ${e.graceSeconds}s)`);
+          return;
+        case "backoff": {
+          const line = `pod "${e.pod}": container "${e.container}" CrashLoopBackOff: ${e.message}; restart ${e.restartCount} at ${e.nextAttemptAt.slice(11, 19)}`;
+          const exited = exitLines.get(`${e.pod}/${e.container}`);
+          if (!exited) {
+            status(line);
+            return;
+          }
+          return exited.then(() => status(line));
+        }
+        case "probe":
+          if (e.result === "failure" && e.probe !== "readiness") return;
+          status(
+            `pod "${e.pod}": container "${e.container}": ${e.probe[0].toUpperCase()}${e.probe.slice(1)} probe ${e.result === "success" ? "succeeded" : `failed: ${e.message}`}`
+          );
+          return;
+        case "killing":
+          status(`pod "${e.pod}": container "${e.container}" ${e.message}; stopping it`);
+          return;
+        case "ready":
+          status(`pod "${e.pod}": ${e.ready ? "Ready" : "not Ready"}`);
+          return;
+        case "status":
+          return;
+      }
+    };
+    const pending = [];
+    const { content, images } = openImageStores(root);
+    const credentials = await loadDockerCredentials(ctx.env);
+    try {
+      const results = await Promise.all(
+        pods.map(async (pod) => {
+          const r = await runPod(pod, {
+            deps,
+            images: {
+              root,
+              content,
+              images,
+              credentials,
+              insecureRegistries: opts.insecureRegistry,
+              registryConfigDir: configDir,
+              signal: abort.signal
+            },
+            ...opts.serviceAccountTokenFile ? { serviceAccountTokenFile: opts.serviceAccountTokenFile } : {},
+            signal: abort.signal,
+            keepLogs: !opts.rm,
+            objects,
+            onEvent: (e) => {
+              const p = onEvent(e);
+              if (p) pending.push(p);
+            }
+          });
+          await Promise.all(pending);
+          status(`pod "${r.name}": ${r.phase}${r.interrupted ? " (interrupted)" : ""}`);
+          return r;
+        })
+      );
+      ctx.exitCode = runExitCode(results);
+    } finally {
+      off?.();
+      await Promise.all([...followers.values()].map((f) => f.stop()));
+      db.close();
+    }
+  });
+}
+export {
+  parseLogRotation,
+  registerRun,
+  runExitCode
+};
