@@ -30,6 +30,7 @@ import { hpcPodObject } from '../src/daemon/testing/daemon-harness.ts';
 import { type ContainerdFigures, measureContainerd } from './daemon-containerd.ts';
 import { cpuMsOf, type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
 import { type BenchDaemon, compile, deleteAll, REPO, startDaemon } from './daemon-process.ts';
+import { writeBarChart } from './svg-chart.ts';
 
 const PODS = Number(process.env.PODS ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -378,3 +379,41 @@ if (process.env.SKIP_CONTAINERD !== '1') {
   }
 }
 console.log(report(f));
+if (process.env.NO_CHART !== '1') {
+  const c = f.containerd;
+  const charts = join(REPO, 'docs/charts');
+  await writeBarChart(join(charts, 'daemon-100-pods.svg'), {
+    title: `${PODS} pods started at once → all running, median ms (lower is better)`,
+    unit: 'ms',
+    note: `${ROUNDS} rounds, same machine, same run (${f.startedAt})`,
+    bars: [
+      {
+        label: `hostpod daemon, one apply of ${PODS}`,
+        value: median(f.oneRequest.map((x) => x.all)),
+        ours: true,
+      },
+      {
+        label: `hostpod daemon, ${PODS} concurrent applies`,
+        value: median(f.concurrent.map((x) => x.all)),
+        ours: true,
+      },
+      ...(c ? [{ label: `containerd 1.6 + ${PODS} ctr run -d at once`, value: median(c.startAll) }] : []),
+    ],
+  });
+  const mibOf = (xs: Mem[], k: 'rss' | 'privateDirty') => median(xs.map((m) => m[k])) / 1024; // KiB → MiB
+  await writeBarChart(join(charts, 'memory-per-container.svg'), {
+    title: 'Memory per running container beyond the workload, median MiB (lower is better)',
+    unit: 'MiB',
+    note: `${f.shims.length} containers; private memory is what each one adds`,
+    bars: [
+      { label: 'hostpod-shim: private (Private_Dirty)', value: mibOf(f.shims, 'privateDirty'), ours: true },
+      { label: 'hostpod-shim: VmRSS', value: mibOf(f.shims, 'rss'), ours: true },
+      ...(c
+        ? [
+            { label: 'containerd-shim-runc-v2: private', value: mibOf(c.shims, 'privateDirty') },
+            { label: 'containerd-shim-runc-v2: VmRSS', value: mibOf(c.shims, 'rss') },
+          ]
+        : []),
+    ],
+  });
+}

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry } from '../src/image/testing/registry.ts';
+import { writeBarChart } from './svg-chart.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -292,6 +293,19 @@ try {
   console.log(
     `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   );
+  if (process.env.NO_CHART !== '1')
+    await writeBarChart(fileURLToPath(new URL('../docs/charts/pull-time.svg', import.meta.url)), {
+      title: `Pull + unpack ${(bytes / 1e6).toFixed(0)} MB (${FILES} files), median ms (lower is better)`,
+      unit: 'ms',
+      note: `${RUNS} runs each on ${fs}, same machine, same run`,
+      bars: rows
+        .filter((r) => r.runs.length > 0 && !r.name.startsWith('  '))
+        .map((r) => ({
+          label: r.name.trim().slice(0, 60),
+          value: median(r.runs),
+          ours: /hostpod/.test(r.name),
+        })),
+    });
 } finally {
   await registry.stop();
   rmSync(work, { recursive: true, force: true });

@@ -55,6 +55,7 @@ import { hostRuntimeDeps } from '../src/services/runtime-deps.ts';
 import { parseContainerId } from '../src/state/ids.ts';
 import { openStateDb, stateDbPath } from '../src/state/state-db.ts';
 import { writeContainerdConfig } from './containerd-config.ts';
+import { writeBarChart } from './svg-chart.ts';
 import { buildTinyImage } from './tiny-image.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -699,3 +700,18 @@ if (cli && node0) {
 }
 if (workspaceOut) out.push('', '```', workspaceOut, '```');
 console.log(out.join('\n'));
+// The chart in docs/performance.md, from this run's medians: hostpod's starts beside the peers'.
+const charted = rows.filter(
+  (r) => r.times.length > 0 && (r.peer || r.group === 'hostpod' || r.group === 'hostpod-cycle'),
+);
+if (charted.length > 0 && !env('NO_CHART'))
+  await writeBarChart(join(REPO, 'docs/charts/start-latency.svg'), {
+    title: 'Start latency, median ms (lower is better)',
+    unit: 'ms',
+    note: `${RUNS} runs each, same machine, same run; load ${startLoad}`,
+    bars: charted.map((r) => ({
+      label: r.what.replace(/\s*\(.*$/, '').slice(0, 60),
+      value: stats(r.times).p50,
+      ours: !r.peer,
+    })),
+  });
