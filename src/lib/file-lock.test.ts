@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { tryFileLock } from './file-lock.ts';
+import { acquireFileLock, tryFileLock, withFileLock } from './file-lock.ts';
 import { formatIdentity, processIdentity, selfIdentity } from './process-identity.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'hostpod-lock-'));
@@ -40,5 +40,43 @@ test('tryFileLock() breaks a lock whose pid now names another process (reused pi
     assert.deepEqual(await tryFileLock(path), { heldBy: child.pid });
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('acquireFileLock() serves many waiters of one process one at a time, and an aborted waiter does not block the rest', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hostpod-lock-'));
+  try {
+    const path = join(dir, 'lock');
+    let inside = 0;
+    let most = 0;
+    const order: number[] = [];
+    const first = await acquireFileLock(path);
+    const ac = new AbortController();
+    const aborted = acquireFileLock(path, { signal: ac.signal }).then(
+      (l) => l.release().then(() => 'taken'),
+      () => 'aborted',
+    );
+    const waiters = Array.from({ length: 50 }, (_, i) =>
+      withFileLock(path, async () => {
+        inside++;
+        most = Math.max(most, inside);
+        order.push(i);
+        await new Promise((r) => setImmediate(r));
+        inside--;
+      }),
+    );
+    ac.abort();
+    await first.release();
+    await Promise.all(waiters);
+    assert.equal(most, 1, 'never two holders at once');
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      'in the order they asked',
+    );
+    assert.equal(order.length, 50);
+    assert.equal(await aborted, 'aborted', 'it was still waiting when aborted');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

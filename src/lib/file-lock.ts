@@ -90,6 +90,13 @@ export async function tryFileLock(path: string): Promise<FileLock | { heldBy: nu
 }
 
 /**
+ * Waiters of this process, per lock path, one after the other: only the first of them polls the
+ * lock file, so many concurrent acquires in one process (100 pods starting at once, all taking
+ * the host-wide mount-target lock) cost one poller, not one each.
+ */
+const localQueues = new Map<string, Promise<void>>();
+
+/**
  * Takes the lock file at `path`, waiting (polling) while a live process holds it. `onWait` is
  * called once when it has to wait. Abortable; throws the signal's reason when aborted.
  */
@@ -97,17 +104,62 @@ export async function acquireFileLock(
   path: string,
   opts: { signal?: AbortSignal; pollMs?: number; onWait?: (heldBy: number) => void } = {},
 ): Promise<FileLock> {
-  let waited = false;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const r = await tryFileLock(path);
-    if ('release' in r) return r;
-    if (!waited) {
-      waited = true;
-      opts.onWait?.(r.heldBy);
+  const before = localQueues.get(path) ?? Promise.resolve();
+  let done!: () => void;
+  const turn = new Promise<void>((r) => {
+    done = r;
+  });
+  const queued = before.then(() => turn);
+  localQueues.set(path, queued);
+  const leave = () => {
+    done();
+    if (localQueues.get(path) === queued) localQueues.delete(path);
+  };
+  try {
+    await abortable(before, opts.signal);
+    let waited = false;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const r = await tryFileLock(path);
+      if ('release' in r) {
+        return {
+          path: r.path,
+          async release() {
+            await r.release();
+            leave();
+          },
+        };
+      }
+      if (!waited) {
+        waited = true;
+        opts.onWait?.(r.heldBy);
+      }
+      await sleep(opts.pollMs ?? 50, opts.signal);
     }
-    await sleep(opts.pollMs ?? 50, opts.signal);
+  } catch (e) {
+    leave();
+    throw e;
   }
+}
+
+/** Resolves with `p`, or rejects with the signal's reason when it aborts first. */
+function abortable(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** Runs `fn` while holding the lock file at `path`. */

@@ -45,7 +45,14 @@ data:
   foo: YmFy
 `;
 
-function pod(volumes: string, mounts: string, extra = '', more = ''): string {
+/** The pod's container runs as Local Service unless told: its volumes then get a pod group. */
+function pod(
+  volumes: string,
+  mounts: string,
+  extra = '',
+  more = '',
+  account = 'NT AUTHORITY\\\\LOCAL SERVICE',
+): string {
   return `${OBJECTS}---
 apiVersion: v1
 kind: Pod
@@ -62,6 +69,8 @@ spec:
   containers:
   - name: c
     image: img
+    securityContext:
+      windowsOptions: {runAsUserName: "${account}"}
     resources:
       limits: {cpu: 500m, memory: 64Mi}
 ${extra}    volumeMounts:
@@ -411,4 +420,30 @@ test('removeStalePodVolumes() removes the volumes of a dead owner (unmounting it
     await dead.cleanup().catch(() => {});
     await live.cleanup();
   }
+});
+
+test('prepareVolumes() of a pod whose containers all run as SYSTEM makes no host group: root owns its volumes', {
+  skip: !isRoot && 'needs root',
+}, async () => {
+  const groupsBefore = readFileSync('/etc/group', 'utf8');
+  const v = await prepare(
+    pod(
+      '  - name: scratch\n    emptyDir: {}\n',
+      '    - {name: scratch, mountPath: /scratch}\n',
+      '',
+      '',
+      'NT AUTHORITY\\\\SYSTEM',
+    ),
+  );
+  try {
+    assert.equal(v.gid, 0, "root's own group");
+    assert.equal(readFileSync('/etc/group', 'utf8'), groupsBefore, 'no group made');
+    const scratch = v.mountsFor('c')[0]!.hostPath;
+    const st = await stat(scratch);
+    assert.equal(st.gid, 0);
+    assert.equal(st.mode & 0o007, 0, 'nothing for others');
+  } finally {
+    await v.cleanup();
+  }
+  assert.equal(readFileSync('/etc/group', 'utf8'), groupsBefore);
 });

@@ -18,7 +18,9 @@ import { mountsUnder } from '../runtime/sandbox/mountinfo.ts';
 import { unmount } from '../runtime/sandbox/overlay.ts';
 import { removeTreeSafely } from '../runtime/sandbox/safe-fs.ts';
 import { trashDir } from '../runtime/sandbox/sandbox.ts';
+import { parseRunAsUserName } from '../runtime/spec/account.ts';
 import type { VolumeMount } from '../runtime/spec/types.ts';
+import { effectiveRunAsUserName } from './container-input.ts';
 import { type Allocatable, expandKubernetesVars, hostAllocatable, resolveEnv } from './env.ts';
 import type { NodeInfo } from './node.ts';
 import type { ObjectSet } from './object-set.ts';
@@ -196,7 +198,14 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
     const tmp = join(pods, `.new-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp, { mode: 0o700 });
     try {
-      gid = await podGroup(ctx.root, reused ? dir : tmp, reused ? dir : undefined);
+      const rootOnly = containersWithPath(pod.spec, []).every(({ container }) => {
+        const spec = parseRunAsUserName(
+          effectiveRunAsUserName(pod, container),
+          pod.metadata.annotations ?? {},
+        );
+        return spec.kind === 'system' || spec.kind === 'inherit';
+      });
+      gid = await podGroup(ctx.root, reused ? dir : tmp, reused ? dir : undefined, { rootOnly });
       // The pod's directory: its group may enter (to its volumes), nobody else.
       await groupedDir(tmp, gid, 0o710, 0o711, { exists: true });
       await writeFile(join(tmp, OWNER_FILE), JSON.stringify(ctx.owner ?? (await selfOwner(process.pid))), {

@@ -15,6 +15,9 @@ import { createPodGroup, removePodGroup } from '../../runtime/users/pod-groups.t
 
 const GROUP_FILE = 'group';
 
+/** The group of a pod whose containers all run as root: root's own (never made, never removed). */
+export const ROOT_GID = 0;
+
 /**
  * The pod's gid: the one recorded in `reusedDir` (a resumed pod), else a new pod group
  * (`createPodGroup`) recorded in `newDir` (the pod's directory being made). Undefined when
@@ -24,12 +27,16 @@ export async function podGroup(
   root: string,
   newDir: string,
   reusedDir: string | undefined,
+  options: { rootOnly?: boolean } = {},
 ): Promise<number | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   if (reusedDir !== undefined) {
     const gid = await readPodGroup(reusedDir);
     if (gid !== undefined) return gid;
   }
+  // Every container runs as root (NT AUTHORITY\SYSTEM): no account needs a way in, so no host
+  // group is made (a `groupadd` per pod) — root's own group holds the pod's files, root only.
+  if (options.rootOnly) return ROOT_GID;
   const gid = await createPodGroup(instanceId(root));
   await writeFile(join(newDir, GROUP_FILE), `${gid}\n`, { mode: 0o600 });
   return gid;
@@ -48,7 +55,8 @@ export async function readPodGroup(dir: string): Promise<number | undefined> {
 
 /** Deletes the pod group recorded in `dir` (after the pod's directory is gone, or before). */
 export async function dropPodGroup(root: string, gid: number | undefined): Promise<void> {
-  if (gid !== undefined && process.getuid?.() === 0) await removePodGroup(instanceId(root), gid);
+  if (gid !== undefined && gid !== ROOT_GID && process.getuid?.() === 0)
+    await removePodGroup(instanceId(root), gid);
 }
 
 /**
