@@ -172,6 +172,7 @@ export class NodeAgent implements NodeApi {
 
   /** Reconciles the state with the host, then runs every pod. */
   async start(): Promise<void> {
+    if (this.deps.groups.warning) this.#log.warn({ problem: this.deps.groups.warning }, 'cgroups');
     this.#loadObjects();
     const stale = await cleanupStale({ ...this.deps, containers: this.db.containers });
     for (const problem of stale.problems) this.#log.warn({ problem }, 'cleanup');
