@@ -35,7 +35,9 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         'or found in the static pod directory are kept running per their restartPolicy;\n' +
         'their state is kept in <root>/state.db. The containers outlive the daemon:\n' +
         'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging,\n' +
-        'and the next daemon adopts them. The API is served on a unix socket only root\n' +
+        'and the next daemon adopts them — except at a system shutdown (systemd says\n' +
+        '"stopping"), when it stops them gracefully (preStop, grace period) first.\n' +
+        'Under systemd (Type=notify) it reports READY=1 once serving. The API is served on a unix socket only root\n' +
         '(or --socket-group) can open; metrics in the Prometheus text format on\n' +
         '--metrics-address. Logs are JSON lines on stderr.\n\n' +
         'Settings come from the config file (--config, default /etc/hostpod/config.yaml\n' +
@@ -73,7 +75,10 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       'folder of <registry>/hosts.toml files: mirrors, TLS (default /etc/hostpod/certs.d)',
     )
     .option('--service-account-token-file <file>', 'the token projected serviceAccountToken volumes hold')
-    .option('--stop-pods-on-exit', 'stop every pod when the daemon is stopped (default: leave them running)')
+    .option(
+      '--stop-pods-on-exit',
+      'stop every pod when the daemon is stopped (default: only at a system shutdown)',
+    )
     .action(async (flags: DaemonFlags) => {
       requireRoot(ctx, 'hostpod daemon');
       // A long-lived process whose live heap is small (≈15 MB with 100 pods): small young
@@ -127,6 +132,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         ...(timing ? { timing } : {}),
         ...(crashAt ? { crashAt } : {}),
         ...(diskCheckMs ? { diskCheckMs } : {}),
+        ...(ctx.env.NOTIFY_SOCKET ? { notifySocket: ctx.env.NOTIFY_SOCKET } : {}),
       });
       await new Promise<void>((resolve) => {
         const off = ctx.onInterrupt?.(() => {
@@ -134,6 +140,6 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           resolve();
         });
       });
-      await daemon.close({ stopPods: flags.stopPodsOnExit === true });
+      await daemon.stop({ stopPods: flags.stopPodsOnExit === true });
     });
 }
