@@ -71,6 +71,7 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       insecureRegistries: config.insecureRegistries,
       registryConfigDir: config.registryConfigDir,
       logRotation: config.logRotation,
+      dns: config.dns,
       ...(config.cgroupParent ? { cgroupParent: config.cgroupParent } : {}),
       ...(config.nodeName ? { nodeName: config.nodeName } : {}),
       ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),

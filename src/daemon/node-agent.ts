@@ -153,6 +153,7 @@ export class NodeAgent implements NodeApi {
         ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),
         ...(config.shutdownGraceMs !== undefined ? { shutdownGraceMs: config.shutdownGraceMs } : {}),
         ...(crashPoint ? { onStep: crashPoint } : {}),
+        ...(config.dns ? { dns: config.dns } : {}),
       });
       const content = new LocalContentStore(join(config.root, 'content'));
       const images: ImageContext = {

@@ -22,6 +22,9 @@ interface DaemonFlags {
   registryConfigDir?: string;
   serviceAccountTokenFile?: string;
   stopPodsOnExit?: boolean;
+  clusterDns: string[];
+  clusterDomain?: string;
+  resolvConf?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -76,6 +79,14 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     )
     .option('--service-account-token-file <file>', 'the token projected serviceAccountToken volumes hold')
     .option(
+      '--cluster-dns <ip>',
+      "the cluster DNS service's IP for pods with dnsPolicy ClusterFirstWithHostNet (repeatable or comma-separated)",
+      collect,
+      [],
+    )
+    .option('--cluster-domain <domain>', 'the cluster domain pods search (e.g. cluster.local)')
+    .option('--resolv-conf <file>', "the host resolver file pods' DNS starts from (default /etc/resolv.conf)")
+    .option(
       '--stop-pods-on-exit',
       'stop every pod when the daemon is stopped (default: only at a system shutdown)',
     )
@@ -118,6 +129,9 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           insecureRegistries: flags.insecureRegistry.length > 0 ? flags.insecureRegistry : undefined,
           registryConfigDir: flags.registryConfigDir,
           serviceAccountTokenFile: flags.serviceAccountTokenFile,
+          clusterDNS: flags.clusterDns.length > 0 ? flags.clusterDns.join(',') : undefined,
+          clusterDomain: flags.clusterDomain,
+          resolvConf: flags.resolvConf,
         },
         flags.config ?? 'flags',
       );
