@@ -17,6 +17,7 @@ import {
   DEFAULT_VOLUME_MODE,
   defaultImagePullPolicy,
 } from './defaults.ts';
+import { decodeDnsConfig } from './dns-config.ts';
 import type { FieldPath } from './field-path.ts';
 import type {
   Affinity,
@@ -758,6 +759,7 @@ export function decodePodSpec(d: Decoder, v: unknown, path: FieldPath): PodSpec 
       DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
     activeDeadlineSeconds: d.int(o.activeDeadlineSeconds, p('activeDeadlineSeconds'), 64),
     dnsPolicy: d.str(o.dnsPolicy, p('dnsPolicy')) ?? DEFAULT_DNS_POLICY,
+    dnsConfig: decodeDnsConfig(d, o.dnsConfig, p('dnsConfig')),
     nodeSelector: d.strMap(o.nodeSelector, p('nodeSelector')),
     serviceAccountName:
       d.str(o.serviceAccountName, p('serviceAccountName')) ?? d.str(o.serviceAccount, p('serviceAccount')),

@@ -248,6 +248,13 @@ export interface Affinity {
   };
 }
 
+/** `spec.dnsConfig`: merged with what `dnsPolicy` gives (kubelet's rules: services/pod-dns.ts). */
+export interface PodDNSConfig {
+  nameservers?: string[];
+  searches?: string[];
+  options?: { name: string; value?: string }[];
+}
+
 export interface PodSpec {
   volumes?: Volume[];
   initContainers?: Container[];
@@ -257,6 +264,7 @@ export interface PodSpec {
   terminationGracePeriodSeconds: number;
   activeDeadlineSeconds?: number;
   dnsPolicy: string;
+  dnsConfig?: PodDNSConfig;
   nodeSelector?: Record<string, string>;
   serviceAccountName?: string;
   automountServiceAccountToken?: boolean;

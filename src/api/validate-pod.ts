@@ -3,6 +3,7 @@
  * (pkg/apis/core/validation/validation.go), plus the HostProcess and OS rules.
  */
 import { SUPPORTED_VOLUME_SOURCES, VOLUME_SOURCES } from './decode-pod.ts';
+import { validateDnsConfig } from './dns-config.ts';
 import {
   duplicate,
   type FieldError,
@@ -134,6 +135,7 @@ export function validatePodSpec(
   }
   if (!DNS_POLICIES.includes(spec.dnsPolicy))
     errs.push(notSupported([...specPath, 'dnsPolicy'], spec.dnsPolicy, DNS_POLICIES));
+  errs.push(...validateDnsConfig(spec, specPath));
   if (spec.terminationGracePeriodSeconds < 0) {
     errs.push(
       invalid(

@@ -6,6 +6,7 @@ import { RuntimeError } from '../errors.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import type { ContainerStore } from '../services/container-store.ts';
+import type { DnsSettings } from '../services/resolv-conf.ts';
 import { hostRuntimeDeps, type RuntimeDeps } from '../services/runtime-deps.ts';
 import type { CliContext } from './io.ts';
 
@@ -17,6 +18,7 @@ export interface ForegroundOptions {
   nodeLabels?: Record<string, string>;
   workspace?: 'auto' | 'overlay' | 'copy';
   logRotation?: LogRotation;
+  dns?: DnsSettings;
 }
 
 /** Refuses to go on without root, saying why and what to do. */

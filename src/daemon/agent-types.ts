@@ -7,6 +7,7 @@ import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
 import type { PodTiming } from '../services/pod-runner.ts';
+import type { DnsSettings } from '../services/resolv-conf.ts';
 
 /** What the daemon's core needs from its configuration. */
 export interface AgentConfig {
@@ -27,6 +28,8 @@ export interface AgentConfig {
   timing?: Partial<PodTiming>;
   /** After a container's first process exits: time the rest of its job gets (default 5 s). */
   shutdownGraceMs?: number;
+  /** Pods' resolv.conf settings (default: the kubelet's). */
+  dns?: DnsSettings;
 }
 
 /** What the core reports to the daemon's metrics (a subset of `DaemonMetrics`). */

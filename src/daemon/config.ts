@@ -10,6 +10,8 @@ import { integerValue, parseQuantity } from '../api/quantity.ts';
 import { errnoCode, RuntimeError } from '../errors.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
+import { parseDnsSettings } from '../services/dns-settings.ts';
+import { DEFAULT_DNS_SETTINGS, type DnsSettings } from '../services/resolv-conf.ts';
 
 export interface DaemonConfig {
   root: string;
@@ -32,6 +34,8 @@ export interface DaemonConfig {
   registryConfigDir: string;
   serviceAccountTokenFile?: string;
   workspace?: 'auto' | 'overlay' | 'copy';
+  /** Pods' resolv.conf: `clusterDNS`, `clusterDomain`, `resolvConf` (the kubelet's flags). */
+  dns: DnsSettings;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/hostpod/config.yaml';
@@ -47,6 +51,7 @@ export const DEFAULTS: DaemonConfig = {
   logLevel: 'info',
   insecureRegistries: [],
   registryConfigDir: '/etc/hostpod/certs.d',
+  dns: DEFAULT_DNS_SETTINGS,
 };
 
 const KEYS = [
@@ -67,6 +72,9 @@ const KEYS = [
   'registryConfigDir',
   'serviceAccountTokenFile',
   'workspace',
+  'clusterDNS',
+  'clusterDomain',
+  'resolvConf',
 ] as const;
 
 type Raw = Partial<Record<(typeof KEYS)[number], unknown>>;
@@ -212,5 +220,9 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
     if (ws !== 'auto' && ws !== 'overlay' && ws !== 'copy') throw bad('workspace', 'auto, overlay or copy');
     c.workspace = ws;
   }
+  c.dns = parseDnsSettings(
+    { clusterDNS: merged.clusterDNS, clusterDomain: merged.clusterDomain, resolvConf: merged.resolvConf },
+    where,
+  );
   return c;
 }

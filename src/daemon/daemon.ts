@@ -1,8 +1,9 @@
 /**
  * The composition root of `hostpod daemon`: the core (`NodeAgent`) reconciled with the host,
  * then the local API on the unix socket, the metrics endpoint, the static pod directory and the
- * disk watch. `close()` lets go of the pods without stopping them (an upgrade or restart), so
- * the next daemon adopts them.
+ * disk watch; `READY=1` to systemd once serving. `stop()` lets go of the pods without stopping
+ * them (an upgrade or restart), so the next daemon adopts them — unless the system is shutting
+ * down, when it stops them gracefully first.
  */
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import type { DaemonConfig } from './config.ts';
 import { createDaemonLogger, type Logger } from './log.ts';
 import { DaemonMetrics, type MetricsServer, serveMetrics } from './metrics.ts';
 import { type CrashPoint, NodeAgent } from './node-agent.ts';
+import { isShutdown, sdNotify, systemState } from './service-manager.ts';
 import { type StaticFile, StaticPodWatcher } from './static-pods.ts';
 
 export interface DaemonEnv {
@@ -29,6 +31,8 @@ export interface DaemonEnv {
   diskCheckMs?: number;
   /** Test hook: SIGKILL the daemon at this point (see `CRASH_POINTS`). */
   crashAt?: CrashPoint;
+  /** `$NOTIFY_SOCKET`: systemd's `Type=notify` socket, told `READY=1` once serving. */
+  notifySocket?: string;
 }
 
 export interface RunningDaemon {
@@ -38,6 +42,12 @@ export interface RunningDaemon {
   metricsAddress?: string;
   /** Lets go of the pods (they keep running) and stops serving; with `stopPods`, stops them first. */
   close(options?: { stopPods?: boolean }): Promise<void>;
+  /**
+   * The stop on SIGTERM: tells systemd `STOPPING=1`, then stops the pods gracefully (preStop,
+   * grace period) if the system is shutting down (`systemctl is-system-running` says
+   * `stopping`) or `stopPods` is set, else lets go of them (a restart or upgrade of the daemon).
+   */
+  stop(options?: { stopPods?: boolean }): Promise<void>;
 }
 
 /** Starts the daemon. Throws what opening the state throws, `AlreadyExists` (another daemon). */
@@ -61,6 +71,7 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       insecureRegistries: config.insecureRegistries,
       registryConfigDir: config.registryConfigDir,
       logRotation: config.logRotation,
+      dns: config.dns,
       ...(config.cgroupParent ? { cgroupParent: config.cgroupParent } : {}),
       ...(config.nodeName ? { nodeName: config.nodeName } : {}),
       ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),
@@ -121,11 +132,33 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       },
       'serving',
     );
+    const notify = (message: string) =>
+      sdNotify(message, { socket: env.notifySocket, pid: env.pid }).catch((e: unknown) => {
+        log.error({ err: describeError(e) }, 'service manager');
+        return false;
+      });
+    await notify(`READY=1\nSTATUS=serving on ${config.socket}`);
+    const stop = async (options: { stopPods?: boolean } = {}) => {
+      await notify('STOPPING=1');
+      const state = options.stopPods ? undefined : await systemState();
+      const stopPods = options.stopPods === true || isShutdown(state);
+      log.info(
+        { systemState: state ?? null, stopPods },
+        stopPods ? 'stopping the pods' : 'letting go of the pods',
+      );
+      if (stopPods) {
+        // Each pod gets its grace period (preStop included) while the unit's stop timeout runs.
+        const grace = Math.max(0, ...agent.podsNow().map((p) => graceOf(p.manifest)));
+        await notify(`EXTEND_TIMEOUT_USEC=${(grace + 30) * 1_000_000}\nSTATUS=stopping the pods gracefully`);
+      }
+      await close({ stopPods });
+    };
     return {
       agent,
       metrics,
       ...(metricsServer ? { metricsAddress: metricsServer.listen } : {}),
       close,
+      stop,
     };
   } catch (e) {
     await close().catch(() => {});
@@ -256,6 +289,13 @@ function watchDisk(agent: NodeAgent, metrics: DaemonMetrics, root: string, every
   const t = setInterval(() => void check(), everyMs);
   t.unref();
   return t;
+}
+
+/** A stored pod's `terminationGracePeriodSeconds` (the API default, 30, when unset). */
+function graceOf(manifest: Record<string, unknown>): number {
+  const spec = manifest.spec as { terminationGracePeriodSeconds?: unknown } | undefined;
+  const g = spec?.terminationGracePeriodSeconds;
+  return typeof g === 'number' && Number.isFinite(g) && g >= 0 ? g : 30;
 }
 
 /** The gid of a group name or number. Throws `InvalidArgument` when it does not exist. */

@@ -153,6 +153,7 @@ export class NodeAgent implements NodeApi {
         ...(config.serviceAccounts ? { serviceAccounts: config.serviceAccounts } : {}),
         ...(config.shutdownGraceMs !== undefined ? { shutdownGraceMs: config.shutdownGraceMs } : {}),
         ...(crashPoint ? { onStep: crashPoint } : {}),
+        ...(config.dns ? { dns: config.dns } : {}),
       });
       const content = new LocalContentStore(join(config.root, 'content'));
       const images: ImageContext = {
@@ -172,6 +173,7 @@ export class NodeAgent implements NodeApi {
 
   /** Reconciles the state with the host, then runs every pod. */
   async start(): Promise<void> {
+    if (this.deps.groups.warning) this.#log.warn({ problem: this.deps.groups.warning }, 'cgroups');
     this.#loadObjects();
     const stale = await cleanupStale({ ...this.deps, containers: this.db.containers });
     for (const problem of stale.problems) this.#log.warn({ problem }, 'cleanup');

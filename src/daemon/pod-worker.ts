@@ -184,7 +184,7 @@ export class PodWorker {
         return;
       }
       case 'warning':
-        event('Warning', 'Warning', e.message);
+        event('Warning', e.reason ?? 'Warning', e.message);
         return;
       case 'stopping':
         event('Normal', 'Killing', `Stopping the pod's containers (grace period ${e.graceSeconds}s)`);

@@ -25,7 +25,8 @@ export type PodEvent =
   /** A container runs; `adopted` when it was started before (by an earlier daemon) and is supervised again. */
   | { type: 'started'; pod: string; container: RunningContainer; restartCount: number; adopted?: boolean }
   | { type: 'exited'; pod: string; container: RunningContainer | undefined; result: ContainerResult }
-  | { type: 'warning'; pod: string; message: string }
+  /** `reason`: the Kubernetes event reason when it has its own (`DNSConfigForming`, …). */
+  | { type: 'warning'; pod: string; message: string; reason?: string }
   | { type: 'stopping'; pod: string; graceSeconds: number }
   /** A container waits before its next start (`CrashLoopBackOff`). */
   | {

@@ -16,6 +16,7 @@ import { type ContainerResume, ContainerSupervisor } from './container-superviso
 import { type ImageContext, prepareImage, type ReadyImage } from './images.ts';
 import { nodeMismatch } from './node.ts';
 import { emptyObjectSet, type ObjectSet } from './object-set.ts';
+import { preparePodDns, withPodDns } from './pod-dns.ts';
 import { type ContainerResult, DEFAULT_TIMING, type PodEvent, type PodTiming } from './pod-events.ts';
 import {
   conditionTrue,
@@ -142,8 +143,8 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
   }
 
   const objects = options.objects ?? emptyObjectSet();
-  const volumes = await startStage('volumes', 'ContainerCreating', () =>
-    prepareVolumes(pod, {
+  const { volumes, dns } = await startStage('volumes', 'ContainerCreating', async () => {
+    const prepared = await prepareVolumes(pod, {
       root: deps.root,
       node: deps.node,
       objects,
@@ -152,9 +153,22 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
       ...(options.serviceAccountTokenFile
         ? { serviceAccountTokenFile: options.serviceAccountTokenFile }
         : {}),
-    }),
-  );
+    });
+    try {
+      const podDns = await preparePodDns(pod, {
+        ...(deps.dns ? { settings: deps.dns } : {}),
+        layout: deps.layout,
+        podDir: prepared.dir,
+      });
+      return { volumes: withPodDns(prepared, podDns), dns: podDns };
+    } catch (err) {
+      // A resumed pod's directory is in use by its running containers: kept.
+      if (!options.resume) await prepared.cleanup().catch(() => {});
+      throw err;
+    }
+  });
   for (const w of volumes.warnings) emit({ type: 'warning', pod: name, message: w });
+  for (const w of dns.warnings) emit({ type: 'warning', pod: name, message: w.message, reason: w.reason });
 
   const status = options.resume ? structuredClone(options.resume.status) : initialPodStatus(spec);
   let wasReady = false;

@@ -14,6 +14,7 @@ import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
 import type { ContainerStore } from './container-store.ts';
 import { hostIp, localNode, type NodeInfo } from './node.ts';
 import { type Owner, selfOwner } from './records.ts';
+import type { DnsSettings } from './resolv-conf.ts';
 
 export interface RuntimeDeps {
   root: string;
@@ -32,6 +33,8 @@ export interface RuntimeDeps {
   shim?: string;
   /** Test hook: called at the named steps of a container's start (the daemon's crash tests). */
   onStep?: (step: 'task-started') => void;
+  /** The node's DNS settings for pods' resolv.conf (default: the kubelet's, `DEFAULT_DNS_SETTINGS`). */
+  dns?: DnsSettings;
 }
 
 /** How the host is to be used: the front door's flags and config. */
@@ -54,6 +57,7 @@ export interface HostOptions {
   serviceAccounts?: Partial<ServiceAccountNames>;
   shutdownGraceMs?: number;
   onStep?: (step: 'task-started') => void;
+  dns?: DnsSettings;
 }
 
 /** Chooses the host backends once and builds the runtime deps. Throws what `createGroupManager` throws. */
@@ -82,5 +86,6 @@ export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
     ...(o.serviceAccounts ? { serviceAccounts: o.serviceAccounts } : {}),
     ...(o.shutdownGraceMs !== undefined ? { shutdownGraceMs: o.shutdownGraceMs } : {}),
     ...(o.onStep ? { onStep: o.onStep } : {}),
+    ...(o.dns ? { dns: o.dns } : {}),
   };
 }

@@ -85,6 +85,14 @@ const OWNER_FILE = 'owner.json';
 const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const SAFE_UID = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
 
+/**
+ * The runtime's propagation for `volumeMounts[].mountPropagation`, as the kubelet maps it on
+ * Linux: unset and `None` → private, `HostToContainer` → slave, `Bidirectional` → shared.
+ */
+export function propagationOf(p: string | undefined): 'private' | 'slave' | 'shared' {
+  return p === 'Bidirectional' ? 'shared' : p === 'HostToContainer' ? 'slave' : 'private';
+}
+
 /** The pod's directory: `<root>/pods/<namespace>_<name>_<uid or random>`. Throws InvalidArgument. */
 export function podDir(root: string, pod: Pod): string {
   const ns = pod.metadata.namespace ?? 'default';
@@ -376,6 +384,7 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<PodV
             hostPath,
             mountPath: m.mountPath,
             readOnly: vol.apiData || m.readOnly === true,
+            propagation: propagationOf(m.mountPropagation),
             ...(subPath ? { subPath } : {}),
           });
         }

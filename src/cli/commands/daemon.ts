@@ -24,6 +24,9 @@ interface DaemonFlags {
   registryConfigDir?: string;
   serviceAccountTokenFile?: string;
   stopPodsOnExit?: boolean;
+  clusterDns: string[];
+  clusterDomain?: string;
+  resolvConf?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -37,7 +40,9 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         'or found in the static pod directory are kept running per their restartPolicy;\n' +
         'their state is kept in <root>/state.db. The containers outlive the daemon:\n' +
         'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging,\n' +
-        'and the next daemon adopts them. The API is served on a unix socket only root\n' +
+        'and the next daemon adopts them — except at a system shutdown (systemd says\n' +
+        '"stopping"), when it stops them gracefully (preStop, grace period) first.\n' +
+        'Under systemd (Type=notify) it reports READY=1 once serving. The API is served on a unix socket only root\n' +
         '(or --socket-group) can open; metrics in the Prometheus text format on\n' +
         '--metrics-address. Logs are JSON lines on stderr.\n\n' +
         'Settings come from the config file (--config, default /etc/hostpod/config.yaml\n' +
@@ -75,7 +80,18 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       'folder of <registry>/hosts.toml files: mirrors, TLS (default /etc/hostpod/certs.d)',
     )
     .option('--service-account-token-file <file>', 'the token projected serviceAccountToken volumes hold')
-    .option('--stop-pods-on-exit', 'stop every pod when the daemon is stopped (default: leave them running)')
+    .option(
+      '--cluster-dns <ip>',
+      "the cluster DNS service's IP for pods with dnsPolicy ClusterFirstWithHostNet (repeatable or comma-separated)",
+      collect,
+      [],
+    )
+    .option('--cluster-domain <domain>', 'the cluster domain pods search (e.g. cluster.local)')
+    .option('--resolv-conf <file>', "the host resolver file pods' DNS starts from (default /etc/resolv.conf)")
+    .option(
+      '--stop-pods-on-exit',
+      'stop every pod when the daemon is stopped (default: only at a system shutdown)',
+    )
     .action(async (flags: DaemonFlags) => {
       requireRoot(ctx, 'hostpod daemon');
       // A long-lived process whose live heap is small (≈15 MB with 100 pods): small young
@@ -115,6 +131,9 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           insecureRegistries: flags.insecureRegistry.length > 0 ? flags.insecureRegistry : undefined,
           registryConfigDir: flags.registryConfigDir,
           serviceAccountTokenFile: flags.serviceAccountTokenFile,
+          clusterDNS: flags.clusterDns.length > 0 ? flags.clusterDns.join(',') : undefined,
+          clusterDomain: flags.clusterDomain,
+          resolvConf: flags.resolvConf,
         },
         flags.config ?? 'flags',
       );
@@ -133,6 +152,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         ...(timing ? { timing } : {}),
         ...(crashAt ? { crashAt } : {}),
         ...(diskCheckMs ? { diskCheckMs } : {}),
+        ...(ctx.env.NOTIFY_SOCKET ? { notifySocket: ctx.env.NOTIFY_SOCKET } : {}),
       });
       await new Promise<void>((resolve) => {
         const off = ctx.onInterrupt?.(() => {
@@ -140,6 +160,6 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           resolve();
         });
       });
-      await daemon.close({ stopPods: flags.stopPodsOnExit === true });
+      await daemon.stop({ stopPods: flags.stopPodsOnExit === true });
     });
 }

@@ -10,6 +10,7 @@ import type { Layout } from '../../runtime/spec/types.ts';
 import type { LogRotation } from '../../runtime/task/launch-spec.ts';
 import { cleanupStale } from '../../services/cleanup.ts';
 import type { RunningContainer } from '../../services/container-runner.ts';
+import { parseDnsSettings } from '../../services/dns-settings.ts';
 import { addObject, emptyObjectSet, type ObjectSet } from '../../services/object-set.ts';
 import { type PodEvent, type PodResult, runPod } from '../../services/pod-runner.ts';
 import { openStateDb, stateDbPath } from '../../state/state-db.ts';
@@ -39,6 +40,9 @@ interface RunFlags {
   workspace: 'auto' | 'overlay' | 'copy';
   logMaxSize: string;
   logMaxFiles: string;
+  clusterDns: string[];
+  clusterDomain?: string;
+  resolvConf?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -162,7 +166,19 @@ export function registerRun(program: Command, ctx: CliContext): void {
     )
     .option(
       '--cgroup-parent <path>',
-      "cgroup under which containers' jobs are made (default: under hostpod's own)",
+      "cgroup under which containers' jobs are made (default: /hostpod.slice under systemd, else /hostpod)",
+    )
+    .option(
+      '--cluster-dns <ip>',
+      "the cluster DNS service's IP for pods with dnsPolicy ClusterFirstWithHostNet (repeatable or comma-separated)",
+      collect,
+      [],
+    )
+    .option('--cluster-domain <domain>', 'the cluster domain pods search (e.g. cluster.local)')
+    .option(
+      '--resolv-conf <file>',
+      "the host resolver file pods' DNS starts from ('' for none)",
+      '/etc/resolv.conf',
     )
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
     .addOption(registryConfigDirOption())
@@ -181,6 +197,14 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', "print only the containers' output")
     .action(async (opts: RunFlags) => {
       const logRotation = parseLogRotation(opts.logMaxSize, opts.logMaxFiles);
+      const dns = parseDnsSettings(
+        {
+          ...(opts.clusterDns.length > 0 ? { clusterDNS: opts.clusterDns.join(',') } : {}),
+          ...(opts.clusterDomain !== undefined ? { clusterDomain: opts.clusterDomain } : {}),
+          ...(opts.resolvConf !== undefined ? { resolvConf: opts.resolvConf } : {}),
+        },
+        'flags',
+      );
       const { pods, objects } = await podsFrom(opts.filename, ctx);
       if (opts.imagePullPolicy) {
         for (const pod of pods) {
@@ -201,6 +225,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         nodeLabels: parseLabels(opts.nodeLabel),
         workspace: opts.workspace,
         logRotation,
+        dns,
         ...(opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}),
       });
       const status = (line: string) => {

@@ -1,4 +1,4 @@
-import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 
@@ -7,6 +7,36 @@ import { errnoCode, RuntimeError } from '../../errors.ts';
  * syscalls: cgroupfs lives in kernel memory and never waits on a disk, so a direct call (µs)
  * beats a thread-pool round trip, which costs milliseconds on a loaded host.
  */
+
+/**
+ * The cgroupfs operations the cgroup backends use, so that the same code runs on the kernel
+ * (`hostCgroupFs`) and on a temporary directory that enforces the kernel's cgroup v2 rules
+ * (`testing/fake-cgroup2.ts`). Errors are Node's errno errors (`code`: EBUSY, ENOENT, …).
+ */
+export interface CgroupFs {
+  mkdir(dir: string, options?: { recursive?: boolean }): void;
+  rmdir(dir: string): void;
+  read(file: string): string;
+  write(file: string, value: string): void;
+  exists(path: string): boolean;
+  /** The names of the sub-cgroups (directories) of `dir`. */
+  subdirs(dir: string): string[];
+}
+
+/** The kernel's cgroupfs, through synchronous syscalls. */
+export const hostCgroupFs: CgroupFs = {
+  mkdir: (dir, options) => {
+    mkdirSync(dir, { recursive: options?.recursive ?? false });
+  },
+  rmdir: (dir) => rmdirSync(dir),
+  read: (file) => readFileSync(file, 'utf8'),
+  write: (file, value) => writeFileSync(file, value),
+  exists: (path) => existsSync(path),
+  subdirs: (dir) =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name),
+};
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -20,10 +50,10 @@ export function checkGroupId(id: string): void {
 }
 
 /** The pids listed in a `cgroup.procs` file; an empty list when the cgroup is gone. */
-export async function readPids(file: string): Promise<number[]> {
+export async function readPids(file: string, fs: CgroupFs = hostCgroupFs): Promise<number[]> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.read(file);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENODEV') return [];
     throw err;
@@ -37,11 +67,11 @@ export async function readPids(file: string): Promise<number[]> {
 }
 
 /** `key value` lines (memory.stat, cpu.stat, memory.events, memory.oom_control) → map. */
-export async function readKeyed(file: string): Promise<Map<string, number>> {
+export async function readKeyed(file: string, fs: CgroupFs = hostCgroupFs): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.read(file);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return out;
     throw err;
@@ -54,9 +84,9 @@ export async function readKeyed(file: string): Promise<Map<string, number>> {
 }
 
 /** A single number file (memory.usage_in_bytes, cpuacct.usage); 0 when missing. */
-export async function readNumber(file: string): Promise<number> {
+export async function readNumber(file: string, fs: CgroupFs = hostCgroupFs): Promise<number> {
   try {
-    const n = Number(readFileSync(file, 'utf8').trim());
+    const n = Number(fs.read(file).trim());
     return Number.isFinite(n) ? n : 0;
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return 0;
@@ -67,9 +97,9 @@ export async function readNumber(file: string): Promise<number> {
 /**
  * Writes a control file; errors become RuntimeErrors naming the file.
  */
-export function writeControl(file: string, value: string): void {
+export function writeControl(file: string, value: string, fs: CgroupFs = hostCgroupFs): void {
   try {
-    writeFileSync(file, value);
+    fs.write(file, value);
   } catch (err) {
     const code = errnoCode(err);
     throw new RuntimeError(
@@ -92,12 +122,16 @@ export function writeControl(file: string, value: string): void {
  * Removes cgroup directories, retrying while the kernel still counts exiting processes
  * (EBUSY) for up to `timeoutMs`. Missing directories are fine.
  */
-export async function removeCgroupDirs(dirs: readonly string[], timeoutMs = 2000): Promise<void> {
+export async function removeCgroupDirs(
+  dirs: readonly string[],
+  timeoutMs = 2000,
+  fs: CgroupFs = hostCgroupFs,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const dir of dirs) {
     for (;;) {
       try {
-        rmdirSync(dir);
+        fs.rmdir(dir);
         break;
       } catch (err) {
         const code = errnoCode(err);

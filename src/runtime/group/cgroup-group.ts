@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../../errors.ts';
 import {
+  type CgroupFs,
+  hostCgroupFs,
   pollEmpty,
   readKeyed,
   readNumber,
@@ -30,6 +31,7 @@ abstract class CgroupGroup implements Group {
   constructor(
     readonly id: string,
     protected readonly dirs: CgroupDirs,
+    protected readonly fs: CgroupFs = hostCgroupFs,
   ) {
     const unique = [...new Set([dirs.unified, dirs.memory, dirs.cpu, dirs.cpuacct, dirs.pids, dirs.freezer])];
     this.procsFiles = unique.filter((d): d is string => d !== undefined).map((d) => `${d}/cgroup.procs`);
@@ -42,7 +44,7 @@ abstract class CgroupGroup implements Group {
   adopt(_shimPid: number): void {}
 
   pids(): Promise<number[]> {
-    return readPids(this.membership);
+    return readPids(this.membership, this.fs);
   }
 
   async signalAll(signal: NodeJS.Signals): Promise<number> {
@@ -59,7 +61,7 @@ abstract class CgroupGroup implements Group {
       const pids = await this.pids();
       if (pids.length === 0) return;
       if (this.killFile !== undefined) {
-        writeControl(this.killFile, '1');
+        writeControl(this.killFile, '1', this.fs);
       } else if (this.dirs.freezer !== undefined) {
         // Frozen processes cannot fork, so one pass over the list gets all of them.
         await this.freeze('FROZEN');
@@ -77,9 +79,9 @@ abstract class CgroupGroup implements Group {
 
   private async freeze(state: 'FROZEN' | 'THAWED'): Promise<void> {
     const file = `${this.dirs.freezer}/freezer.state`;
-    writeControl(file, state);
+    writeControl(file, state, this.fs);
     for (let i = 0; i < 100 && state === 'FROZEN'; i++) {
-      if (readFileSync(file, 'utf8').trim() === 'FROZEN') return;
+      if (this.fs.read(file).trim() === 'FROZEN') return;
       await sleep(5);
     }
   }
@@ -88,7 +90,7 @@ abstract class CgroupGroup implements Group {
     if ((await this.pids()).length > 0) await this.kill();
     // Leaf directories of different hierarchies: membership last, so pids() keeps working.
     const dirs = [...new Set(Object.values(this.dirs))].reverse();
-    await removeCgroupDirs(dirs);
+    await removeCgroupDirs(dirs, 2000, this.fs);
   }
 
   /** Writes the limits (synchronously: see `writeControl`). Throws RuntimeErrors. */
@@ -105,18 +107,19 @@ export class CgroupV2Group extends CgroupGroup {
   }
 
   applyLimits(l: CgroupLimits): void {
-    if (l.memoryMaxBytes !== undefined) writeControl(`${this.dir}/memory.max`, String(l.memoryMaxBytes));
-    if (l.cpuQuotaUs !== undefined) writeControl(`${this.dir}/cpu.max`, `${l.cpuQuotaUs} ${l.cpuPeriodUs}`);
-    if (l.cpuWeight !== undefined) writeControl(`${this.dir}/cpu.weight`, String(l.cpuWeight));
-    if (l.pidsMax !== undefined) writeControl(`${this.dir}/pids.max`, String(l.pidsMax));
+    const w = (file: string, value: string) => writeControl(`${this.dir}/${file}`, value, this.fs);
+    if (l.memoryMaxBytes !== undefined) w('memory.max', String(l.memoryMaxBytes));
+    if (l.cpuQuotaUs !== undefined) w('cpu.max', `${l.cpuQuotaUs} ${l.cpuPeriodUs}`);
+    if (l.cpuWeight !== undefined) w('cpu.weight', String(l.cpuWeight));
+    if (l.pidsMax !== undefined) w('pids.max', String(l.pidsMax));
   }
 
   async stats(): Promise<GroupStats> {
     const [cpu, usage, mem, events, pids] = await Promise.all([
-      readKeyed(`${this.dir}/cpu.stat`),
-      readNumber(`${this.dir}/memory.current`),
-      readKeyed(`${this.dir}/memory.stat`),
-      readKeyed(`${this.dir}/memory.events`),
+      readKeyed(`${this.dir}/cpu.stat`, this.fs),
+      readNumber(`${this.dir}/memory.current`, this.fs),
+      readKeyed(`${this.dir}/memory.stat`, this.fs),
+      readKeyed(`${this.dir}/memory.events`, this.fs),
       this.pids(),
     ]);
     return {
@@ -137,8 +140,8 @@ export class CgroupV2Group extends CgroupGroup {
 export class HybridCgroupGroup extends CgroupGroup {
   readonly kind: GroupKind;
 
-  constructor(id: string, dirs: CgroupDirs) {
-    super(id, dirs);
+  constructor(id: string, dirs: CgroupDirs, fs: CgroupFs = hostCgroupFs) {
+    super(id, dirs, fs);
     this.kind = dirs.unified === undefined ? 'v1' : 'hybrid';
   }
 
@@ -156,27 +159,28 @@ export class HybridCgroupGroup extends CgroupGroup {
       }
       return dir;
     };
-    if (l.memoryMaxBytes !== undefined)
-      writeControl(`${need('memory')}/memory.limit_in_bytes`, String(l.memoryMaxBytes));
+    const w = (ctrl: V1Controller, file: string, value: string) =>
+      writeControl(`${need(ctrl)}/${file}`, value, this.fs);
+    if (l.memoryMaxBytes !== undefined) w('memory', 'memory.limit_in_bytes', String(l.memoryMaxBytes));
     if (l.cpuQuotaUs !== undefined) {
       // The period first: the kernel checks the quota against it.
-      writeControl(`${need('cpu')}/cpu.cfs_period_us`, String(l.cpuPeriodUs));
-      writeControl(`${need('cpu')}/cpu.cfs_quota_us`, String(l.cpuQuotaUs));
+      w('cpu', 'cpu.cfs_period_us', String(l.cpuPeriodUs));
+      w('cpu', 'cpu.cfs_quota_us', String(l.cpuQuotaUs));
     }
-    if (l.cpuShares !== undefined) writeControl(`${need('cpu')}/cpu.shares`, String(l.cpuShares));
-    if (l.pidsMax !== undefined) writeControl(`${need('pids')}/pids.max`, String(l.pidsMax));
+    if (l.cpuShares !== undefined) w('cpu', 'cpu.shares', String(l.cpuShares));
+    if (l.pidsMax !== undefined) w('pids', 'pids.max', String(l.pidsMax));
   }
 
   async stats(): Promise<GroupStats> {
     const { memory, cpuacct, unified } = this.dirs;
     const [cpuNs, cpuStat, usage, mem, oom, pids] = await Promise.all([
-      cpuacct === undefined ? 0 : readNumber(`${cpuacct}/cpuacct.usage`),
+      cpuacct === undefined ? 0 : readNumber(`${cpuacct}/cpuacct.usage`, this.fs),
       unified === undefined || cpuacct !== undefined
         ? new Map<string, number>()
-        : readKeyed(`${unified}/cpu.stat`),
-      memory === undefined ? 0 : readNumber(`${memory}/memory.usage_in_bytes`),
-      memory === undefined ? new Map<string, number>() : readKeyed(`${memory}/memory.stat`),
-      memory === undefined ? new Map<string, number>() : readKeyed(`${memory}/memory.oom_control`),
+        : readKeyed(`${unified}/cpu.stat`, this.fs),
+      memory === undefined ? 0 : readNumber(`${memory}/memory.usage_in_bytes`, this.fs),
+      memory === undefined ? new Map<string, number>() : readKeyed(`${memory}/memory.stat`, this.fs),
+      memory === undefined ? new Map<string, number>() : readKeyed(`${memory}/memory.oom_control`, this.fs),
       this.pids(),
     ]);
     return {

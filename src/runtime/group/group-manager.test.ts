@@ -123,18 +123,21 @@ describe('CgroupManager on this host (real kernel)', { skip: !IS_ROOT && 'needs 
     await removeCgroupDirs([...new Set(Object.values(v1.parents))]);
   });
 
-  it('the default parent nests jobs under the cgroup hostpod runs in, per hierarchy', async () => {
+  it('the default parent is outside the cgroup hostpod runs in; the old default is kept for lookups', async () => {
     const layout = await readCgroupLayout();
     if (layout.kind === 'none') return;
-    const mgr = new CgroupManager(layout);
     const own = await readFile('/proc/self/cgroup', 'utf8');
-    const mem = /:memory:(.*)/.exec(own)?.[1];
-    if (layout.kind !== 'v2' && mem !== undefined) {
-      assert.equal(mgr.parents.memory, join('/sys/fs/cgroup/memory', mem, 'hostpod'));
-    }
-    const unified = /^0::(.*)$/m.exec(own)?.[1];
-    if (layout.kind !== 'v1' && unified !== undefined) {
-      assert.equal(mgr.parents.unified, join(layout.unified.mount, unified, 'hostpod'));
+    for (const systemd of [false, true]) {
+      const mgr: CgroupManager = new CgroupManager(layout, { systemd });
+      const top = systemd ? '/hostpod.slice' : '/hostpod';
+      const mem = /:memory:(.*)/.exec(own)?.[1];
+      if (layout.kind !== 'v2' && mem !== undefined) {
+        assert.equal(mgr.parents.memory, join('/sys/fs/cgroup/memory', top));
+        // This process's memory cgroup is nested here: the old default differs and is remembered.
+        if (mem !== '/')
+          assert.equal(mgr.legacyParents.memory, join('/sys/fs/cgroup/memory', mem, 'hostpod'));
+      }
+      if (layout.kind !== 'v1') assert.equal(mgr.parents.unified, join(layout.unified.mount, top));
     }
   });
 });
@@ -154,44 +157,6 @@ describe('CgroupManager on a temp dir posing as cgroupfs', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('create() on pure v2 enables controllers down the parent and writes memory.max, cpu.max, cpu.weight, pids.max', async () => {
-    const mount = join(root, 'v2');
-    await fakeKernelDir(mount, {
-      'cgroup.controllers': 'cpuset cpu io memory hugetlb pids\n',
-      'cgroup.subtree_control': '',
-    });
-    await fakeKernelDir(join(mount, 'system.slice'), {
-      'cgroup.controllers': 'cpu memory pids\n',
-      'cgroup.subtree_control': '',
-    });
-    await fakeKernelDir(join(mount, 'system.slice', 'hostpod'), {
-      'cgroup.controllers': 'cpu memory pids\n',
-      'cgroup.subtree_control': '',
-    });
-    const groups = new CgroupManager(
-      { kind: 'v2', unified: { mount, own: '/system.slice' } },
-      { hostCpus: 4 },
-    );
-    const g = await groups.create('c1', {
-      memoryBytes: 100 * 1024 * 1024,
-      cpuLimitMilli: 1500,
-      cpuRequestMilli: 1000,
-      pidsMax: 10,
-    });
-    const dir = join(mount, 'system.slice', 'hostpod', 'c1');
-    const read = (f: string): Promise<string> => readFile(join(dir, f), 'utf8');
-    assert.equal(await read('memory.max'), String(100 * 1024 * 1024));
-    assert.equal(await read('cpu.max'), '150000 100000');
-    assert.equal(await read('cpu.weight'), '39');
-    assert.equal(await read('pids.max'), '10');
-    for (const d of [mount, join(mount, 'system.slice'), join(mount, 'system.slice', 'hostpod')]) {
-      assert.equal(await readFile(join(d, 'cgroup.subtree_control'), 'utf8'), '+memory +cpu +pids', d);
-    }
-    assert.deepEqual(g.procsFiles, [join(dir, 'cgroup.procs')]);
-    assert.equal(g.killFile, join(dir, 'cgroup.kill'));
-    assert.equal(g.kind, 'v2');
-  });
-
   it('stats() on v2 reads cpu.stat, memory.current minus inactive_file, memory.events and cgroup.procs', async () => {
     const mount = join(root, 'v2s');
     await fakeKernelDir(join(mount, 'hostpod', 'c2'), {
@@ -201,7 +166,7 @@ describe('CgroupManager on a temp dir posing as cgroupfs', () => {
       'memory.events': 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n',
       'cgroup.procs': '12\n34\n',
     });
-    const groups = new CgroupManager({ kind: 'v2', unified: { mount, own: '/' } });
+    const groups = new CgroupManager({ kind: 'v2', unified: { mount, own: '/' } }, { parent: '/hostpod' });
     assert.deepEqual(await groups.open('c2').stats(), {
       cpuUsageNs: 1_500_000,
       memoryUsageBytes: 10_485_760,

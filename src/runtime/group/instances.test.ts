@@ -70,6 +70,56 @@ describe('jobs of two instances under one cgroup parent', () => {
   });
 });
 
+describe('containers started under the old default parent, after an upgrade', () => {
+  it("open() finds a running job nested in the old daemon's cgroup on the real kernel and kills it", {
+    skip: !IS_ROOT && 'needs root for cgroups',
+  }, async () => {
+    const real = await readCgroupLayout();
+    if (real.kind === 'none') return;
+    // This test's own cgroup poses as the cgroup the old daemon ran in.
+    const own = `/hostpod-test-own-${process.pid}`;
+    const layout =
+      real.kind === 'v2'
+        ? { ...real, unified: { ...real.unified, own } }
+        : {
+            ...real,
+            ...(real.kind === 'hybrid' ? { unified: { ...real.unified, own } } : {}),
+            controllers: Object.fromEntries(
+              Object.entries(real.controllers).map(([c, h]) => [c, { ...h, own }]),
+            ),
+          };
+    const instance = instanceId('/tmp/upgrade-root');
+    // What the old default was: `hostpod` under the daemon's own cgroup.
+    const before = new CgroupManager(layout, { parent: `${own}/hostpod`, instance });
+    const after = new CgroupManager(layout, { parent: `/hostpod-test-new-${process.pid}`, instance });
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await once(child, 'spawn');
+      const g = await before.create('cold');
+      const { writeFileSync } = await import('node:fs');
+      for (const f of g.procsFiles) writeFileSync(f, String(child.pid));
+      const found = after.open('cold');
+      assert.deepEqual(found.procsFiles, g.procsFiles);
+      assert.deepEqual(await found.pids(), [child.pid]);
+      assert.deepEqual(await after.listOrphans([]), ['cold']);
+      assert.deepEqual(await after.listOrphans(['cold']), []);
+      const exited = once(child, 'exit');
+      await found.destroy();
+      await exited;
+      assert.deepEqual(await after.listOrphans([]), []);
+    } finally {
+      child.kill('SIGKILL');
+      for (const id of await before.listOrphans([])) await before.open(id).destroy();
+      const dirs = [
+        ...Object.values(before.parents),
+        ...Object.values(after.parents),
+        ...Object.values(before.parents).map((d) => d.slice(0, -'/hostpod'.length)),
+      ];
+      await removeCgroupDirs([...new Set(dirs)]);
+    }
+  });
+});
+
 describe('NoCgroupGroup (no cgroups): the shim named by pid and start time', () => {
   it('a stale shim pid (now another process, or the same pid started later) signals nothing', async () => {
     // A process named like the shim with a child: the job's tree.

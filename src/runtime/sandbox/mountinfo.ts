@@ -7,6 +7,8 @@ export interface MountInfoEntry {
   options: string[];
   fsType: string;
   source: string;
+  /** The optional fields: propagation (`shared:N`, `master:N`, `propagate_from:N`, `unbindable`). */
+  optional: string[];
 }
 
 /** Parses /proc/<pid>/mountinfo text (octal escapes such as `\040` decoded). */
@@ -22,6 +24,7 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
       options: fields[5]!.split(','),
       fsType: unescapeOctal(fields[sep + 1]!),
       source: unescapeOctal(fields[sep + 2]!),
+      optional: fields.slice(6, sep),
     });
   }
   return out;

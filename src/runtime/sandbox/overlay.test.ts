@@ -49,8 +49,14 @@ test('parseMountInfo() decodes octal escapes and finds the fs type after the sep
     '36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 - overlay overlay rw,lowerdir=/a\n' +
     '37 35 98:0 / /plain rw shared:2 - ext4 /dev/vda rw\n';
   assert.deepEqual(parseMountInfo(text), [
-    { mountPoint: '/mnt/with space', options: ['rw', 'noatime'], fsType: 'overlay', source: 'overlay' },
-    { mountPoint: '/plain', options: ['rw'], fsType: 'ext4', source: '/dev/vda' },
+    {
+      mountPoint: '/mnt/with space',
+      options: ['rw', 'noatime'],
+      fsType: 'overlay',
+      source: 'overlay',
+      optional: ['master:1'],
+    },
+    { mountPoint: '/plain', options: ['rw'], fsType: 'ext4', source: '/dev/vda', optional: ['shared:2'] },
   ]);
 });
 

@@ -26,8 +26,9 @@ import { mountsUnder } from './mountinfo.ts';
 import { mountOverlay, probeOverlay, unmount } from './overlay.ts';
 import { mountRootfs } from './rootfs-mounts.ts';
 import { removeTreeSafely } from './safe-fs.ts';
+import { ensureSharedMount } from './shared-mount.ts';
 import { acquireTarget, releaseTarget } from './target-registry.ts';
-import { type CheckedMount, checkVolumeMounts } from './volumes.ts';
+import { type CheckedMount, checkPropagation, checkVolumeMounts } from './volumes.ts';
 import { bindWorkspace, checkWorkspaceMount } from './workspace-mount.ts';
 
 /** How the workspace holds the image: an overlay of the layers, or a copy of them. */
@@ -174,6 +175,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     rootfsLocation: options.rootfsLocation,
   });
   const mounts = await checkVolumeMounts(options.mounts, { container, mountPoint });
+  if (layout === 'bind') checkPropagation(mounts, { container, mountPoint });
   const base = sandboxesDir(root);
   const dir = join(base, id);
   await mkdir(base, { recursive: true, mode: 0o711 });
@@ -323,7 +325,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
           within = { base: outer.mountPath, path: m.mountPath.slice(outer.mountPath.length + 1) };
         } else {
           const t = await acquire(m.mountPath, m.kind);
-          if (t.existed && !t.owned) {
+          if (t.existed && !t.owned && !m.replacesHostPath) {
             warnings.push(
               `the volume at "${m.mountPath}" shadows the existing host ${m.kind === 'dir' ? 'directory' : 'file'} ` +
                 `"${m.mountPath}" inside container "${container}" (the host's copy is unchanged)`,
@@ -340,6 +342,14 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
           };
         }
         if (m.propagation !== undefined) bind.propagation = m.propagation;
+        // Mounts reach the container from the host (and the host from it) only from a shared mount.
+        if (m.propagation === 'shared' || m.propagation === 'slave') {
+          const done = await ensureSharedMount(m.hostPath);
+          if (done !== 'was-shared')
+            warnings.push(
+              `"${m.hostPath}" was made a shared mount${done === 'bound-shared' ? ' (bound onto itself)' : ''} for the ${m.propagation === 'shared' ? 'Bidirectional' : 'HostToContainer'} volume at "${m.mountPath}" of container "${container}"; it stays so`,
+            );
+        }
         plan.binds.push(bind);
       }
       mappings = plan.binds.map((b) => ({ source: b.source, target: b.destination }));

@@ -15,6 +15,7 @@ export interface CheckedMount {
   propagation?: VolumeMount['propagation'];
   /** A subPath mount's volume and path in it (see `VolumeMount.subPath`). */
   subPath?: { volume: string; path: string };
+  replacesHostPath?: boolean;
 }
 
 /**
@@ -78,6 +79,7 @@ export async function checkVolumeMounts(
       kind: st.isDirectory() ? 'dir' : 'file',
       ...(m.propagation === undefined ? {} : { propagation: m.propagation }),
       ...(m.subPath ? { subPath: m.subPath } : {}),
+      ...(m.replacesHostPath ? { replacesHostPath: true } : {}),
     });
   }
   return out;
@@ -88,4 +90,38 @@ function unsupported(invalid: (msg: string, hint?: string) => RuntimeError, kind
     `${kind} mounts not supported for job containers - interact with the ${kind} directly`,
     `the container shares the host's filesystem: use the ${kind}'s host path from the container instead of a volume`,
   );
+}
+
+/**
+ * Refuses, before anything is made, a `shared` (Bidirectional) mount whose mounts could not reach
+ * the host or would carry other binds onto it: one inside the workspace or inside another volume
+ * or with a subPath (its bind is made fd by fd in the container's view, a peer of nothing on the
+ * host), and any other mount — a volume, or the workspace — inside it (its bind would propagate
+ * onto the host and stay there). Throws InvalidArgument naming both.
+ */
+export function checkPropagation(
+  mounts: readonly CheckedMount[],
+  options: { container: string; mountPoint: string },
+): void {
+  const workspace = stripTrailingSlash(options.mountPoint);
+  const under = (p: string, parent: string) => parent === '/' || p.startsWith(`${parent}/`);
+  for (const m of mounts) {
+    if (m.propagation !== 'shared') continue;
+    const refuse = (why: string) =>
+      new RuntimeError(
+        'InvalidArgument',
+        `Cannot mount "${m.hostPath}" at "${m.mountPath}" in container "${options.container}" with Bidirectional mount propagation: ${why}`,
+        {
+          hint: 'give the Bidirectional volume a mountPath of its own, outside the workspace and the other volumes, and mount other volumes elsewhere',
+        },
+      );
+    if (m.subPath) throw refuse('a subPath mount cannot propagate mounts to the host');
+    if (under(m.mountPath, workspace)) throw refuse(`it is inside the workspace at "${workspace}"`);
+    for (const o of mounts) {
+      if (o === m) continue;
+      if (under(m.mountPath, o.mountPath)) throw refuse(`it is inside the volume at "${o.mountPath}"`);
+      if (under(o.mountPath, m.mountPath) || o.mountPath === m.mountPath)
+        throw refuse(`the volume at "${o.mountPath}" is inside it, and its bind would appear on the host`);
+    }
+  }
 }

@@ -32,6 +32,11 @@ export interface VolumeMount {
    * redirect the mount.
    */
   subPath?: { volume: string; path: string };
+  /**
+   * The mount hides the host's file or directory at `mountPath` inside the container on purpose
+   * (the pod's `resolv.conf` over `/etc/resolv.conf`): no "shadows the host's" warning.
+   */
+  replacesHostPath?: boolean;
 }
 
 /** The pod annotations the runtime honours (copied from the pod to each container). */
