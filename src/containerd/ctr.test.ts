@@ -141,7 +141,13 @@ test('ctr task exec (with and without -t), ps, metrics, kill: a double-forked ch
     [],
     'SIGTERM to the task: the first process ends, the job is emptied',
   );
-  const st = (await c.ctr('-n', 'test', 'tasks', 'ls')).stdout;
+  // containerd hears of the exit from the shim server's event (asynchronous): give it a moment.
+  let st = '';
+  for (let i = 0; i < 50; i++) {
+    st = (await c.ctr('-n', 'test', 'tasks', 'ls')).stdout;
+    if (/^t2\s+\d+\s+STOPPED/m.test(st)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.match(st, /^t2\s+\d+\s+STOPPED/m);
   await c.ctr('-n', 'test', 'tasks', 'delete', 't2');
   await c.ctr('-n', 'test', 'containers', 'delete', 't2');
