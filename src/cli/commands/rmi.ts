@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RuntimeError } from '../../errors.ts';
 import { type GcResult, removeImageContent } from '../../image/gc.ts';
 import type { ImageRecord } from '../../image/image-store.ts';
 import { shortDigest } from '../../oci/digest.ts';
 import { familiarString, parseReference } from '../../oci/reference.ts';
+import { assertImageUnused } from '../../services/image-use.ts';
+import { openStateDb, stateDbPath } from '../../state/state-db.ts';
 import { EXIT } from '../exit-codes.ts';
 import { type CliContext, err, out } from '../io.ts';
 import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
@@ -61,6 +64,16 @@ export function registerRmi(program: Command, ctx: CliContext): void {
       }
       const root = resolveStateRoot(flags.root, ctx);
       const { content, images } = openImageStores(root);
+      // The same check as the daemon's: no image a pod of this root may use (its stored pods,
+      // the running containers of `hostpod run`), whatever name, id or digest names it.
+      const db = existsSync(stateDbPath(root))
+        ? openStateDb(stateDbPath(root), { readonly: true })
+        : undefined;
+      try {
+        for (const q of queries) if (db) await assertImageUnused(images, q, db);
+      } finally {
+        db?.close();
+      }
       let missing = 0;
       const removedAll: ImageRecord[] = [];
       for (const q of queries) {
