@@ -36,6 +36,8 @@ export interface PrepareContainerOptions {
   /** A ready rootfs (containerd's snapshot) instead of `layers`; see CreateSandboxOptions. */
   rootfsMounts?: readonly RootfsMount[];
   serviceAccounts?: Partial<ServiceAccountNames>;
+  /** Ids for service accounts hostpod creates (tests: ids clear of the documented ones). */
+  serviceAccountIds?: Partial<{ localService: number; networkService: number }>;
   self?: SelfIdentity;
 }
 
@@ -80,6 +82,7 @@ export async function prepareContainer(
       container: container.name,
       scope,
       ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
+      ...(options.serviceAccountIds ? { serviceAccountIds: options.serviceAccountIds } : {}),
       ...(options.self ? { self: options.self } : {}),
     });
     if (account.ephemeral) rollback.add('ephemeral user', () => removeEphemeralUser(container.id, { scope }));

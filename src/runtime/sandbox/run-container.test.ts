@@ -201,6 +201,9 @@ describe('containers run through spec + users + sandbox + shim', {
 
   it('runContainer() runs Local Service as its unprivileged account, and refuses bad-user-name (scenarios 24, 26)', async () => {
     const names = { localService: `hpc-${letters(8)}`, networkService: `hpc-${letters(8)}` };
+    // Test names get test ids: the documented ones may be held by this host's real accounts.
+    const base = 1_900_000_100 + randomInt(800);
+    const serviceAccountIds = { localService: base, networkService: base + 1 };
     try {
       const c = ctr({ command: ['sh', '-c', 'id -un; id -u'], runAsUserName: 'NT AUTHORITY\\Local Service' });
       const r = await runContainer({
@@ -210,6 +213,7 @@ describe('containers run through spec + users + sandbox + shim', {
         image: {},
         container: c,
         serviceAccounts: names,
+        serviceAccountIds,
       });
       assert.equal(r.exitCode, 0, r.lines.join('\n'));
       assert.equal(r.lines[0], names.localService);

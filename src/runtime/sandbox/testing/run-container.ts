@@ -42,6 +42,7 @@ export async function runContainer(options: {
   layout: Layout;
   mode?: 'auto' | WorkspaceMode;
   serviceAccounts?: Partial<ServiceAccountNames>;
+  serviceAccountIds?: Partial<{ localService: number; networkService: number }>;
 }): Promise<RunResult> {
   const { container, root } = options;
   const prepared = await prepareContainer(container, options.image, {
@@ -50,6 +51,7 @@ export async function runContainer(options: {
     layers: options.layers,
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.serviceAccounts ? { serviceAccounts: options.serviceAccounts } : {}),
+    ...(options.serviceAccountIds ? { serviceAccountIds: options.serviceAccountIds } : {}),
   });
   try {
     const dir = join(root, 'tasks', container.id);
