@@ -514,12 +514,20 @@ async function throughCli(root: string): Promise<void> {
     });
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     const elapsed = performance.now() - t0;
-    const ids = await readdir(join(root, 'containers')).catch(() => []);
-    const rec = ids[0]
-      ? JSON.parse(await readFile(join(root, 'containers', ids[0], 'container.json'), 'utf8'))
-      : {};
-    const started = typeof rec.startedAt === 'string' ? criTimeNanos(rec.startedAt) : undefined;
+    // The run's container record (the state database keeps it after the run); removed after.
+    const db = openStateDb(stateDbPath(root));
+    let rec: { startedAt?: string } = {};
+    try {
+      const latest = db.containers.listByPodName('default', 'cli', { runOnly: true })[0];
+      if (latest) {
+        rec = latest;
+        db.containers.remove(latest.id);
+      }
+    } finally {
+      db.close();
+    }
     await rm(join(root, 'containers'), { recursive: true, force: true });
+    const started = typeof rec.startedAt === 'string' ? criTimeNanos(rec.startedAt) : undefined;
     if (code !== 0 || started === undefined) {
       failures++;
       lastFailure = `exit ${code}: ${stderr.trim().replace(/\s+/g, ' ').slice(-200)}`;
