@@ -6,8 +6,10 @@
  * them running and logging while no daemon ran), the `HealthMonitor`, and the read side
  * (`NodeViews`). It implements the node API (`api/node-api.ts`).
  */
+
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { sameDesiredState } from '../api/applied-object.ts';
 import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type {
   ApplyRequest,
@@ -409,7 +411,7 @@ export class NodeAgent implements NodeApi {
           kind: o.kind,
           namespace: o.namespace,
           name: o.name,
-          change: old ? 'configured' : 'created',
+          change: dryRunChange(old?.object, o.raw),
         });
       }
       for (const p of pods) {
@@ -418,7 +420,7 @@ export class NodeAgent implements NodeApi {
           kind: 'Pod',
           namespace: p.namespace,
           name: p.name,
-          change: old ? 'configured' : 'created',
+          change: dryRunChange(old?.manifest, p.manifest),
         });
       }
       return { results, skipped, warnings: [] };
@@ -575,4 +577,10 @@ export class NodeAgent implements NodeApi {
     }
     this.#objects = set;
   }
+}
+
+/** The word a real apply of `next` over the stored `old` would print (the same comparison as the store's). */
+function dryRunChange(old: unknown, next: unknown): ApplyResult['change'] {
+  if (old === undefined) return 'created';
+  return sameDesiredState(old, next) ? 'unchanged' : 'configured';
 }
