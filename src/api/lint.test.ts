@@ -15,9 +15,17 @@ const fixtureFiles = (noFixtures ? [] : ['seed', 'sig-windows-tools']).flatMap((
     .map((f) => join(d, f)),
 );
 
-function lintText(text: string, file = 'x.yaml', podSecurity?: 'baseline'): LintResult {
+function lintText(
+  text: string,
+  file = 'x.yaml',
+  podSecurity?: 'baseline',
+  validate?: 'strict' | 'warn' | 'ignore',
+): LintResult {
   const r = parseManifestText(text, file);
-  return lintDocuments(r.documents, r.problems, podSecurity ? { podSecurity } : {});
+  return lintDocuments(r.documents, r.problems, {
+    ...(podSecurity ? { podSecurity } : {}),
+    ...(validate ? { validate } : {}),
+  });
 }
 
 describe('lint of the real-world fixtures (../shared/fixtures/manifests)', { skip: noFixtures }, () => {
@@ -128,15 +136,27 @@ describe('lint warnings', () => {
   });
 
   test('HP004 for a socket hostPath, HP008 for nfs, HP007 for an unknown field', () => {
-    const r = lintText(
-      base(
-        `${sel}  volumes:\n  - name: s\n    hostPath:\n      path: /run/x.sock\n      type: Socket\n  - name: n\n    nfs:\n      server: 10.0.0.1\n      path: /x\n  containers:\n  - name: a\n    image: img:1\n    imagePullPolcy: Always\n`,
-      ),
+    const text = base(
+      `${sel}  volumes:\n  - name: s\n    hostPath:\n      path: /run/x.sock\n      type: Socket\n  - name: n\n    nfs:\n      server: 10.0.0.1\n      path: /x\n  containers:\n  - name: a\n    image: img:1\n    imagePullPolcy: Always\n`,
     );
+    const r = lintText(text, 'x.yaml', undefined, 'warn');
     assert.deepEqual(codes(r), ['HP004', 'HP007', 'HP008']);
     assert.equal(
       r.issues.find((i) => i.code === 'HP007')!.message,
       'unknown field "spec.containers[0].imagePullPolcy"',
+    );
+    // The default (strict, as kubectl apply): an error at the field, nothing else changes.
+    const strict = lintText(text);
+    assert.deepEqual(codes(strict), ['HP004', 'HP008']);
+    const e = strict.issues.find((i) => i.code === 'HP007')!;
+    assert.equal(e.severity, 'error');
+    assert.equal(
+      `${e.path}: ${e.message}`,
+      'spec.containers[0].imagePullPolcy: unknown field "imagePullPolcy"',
+    );
+    assert.ok(
+      !lintText(text, 'x.yaml', undefined, 'ignore').issues.some((i) => i.code === 'HP007'),
+      'ignore: silent',
     );
   });
 

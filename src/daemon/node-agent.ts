@@ -293,7 +293,10 @@ export class NodeAgent implements NodeApi {
   // ---- the node API: changes --------------------------------------------------------------------
 
   async apply(request: ApplyRequest): Promise<ApplyResponse> {
-    const set = decodeDesired(request.objects, { node: this.deps.node.name });
+    const set = decodeDesired(request.objects, {
+      node: this.deps.node.name,
+      ...(request.fieldValidation ? { fieldValidation: request.fieldValidation } : {}),
+    });
     const r = await this.#applySet(
       set.pods,
       set.objects,

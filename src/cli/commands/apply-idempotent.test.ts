@@ -2,6 +2,7 @@
  * `hostpod apply` is idempotent against a real daemon (issue 14): a pod saved with
  * `get -o yaml` and applied again is `unchanged` and keeps running (same container, same start
  * time); a changed label is `configured`; `--dry-run` prints the word the real apply would.
+ * Unknown fields are errors by default (`--validate`), and a name defined twice names both files.
  */
 
 import assert from 'node:assert/strict';
@@ -90,5 +91,53 @@ describe('hostpod apply (idempotent)', { concurrency: false }, () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'pod/fresh created (server dry run)\n');
     assert.equal((await d.client.listPods()).filter((p) => p.name === 'fresh').length, 0);
+  });
+
+  test('apply refuses an unknown field by default with its path and file:line:col; --validate=warn and ignore apply it', async () => {
+    const pod = hpcPodObject('typo', ['sleep', '600']);
+    const c = ((pod.spec as Record<string, unknown>).containers as Record<string, unknown>[])[0]!;
+    c.comand = ['sleep', '1'];
+    const file = join(d.root, 'typo.yaml');
+    await writeFile(file, stringify(pod));
+    let r = cli('apply', '-f', file);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /typo\.yaml:\d+:\d+ {2}spec\.containers\[0\]\.comand: unknown field "comand"/);
+    assert.match(r.stderr, /nothing was applied/);
+    assert.equal((await d.client.listPods()).filter((p) => p.name === 'typo').length, 0, 'nothing applied');
+    r = cli('apply', '-f', file, '--validate=true');
+    assert.equal(r.status, 2, 'true is strict');
+    r = cli('apply', '-f', file, '--validate=warn', '--dry-run');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Warning: Pod\/typo: unknown field "spec\.containers\[0\]\.comand"/);
+    r = cli('apply', '-f', file, '--validate=false', '--dry-run');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '', 'ignore (false) is silent');
+    assert.equal(r.stdout, 'pod/typo created (server dry run)\n');
+    r = cli('apply', '-f', file, '--validate=maybe');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--validate "maybe": expected strict, warn or ignore/);
+  });
+
+  test('apply of two objects with one name in two files names both files and lines', async () => {
+    const a = join(d.root, 'a.yaml');
+    const b = join(d.root, 'b.yaml');
+    await writeFile(a, stringify(hpcPodObject('twice', ['sleep', '600'])));
+    await writeFile(b, `# the same pod again\n---\n${stringify(hpcPodObject('twice', ['sleep', '1']))}`);
+    const r = cli('apply', '-f', a, '-f', b);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /b\.yaml:\d+:\d+ {2}metadata\.name: Pod "default\/twice" is also defined at [^ ]*a\.yaml:\d+:\d+/,
+    );
+    assert.equal((await d.client.listPods()).filter((p) => p.name === 'twice').length, 0);
+  });
+
+  test('apply and run without -f say that -f is required (usage, exit 2)', () => {
+    for (const verb of ['apply', 'run']) {
+      const r = runCliSync([verb]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${verb}: -f/--filename is required`));
+      assert.match(r.stderr, new RegExp(`usage: hostpod ${verb} -f FILE`));
+    }
   });
 });

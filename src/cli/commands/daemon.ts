@@ -36,22 +36,19 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .command('daemon')
     .summary('run the node daemon: pods kept running, a local API, metrics, static pods')
     .description(
-      'Run hostpod as a node supervisor. Pods applied through its API (hostpod apply)\n' +
-        'or found in the static pod directory are kept running per their restartPolicy;\n' +
-        'their state is kept in <root>/state.db. The containers outlive the daemon:\n' +
-        'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging,\n' +
-        'and the next daemon adopts them — except at a system shutdown (systemd says\n' +
-        '"stopping"), when it stops them gracefully (preStop, grace period) first.\n' +
-        'Under systemd (Type=notify) it reports READY=1 once serving. The API is served on a unix socket only root\n' +
-        '(or --socket-group) can open; metrics in the Prometheus text format on\n' +
+      'Run hostpod as a node supervisor. Pods applied through its API (hostpod apply) ' +
+        'or found in the static pod directory are kept running per their restartPolicy; ' +
+        'their state is kept in <root>/state.db. The containers outlive the daemon: ' +
+        'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging, ' +
+        'and the next daemon adopts them — except at a system shutdown (systemd says ' +
+        '"stopping"), when it stops them gracefully (preStop, grace period) first. ' +
+        'Under systemd (Type=notify) it reports READY=1 once serving. The API is served on a unix socket only root ' +
+        '(or --socket-group) can open; metrics in the Prometheus text format on ' +
         '--metrics-address. Logs are JSON lines on stderr.\n\n' +
-        'Settings come from the config file (--config, default /etc/hostpod/config.yaml\n' +
-        'when it exists; see contrib/config.yaml), each overridden by its flag.\n' +
+        'Settings come from the config file (--config, default /etc/hostpod/config.yaml ' +
+        'when it exists; see contrib/config.yaml), each overridden by its flag. ' +
         'Needs root. ' +
-        'docs/node-service.md explains running it under systemd.\n\n' +
-        'Exit codes: 0 stopped by a signal, 2 bad configuration, 4 another daemon uses\n' +
-        'the root or the state database is newer, 5 not root, 7 the state database is\n' +
-        'damaged.',
+        'docs/node-service.md explains running it under systemd.',
     )
     .option('--config <file>', 'configuration file (YAML)')
     .option('--root <dir>', 'state root (default /var/lib/hostpod)')
