@@ -140,4 +140,35 @@ describe('hostpod apply (idempotent)', { concurrency: false }, () => {
       assert.match(r.stderr, new RegExp(`usage: hostpod ${verb} -f FILE`));
     }
   });
+
+  test('an invalid static pod file reports every problem with file:line:col in its event and the daemon log', async () => {
+    const pod = hpcPodObject('static-typo', ['sleep', '600']);
+    const c = ((pod.spec as Record<string, unknown>).containers as Record<string, unknown>[])[0]!;
+    c.comand = ['sleep', '1'];
+    c.resource = { limits: { cpu: '1' } };
+    (pod.spec as Record<string, unknown>).hostNetwork = false;
+    const file = join(d.staticDir, 'typo.yaml');
+    await writeFile(file, stringify(pod));
+    try {
+      const event = await eventually(
+        async () =>
+          (await d.client.listEvents()).find(
+            (e) => e.reason === 'StaticPodInvalid' && e.message.includes('typo.yaml'),
+          ),
+        10_000,
+        'the StaticPodInvalid event',
+      );
+      for (const problem of [
+        /typo\.yaml:\d+:\d+: spec\.containers\[0\]\.comand: unknown field "comand"/,
+        /typo\.yaml:\d+:\d+: spec\.containers\[0\]\.resource: unknown field "resource"/,
+        /typo\.yaml:\d+:\d+: spec\.hostNetwork: /,
+      ]) {
+        assert.match(event.message, problem);
+        assert.match(d.output().replaceAll('\\"', '"'), problem, 'and in the daemon log');
+      }
+      assert.equal((await d.client.listPods()).filter((p) => p.name.startsWith('static-typo')).length, 0);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
 });

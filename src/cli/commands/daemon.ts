@@ -17,6 +17,10 @@ interface DaemonFlags {
   nodeLabel: string[];
   metricsAddress?: string;
   staticPodDir?: string;
+  staticPodValidate?: string;
+  workspace?: string;
+  serviceAccountLocalService?: string;
+  serviceAccountNetworkService?: string;
   logMaxSize?: string;
   logMaxFiles?: string;
   logLevel?: string;
@@ -68,6 +72,22 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       "Prometheus metrics address, '' for none (default 127.0.0.1:9470)",
     )
     .option('--static-pod-dir <dir>', "static pod directory, '' for none (default /etc/hostpod/manifests)")
+    .option(
+      '--static-pod-validate <mode>',
+      'an unknown field in a static pod file: strict (the file is refused, the default), warn or ignore',
+    )
+    .option(
+      '--workspace <mode>',
+      "how a container's workspace holds its image: auto, overlay or copy (default auto)",
+    )
+    .option(
+      '--service-account-local-service <user>',
+      'the host account that runs pods as NT AUTHORITY\\LOCAL SERVICE',
+    )
+    .option(
+      '--service-account-network-service <user>',
+      'the host account that runs pods as NT AUTHORITY\\NETWORK SERVICE',
+    )
     .option('--log-max-size <size>', "rotate a container's log at this size (default 10Mi)")
     .option('--log-max-files <n>', 'log files kept per container (default 5)')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
@@ -122,6 +142,20 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
             flags.nodeLabel.length > 0 ? { ...((file.nodeLabels as object) ?? {}), ...labels } : undefined,
           metricsAddress: flags.metricsAddress,
           staticPodDir: flags.staticPodDir,
+          staticPodValidate: flags.staticPodValidate,
+          workspace: flags.workspace,
+          serviceAccounts:
+            flags.serviceAccountLocalService !== undefined || flags.serviceAccountNetworkService !== undefined
+              ? {
+                  ...((file.serviceAccounts as object) ?? {}),
+                  ...(flags.serviceAccountLocalService !== undefined
+                    ? { localService: flags.serviceAccountLocalService }
+                    : {}),
+                  ...(flags.serviceAccountNetworkService !== undefined
+                    ? { networkService: flags.serviceAccountNetworkService }
+                    : {}),
+                }
+              : undefined,
           logMaxSize: flags.logMaxSize,
           logMaxFiles: flags.logMaxFiles,
           logLevel: flags.logLevel,
