@@ -40,12 +40,15 @@ describe('lint of the real-world fixtures (../shared/fixtures/manifests)', { ski
       r.issues.filter((i) => i.severity === 'error'),
       [],
     );
-    // None of these published manifests trips a hostpod warning: they pin images, select the OS
-    // and use the known accounts.
+    // They pin images, select the OS and use the known accounts; the one warning each workload
+    // gets is HP010: it selects Windows nodes, which a hostpod node is not (lint says how to adapt).
     assert.deepEqual(
-      r.issues.map((i) => `${i.file} ${i.code} ${i.message}`),
+      r.issues.filter((i) => i.code !== 'HP010').map((i) => `${i.file} ${i.code} ${i.message}`),
       [],
     );
+    assert.equal(r.issues.filter((i) => i.code === 'HP010').length, 7);
+    for (const i of r.issues)
+      assert.match(i.message, /remove the selector or set it to linux.*hostpod daemon --node-label/);
     const skipped = r.objects.filter((o) => o.status === 'skipped').map((o) => `${o.kind}/${o.name}`);
     assert.deepEqual(skipped, ['IPAMConfig/default']);
     const workloads = r.objects.filter((o) => ['Pod', 'DaemonSet'].includes(o.kind));
@@ -133,6 +136,29 @@ describe('lint warnings', () => {
     const hp001 = r.issues.find((i) => i.code === 'HP001')!;
     assert.equal(hp001.path, 'spec.containers[0].args[0]');
     assert.equal(hp001.line, 16);
+    // The suggested path is a valid shell expansion, not $CONTAINER_SANDBOX_MOUNT_POINT glued to letters.
+    const hp003 = r.issues.find((i) => i.code === 'HP003')!;
+    assert.match(
+      hp003.message,
+      /"\$\{CONTAINER_SANDBOX_MOUNT_POINT\}\/var\/run\/secrets\/kubernetes\.io\/serviceaccount"/,
+    );
+    assert.doesNotMatch(hp003.message, /\$CONTAINER_SANDBOX_MOUNT_POINT[a-z]/);
+  });
+
+  test('a label or annotation YAML 1.1 reads as a boolean or number gets a "quote it" hint at its path', () => {
+    const r = lintText(
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    enabled: yes\n    ok: "yes"\n  annotations:\n    x: off\n    num: 3\nspec:\n  containers:\n  - name: a\n    image: img:1\n`,
+    );
+    const errors = r.issues
+      .filter((i) => i.severity === 'error')
+      .map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`);
+    assert.equal(errors.length, 3, errors.join('\n'));
+    assert.match(
+      errors[0]!,
+      /^6:5 metadata\.labels\.enabled: Invalid value: true: must be a string: quote the value \(enabled: "…"\); YAML 1\.1 reads unquoted yes\/no\/on\/off/,
+    );
+    assert.match(errors[1]!, /^9:5 metadata\.annotations\.x: .*quote the value/);
+    assert.match(errors[2]!, /^10:5 metadata\.annotations\.num: .*quote the value/);
   });
 
   test('HP004 for a socket hostPath, HP008 for nfs, HP007 for an unknown field', () => {

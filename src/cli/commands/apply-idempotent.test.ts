@@ -171,4 +171,18 @@ describe('hostpod apply (idempotent)', { concurrency: false }, () => {
       await rm(file, { force: true });
     }
   });
+
+  test('a pod for Windows nodes is refused with a hint naming a flag the daemon has', async () => {
+    const pod = hpcPodObject('win-only', ['sleep', '600']);
+    (pod.spec as Record<string, unknown>).nodeSelector = { 'kubernetes.io/os': 'windows' };
+    const file = join(d.root, 'win.yaml');
+    await writeFile(file, stringify(pod));
+    const r = cli('apply', '-f', file);
+    assert.equal(r.status, 4, r.stderr);
+    assert.match(r.stderr, /nodeSelector kubernetes\.io\/os=windows does not match this node/);
+    assert.match(r.stderr, /remove its kubernetes\.io\/os selector or set it to linux/);
+    assert.match(r.stderr, /hostpod daemon --node-label or nodeLabels in its config/);
+    const help = runCliSync(['daemon', '--help']);
+    assert.match(help.stdout, /--node-label <key=value>/, 'the flag the hint names exists');
+  });
 });

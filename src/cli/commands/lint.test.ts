@@ -143,10 +143,16 @@ describe('hostpod lint', () => {
     assert.match(r.stderr, /lax/);
   });
 
-  test('the shared fixtures lint clean', { skip: noFixtures }, async () => {
+  test('the shared fixtures lint without errors; each Windows-only workload gets HP010 saying how to adapt it', {
+    skip: noFixtures,
+  }, async () => {
     const r = await runCliCaptured(['lint', FIXTURES], { cwd: ROOT });
     assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stdout, /0 errors, 0 warnings in 10 objects \(1 skipped\)\n$/);
+    assert.match(r.stdout, /0 errors, 7 warnings in 10 objects \(1 skipped\)\n$/);
+    assert.match(
+      r.stdout,
+      /csi-proxy\.yaml:16:9 {2}spec\.template\.spec\.nodeSelector\.kubernetes\.io\/os: warning HP010: selects Windows nodes/,
+    );
   });
 });
 
