@@ -9,7 +9,7 @@
 
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { sameDesiredState } from '../api/applied-object.ts';
+import { sameDesiredState, sameSpec } from '../api/applied-object.ts';
 import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type {
   ApplyRequest,
@@ -442,6 +442,7 @@ export class NodeAgent implements NodeApi {
 
   /** Stores one pod and (re)starts its worker; runs in the pod's queue. */
   async #applyPod(p: DesiredPod, source: PodSourceView): Promise<ApplyResult> {
+    const before = this.db.pods.find(p.namespace, p.name)?.manifest;
     const { pod: rec, change } = this.db.pods.put({
       namespace: p.namespace,
       name: p.name,
@@ -452,6 +453,17 @@ export class NodeAgent implements NodeApi {
     this.#crashPoint('pod-stored');
     const running = this.#workers.get(rec.uid);
     if (change === 'unchanged' && running) return result;
+    // Labels or annotations only (as the kubelet, which restarts nothing for them): stored, shown,
+    // the pod keeps running. Env from the downward API keeps the values it started with.
+    if (change === 'configured' && running && before !== undefined && sameSpec(before, p.manifest)) {
+      this.writer.addEvent(
+        rec.uid,
+        'Normal',
+        'Updated',
+        'Labels or annotations changed; the pod keeps running',
+      );
+      return result;
+    }
     if (change === 'unchanged' && rec.phase !== undefined && FINAL.has(rec.phase)) return result;
     const pod = this.#decode(rec);
     if (!pod) return result;

@@ -81,6 +81,14 @@ describe('hostpod apply (idempotent)', { concurrency: false }, () => {
     assert.equal(r.stdout, 'pod/agent configured\n');
     r = cli('apply', '-f', file);
     assert.equal(r.stdout, 'pod/agent unchanged\n');
+    // A label is not a spec change: the pod shows it and keeps running, as under a kubelet.
+    const relabelled = (await runningPod('agent')).status!.containerStatuses[0]!;
+    assert.equal(relabelled.containerID, before.containerID, 'a label change restarts nothing');
+    assert.deepEqual((await d.client.getPod('default', 'agent')).manifest.metadata, {
+      labels: { tier: 'node' },
+      name: 'agent',
+      namespace: 'default',
+    });
     await rm(saved);
   });
 
