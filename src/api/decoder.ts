@@ -86,6 +86,17 @@ export class Decoder {
     if (!o) return undefined;
     const out: Record<string, string> = {};
     for (const [k, x] of Object.entries(o)) {
+      if (typeof x === 'boolean' || typeof x === 'number') {
+        // Labels and annotations: `enabled: yes` is a boolean in YAML 1.1 (kubectl's reader).
+        this.errors.push(
+          typeInvalid(
+            [...path, k],
+            x,
+            `a string: quote the value (${k}: "…"); YAML 1.1 reads unquoted yes/no/on/off/y/n/true/false as booleans and digits as numbers`,
+          ),
+        );
+        continue;
+      }
       const s = this.str(x, [...path, k]);
       if (s !== undefined) out[k] = s;
     }

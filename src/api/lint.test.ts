@@ -15,9 +15,17 @@ const fixtureFiles = (noFixtures ? [] : ['seed', 'sig-windows-tools']).flatMap((
     .map((f) => join(d, f)),
 );
 
-function lintText(text: string, file = 'x.yaml', podSecurity?: 'baseline'): LintResult {
+function lintText(
+  text: string,
+  file = 'x.yaml',
+  podSecurity?: 'baseline',
+  validate?: 'strict' | 'warn' | 'ignore',
+): LintResult {
   const r = parseManifestText(text, file);
-  return lintDocuments(r.documents, r.problems, podSecurity ? { podSecurity } : {});
+  return lintDocuments(r.documents, r.problems, {
+    ...(podSecurity ? { podSecurity } : {}),
+    ...(validate ? { validate } : {}),
+  });
 }
 
 describe('lint of the real-world fixtures (../shared/fixtures/manifests)', { skip: noFixtures }, () => {
@@ -32,12 +40,15 @@ describe('lint of the real-world fixtures (../shared/fixtures/manifests)', { ski
       r.issues.filter((i) => i.severity === 'error'),
       [],
     );
-    // None of these published manifests trips a hostpod warning: they pin images, select the OS
-    // and use the known accounts.
+    // They pin images, select the OS and use the known accounts; the one warning each workload
+    // gets is HP010: it selects Windows nodes, which a hostpod node is not (lint says how to adapt).
     assert.deepEqual(
-      r.issues.map((i) => `${i.file} ${i.code} ${i.message}`),
+      r.issues.filter((i) => i.code !== 'HP010').map((i) => `${i.file} ${i.code} ${i.message}`),
       [],
     );
+    assert.equal(r.issues.filter((i) => i.code === 'HP010').length, 7);
+    for (const i of r.issues)
+      assert.match(i.message, /remove the selector or set it to linux.*hostpod daemon --node-label/);
     const skipped = r.objects.filter((o) => o.status === 'skipped').map((o) => `${o.kind}/${o.name}`);
     assert.deepEqual(skipped, ['IPAMConfig/default']);
     const workloads = r.objects.filter((o) => ['Pod', 'DaemonSet'].includes(o.kind));
@@ -125,18 +136,53 @@ describe('lint warnings', () => {
     const hp001 = r.issues.find((i) => i.code === 'HP001')!;
     assert.equal(hp001.path, 'spec.containers[0].args[0]');
     assert.equal(hp001.line, 16);
+    // The suggested path is a valid shell expansion, not $CONTAINER_SANDBOX_MOUNT_POINT glued to letters.
+    const hp003 = r.issues.find((i) => i.code === 'HP003')!;
+    assert.match(
+      hp003.message,
+      /"\$\{CONTAINER_SANDBOX_MOUNT_POINT\}\/var\/run\/secrets\/kubernetes\.io\/serviceaccount"/,
+    );
+    assert.doesNotMatch(hp003.message, /\$CONTAINER_SANDBOX_MOUNT_POINT[a-z]/);
+  });
+
+  test('a label or annotation YAML 1.1 reads as a boolean or number gets a "quote it" hint at its path', () => {
+    const r = lintText(
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    enabled: yes\n    ok: "yes"\n  annotations:\n    x: off\n    num: 3\nspec:\n  containers:\n  - name: a\n    image: img:1\n`,
+    );
+    const errors = r.issues
+      .filter((i) => i.severity === 'error')
+      .map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`);
+    assert.equal(errors.length, 3, errors.join('\n'));
+    assert.match(
+      errors[0]!,
+      /^6:5 metadata\.labels\.enabled: Invalid value: true: must be a string: quote the value \(enabled: "…"\); YAML 1\.1 reads unquoted yes\/no\/on\/off/,
+    );
+    assert.match(errors[1]!, /^9:5 metadata\.annotations\.x: .*quote the value/);
+    assert.match(errors[2]!, /^10:5 metadata\.annotations\.num: .*quote the value/);
   });
 
   test('HP004 for a socket hostPath, HP008 for nfs, HP007 for an unknown field', () => {
-    const r = lintText(
-      base(
-        `${sel}  volumes:\n  - name: s\n    hostPath:\n      path: /run/x.sock\n      type: Socket\n  - name: n\n    nfs:\n      server: 10.0.0.1\n      path: /x\n  containers:\n  - name: a\n    image: img:1\n    imagePullPolcy: Always\n`,
-      ),
+    const text = base(
+      `${sel}  volumes:\n  - name: s\n    hostPath:\n      path: /run/x.sock\n      type: Socket\n  - name: n\n    nfs:\n      server: 10.0.0.1\n      path: /x\n  containers:\n  - name: a\n    image: img:1\n    imagePullPolcy: Always\n`,
     );
+    const r = lintText(text, 'x.yaml', undefined, 'warn');
     assert.deepEqual(codes(r), ['HP004', 'HP007', 'HP008']);
     assert.equal(
       r.issues.find((i) => i.code === 'HP007')!.message,
       'unknown field "spec.containers[0].imagePullPolcy"',
+    );
+    // The default (strict, as kubectl apply): an error at the field, nothing else changes.
+    const strict = lintText(text);
+    assert.deepEqual(codes(strict), ['HP004', 'HP008']);
+    const e = strict.issues.find((i) => i.code === 'HP007')!;
+    assert.equal(e.severity, 'error');
+    assert.equal(
+      `${e.path}: ${e.message}`,
+      'spec.containers[0].imagePullPolcy: unknown field "imagePullPolcy"',
+    );
+    assert.ok(
+      !lintText(text, 'x.yaml', undefined, 'ignore').issues.some((i) => i.code === 'HP007'),
+      'ignore: silent',
     );
   });
 

@@ -4,6 +4,7 @@
  * Returns data; the CLI prints it.
  */
 import { errorBody, type FieldPath, formatPath } from './field-path.ts';
+import { DEFAULT_FIELD_VALIDATION, type FieldValidation, unknownFieldMessage } from './field-validation.ts';
 import {
   type InputProblem,
   type LoadOptions,
@@ -59,6 +60,8 @@ export interface LintResult {
 export interface LintOptions extends LoadOptions {
   podSecurity?: PodSecurityLevel;
   allowPrivileged?: boolean;
+  /** What an unknown field is (kubectl's `--validate`); default strict: an error. */
+  validate?: FieldValidation;
 }
 
 /** Lints the given inputs. Never throws for bad input. */
@@ -132,7 +135,10 @@ export function lintDocuments(
         options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged },
       );
       for (const e of w.errors) push('error', e.type, e.path, errorBody(e));
-      for (const wn of workloadWarnings(w.pod, w.specPath, w.unknownFields))
+      const validate = options.validate ?? DEFAULT_FIELD_VALIDATION;
+      if (validate === 'strict')
+        for (const f of w.unknownFields) push('error', 'HP007', f, unknownFieldMessage(f));
+      for (const wn of workloadWarnings(w.pod, w.specPath, validate === 'warn' ? w.unknownFields : []))
         push('warning', wn.code, wn.path, wn.message);
       if (options.podSecurity) entry.podSecurity = evaluatePodSecurity(w.pod.spec, options.podSecurity);
     } else if (o.kind === 'ConfigMap' || o.kind === 'Secret') {

@@ -22,7 +22,7 @@ export const MANIFEST_LIMITS = {
   maxFileBytes: 32 * 1024 * 1024,
   /** Most nodes in one document once YAML aliases are expanded ("billion laughs" bombs). */
   maxNodes: 1_000_000,
-  /** Deepest nesting of maps and lists. */
+  /** Deepest nesting of maps and lists after aliases (a second guard: js-yaml itself stops at 100 levels, "nesting exceeded maxDepth (100)"). */
   maxDepth: 200,
   /** Most files read from directories. */
   maxFiles: 10000,

@@ -32,6 +32,8 @@ export interface ApplyRequest {
   objects: unknown[];
   /** Validate and report what would change, change nothing. */
   dryRun?: boolean;
+  /** What an unknown field is: `strict` refuses the request, `warn` (the default) returns warnings, `ignore` drops them. */
+  fieldValidation?: 'strict' | 'warn' | 'ignore';
 }
 
 /** What apply did to one object, in kubectl's words. */

@@ -26,6 +26,7 @@ export const WARNING_CODES = {
   HP007: 'unknown field',
   HP008: 'volume type hostpod does not provide',
   HP009: 'pod has no HostProcess containers',
+  HP010: 'pod selects Windows nodes (kubernetes.io/os: windows), which hostpod is not',
 } as const;
 
 const KNOWN_ACCOUNTS = ['system', 'localservice', 'local service', 'networkservice', 'network service'];
@@ -133,7 +134,7 @@ export function workloadWarnings(
         out.push({
           code: 'HP003',
           path: [...path, ...s.path],
-          message: `reads the service-account token at ${TOKEN_PATH}, which exists only in the bind layout; under the symlink layout (containerd 1.6, hostpod --layout symlink) use $CONTAINER_SANDBOX_MOUNT_POINT${TOKEN_PATH.slice(1)}`,
+          message: `reads the service-account token at ${TOKEN_PATH}, which exists only in the bind layout; under the symlink layout (containerd 1.6, hostpod --layout symlink) read it in a shell as "\${CONTAINER_SANDBOX_MOUNT_POINT}${TOKEN_PATH}", which works in both`,
         });
       }
     }
@@ -145,6 +146,28 @@ export function workloadWarnings(
       (
         spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
       ).some((t) => (t.matchExpressions ?? []).some((e) => e.key === 'kubernetes.io/os'));
+    const windowsSelector = spec.nodeSelector?.['kubernetes.io/os'] === 'windows';
+    const windowsAffinity = (
+      spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
+    ).some((t) =>
+      (t.matchExpressions ?? []).some(
+        (e) =>
+          e.key === 'kubernetes.io/os' &&
+          e.operator === 'In' &&
+          (e.values ?? []).length > 0 &&
+          (e.values ?? []).every((v) => v === 'windows'),
+      ),
+    );
+    if (windowsSelector || windowsAffinity) {
+      out.push({
+        code: 'HP010',
+        path: windowsSelector
+          ? [...specPath, 'nodeSelector', 'kubernetes.io/os']
+          : [...specPath, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'],
+        message:
+          'selects Windows nodes (kubernetes.io/os: windows): a hostpod node is linux, so hostpod refuses the pod; to run it here remove the selector or set it to linux (or label the node: hostpod daemon --node-label kubernetes.io/os=windows, nodeLabels in its config)',
+      });
+    }
     if (!osSelected) {
       out.push({
         code: 'HP002',

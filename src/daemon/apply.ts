@@ -1,4 +1,5 @@
 import { errorBody, formatPath } from '../api/field-path.ts';
+import { type FieldValidation, unknownFieldMessage } from '../api/field-validation.ts';
 import type { SourceDocument } from '../api/manifests.ts';
 import {
   decodeConfigMap,
@@ -50,7 +51,7 @@ export { templatePodName };
  */
 export function decodeDesired(
   values: readonly unknown[],
-  options: { node: string; file?: string },
+  options: { node: string; file?: string; fieldValidation?: FieldValidation },
 ): DesiredSet {
   const file = options.file ?? '<request>';
   const { objects, problems } = findObjects(values.map((v, i) => documentOf(v, i, file)));
@@ -83,7 +84,12 @@ export function decodeDesired(
       continue;
     }
     const w = decodeWorkload(o);
-    for (const f of w.unknownFields) out.warnings.push(`${label}: unknown field "${formatPath(f)}"`);
+    const validate = options.fieldValidation ?? 'warn';
+    if (validate === 'strict')
+      for (const f of w.unknownFields)
+        details.push({ path: formatPath(f), message: unknownFieldMessage(f), object: label });
+    if (validate === 'warn')
+      for (const f of w.unknownFields) out.warnings.push(`${label}: unknown field "${formatPath(f)}"`);
     for (const e of w.errors)
       details.push({ path: formatPath(e.path), message: errorBody(e), object: label });
     if (w.errors.length > 0) continue;

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRuntimeError } from '../errors.ts';
-import { buildConfig, DEFAULTS, readConfigFile } from './config.ts';
+import { buildConfig, CONFIG_KEYS, DEFAULTS, readConfigFile } from './config.ts';
+
+const readConfigFileSync = (f: string) => readConfigFile(f, true);
 
 test('readConfigFile() + buildConfig(): the file is overlaid by flags; the defaults fill the rest', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hostpod-config-'));
@@ -31,14 +33,15 @@ test('readConfigFile() + buildConfig(): the file is overlaid by flags; the defau
   }
 });
 
-test('readConfigFile() refuses an unknown key (a typo) and text that is not a mapping', async () => {
+test('readConfigFile() + buildConfig() refuse an unknown key (a typo); readConfigFile() text that is not a mapping', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hostpod-config-'));
   try {
     const f = join(dir, 'c.yaml');
     await writeFile(f, 'rooot: /x\n');
-    await assert.rejects(
-      readConfigFile(f, true),
-      (e: unknown) => isRuntimeError(e, 'InvalidArgument') && /unknown key "rooot"/.test(String(e)),
+    const raw = await readConfigFileSync(f);
+    assert.throws(
+      () => buildConfig(raw, {}, f),
+      (e: unknown) => isRuntimeError(e, 'InvalidArgument') && e.message === `${f}: unknown key "rooot"`,
     );
     await writeFile(f, '- a\n- b\n');
     await assert.rejects(readConfigFile(f, true), /expected a mapping/);
@@ -64,4 +67,63 @@ test('buildConfig() names the key of a wrong value', () => {
     [{ staticPodDir: 'rel' }, /staticPodDir/],
   ];
   for (const [raw, re] of bad) assert.throws(() => buildConfig(raw, {}, 'c.yaml'), re, JSON.stringify(raw));
+});
+
+test('buildConfig() reports every bad key at once, each with its key path', () => {
+  assert.throws(
+    () =>
+      buildConfig(
+        {
+          rooot: '/x',
+          layout: 'overlay',
+          nodeLabels: { zone: 1 },
+          metricsAddress: 'localhost:9470',
+          staticPodValidate: 'loose',
+          workspace: 'zfs',
+        } as Record<string, unknown>,
+        { logLevel: 'loud' },
+        'c.yaml',
+      ),
+    (e: unknown) => {
+      if (!isRuntimeError(e, 'InvalidArgument')) return false;
+      assert.match(e.message, /^the configuration has 7 problems: /);
+      for (const key of [
+        'unknown key "rooot"',
+        'layout: expected',
+        'nodeLabels.zone: expected a string',
+        'metricsAddress: expected HOST:PORT',
+        'staticPodValidate: expected strict, warn or ignore',
+        'workspace: expected auto, overlay or copy',
+        'logLevel: expected',
+      ])
+        assert.ok(e.message.includes(`c.yaml: ${key}`), `${key} in ${e.message}`);
+      return true;
+    },
+  );
+});
+
+test('buildConfig() reads staticPodValidate as kubectl spells --validate (default strict)', () => {
+  assert.equal(buildConfig({}, {}, 'f').staticPodValidate, 'strict');
+  assert.equal(buildConfig({ staticPodValidate: 'warn' }, {}, 'f').staticPodValidate, 'warn');
+  assert.equal(buildConfig({ staticPodValidate: false }, {}, 'f').staticPodValidate, 'ignore');
+  assert.equal(buildConfig({}, { staticPodValidate: 'true' }, 'f').staticPodValidate, 'strict');
+});
+
+test('every config key has its flag on hostpod daemon', async () => {
+  const { Command } = await import('commander');
+  const { registerDaemon } = await import('../cli/commands/daemon.ts');
+  const program = new Command();
+  registerDaemon(program, {} as never);
+  const daemon = program.commands.find((c) => c.name() === 'daemon')!;
+  const flags = new Set(daemon.options.map((o) => o.long));
+  const kebab = (k: string) => `--${k.replace(/[A-Z]+/g, (m) => `-${m.toLowerCase()}`)}`;
+  // Keys whose flag is named differently: lists take one value per flag (repeatable).
+  const irregular: Record<string, string[]> = {
+    nodeLabels: ['--node-label'],
+    insecureRegistries: ['--insecure-registry'],
+    clusterDNS: ['--cluster-dns'],
+    serviceAccounts: ['--service-account-local-service', '--service-account-network-service'],
+  };
+  const missing = CONFIG_KEYS.flatMap((k) => (irregular[k] ?? [kebab(k)]).filter((f) => !flags.has(f)));
+  assert.deepEqual(missing, []);
 });

@@ -6,12 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import jsYaml from 'js-yaml';
+import { parseFieldValidation } from '../api/field-validation.ts';
 import { integerValue, parseQuantity } from '../api/quantity.ts';
-import { errnoCode, RuntimeError } from '../errors.ts';
+import { describeError, errnoCode, RuntimeError } from '../errors.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import { parseDnsSettings } from '../services/dns-settings.ts';
 import { DEFAULT_DNS_SETTINGS, type DnsSettings } from '../services/resolv-conf.ts';
+import { parseListenAddress } from './metrics.ts';
 
 export interface DaemonConfig {
   root: string;
@@ -27,6 +29,8 @@ export interface DaemonConfig {
   metricsAddress: string;
   /** The static pod directory; '' turns it off. */
   staticPodDir: string;
+  /** What an unknown field in a static pod file is (kubectl's `--validate`); default strict. */
+  staticPodValidate: 'strict' | 'warn' | 'ignore';
   logRotation: LogRotation;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   insecureRegistries: string[];
@@ -47,6 +51,7 @@ export const DEFAULTS: DaemonConfig = {
   nodeLabels: {},
   metricsAddress: '127.0.0.1:9470',
   staticPodDir: '/etc/hostpod/manifests',
+  staticPodValidate: 'strict',
   logRotation: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
   logLevel: 'info',
   insecureRegistries: [],
@@ -65,6 +70,7 @@ const KEYS = [
   'serviceAccounts',
   'metricsAddress',
   'staticPodDir',
+  'staticPodValidate',
   'logMaxSize',
   'logMaxFiles',
   'logLevel',
@@ -76,6 +82,11 @@ const KEYS = [
   'clusterDomain',
   'resolvConf',
 ] as const;
+
+/** Every key of the config file (each has its flag, see cli/commands/daemon.ts). */
+export const CONFIG_KEYS: readonly string[] = KEYS;
+
+const CONFIG_HINT = `known keys: ${KEYS.join(', ')} (contrib/config.yaml describes them; each has a flag of the same name)`;
 
 type Raw = Partial<Record<(typeof KEYS)[number], unknown>>;
 
@@ -109,16 +120,24 @@ export async function readConfigFile(path: string, required: boolean): Promise<R
       'InvalidArgument',
       `Cannot read the config file ${path}: expected a mapping of keys`,
     );
-  for (const k of Object.keys(v))
-    if (!(KEYS as readonly string[]).includes(k))
-      throw new RuntimeError('InvalidArgument', `${path}: unknown key "${k}"`, {
-        hint: `known keys: ${KEYS.join(', ')} (see contrib/config.yaml)`,
-      });
+  // Unknown keys are reported by buildConfig, with every other problem.
   return v as Raw;
 }
 
 /** Builds the configuration: defaults, then the file's keys, then the flags (both as `Raw`). */
 export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig {
+  const problems: string[] = [];
+  // Every bad key is reported, all at once, before anything is made.
+  const step = (fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof RuntimeError) || e.code !== 'InvalidArgument') throw e;
+      problems.push(e.message);
+    }
+  };
+  for (const k of Object.keys(file))
+    if (!(KEYS as readonly string[]).includes(k)) problems.push(`${where}: unknown key "${k}"`);
   const merged: Raw = { ...file };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
   const bad = (key: string, want: string) =>
@@ -130,99 +149,162 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
     return v;
   };
   const c: DaemonConfig = { ...DEFAULTS, nodeLabels: {}, insecureRegistries: [] };
-  const root = str('root');
-  if (root !== undefined) {
-    if (!root.startsWith('/')) throw bad('root', 'an absolute path');
-    c.root = root;
-  }
-  const socket = str('socket');
-  if (socket !== undefined) {
-    if (!socket.startsWith('/')) throw bad('socket', 'an absolute path');
-    c.socket = socket;
-  }
-  const group = merged.socketGroup;
-  if (group !== undefined) {
-    if (typeof group !== 'string' && typeof group !== 'number')
-      throw bad('socketGroup', 'a group name or gid');
-    c.socketGroup = String(group);
-  }
-  const layout = str('layout');
-  if (layout !== undefined) {
-    if (layout !== 'bind' && layout !== 'symlink') throw bad('layout', '"bind" or "symlink"');
-    c.layout = layout;
-  }
-  const parent = str('cgroupParent');
-  if (parent !== undefined) c.cgroupParent = parent;
-  const nodeName = str('nodeName');
-  if (nodeName !== undefined) c.nodeName = nodeName;
-  const labels = merged.nodeLabels;
-  if (labels !== undefined) {
-    if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
-      throw bad('nodeLabels', 'a mapping of label → value');
-    for (const [k, v] of Object.entries(labels)) {
-      if (typeof v !== 'string') throw bad(`nodeLabels.${k}`, 'a string');
-      c.nodeLabels[k] = v;
+  step(() => {
+    const root = str('root');
+    if (root !== undefined) {
+      if (!root.startsWith('/')) throw bad('root', 'an absolute path');
+      c.root = root;
     }
-  }
-  const sa = merged.serviceAccounts;
-  if (sa !== undefined) {
-    if (typeof sa !== 'object' || sa === null || Array.isArray(sa))
-      throw bad('serviceAccounts', 'a mapping with localService and networkService');
-    const out: { localService?: string; networkService?: string } = {};
-    for (const [k, v] of Object.entries(sa)) {
-      if (k !== 'localService' && k !== 'networkService') throw bad(`serviceAccounts.${k}`, 'no such key');
-      if (typeof v !== 'string') throw bad(`serviceAccounts.${k}`, 'a user name');
-      out[k] = v;
+  });
+  step(() => {
+    const socket = str('socket');
+    if (socket !== undefined) {
+      if (!socket.startsWith('/')) throw bad('socket', 'an absolute path');
+      c.socket = socket;
     }
-    c.serviceAccounts = out;
-  }
-  const metrics = str('metricsAddress');
-  if (metrics !== undefined) c.metricsAddress = metrics;
-  const dir = str('staticPodDir');
-  if (dir !== undefined) {
-    if (dir !== '' && !dir.startsWith('/')) throw bad('staticPodDir', 'an absolute path, or "" for none');
-    c.staticPodDir = dir;
-  }
-  const size = merged.logMaxSize;
-  if (size !== undefined) {
-    const q = parseQuantity(String(size));
-    const bytes = q.ok ? Number(integerValue(q.value)) : Number.NaN;
-    if (!Number.isSafeInteger(bytes) || bytes < 1) throw bad('logMaxSize', 'a size such as 10Mi');
-    c.logRotation = { ...c.logRotation, maxBytes: bytes };
-  }
-  const files = merged.logMaxFiles;
-  if (files !== undefined) {
-    const n = typeof files === 'number' ? files : Number(files);
-    if (!Number.isSafeInteger(n) || n < 2 || n > 100) throw bad('logMaxFiles', 'a count from 2 to 100');
-    c.logRotation = { ...c.logRotation, maxFiles: n };
-  }
-  const level = str('logLevel');
-  if (level !== undefined) {
-    if (!['debug', 'info', 'warn', 'error'].includes(level))
-      throw bad('logLevel', 'debug, info, warn or error');
-    c.logLevel = level as DaemonConfig['logLevel'];
-  }
-  const insecure = merged.insecureRegistries;
-  if (insecure !== undefined) {
-    if (!Array.isArray(insecure) || insecure.some((x) => typeof x !== 'string'))
-      throw bad('insecureRegistries', 'a list of host[:port]');
-    c.insecureRegistries = insecure as string[];
-  }
-  const registryDir = str('registryConfigDir');
-  if (registryDir !== undefined) {
-    if (!registryDir.startsWith('/')) throw bad('registryConfigDir', 'an absolute path');
-    c.registryConfigDir = registryDir;
-  }
-  const token = str('serviceAccountTokenFile');
-  if (token !== undefined) c.serviceAccountTokenFile = token;
-  const ws = str('workspace');
-  if (ws !== undefined) {
-    if (ws !== 'auto' && ws !== 'overlay' && ws !== 'copy') throw bad('workspace', 'auto, overlay or copy');
-    c.workspace = ws;
-  }
-  c.dns = parseDnsSettings(
-    { clusterDNS: merged.clusterDNS, clusterDomain: merged.clusterDomain, resolvConf: merged.resolvConf },
-    where,
-  );
+  });
+  step(() => {
+    const group = merged.socketGroup;
+    if (group !== undefined) {
+      if (typeof group !== 'string' && typeof group !== 'number')
+        throw bad('socketGroup', 'a group name or gid');
+      c.socketGroup = String(group);
+    }
+  });
+  step(() => {
+    const layout = str('layout');
+    if (layout !== undefined) {
+      if (layout !== 'bind' && layout !== 'symlink') throw bad('layout', '"bind" or "symlink"');
+      c.layout = layout;
+    }
+  });
+  step(() => {
+    const parent = str('cgroupParent');
+    if (parent !== undefined) c.cgroupParent = parent;
+  });
+  step(() => {
+    const nodeName = str('nodeName');
+    if (nodeName !== undefined) c.nodeName = nodeName;
+  });
+  step(() => {
+    const labels = merged.nodeLabels;
+    if (labels !== undefined) {
+      if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+        throw bad('nodeLabels', 'a mapping of label → value');
+      for (const [k, v] of Object.entries(labels)) {
+        if (typeof v !== 'string') throw bad(`nodeLabels.${k}`, 'a string');
+        c.nodeLabels[k] = v;
+      }
+    }
+  });
+  step(() => {
+    const sa = merged.serviceAccounts;
+    if (sa !== undefined) {
+      if (typeof sa !== 'object' || sa === null || Array.isArray(sa))
+        throw bad('serviceAccounts', 'a mapping with localService and networkService');
+      const out: { localService?: string; networkService?: string } = {};
+      for (const [k, v] of Object.entries(sa)) {
+        if (k !== 'localService' && k !== 'networkService') throw bad(`serviceAccounts.${k}`, 'no such key');
+        if (typeof v !== 'string') throw bad(`serviceAccounts.${k}`, 'a user name');
+        out[k] = v;
+      }
+      c.serviceAccounts = out;
+    }
+  });
+  step(() => {
+    const metrics = str('metricsAddress');
+    if (metrics !== undefined) {
+      if (metrics !== '') {
+        try {
+          parseListenAddress(metrics);
+        } catch (e) {
+          throw bad('metricsAddress', `HOST:PORT with an IP address, or "" for none (${describeError(e)})`);
+        }
+      }
+      c.metricsAddress = metrics;
+    }
+  });
+  step(() => {
+    const dir = str('staticPodDir');
+    if (dir !== undefined) {
+      if (dir !== '' && !dir.startsWith('/')) throw bad('staticPodDir', 'an absolute path, or "" for none');
+      c.staticPodDir = dir;
+    }
+  });
+  step(() => {
+    const v = merged.staticPodValidate;
+    if (v === undefined) return;
+    if (typeof v !== 'string' && typeof v !== 'boolean')
+      throw bad('staticPodValidate', 'strict, warn or ignore');
+    try {
+      c.staticPodValidate = parseFieldValidation(String(v), 'staticPodValidate');
+    } catch {
+      throw bad('staticPodValidate', 'strict, warn or ignore');
+    }
+  });
+  step(() => {
+    const size = merged.logMaxSize;
+    if (size !== undefined) {
+      const q = parseQuantity(String(size));
+      const bytes = q.ok ? Number(integerValue(q.value)) : Number.NaN;
+      if (!Number.isSafeInteger(bytes) || bytes < 1) throw bad('logMaxSize', 'a size such as 10Mi');
+      c.logRotation = { ...c.logRotation, maxBytes: bytes };
+    }
+  });
+  step(() => {
+    const files = merged.logMaxFiles;
+    if (files !== undefined) {
+      const n = typeof files === 'number' ? files : Number(files);
+      if (!Number.isSafeInteger(n) || n < 2 || n > 100) throw bad('logMaxFiles', 'a count from 2 to 100');
+      c.logRotation = { ...c.logRotation, maxFiles: n };
+    }
+  });
+  step(() => {
+    const level = str('logLevel');
+    if (level !== undefined) {
+      if (!['debug', 'info', 'warn', 'error'].includes(level))
+        throw bad('logLevel', 'debug, info, warn or error');
+      c.logLevel = level as DaemonConfig['logLevel'];
+    }
+  });
+  step(() => {
+    const insecure = merged.insecureRegistries;
+    if (insecure !== undefined) {
+      if (!Array.isArray(insecure) || insecure.some((x) => typeof x !== 'string'))
+        throw bad('insecureRegistries', 'a list of host[:port]');
+      c.insecureRegistries = insecure as string[];
+    }
+  });
+  step(() => {
+    const registryDir = str('registryConfigDir');
+    if (registryDir !== undefined) {
+      if (!registryDir.startsWith('/')) throw bad('registryConfigDir', 'an absolute path');
+      c.registryConfigDir = registryDir;
+    }
+  });
+  step(() => {
+    const token = str('serviceAccountTokenFile');
+    if (token !== undefined) c.serviceAccountTokenFile = token;
+  });
+  step(() => {
+    const ws = str('workspace');
+    if (ws !== undefined) {
+      if (ws !== 'auto' && ws !== 'overlay' && ws !== 'copy') throw bad('workspace', 'auto, overlay or copy');
+      c.workspace = ws;
+    }
+  });
+  step(() => {
+    c.dns = parseDnsSettings(
+      { clusterDNS: merged.clusterDNS, clusterDomain: merged.clusterDomain, resolvConf: merged.resolvConf },
+      where,
+    );
+  });
+  if (problems.length === 1) throw new RuntimeError('InvalidArgument', problems[0]!, { hint: CONFIG_HINT });
+  if (problems.length > 1)
+    throw new RuntimeError(
+      'InvalidArgument',
+      `the configuration has ${problems.length} problems: ${problems.join('; ')}`,
+      { hint: CONFIG_HINT },
+    );
   return c;
 }

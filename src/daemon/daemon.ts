@@ -5,9 +5,11 @@
  * them (an upgrade or restart), so the next daemon adopts them — unless the system is shutting
  * down, when it stops them gracefully first.
  */
+
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import type { FieldValidation } from '../api/field-validation.ts';
 import type { PodPhase } from '../api/pod-status-types.ts';
 import { describeError, RuntimeError } from '../errors.ts';
 import type { PodTiming } from '../services/pod-runner.ts';
@@ -115,7 +117,13 @@ export async function startDaemon(config: DaemonConfig, env: DaemonEnv): Promise
       closers.push(() => metricsServer!.close());
     }
     if (config.staticPodDir !== '') {
-      const statics = followStaticPods(agent, config.staticPodDir, log, env.diskCheckMs ?? 2000);
+      const statics = followStaticPods(
+        agent,
+        config.staticPodDir,
+        log,
+        env.diskCheckMs ?? 2000,
+        config.staticPodValidate,
+      );
       await statics.watcher.start();
       closers.push(async () => {
         clearInterval(statics.retry);
@@ -176,6 +184,7 @@ function followStaticPods(
   dir: string,
   log: Logger,
   retryMs: number,
+  validate: FieldValidation,
 ): { watcher: StaticPodWatcher; retry: NodeJS.Timeout } {
   const applied = new Map<string, string>();
   /** The last reason each file was refused for. */
@@ -217,6 +226,7 @@ function followStaticPods(
         continue;
       }
       if (applied.get(path) === f.hash) continue;
+      if (f.warnings) log.warn({ path, warnings: f.warnings }, 'static pod file has unknown fields');
       try {
         const r = await agent.applyStatic(path, f.objects);
         const keep = new Set(
@@ -239,6 +249,7 @@ function followStaticPods(
   };
   const watcher = new StaticPodWatcher({
     dir,
+    validate,
     onChange: queue,
     onError: (e) => log.warn({ err: e.message }, 'static pod directory'),
   });

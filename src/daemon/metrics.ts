@@ -146,7 +146,7 @@ export class DaemonMetrics {
     this.#imagePull.observe({ outcome }, seconds);
   }
 
-  /** `route` is the pattern (`/v1/namespaces/:ns/pods/:name`), never the raw path: it bounds the series. */
+  /** `route` is the pattern (`/v1/namespaces/{namespace}/pods/{name}`), never the raw path: it bounds the series. */
   observeApiRequest(method: string, route: string, status: number, seconds: number): void {
     this.#apiRequest.observe({ method, route, code: String(status) }, seconds);
   }

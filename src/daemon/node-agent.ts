@@ -6,8 +6,10 @@
  * them running and logging while no daemon ran), the `HealthMonitor`, and the read side
  * (`NodeViews`). It implements the node API (`api/node-api.ts`).
  */
+
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { sameDesiredState, sameSpec } from '../api/applied-object.ts';
 import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
 import type {
   ApplyRequest,
@@ -291,7 +293,10 @@ export class NodeAgent implements NodeApi {
   // ---- the node API: changes --------------------------------------------------------------------
 
   async apply(request: ApplyRequest): Promise<ApplyResponse> {
-    const set = decodeDesired(request.objects, { node: this.deps.node.name });
+    const set = decodeDesired(request.objects, {
+      node: this.deps.node.name,
+      ...(request.fieldValidation ? { fieldValidation: request.fieldValidation } : {}),
+    });
     const r = await this.#applySet(
       set.pods,
       set.objects,
@@ -409,7 +414,7 @@ export class NodeAgent implements NodeApi {
           kind: o.kind,
           namespace: o.namespace,
           name: o.name,
-          change: old ? 'configured' : 'created',
+          change: dryRunChange(old?.object, o.raw),
         });
       }
       for (const p of pods) {
@@ -418,7 +423,7 @@ export class NodeAgent implements NodeApi {
           kind: 'Pod',
           namespace: p.namespace,
           name: p.name,
-          change: old ? 'configured' : 'created',
+          change: dryRunChange(old?.manifest, p.manifest),
         });
       }
       return { results, skipped, warnings: [] };
@@ -437,6 +442,7 @@ export class NodeAgent implements NodeApi {
 
   /** Stores one pod and (re)starts its worker; runs in the pod's queue. */
   async #applyPod(p: DesiredPod, source: PodSourceView): Promise<ApplyResult> {
+    const before = this.db.pods.find(p.namespace, p.name)?.manifest;
     const { pod: rec, change } = this.db.pods.put({
       namespace: p.namespace,
       name: p.name,
@@ -447,6 +453,17 @@ export class NodeAgent implements NodeApi {
     this.#crashPoint('pod-stored');
     const running = this.#workers.get(rec.uid);
     if (change === 'unchanged' && running) return result;
+    // Labels or annotations only (as the kubelet, which restarts nothing for them): stored, shown,
+    // the pod keeps running. Env from the downward API keeps the values it started with.
+    if (change === 'configured' && running && before !== undefined && sameSpec(before, p.manifest)) {
+      this.writer.addEvent(
+        rec.uid,
+        'Normal',
+        'Updated',
+        'Labels or annotations changed; the pod keeps running',
+      );
+      return result;
+    }
     if (change === 'unchanged' && rec.phase !== undefined && FINAL.has(rec.phase)) return result;
     const pod = this.#decode(rec);
     if (!pod) return result;
@@ -575,4 +592,10 @@ export class NodeAgent implements NodeApi {
     }
     this.#objects = set;
   }
+}
+
+/** The word a real apply of `next` over the stored `old` would print (the same comparison as the store's). */
+function dryRunChange(old: unknown, next: unknown): ApplyResult['change'] {
+  if (old === undefined) return 'created';
+  return sameDesiredState(old, next) ? 'unchanged' : 'configured';
 }

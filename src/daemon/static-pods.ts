@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
 import { type BigIntStats, constants, type FSWatcher, watch } from 'node:fs';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import type { FieldValidation } from '../api/field-validation.ts';
+import { lintDocuments } from '../api/lint.ts';
 import { MANIFEST_LIMITS, parseManifestText } from '../api/manifests.ts';
 import { describeError, errnoCode, RuntimeError } from '../errors.ts';
 
@@ -25,14 +27,24 @@ export interface StaticFile {
   hash: string;
   /** The documents' values (plain JSON: maps, lists, scalars), one per non-empty YAML/JSON document; Lists not unpacked. Empty when `error` is set. */
   objects: unknown[];
-  /** `path:line:col: message` (or `path: message`) when the file is unreadable, too large or not YAML. */
+  /**
+   * `path:line:col: message` (or `path: message`) when the file is unreadable, too large or not
+   * YAML, or its objects are invalid (every problem, `; `-separated, each with its position).
+   */
   error?: string;
+  /** Unknown fields under `validate: warn`, as `path:line:col: field: unknown field "…" (ignored)`. */
+  warnings?: string[];
 }
 
 export interface StaticPodWatcherOptions {
   dir: string;
   /** Called with the whole set, sorted by path, after `start()` and then on every change of the set or of a file's content or error. */
   onChange: (files: ReadonlyMap<string, StaticFile>) => void;
+  /**
+   * Validate the objects as `hostpod lint` does, with this meaning of an unknown field (kubectl's
+   * `--validate`): an invalid file is reported as `error`. Unset: files are only read.
+   */
+  validate?: FieldValidation;
   /** Poll period; default 1000 ms. */
   pollMs?: number;
   /** How long a file must be unchanged before it is read; default 100 ms. */
@@ -58,6 +70,7 @@ export class StaticPodWatcher {
   readonly #onChange: (files: ReadonlyMap<string, StaticFile>) => void;
   readonly #onError: (err: RuntimeError) => void;
   readonly #pollMs: number;
+  readonly #validate: FieldValidation | undefined;
   readonly #debounceMs: number;
   /** What was last reported. */
   #files = new Map<string, StaticFile>();
@@ -82,6 +95,7 @@ export class StaticPodWatcher {
     this.#onChange = options.onChange;
     this.#onError = options.onError ?? ((err) => process.emitWarning(err.message, { code: err.code }));
     this.#pollMs = options.pollMs ?? 1000;
+    this.#validate = options.validate;
     this.#debounceMs = options.debounceMs ?? 100;
   }
 
@@ -214,7 +228,7 @@ export class StaticPodWatcher {
         retryMs = Math.min(retryMs ?? wait, wait);
         continue;
       }
-      const outcome = await readStaticFile(path, fp);
+      const outcome = await readStaticFile(path, fp, this.#validate);
       if (outcome.kind === 'skip') continue;
       if (outcome.kind === 'changed') {
         if (previous) next.set(path, previous);
@@ -304,7 +318,11 @@ async function statProblem(path: string, e: unknown): Promise<string | undefined
  * it. Opened non-blocking and checked again on the descriptor, so a FIFO or device swapped in
  * after `stat` is skipped, not read; `changed` when the file changed while it was read.
  */
-async function readStaticFile(path: string, expected: string): Promise<ReadOutcome> {
+async function readStaticFile(
+  path: string,
+  expected: string,
+  validate: FieldValidation | undefined,
+): Promise<ReadOutcome> {
   const limit = MANIFEST_LIMITS.maxFileBytes;
   const failed = (message: string): ReadOutcome => ({
     kind: 'file',
@@ -348,7 +366,27 @@ async function readStaticFile(path: string, expected: string): Promise<ReadOutco
       .join('; ');
     return { kind: 'file', file: { path, hash, objects: [], error } };
   }
-  return { kind: 'file', file: { path, hash, objects: parsed.documents.map((d) => d.value) } };
+  if (validate === undefined)
+    return { kind: 'file', file: { path, hash, objects: parsed.documents.map((d) => d.value) } };
+  // Validated here, where the positions are known: every problem with its file:line:col.
+  const lint = lintDocuments(parsed.documents, [], { validate });
+  const errors = lint.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) {
+    const error = errors.map((i) => `${i.file}:${i.line}:${i.col}: ${i.path}: ${i.message}`).join('; ');
+    return { kind: 'file', file: { path, hash, objects: [], error } };
+  }
+  const warnings = lint.issues
+    .filter((i) => i.code === 'HP007')
+    .map((i) => `${i.file}:${i.line}:${i.col}: ${i.path}: unknown field (ignored)`);
+  return {
+    kind: 'file',
+    file: {
+      path,
+      hash,
+      objects: parsed.documents.map((d) => d.value),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    },
+  };
 }
 
 function readProblem(e: unknown): string {

@@ -84,8 +84,13 @@ export async function prepareImage(
       outcome = 'success';
     } catch (e) {
       if (e instanceof RuntimeError) {
+        const local =
+          pullPolicy === 'Always' ? await ctx.images.get(image).catch(() => undefined) : undefined;
+        const hint = local
+          ? `the image "${image}" is in the local store (${local.digest.slice(0, 19)}…) but imagePullPolicy is Always (the default for an image without a tag or with :latest): set imagePullPolicy: IfNotPresent, or give the image a tag (hostpod run also takes --image-pull-policy IfNotPresent)`
+          : e.hint;
         throw new RuntimeError(e.code, `ErrImagePull: ${e.message}`, {
-          ...(e.hint ? { hint: e.hint } : {}),
+          ...(hint ? { hint } : {}),
           cause: e,
         });
       }

@@ -100,7 +100,10 @@ export function admitPod(pod: Pod, deps: Pick<RuntimeDeps, 'node'>): void {
   const mismatch = nodeMismatch(pod.spec, deps.node);
   if (mismatch) {
     throw new RuntimeError('FailedPrecondition', `Cannot run pod "${name}" on this node: ${mismatch}`, {
-      hint: "change the pod's node selection, or give this node the label (hostpod run --node-label KEY=VALUE)",
+      hint:
+        pod.spec.nodeSelector?.['kubernetes.io/os'] === 'windows'
+          ? 'the manifest was written for Windows nodes: remove its kubernetes.io/os selector or set it to linux, or give this node the label (hostpod run --node-label kubernetes.io/os=windows; the daemon: hostpod daemon --node-label or nodeLabels in its config)'
+          : "change the pod's node selection, or give this node the label (hostpod run --node-label KEY=VALUE; the daemon: hostpod daemon --node-label KEY=VALUE or nodeLabels in its config)",
     });
   }
   for (const { container, path } of containersWithPath(pod.spec, ['spec'])) {

@@ -3,6 +3,7 @@
  * data stays base64, as in the API; the database file is 0600), keyed by kind, namespace and name.
  */
 import type Database from 'better-sqlite3';
+import { sameDesiredState } from '../api/applied-object.ts';
 import { RuntimeError } from '../errors.ts';
 import { type JsonObject, toJsonText } from './json.ts';
 import { checkNames } from './names.ts';
@@ -71,7 +72,7 @@ export class ObjectRepository {
     return guard(`store ${what}`, () =>
       this.#db.transaction(() => {
         const existing = this.get(kind, namespace, name);
-        if (existing !== undefined && toJsonText(existing.object, what) === text)
+        if (existing !== undefined && sameDesiredState(existing.object, object))
           return { object: existing, change: 'unchanged' as const };
         this.#sql(
           `INSERT INTO objects (${COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, ?)

@@ -4,6 +4,7 @@
  * the services keep, stored whole so it moves with the container rows in one transition.
  */
 import type Database from 'better-sqlite3';
+import { sameDesiredState, sameSpec } from '../api/applied-object.ts';
 import { RuntimeError } from '../errors.ts';
 import { type ContainerId, newPodUid, type PodUid } from './ids.ts';
 import { type JsonObject, toJsonText } from './json.ts';
@@ -121,10 +122,12 @@ export class PodRepository {
             `Cannot change ${what}: it comes from ${sourceText(existing.source)}, not ${sourceText(input.source)}`,
             { hint: 'change a static pod through its file; delete the other pod first to replace it' },
           );
-        if (toJsonText(existing.manifest, what) === manifest)
+        // What the user asked for, not the saved status, uid or server defaults (apply of a
+        // `get -o yaml` copy is unchanged).
+        if (sameDesiredState(existing.manifest, input.manifest))
           return { pod: existing, change: 'unchanged' as const };
         // As the API server does: the generation counts spec changes, not label or annotation edits.
-        const bump = specText(existing.manifest) === specText(input.manifest) ? 0 : 1;
+        const bump = sameSpec(existing.manifest, input.manifest) ? 0 : 1;
         this.#sql('UPDATE pods SET manifest = ?, generation = generation + ? WHERE uid = ?').run(
           manifest,
           bump,
@@ -192,10 +195,6 @@ export function notFound(id: PodUid | ContainerId, kind: 'pod' | 'container' = '
   return new RuntimeError('NotFound', `No ${kind} ${id} in the state database`, {
     hint: 'list them with `hostpod get pods`',
   });
-}
-
-function specText(manifest: object): string {
-  return toJsonText(Reflect.get(manifest, 'spec') ?? null, 'a pod spec');
 }
 
 function sourceText(s: PodSource): string {

@@ -156,10 +156,10 @@ export function registerCompletion(program: Command, ctx: CliContext): void {
     .command('completion')
     .summary('print a shell completion script (bash, zsh, fish)')
     .description(
-      'Print a script that completes hostpod commands, flags and (from the daemon, at completion\n' +
-        'time) pod names. Load it with:\n' +
-        '  bash: source <(hostpod completion bash)     (or save it in /etc/bash_completion.d/hostpod)\n' +
-        '  zsh:  source <(hostpod completion zsh)\n' +
+      'Print a script that completes hostpod commands, flags and (from the daemon, at completion ' +
+        'time) pod names. Load it with: ' +
+        '  bash: source <(hostpod completion bash)     (or save it in /etc/bash_completion.d/hostpod) ' +
+        '  zsh:  source <(hostpod completion zsh) ' +
         '  fish: hostpod completion fish | source',
     )
     .argument('<shell>', 'bash, zsh or fish')

@@ -196,6 +196,48 @@ test('hostpod describe pod shows the pod and its events', async () => {
   assert.equal((await cli(['describe', 'pod', 'missing'])).code, 3);
 });
 
+test('hostpod describe pod shows each probe on one line as kubectl does', async () => {
+  const p = fakePod('default', 'probed');
+  p.manifest = {
+    ...p.manifest,
+    spec: {
+      containers: [
+        {
+          name: 'main',
+          image: 'example/agent:1',
+          livenessProbe: { exec: { command: ['cat', '/tmp/ok'] } },
+          readinessProbe: {
+            httpGet: { path: '/healthz', port: 8080 },
+            periodSeconds: 5,
+            failureThreshold: 1,
+          },
+          startupProbe: { tcpSocket: { port: 53 }, initialDelaySeconds: 2, timeoutSeconds: 3 },
+        },
+      ],
+    },
+  };
+  t.backend.pods.set('default/probed', p);
+  try {
+    const r = await cli(['describe', 'pod', 'probed']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /\n {4}Liveness: +exec \[cat \/tmp\/ok\] delay=0s timeout=1s period=10s #success=1 #failure=3\n/,
+    );
+    assert.match(
+      r.stdout,
+      /\n {4}Readiness: +http-get http:\/\/:8080\/healthz delay=0s timeout=1s period=5s #success=1 #failure=1\n/,
+    );
+    assert.match(
+      r.stdout,
+      /\n {4}Startup: +tcp-socket :53 delay=2s timeout=3s period=10s #success=1 #failure=3\n/,
+    );
+    assert.doesNotMatch((await cli(['describe', 'pod', 'web'])).stdout, /Liveness:/, 'no probe, no line');
+  } finally {
+    t.backend.pods.delete('default/probed');
+  }
+});
+
 test('hostpod logs prints, tails, follows until Ctrl-C (exit 0), and exits 3 without a previous run', async () => {
   t.backend.logLines.set('default/web/main', ['a', 'b', 'c']);
   assert.equal((await cli(['logs', 'web'])).stdout, 'a\nb\nc\n');

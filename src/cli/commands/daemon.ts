@@ -17,6 +17,10 @@ interface DaemonFlags {
   nodeLabel: string[];
   metricsAddress?: string;
   staticPodDir?: string;
+  staticPodValidate?: string;
+  workspace?: string;
+  serviceAccountLocalService?: string;
+  serviceAccountNetworkService?: string;
   logMaxSize?: string;
   logMaxFiles?: string;
   logLevel?: string;
@@ -36,22 +40,19 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .command('daemon')
     .summary('run the node daemon: pods kept running, a local API, metrics, static pods')
     .description(
-      'Run hostpod as a node supervisor. Pods applied through its API (hostpod apply)\n' +
-        'or found in the static pod directory are kept running per their restartPolicy;\n' +
-        'their state is kept in <root>/state.db. The containers outlive the daemon:\n' +
-        'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging,\n' +
-        'and the next daemon adopts them — except at a system shutdown (systemd says\n' +
-        '"stopping"), when it stops them gracefully (preStop, grace period) first.\n' +
-        'Under systemd (Type=notify) it reports READY=1 once serving. The API is served on a unix socket only root\n' +
-        '(or --socket-group) can open; metrics in the Prometheus text format on\n' +
+      'Run hostpod as a node supervisor. Pods applied through its API (hostpod apply) ' +
+        'or found in the static pod directory are kept running per their restartPolicy; ' +
+        'their state is kept in <root>/state.db. The containers outlive the daemon: ' +
+        'when it is stopped (SIGTERM, SIGINT) or killed, they keep running and logging, ' +
+        'and the next daemon adopts them — except at a system shutdown (systemd says ' +
+        '"stopping"), when it stops them gracefully (preStop, grace period) first. ' +
+        'Under systemd (Type=notify) it reports READY=1 once serving. The API is served on a unix socket only root ' +
+        '(or --socket-group) can open; metrics in the Prometheus text format on ' +
         '--metrics-address. Logs are JSON lines on stderr.\n\n' +
-        'Settings come from the config file (--config, default /etc/hostpod/config.yaml\n' +
-        'when it exists; see contrib/config.yaml), each overridden by its flag.\n' +
+        'Settings come from the config file (--config, default /etc/hostpod/config.yaml ' +
+        'when it exists; see contrib/config.yaml), each overridden by its flag. ' +
         'Needs root. ' +
-        'docs/node-service.md explains running it under systemd.\n\n' +
-        'Exit codes: 0 stopped by a signal, 2 bad configuration, 4 another daemon uses\n' +
-        'the root or the state database is newer, 5 not root, 7 the state database is\n' +
-        'damaged.',
+        'docs/node-service.md explains running it under systemd.',
     )
     .option('--config <file>', 'configuration file (YAML)')
     .option('--root <dir>', 'state root (default /var/lib/hostpod)')
@@ -71,6 +72,22 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       "Prometheus metrics address, '' for none (default 127.0.0.1:9470)",
     )
     .option('--static-pod-dir <dir>', "static pod directory, '' for none (default /etc/hostpod/manifests)")
+    .option(
+      '--static-pod-validate <mode>',
+      'an unknown field in a static pod file: strict (the file is refused, the default), warn or ignore',
+    )
+    .option(
+      '--workspace <mode>',
+      "how a container's workspace holds its image: auto, overlay or copy (default auto)",
+    )
+    .option(
+      '--service-account-local-service <user>',
+      'the host account that runs pods as NT AUTHORITY\\LOCAL SERVICE',
+    )
+    .option(
+      '--service-account-network-service <user>',
+      'the host account that runs pods as NT AUTHORITY\\NETWORK SERVICE',
+    )
     .option('--log-max-size <size>', "rotate a container's log at this size (default 10Mi)")
     .option('--log-max-files <n>', 'log files kept per container (default 5)')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
@@ -125,6 +142,20 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
             flags.nodeLabel.length > 0 ? { ...((file.nodeLabels as object) ?? {}), ...labels } : undefined,
           metricsAddress: flags.metricsAddress,
           staticPodDir: flags.staticPodDir,
+          staticPodValidate: flags.staticPodValidate,
+          workspace: flags.workspace,
+          serviceAccounts:
+            flags.serviceAccountLocalService !== undefined || flags.serviceAccountNetworkService !== undefined
+              ? {
+                  ...((file.serviceAccounts as object) ?? {}),
+                  ...(flags.serviceAccountLocalService !== undefined
+                    ? { localService: flags.serviceAccountLocalService }
+                    : {}),
+                  ...(flags.serviceAccountNetworkService !== undefined
+                    ? { networkService: flags.serviceAccountNetworkService }
+                    : {}),
+                }
+              : undefined,
           logMaxSize: flags.logMaxSize,
           logMaxFiles: flags.logMaxFiles,
           logLevel: flags.logLevel,

@@ -53,11 +53,10 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .command('delete')
     .summary('stop and remove pods (kubectl delete)')
     .description(
-      "Stop pods gracefully (preStop, SIGTERM, SIGKILL after the grace period: the pod's\n" +
-        'terminationGracePeriodSeconds or --grace-period) and remove them; --force kills at once.\n' +
-        'Waits until they are gone unless --wait=false. -f deletes the pods a manifest set made.\n' +
-        'A static pod cannot be deleted: remove its file from the manifest directory.\n\n' +
-        'Exit codes: 0 ok, 2 bad input, 3 no such pod, 4 a static pod, 5 socket not accessible, 6 no daemon.',
+      "Stop pods gracefully (preStop, SIGTERM, SIGKILL after the grace period: the pod's " +
+        'terminationGracePeriodSeconds or --grace-period) and remove them; --force kills at once. ' +
+        'Waits until they are gone unless --wait=false. -f deletes the pods a manifest set made. ' +
+        'A static pod cannot be deleted: remove its file from the manifest directory.',
     )
     .argument('[args...]', 'pod NAME… or pod/NAME…')
     .option('-f, --filename <file>', 'delete the pods of these manifests (repeatable)', collect, [])

@@ -16,10 +16,9 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
     .command('describe')
     .summary('show a pod in detail: containers, conditions, volumes, events (kubectl describe)')
     .description(
-      "Show pods in kubectl describe's layout: name, namespace, node, start time, labels, status,\n" +
-        'each container (state, last state, ready, restart count, image), conditions, volumes and the\n' +
-        "pod's events. Without a name: every pod of the namespace.\n\n" +
-        'Exit codes: 0 ok, 3 no such pod, 5 socket not accessible, 6 no daemon.',
+      "Show pods in kubectl describe's layout: name, namespace, node, start time, labels, status, " +
+        'each container (state, last state, ready, restart count, image), conditions, volumes and the ' +
+        "pod's events. Without a name: every pod of the namespace.",
     )
     .argument('<type>', 'pod (or pods, po, pod/NAME)')
     .argument('[names...]', 'pod names');

@@ -49,9 +49,9 @@ export function registerEvents(program: Command, ctx: CliContext): void {
     .command('events')
     .summary('list events (kubectl events)')
     .description(
-      'List the events of a namespace (-n, default "default"), of all (-A), or of one pod\n' +
-        '(--for pod/NAME), oldest first: LAST SEEN TYPE REASON OBJECT MESSAGE. -w prints new events\n' +
-        'until Ctrl-C.\n\nExit codes: 0 ok, 2 bad flags, 5 socket not accessible, 6 no daemon.',
+      'List the events of a namespace (-n, default "default"), of all (-A), or of one pod ' +
+        '(--for pod/NAME), oldest first: LAST SEEN TYPE REASON OBJECT MESSAGE. -w prints new events ' +
+        'until Ctrl-C.',
     )
     .option('--for <object>', 'only the events of this object (pod/NAME)')
     .option('-w, --watch', 'after listing, print each new event until Ctrl-C');

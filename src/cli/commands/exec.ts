@@ -23,10 +23,10 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .command('exec')
     .summary('run a command in a running container')
     .description(
-      "Run COMMAND in a running container of POD: it joins the container's job (cgroup), user, environment,\n" +
-        'working directory and mount namespace. %CONTAINER_SANDBOX_MOUNT_POINT% and\n' +
-        '$env:CONTAINER_SANDBOX_MOUNT_POINT in the command are replaced. With -t the command gets a terminal\n' +
-        '(which the Windows reference runtime cannot do); without -t it never gets yours: a terminal on\n' +
+      "Run COMMAND in a running container of POD: it joins the container's job (cgroup), user, environment, " +
+        'working directory and mount namespace. %CONTAINER_SANDBOX_MOUNT_POINT% and ' +
+        '$env:CONTAINER_SANDBOX_MOUNT_POINT in the command are replaced. With -t the command gets a terminal ' +
+        '(which the Windows reference runtime cannot do); without -t it never gets yours: a terminal on ' +
         "stdin/stdout/stderr is relayed through pipes. The exit code is the command's (128+n for signal n).",
     )
     .argument('<pod>', 'pod name')

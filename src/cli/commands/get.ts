@@ -47,11 +47,10 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .command('get')
     .summary('list pods the daemon runs (kubectl get pods)')
     .description(
-      'List the pods of a namespace (-n, default "default") or of all (-A), or the pods named, with\n' +
-        "kubectl's columns: NAME READY STATUS RESTARTS AGE (-o wide adds NODE and SOURCE: apply or the\n" +
-        'static pod file). -o json|yaml prints Kubernetes Pod objects (a List without a name), -o name\n' +
-        'pod/NAME lines. -w prints a row for every change until Ctrl-C.\n\n' +
-        'Exit codes: 0 ok, 2 bad flags, 3 a named pod does not exist, 5 socket not accessible, 6 no daemon.',
+      'List the pods of a namespace (-n, default "default") or of all (-A), or the pods named, with ' +
+        "kubectl's columns: NAME READY STATUS RESTARTS AGE (-o wide adds NODE and SOURCE: apply or the " +
+        'static pod file). -o json|yaml prints Kubernetes Pod objects (a List without a name), -o name ' +
+        'pod/NAME lines. -w prints a row for every change until Ctrl-C.',
     )
     .argument('<type>', 'pods (or pod, po, pod/NAME)')
     .argument('[names...]', 'pod names')

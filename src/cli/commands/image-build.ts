@@ -44,9 +44,9 @@ export function registerImageBuild(program: Command, ctx: CliContext): void {
     .command('build')
     .summary('pack a directory as a one-layer image')
     .description(
-      'Pack DIR as a one-layer image and store it under --tag. Reproducible: entries sorted,\n' +
-        'mtimes 0, owners 0:0, fixed gzip level, so the same directory gives the same layer; the\n' +
-        "image's created time is now. With $SOURCE_DATE_EPOCH (seconds) both the created time and the\n" +
+      'Pack DIR as a one-layer image and store it under --tag. Reproducible: entries sorted, ' +
+        'mtimes 0, owners 0:0, fixed gzip level, so the same directory gives the same layer; the ' +
+        "image's created time is now. With $SOURCE_DATE_EPOCH (seconds) both the created time and the " +
         'mtimes are that time, and the same directory gives the same digest (docs/images.md).',
     )
     .argument('<dir>', 'directory whose content becomes the image')

@@ -41,8 +41,8 @@ export function registerImageImport(program: Command, ctx: CliContext): void {
     .command('import')
     .summary('import an OCI layout, OCI archive or docker save archive')
     .description(
-      'Import images from an OCI image layout directory, an OCI archive (a tar of one) or a\n' +
-        '`docker save` / `podman save` archive, gzip-compressed or not. Blobs are verified\n' +
+      'Import images from an OCI image layout directory, an OCI archive (a tar of one) or a ' +
+        '`docker save` / `podman save` archive, gzip-compressed or not. Blobs are verified ' +
         'against their digests; names come from the archive or from --tag (docs/images.md).',
     )
     .argument('<path>', 'archive file or OCI layout directory')

@@ -85,7 +85,7 @@ export function registerImageInspect(program: Command, ctx: CliContext): void {
     .command('inspect')
     .summary("print an image's manifest and config as JSON")
     .description(
-      'Print, as a JSON array, each named image: its names, manifest digest, id (config digest),\n' +
+      'Print, as a JSON array, each named image: its names, manifest digest, id (config digest), ' +
         'platform, size, and the manifest and config documents themselves (docs/images.md).',
     )
     .argument('<image...>', 'image names, ids or digests')

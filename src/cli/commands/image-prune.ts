@@ -9,8 +9,8 @@ export function registerImagePrune(program: Command, ctx: CliContext): void {
     .command('prune')
     .summary('delete blobs and unpacked layers no image needs')
     .description(
-      'Garbage-collect the content store: delete every blob no image references (manifests,\n' +
-        'configs, layers), partial downloads no running pull holds, and unpacked layers no image\n' +
+      'Garbage-collect the content store: delete every blob no image references (manifests, ' +
+        'configs, layers), partial downloads no running pull holds, and unpacked layers no image ' +
         'needs. Blobs a running pull has just written are kept (docs/images.md).',
     )
     .option('--dry-run', 'only list what would be deleted')

@@ -91,7 +91,7 @@ test('hostpod image save: exit 3 for an unknown image (no file left), 2 for a te
   });
   assert.equal(f.code, 2);
   const help = await runCliCaptured(['image', 'save', '--help'], { env });
-  assert.match(help.stdout, /Exit codes: 0 saved, 2 no image named/);
+  assert.match(help.stdout, /Exit codes:\n {2}0 {2}saved\n {2}2 {2}no image named/);
 });
 
 test('hostpod image save then image import keeps every name of an oci-archive', async () => {

@@ -21,14 +21,12 @@ export function registerImageSave(program: Command, ctx: CliContext): void {
     .command('save')
     .summary('write images to an OCI archive or a docker save archive')
     .description(
-      'Write one or more images (names, ids or digests, as `hostpod images` shows them) into one\n' +
-        'tar archive, as `podman save` and `ctr export` write them: --format oci-archive (an OCI\n' +
-        'image layout; each name in index.json) or docker-archive (manifest.json, the config,\n' +
-        'uncompressed layer tars; what `docker load` reads). Both load with podman load, skopeo,\n' +
-        'ctr import and hostpod image import. The archive goes to -o FILE (written whole, then\n' +
-        'renamed into place) or to stdout, never to a terminal. docs/images.md.\n\n' +
-        'Exit codes: 0 saved, 2 no image named, bad format, stdout is a terminal, 3 no such\n' +
-        'image, 7 a stored layer does not match its diffID.',
+      'Write one or more images (names, ids or digests, as `hostpod images` shows them) into one ' +
+        'tar archive, as `podman save` and `ctr export` write them: --format oci-archive (an OCI ' +
+        'image layout; each name in index.json) or docker-archive (manifest.json, the config, ' +
+        'uncompressed layer tars; what `docker load` reads). Both load with podman load, skopeo, ' +
+        'ctr import and hostpod image import. The archive goes to -o FILE (written whole, then ' +
+        'renamed into place) or to stdout, never to a terminal. docs/images.md.',
     )
     .argument('<image...>', 'images to save')
     .option('-o, --output <file>', 'write the archive to FILE (default: stdout)')

@@ -31,8 +31,8 @@ export function registerImages(program: Command, ctx: CliContext): void {
     .command('images')
     .summary('list images')
     .description(
-      'List the images in the image store: repository, tag, image id (the config digest, short),\n' +
-        'when the image was created, and its size (config + compressed layers). -o wide adds the\n' +
+      'List the images in the image store: repository, tag, image id (the config digest, short), ' +
+        'when the image was created, and its size (config + compressed layers). -o wide adds the ' +
         'platform and the repository digest; -o json prints the records (docs/images.md).',
     )
     .addOption(

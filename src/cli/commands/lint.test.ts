@@ -57,6 +57,37 @@ describe('hostpod lint', () => {
     );
   });
 
+  test('an unknown field is an error (exit 1, path and file:line:col) unless --validate=warn or ignore', async () => {
+    await writeFile(
+      join(dir, 'typo.yaml'),
+      GOOD.replace(
+        '    image: example/a:1.0\n',
+        '    image: example/a:1.0\n    comand: [x]\n    resource: {}\n',
+      ),
+    );
+    let r = await runCliCaptured(['lint', 'typo.yaml'], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^typo\.yaml:16:5 {2}spec\.containers\[0\]\.comand: unknown field "comand"$/m);
+    assert.match(r.stdout, /^typo\.yaml:17:5 {2}spec\.containers\[0\]\.resource: unknown field "resource"$/m);
+    assert.match(r.stdout, /2 errors, 0 warnings in 1 object/);
+    for (const strict of ['--validate=strict', '--validate=true', '--validate']) {
+      // A bare --validate goes last: before a file it would take the file name as its value.
+      r = await runCliCaptured(['lint', 'typo.yaml', strict], { cwd: dir });
+      assert.equal(r.code, 1, strict);
+    }
+    r = await runCliCaptured(['lint', '--validate=warn', 'typo.yaml'], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /typo\.yaml:16:5 {2}spec\.containers\[0\]\.comand: warning HP007: unknown field/);
+    for (const quiet of ['--validate=ignore', '--validate=false']) {
+      r = await runCliCaptured(['lint', quiet, 'typo.yaml'], { cwd: dir });
+      assert.equal(r.code, 0, r.stdout);
+      assert.doesNotMatch(r.stdout, /comand/);
+    }
+    r = await runCliCaptured(['lint', '--validate=loose', 'typo.yaml'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--validate "loose": expected strict, warn or ignore/);
+  });
+
   test('exit 2 for unusable input (not YAML, missing file), with the reason', async () => {
     const r = await runCliCaptured(['lint', 'broken.yaml', 'missing.yaml'], { cwd: dir });
     assert.equal(r.code, 2);
@@ -112,10 +143,16 @@ describe('hostpod lint', () => {
     assert.match(r.stderr, /lax/);
   });
 
-  test('the shared fixtures lint clean', { skip: noFixtures }, async () => {
+  test('the shared fixtures lint without errors; each Windows-only workload gets HP010 saying how to adapt it', {
+    skip: noFixtures,
+  }, async () => {
     const r = await runCliCaptured(['lint', FIXTURES], { cwd: ROOT });
     assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stdout, /0 errors, 0 warnings in 10 objects \(1 skipped\)\n$/);
+    assert.match(r.stdout, /0 errors, 7 warnings in 10 objects \(1 skipped\)\n$/);
+    assert.match(
+      r.stdout,
+      /csi-proxy\.yaml:16:9 {2}spec\.template\.spec\.nodeSelector\.kubernetes\.io\/os: warning HP010: selects Windows nodes/,
+    );
   });
 });
 
@@ -130,6 +167,6 @@ describe('the built executable', () => {
     assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
     const h = spawnSync(bin, ['lint', '--help'], { encoding: 'utf8' });
     assert.equal(h.status, 0);
-    assert.match(h.stdout, /Exit codes: 0 no error, 1 errors found/);
+    assert.match(h.stdout, /Exit codes:\n {2}0 {2}no error\n {2}1 {2}errors found/);
   });
 });

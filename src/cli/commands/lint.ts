@@ -1,8 +1,10 @@
 import { type Command, Option } from 'commander';
+import type { FieldValidation } from '../../api/field-validation.ts';
 import { type LintResult, lintInputs } from '../../api/lint.ts';
 import { formatPodSecurity, POD_SECURITY_LEVELS, type PodSecurityLevel } from '../../api/pod-security.ts';
 import { EXIT } from '../exit-codes.ts';
 import { type CliContext, out } from '../io.ts';
+import { validateMode, validateOption } from './manifest-objects.ts';
 
 /** Renders a lint result as text lines: one per problem, then the summary. */
 export function formatLintText(r: LintResult): string[] {
@@ -56,10 +58,9 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .command('lint')
     .summary('validate HostProcess manifests exactly as the Kubernetes API server does')
     .description(
-      'Validate Pod, DaemonSet, Deployment, ReplicaSet, StatefulSet, Job and CronJob manifests (YAML or JSON;\n' +
-        "directories are read recursively; - reads stdin) with the API server's HostProcess and pod rules,\n" +
-        "field paths and messages, plus hostpod's warnings for HostProcess pitfalls (docs/lint.md).\n\n" +
-        'Exit codes: 0 no error, 1 errors found (or denied by --pod-security), 2 unusable input.',
+      'Validate Pod, DaemonSet, Deployment, ReplicaSet, StatefulSet, Job and CronJob manifests (YAML or JSON; ' +
+        "directories are read recursively; - reads stdin) with the API server's HostProcess and pod rules, " +
+        "field paths and messages, plus hostpod's warnings for HostProcess pitfalls (docs/lint.md).",
     )
     .argument('<inputs...>', 'files, directories, or - for stdin')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -69,15 +70,22 @@ export function registerLint(program: Command, ctx: CliContext): void {
       ]),
     )
     .option('--no-allow-privileged', 'lint as an API server started with --allow-privileged=false')
+    .addOption(validateOption())
     .action(
       async (
         inputs: string[],
-        opts: { output: string; podSecurity?: PodSecurityLevel; allowPrivileged: boolean },
+        opts: {
+          output: string;
+          podSecurity?: PodSecurityLevel;
+          allowPrivileged: boolean;
+          validate?: FieldValidation | boolean;
+        },
       ) => {
         const result = await lintInputs(inputs, {
           cwd: ctx.cwd,
           stdin: ctx.stdin,
           allowPrivileged: opts.allowPrivileged,
+          validate: validateMode(opts.validate),
           ...(opts.podSecurity ? { podSecurity: opts.podSecurity } : {}),
         });
         if (opts.output === 'json') out(ctx, JSON.stringify(result, null, 2));

@@ -64,10 +64,8 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .command('logs')
     .summary("print a container's log (kubectl logs)")
     .description(
-      "Print the log of a pod's container (-c; default the pod's first container) from the daemon.\n" +
-        '-f follows it until the container ends or Ctrl-C; -p shows the previous run (after a restart).\n\n' +
-        'Exit codes: 0 ok (also after Ctrl-C with -f), 2 bad flags, 3 no such pod, container or\n' +
-        'previous run, 5 socket not accessible, 6 no daemon.',
+      "Print the log of a pod's container (-c; default the pod's first container) from the daemon. " +
+        '-f follows it until the container ends or Ctrl-C; -p shows the previous run (after a restart).',
     )
     .argument('<pod>', 'pod name (or pod/NAME)')
     .option('-c, --container <name>', 'the container')

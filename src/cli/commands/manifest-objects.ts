@@ -2,7 +2,14 @@
  * Reads manifests for `apply -f` and `delete -f` and validates them here first, so problems are
  * shown with file:line:col as `hostpod lint` shows them, before anything reaches the daemon.
  */
-import { errorBody, type FieldError, formatPath } from '../../api/field-path.ts';
+import { Option } from 'commander';
+import { errorBody, type FieldError, type FieldPath, formatPath } from '../../api/field-path.ts';
+import {
+  DEFAULT_FIELD_VALIDATION,
+  type FieldValidation,
+  parseFieldValidation,
+  unknownFieldMessage,
+} from '../../api/field-validation.ts';
 import { loadManifests } from '../../api/manifests.ts';
 import {
   decodeConfigMap,
@@ -50,29 +57,92 @@ export function fieldErrorLine(o: ManifestObject, e: FieldError): string {
 }
 
 /**
+ * Throws the usage error of `hostpod VERB` without `-f` (commander counts the empty default
+ * list as given): says that -f is required and shows the usage line. Exit code 2.
+ */
+export function requireFilenames(files: readonly string[], verb: string): void {
+  if (files.length > 0) return;
+  throw new RuntimeError(
+    'InvalidArgument',
+    `${verb}: -f/--filename is required (a manifest file, directory or - for stdin)`,
+    {
+      hint: `usage: hostpod ${verb} -f FILE [-f FILE…] [options] (hostpod ${verb} --help lists the options)`,
+    },
+  );
+}
+
+/** kubectl's `--validate=strict|warn|ignore` (also `true` = strict, `false` = ignore). */
+export function validateOption(): Option {
+  return new Option(
+    '--validate [mode]',
+    'what an unknown field is: strict (an error, the default), warn (a warning) or ignore; true = strict, false = ignore',
+  ).argParser((v: string) => parseFieldValidation(v));
+}
+
+/** The mode a `--validate` flag gave (a bare `--validate` is strict, as kubectl's). */
+export function validateMode(flag: FieldValidation | boolean | undefined): FieldValidation {
+  if (flag === undefined || flag === true) return DEFAULT_FIELD_VALIDATION;
+  if (flag === false) return 'ignore';
+  return flag;
+}
+
+/** An unknown field of an object as a problem line (`strict`) or a warning line (`warn`). */
+export function unknownFieldLine(o: ManifestObject, path: FieldPath, mode: 'strict' | 'warn'): string {
+  const pos = o.doc.locate([...o.objectPath, ...path]);
+  return mode === 'strict'
+    ? `${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(path)}: ${unknownFieldMessage(path)}`
+    : `${o.doc.file}:${pos.line}:${pos.col}  ${formatPath(path)}: warning HP007: unknown field "${formatPath(path)}" (ignored)`;
+}
+
+/**
+ * Two objects of one kind with the same namespace and name, as problem lines naming both places:
+ * `b.yaml:1:1  metadata.name: Pod "default/web" is also defined at a.yaml:3:1`.
+ */
+export function duplicateLines(objects: readonly ManifestObject[]): string[] {
+  const seen = new Map<string, string>();
+  const lines: string[] = [];
+  for (const o of objects) {
+    if (o.name === undefined || o.name === '') continue;
+    const key = `${o.kind}/${o.namespace ?? 'default'}/${o.name}`;
+    const pos = o.doc.locate([...o.objectPath, 'metadata', 'name']);
+    const here = `${o.doc.file}:${pos.line}:${pos.col}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, here);
+    else
+      lines.push(
+        `${here}  metadata.name: ${o.kind} "${o.namespace ?? 'default'}/${o.name}" is also defined at ${first}; rename one of them`,
+      );
+  }
+  return lines;
+}
+
+/**
  * Loads and validates `files` (files, directories, `-`). Prints every problem to stderr as
  * `FILE:LINE:COL  PATH: MESSAGE` and throws `InvalidArgument` when there is any; also when no
- * object was found.
+ * object was found. With `validate` (apply), unknown fields are errors when it is `strict`, and
+ * two objects of one kind and name are an error naming both places.
  */
 export async function readManifestObjects(
   files: string[],
   ctx: CliContext,
   verb: string,
+  options: { validate?: FieldValidation } = {},
 ): Promise<ManifestEntry[]> {
+  // Only what is applied is checked for unknown fields and names defined twice (not `delete -f`).
+  const validate = options.validate ?? 'ignore';
   const { objects, lines } = await loadObjects(files, ctx);
   const entries: ManifestEntry[] = [];
   for (const o of objects) {
-    const errors =
-      o.kind === 'ConfigMap'
-        ? decodeConfigMap(o).errors
-        : o.kind === 'Secret'
-          ? decodeSecret(o).errors
-          : isWorkloadKind(o.kind)
-            ? decodeWorkload(o).errors
-            : [];
+    let unknown: FieldPath[] = [];
+    let errors: FieldError[] = [];
+    if (o.kind === 'ConfigMap') errors = decodeConfigMap(o).errors;
+    else if (o.kind === 'Secret') errors = decodeSecret(o).errors;
+    else if (isWorkloadKind(o.kind)) ({ errors, unknownFields: unknown } = decodeWorkload(o));
     for (const e of errors) lines.push(fieldErrorLine(o, e));
+    if (validate === 'strict') for (const f of unknown) lines.push(unknownFieldLine(o, f, 'strict'));
     entries.push({ kind: o.kind, name: o.name ?? '', namespace: o.namespace ?? 'default', raw: o.raw });
   }
+  if (options.validate !== undefined) lines.push(...duplicateLines(objects));
   if (lines.length > 0) {
     for (const l of lines) err(ctx, l);
     throw new RuntimeError(

@@ -3,6 +3,7 @@
  * last state, readiness and restarts, the conditions table, volumes, and the events table.
  * Alignment as kubectl's tabwriter does it (padding 2): consecutive lines with cells align.
  */
+import { DEFAULT_PROBE } from '../../api/defaults.ts';
 import type { ContainerState, ContainerStatus } from '../../api/pod-status-types.ts';
 import type { EventView, PodView } from '../../api/protocol.ts';
 import { age, podColumns } from './pod-print.ts';
@@ -78,6 +79,36 @@ function stateLines(name: string, s: ContainerState | Record<string, never>): Li
   return [[`    ${name}:`, 'Waiting']];
 }
 
+/**
+ * A probe on one line as kubectl describe prints it:
+ * `exec [cat /tmp/ok] delay=0s timeout=1s period=10s #success=1 #failure=3` (the API's defaults filled in).
+ */
+export function probeText(p: Record<string, unknown>): string {
+  const n = (k: keyof typeof DEFAULT_PROBE) => (typeof p[k] === 'number' ? p[k] : DEFAULT_PROBE[k]);
+  const attrs = `delay=${n('initialDelaySeconds')}s timeout=${n('timeoutSeconds')}s period=${n('periodSeconds')}s #success=${n('successThreshold')} #failure=${n('failureThreshold')}`;
+  const exec = rec(p.exec);
+  if (p.exec !== undefined)
+    return `exec [${(Array.isArray(exec.command) ? exec.command.map(String) : []).join(' ')}] ${attrs}`;
+  if (p.httpGet !== undefined) {
+    const h = rec(p.httpGet);
+    const scheme = String(h.scheme ?? 'HTTP').toLowerCase();
+    const host = String(h.host ?? '');
+    const port = h.port === undefined ? '' : String(h.port);
+    const hostPort = port === '' ? host : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const path = String(h.path ?? '');
+    return `http-get ${scheme}://${hostPort}${path.startsWith('/') || path === '' ? path : `/${path}`} ${attrs}`;
+  }
+  if (p.tcpSocket !== undefined) {
+    const t = rec(p.tcpSocket);
+    return `tcp-socket ${String(t.host ?? '')}:${String(t.port ?? '')} ${attrs}`;
+  }
+  if (p.grpc !== undefined) {
+    const g = rec(p.grpc);
+    return `grpc <pod>:${String(g.port ?? '')} ${String(g.service ?? '')} ${attrs}`;
+  }
+  return `unknown ${attrs}`;
+}
+
 function containerLines(spec: Record<string, unknown>, status: ContainerStatus | undefined): Line[] {
   const out: Line[] = [`  ${String(spec.name)}:`];
   out.push(['    Container ID:', status?.containerID ?? '']);
@@ -102,6 +133,12 @@ function containerLines(spec: Record<string, unknown>, status: ContainerStatus |
     out.push('    Limits:', ...Object.entries(limits).map(([k, v]) => [`      ${k}:`, String(v)]));
   if (Object.keys(requests).length)
     out.push('    Requests:', ...Object.entries(requests).map(([k, v]) => [`      ${k}:`, String(v)]));
+  for (const [key, label] of [
+    ['livenessProbe', 'Liveness'],
+    ['readinessProbe', 'Readiness'],
+    ['startupProbe', 'Startup'],
+  ] as const)
+    if (spec[key] !== undefined) out.push([`    ${label}:`, probeText(rec(spec[key]))]);
   const env = list(spec.env);
   if (env.length === 0) out.push(['    Environment:', '<none>']);
   else {

@@ -26,16 +26,13 @@ export function registerPull(program: Command, ctx: CliContext): void {
     .command('pull')
     .summary('pull an image from a registry')
     .description(
-      'Pull an image by tag or digest from an OCI registry into the content store (docs/images.md).\n' +
-        'Credentials come from $DOCKER_CONFIG/config.json or ~/.docker/config.json. Registries on\n' +
-        'loopback addresses are reached over plain HTTP, every other one over HTTPS unless named\n' +
-        "with --insecure-registry. Short names are Docker Hub's (busybox is\n" +
-        'docker.io/library/busybox:latest, served by registry-1.docker.io). Mirrors and\n' +
-        'per-registry TLS come from <registry>/hosts.toml under --registry-config-dir, as\n' +
-        'containerd reads them. An interrupted pull resumes where it stopped.\n\n' +
-        'Exit codes: 0 pulled, 2 bad reference, flag or hosts.toml, 3 no such image, tag or\n' +
-        'platform, 5 credentials refused or missing, 6 registry unreachable or failing, 7 the\n' +
-        'registry sent bytes that do not match their digest.',
+      'Pull an image by tag or digest from an OCI registry into the content store (docs/images.md). ' +
+        'Credentials come from $DOCKER_CONFIG/config.json or ~/.docker/config.json. Registries on ' +
+        'loopback addresses are reached over plain HTTP, every other one over HTTPS unless named ' +
+        "with --insecure-registry. Short names are Docker Hub's (busybox is " +
+        'docker.io/library/busybox:latest, served by registry-1.docker.io). Mirrors and ' +
+        'per-registry TLS come from <registry>/hosts.toml under --registry-config-dir, as ' +
+        'containerd reads them. An interrupted pull resumes where it stopped.',
     )
     .argument('<reference>', 'image reference, e.g. 127.0.0.1:5000/tools/agent:1.2 or NAME@sha256:…')
     .option(

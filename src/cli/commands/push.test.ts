@@ -76,6 +76,6 @@ test('hostpod push: exit codes for a missing image, a bad destination and a bad 
   assert.match(chunk.stderr, /--chunk-size "10"/);
   const help = await runCliCaptured(['push', '--help'], { env });
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Exit codes: 0 pushed, 2 bad reference/);
+  assert.match(help.stdout, /Exit codes:\n {2}0 {2}pushed\n {2}2 {2}bad reference/);
   assert.match(help.stdout, /--registry-config-dir <dir>/);
 });

@@ -41,15 +41,12 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .command('push')
     .summary('push an image to a registry')
     .description(
-      'Push IMAGE (a name, id or digest from `hostpod images`) to DESTINATION, a reference\n' +
-        '(default: the image’s own name). Blobs the registry has are skipped (HEAD); blobs of\n' +
-        'another repository of the same registry are mounted; others are uploaded in one PUT,\n' +
-        'or in --chunk-size PATCHes. The same credentials as pull ($DOCKER_CONFIG/config.json\n' +
-        'or ~/.docker/config.json; basic or bearer) and the same hosts.toml (the first host\n' +
-        'with the "push" capability). docs/images.md.\n\n' +
-        'Exit codes: 0 pushed, 2 bad reference or flag, an unnamed image without DESTINATION,\n' +
-        '3 no such image, 4 no host may push, 5 credentials refused or missing, 6 registry\n' +
-        'unreachable or failing, 7 the registry stored other bytes than were sent.',
+      'Push IMAGE (a name, id or digest from `hostpod images`) to DESTINATION, a reference ' +
+        '(default: the image’s own name). Blobs the registry has are skipped (HEAD); blobs of ' +
+        'another repository of the same registry are mounted; others are uploaded in one PUT, ' +
+        'or in --chunk-size PATCHes. The same credentials as pull ($DOCKER_CONFIG/config.json ' +
+        'or ~/.docker/config.json; basic or bearer) and the same hosts.toml (the first host ' +
+        'with the "push" capability). docs/images.md.',
     )
     .argument('<image>', 'the image: a name, id (≥ 4 hex) or digest')
     .argument('[destination]', 'where to push it, e.g. 127.0.0.1:5000/tools/agent:1.2')

@@ -30,9 +30,9 @@ export function registerRmi(program: Command, ctx: CliContext): void {
     .command('rmi')
     .summary('remove images')
     .description(
-      'Remove images by name, id or digest. A name removes that name; an id or digest removes every\n' +
-        "name of the image. The removed images' blobs and unpacked layers that no other image needs\n" +
-        'are then deleted (unless --no-prune). Exit code 3 when a name was not found (the others are\n' +
+      'Remove images by name, id or digest. A name removes that name; an id or digest removes every ' +
+        "name of the image. The removed images' blobs and unpacked layers that no other image needs " +
+        'are then deleted (unless --no-prune). Exit code 3 when a name was not found (the others are ' +
         'still removed).',
     )
     .argument('<image...>', 'image names, ids or digests')

@@ -96,6 +96,22 @@ describe('hostpod run / exec', { skip: !isRoot && 'needs root' }, () => {
     }
   });
 
+  test('an untagged localhost image (pull policy Always) whose pull fails points to the local copy and IfNotPresent', async () => {
+    const b = runCliSync(['image', 'build', join(REPO, 'examples/image'), '--tag', 'localhost/untagged'], {
+      env,
+    });
+    assert.equal(b.status, 0, b.stderr);
+    const manifest = pod('untagged', ['true']).replace(
+      `image: ${EXAMPLE_IMAGE}`,
+      'image: localhost/untagged',
+    );
+    const r = runCliSync(['run', '--rm', '-f', '-'], { env, input: manifest });
+    assert.equal(r.status, 6, r.stderr);
+    assert.match(r.stderr, /ErrImagePull: .*localhost\/untagged/);
+    assert.match(r.stderr, /hint: the image "localhost\/untagged" is in the local store \(sha256:/);
+    assert.match(r.stderr, /set imagePullPolicy: IfNotPresent, or give the image a tag/);
+  });
+
   test('the seed pod (a Windows image) is refused with a message naming both OSes', {
     skip: noFixtures,
   }, async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Command, Option } from 'commander';
+import type { FieldValidation } from '../../api/field-validation.ts';
 import { decodeConfigMap, decodeSecret, decodeWorkload, isWorkloadKind } from '../../api/objects.ts';
 import { integerValue, parseQuantity } from '../../api/quantity.ts';
 import type { Pod } from '../../api/types.ts';
@@ -23,7 +24,15 @@ import {
   registryConfigDirOption,
   resolveStateRoot,
 } from './images-common.ts';
-import { fieldErrorLine, loadObjects } from './manifest-objects.ts';
+import {
+  duplicateLines,
+  fieldErrorLine,
+  loadObjects,
+  requireFilenames,
+  unknownFieldLine,
+  validateMode,
+  validateOption,
+} from './manifest-objects.ts';
 
 interface RunFlags {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
@@ -43,13 +52,19 @@ interface RunFlags {
   clusterDns: string[];
   clusterDomain?: string;
   resolvConf?: string;
+  validate?: FieldValidation | boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Reads the manifests and turns every workload into the pod to run; throws InvalidArgument with lint-style lines. */
-async function podsFrom(files: string[], ctx: CliContext): Promise<{ pods: Pod[]; objects: ObjectSet }> {
+async function podsFrom(
+  files: string[],
+  ctx: CliContext,
+  validate: FieldValidation,
+): Promise<{ pods: Pod[]; objects: ObjectSet }> {
   const { objects, lines } = await loadObjects(files, ctx);
+  lines.push(...duplicateLines(objects));
   const pods: Pod[] = [];
   const set = emptyObjectSet();
   for (const o of objects) {
@@ -66,6 +81,11 @@ async function podsFrom(files: string[], ctx: CliContext): Promise<{ pods: Pod[]
     for (const e of w.errors) {
       lines.push(fieldErrorLine(o, e));
     }
+    if (validate !== 'ignore')
+      for (const f of w.unknownFields) {
+        if (validate === 'strict') lines.push(unknownFieldLine(o, f, 'strict'));
+        else err(ctx, unknownFieldLine(o, f, 'warn'));
+      }
     if (w.errors.length > 0) continue;
     const pod = w.pod;
     // A workload's template runs as one pod on this node, named as a controller would name it.
@@ -136,14 +156,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .command('run')
     .summary('run the HostProcess pods of a manifest set in the foreground')
     .description(
-      'Validate the manifests, make their images available (per imagePullPolicy), run init containers in\n' +
-        'order and then the containers as HostProcess containers on this host, stream their output, and\n' +
-        'exit when every pod has ended. Ctrl-C stops the pods gracefully (terminationGracePeriodSeconds:\n' +
-        'SIGTERM, then SIGKILL of every process of each container); a second Ctrl-C kills them at once.\n' +
-        'Workload kinds (DaemonSet, Deployment, …) run their pod template once on this node.\n' +
-        'Needs root. Containers left by a hostpod run that was killed are cleaned up first.\n\n' +
-        'Exit codes: 0 every pod succeeded, 1 a pod failed, 2 invalid manifests, 3 image not found,\n' +
-        '4 the pod cannot run here (not HostProcess, node selection, image OS), 5 not root, 130 interrupted.',
+      'Validate the manifests, make their images available (per imagePullPolicy), run init containers in ' +
+        'order and then the containers as HostProcess containers on this host, stream their output, and ' +
+        'exit when every pod has ended. Ctrl-C stops the pods gracefully (terminationGracePeriodSeconds: ' +
+        'SIGTERM, then SIGKILL of every process of each container); a second Ctrl-C kills them at once. ' +
+        'Workload kinds (DaemonSet, Deployment, …) run their pod template once on this node. ' +
+        'Needs root. Containers left by a hostpod run that was killed are cleaned up first.',
     )
     .requiredOption('-f, --filename <file>', 'manifest file, directory or - (repeatable)', collect, [])
     .option('--rm', "also remove the containers' logs and records when they end")
@@ -195,7 +213,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
       'the token projected serviceAccountToken volumes get (left out, with a warning, when unset)',
     )
     .option('-q, --quiet', "print only the containers' output")
+    .addOption(validateOption())
     .action(async (opts: RunFlags) => {
+      requireFilenames(opts.filename, 'run');
       const logRotation = parseLogRotation(opts.logMaxSize, opts.logMaxFiles);
       const dns = parseDnsSettings(
         {
@@ -205,7 +225,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         },
         'flags',
       );
-      const { pods, objects } = await podsFrom(opts.filename, ctx);
+      const { pods, objects } = await podsFrom(opts.filename, ctx, validateMode(opts.validate));
       if (opts.imagePullPolicy) {
         for (const pod of pods) {
           for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {

@@ -60,9 +60,8 @@ export function registerTop(program: Command, ctx: CliContext): void {
     .command('top')
     .summary("show pods' CPU and memory use (kubectl top pods)")
     .description(
-      "CPU (millicores over the daemon's last sampling window) and memory (working set) of each\n" +
-        "pod's running containers, from their jobs (cgroups). --containers shows each container.\n\n" +
-        'Exit codes: 0 ok, 5 socket not accessible, 6 no daemon.',
+      "CPU (millicores over the daemon's last sampling window) and memory (working set) of each " +
+        "pod's running containers, from their jobs (cgroups). --containers shows each container.",
     )
     .argument('<type>', 'pods (or pod, po)')
     .argument('[names...]', 'only these pods')

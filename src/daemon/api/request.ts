@@ -104,7 +104,7 @@ export async function readJsonBody(
   return value as Record<string, unknown>;
 }
 
-/** Deepest nesting of objects and arrays a body may have (manifests allow 200, see api/manifests.ts). */
+/** Deepest nesting of objects and arrays a body may have (YAML manifests stop at 100, see api/manifests.ts). */
 export const MAX_JSON_DEPTH = 256;
 
 /**

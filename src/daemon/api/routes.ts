@@ -98,13 +98,22 @@ const APPLY: Route = {
       body: true,
       run: async (c) => {
         const body = await readJsonBody(c.req, c.limits);
-        rejectUnknown(body, ['objects', 'dryRun'], 'apply request');
+        rejectUnknown(body, ['objects', 'dryRun', 'fieldValidation'], 'apply request');
         if (!Array.isArray(body.objects))
           throw new RuntimeError('InvalidArgument', '"objects" must be a list of objects');
         if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
           throw new RuntimeError('InvalidArgument', '"dryRun" must be true or false');
         const request: ApplyRequest = { objects: body.objects };
         if (body.dryRun !== undefined) request.dryRun = body.dryRun;
+        if (body.fieldValidation !== undefined) {
+          if (
+            body.fieldValidation !== 'strict' &&
+            body.fieldValidation !== 'warn' &&
+            body.fieldValidation !== 'ignore'
+          )
+            throw new RuntimeError('InvalidArgument', '"fieldValidation" must be strict, warn or ignore');
+          request.fieldValidation = body.fieldValidation;
+        }
         sendJson(c.res, await c.backend.apply(request));
       },
     },
