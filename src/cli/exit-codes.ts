@@ -20,6 +20,10 @@ export const EXIT = {
   unavailable: 6,
   /** A bug or corrupted data in hostpod itself. */
   internal: 7,
+  /** `exec`: the command was found but cannot be executed (docker's and podman's 126). */
+  cannotExecute: 126,
+  /** `exec`: the command was not found in the container (docker's and podman's 127). */
+  commandNotFound: 127,
   /** Interrupted by the user (Ctrl-C) before finishing. */
   interrupted: 130,
 } as const;
