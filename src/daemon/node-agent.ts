@@ -14,6 +14,7 @@ import type {
   ApplyResponse,
   ApplyResult,
   ContainerStatsView,
+  ContainerView,
   DeleteResponse,
   EventView,
   ExecTarget,
@@ -270,6 +271,10 @@ export class NodeAgent implements NodeApi {
 
   stats(filter: PodFilter = {}): Promise<ContainerStatsView[]> {
     return this.#views.stats(filter);
+  }
+
+  listContainers(): Promise<ContainerView[]> {
+    return this.#views.containers();
   }
 
   async execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget> {
