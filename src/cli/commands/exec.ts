@@ -30,15 +30,15 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .command('exec')
     .summary('run a command in a running container')
     .description(
-      "Run COMMAND in a running container of POD: it joins the container's job (cgroup), user, environment,\n" +
-        'working directory and mount namespace. %CONTAINER_SANDBOX_MOUNT_POINT% and\n' +
-        '$env:CONTAINER_SANDBOX_MOUNT_POINT in the command are replaced. With -t the command gets a terminal\n' +
-        '(which the Windows reference runtime cannot do); without -t it never gets yours: a terminal on\n' +
-        "stdin/stdout/stderr is relayed through pipes. The exit code is the command's (128+n for signal n).\n" +
-        "\nExit codes besides the command's own: 126 the command cannot be executed (not executable, a\n" +
-        'directory, not a program for this host); 127 the command is not found (looked for in the\n' +
-        "container's working directory, then its PATH, which ends with the workspace); 3 no such pod or\n" +
-        'container (-c); 4 the container is not running; 5 not root.',
+      "Run COMMAND in a running container of POD: it joins the container's job (cgroup), user, environment, " +
+        'working directory and mount namespace. %CONTAINER_SANDBOX_MOUNT_POINT% and ' +
+        '$env:CONTAINER_SANDBOX_MOUNT_POINT in the command are replaced. With -t the command gets a terminal ' +
+        '(which the Windows reference runtime cannot do); without -t it never gets yours: a terminal on ' +
+        "stdin/stdout/stderr is relayed through pipes. The exit code is the command's (128+n for signal n).\n\n" +
+        "Exit codes besides the command's own: 126 the command cannot be executed (not executable, a " +
+        'directory, not a program for this host); 127 the command is not found (looked for in the ' +
+        "container's working directory, then its PATH, which ends with the workspace); 3 no such pod or " +
+        'container (-c); 2 bad flags or no command; 4 the container is not running; 5 not root; 6 the daemon (--socket) does not answer.',
     )
     .argument('<pod>', 'pod name')
     .argument('<command...>', 'the command and its arguments (put -- before it)')

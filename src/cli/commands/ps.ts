@@ -97,11 +97,11 @@ export function registerPs(program: Command, ctx: CliContext): void {
     .command('ps')
     .summary('list containers (crictl ps)')
     .description(
-      'List the running containers — of the daemon when one runs, else of the state root\n' +
-        "(hostpod run's): id (short), image, created, state (Created, Running, Exited, Unknown: its\n" +
-        'record says running but its shim is gone), name, attempt (the restart count), pod id (the\n' +
-        "daemon's pod uid, short; - for a pod of hostpod run) and pod. Newest first.\n" +
-        '\nExit codes: 0 ok, 2 bad flags, 5 not root, 6 the daemon (--socket) does not answer.',
+      'List the running containers — of the daemon when one runs, else of the state root ' +
+        "(hostpod run's): id (short), image, created, state (Created, Running, Exited, Unknown: its " +
+        'record says running but its shim is gone), name, attempt (the restart count), pod id (the ' +
+        "daemon's pod uid, short; - for a pod of hostpod run) and pod. Newest first.\n\n" +
+        'Exit codes: 0 ok, 2 bad flags, 5 the state root or socket is not readable (not root), 6 the daemon (--socket) does not answer.',
     )
     .option('-a, --all', 'show every container run, exited ones too')
     .option('-q, --quiet', 'print only the full container ids')
@@ -143,12 +143,12 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .command('inspect')
     .summary('show one container as JSON (crictl inspect)')
     .description(
-      "Print a container's status and info as JSON, as crictl inspect does: state, createdAt,\n" +
-        'startedAt, finishedAt, exitCode, reason, image, labels, annotations, mounts, logPath; pid,\n' +
-        'cgroup path, workspace, task directory and who supervises it. ID is a container id or any\n' +
-        'unique prefix of one (hostpod ps -a lists them).\n' +
-        '\nExit codes: 0 ok, 2 an ambiguous prefix (the matches are listed) or bad flags, 3 no such\n' +
-        'container, 5 not root, 6 the daemon (--socket) does not answer.',
+      "Print a container's status and info as JSON, as crictl inspect does: state, createdAt, " +
+        'startedAt, finishedAt, exitCode, reason, image, labels, annotations, mounts, logPath; pid, ' +
+        'cgroup path, workspace, task directory and who supervises it. ID is a container id or any ' +
+        'unique prefix of one (hostpod ps -a lists them).\n\n' +
+        'Exit codes: 0 ok, 2 an ambiguous prefix (the matches are listed) or bad flags, 3 no such ' +
+        'container, 5 the state root or socket is not readable (not root), 6 the daemon (--socket) does not answer.',
     )
     .argument('<id...>', 'container ids or unique prefixes')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']).default('json'))
