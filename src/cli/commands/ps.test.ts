@@ -4,9 +4,10 @@
  * with real containers (needs root).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +22,7 @@ import {
 } from '../../daemon/testing/daemon-harness.ts';
 import { removeTestRoot } from '../../lib/testing/remove-test-root.ts';
 import { testCgroupParent } from '../testing/cgroup-parent.ts';
-import { REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
+import { cliArgv, REPO, runCliSync, startCli, waitForOutput } from '../testing/spawn-cli.ts';
 
 const IS_ROOT = process.getuid?.() === 0;
 const IMAGE = 'localhost/hostpod-example:1.0';
@@ -58,6 +59,7 @@ describe('hostpod ps / inspect without a daemon', { skip: !IS_ROOT && 'needs roo
   const cli = (...args: string[]) => runCliSync(args, { env });
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'hostpod-ps-'));
+    await chmod(work, 0o755); // another user may reach the state root (and find it closed)
     env = { HOSTPOD_ROOT: join(work, 'root'), HOSTPOD_SOCKET: join(work, 'no-daemon.sock') };
     const b = cli('image', 'build', join(REPO, 'examples/image'), '--tag', IMAGE);
     assert.equal(b.status, 0, b.stderr);
@@ -178,6 +180,20 @@ spec:
       run.kill('SIGINT');
       await new Promise((r) => run.once('close', r));
     }
+    // Another user cannot read root's records: exit 5 with a hint, no stack trace.
+    const other = spawnSync(process.execPath, cliArgv(['ps', '-a']), {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ...env, HOME: tmpdir() },
+      uid: 65534,
+      gid: 65534,
+      timeout: 60_000,
+    });
+    assert.equal(other.status, 5, other.stderr);
+    assert.match(
+      other.stderr,
+      /Cannot read the container records in .*: permission denied\nhint: run as root/,
+    );
     // After Ctrl-C: none runs, both are listed as exited.
     assert.equal(cli('ps', '-q').stdout, '');
     const done = cli('ps', '-a').stdout;

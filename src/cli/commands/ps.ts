@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { ContainerView } from '../../api/protocol.ts';
-import { isRuntimeError } from '../../errors.ts';
+import { errnoCode, isRuntimeError, RuntimeError } from '../../errors.ts';
 import { containerView, pickContainer } from '../../services/container-view.ts';
 import { openStateDb, type StateDb, stateDbPath } from '../../state/state-db.ts';
 import { type CliContext, out } from '../io.ts';
@@ -25,6 +25,15 @@ async function listContainers(ctx: CliContext, flags: SourceFlags): Promise<Cont
     db = openStateDb(stateDbPath(root), { readonly: true });
   } catch (e) {
     if (isRuntimeError(e, 'NotFound')) return [];
+    if (errnoCode(e) === 'EACCES' || errnoCode(e) === 'EPERM')
+      throw new RuntimeError(
+        'PermissionDenied',
+        `Cannot read the container records in ${root}: permission denied`,
+        {
+          hint: "run as root (the state root is root's), or ask the daemon (without --root and $HOSTPOD_ROOT)",
+          cause: e,
+        },
+      );
     throw e;
   }
   try {
