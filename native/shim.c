@@ -1666,8 +1666,9 @@ static int cmd_exec(int argc, char **argv) {
     close(status[0]);
   }
   if (stage) {
+    /* With a status fd the caller reports it (in its own words); without, stderr is the report. */
     if (status_fd >= 0) dprintf(status_fd, "error %s %d\n", stage_names[stage], code);
-    fprintf(stderr, "hostpod-shim: exec %s failed at %s: %s\n", s.argv[0], stage_names[stage], strerror(code));
+    else fprintf(stderr, "hostpod-shim: exec %s failed at %s: %s\n", s.argv[0], stage_names[stage], strerror(code));
     return code == ENOENT ? 127 : 126;
   }
   if (status_fd >= 0) dprintf(status_fd, "ok %d\n", (int)exec_child), close(status_fd);

@@ -10,6 +10,7 @@ import type {
   ApplyRequest,
   ApplyResponse,
   ContainerStatsView,
+  ContainerView,
   DeleteResponse,
   EventView,
   ExecTarget,
@@ -77,6 +78,11 @@ export interface NodeApi {
 
   /** CPU, memory and log bytes of every running container (of one namespace when given). */
   stats(filter?: PodFilter): Promise<ContainerStatsView[]>;
+  /**
+   * Every container run the node's state root records (the daemon's pods' and `hostpod run`'s),
+   * newest first (`hostpod ps`, `hostpod inspect`).
+   */
+  listContainers(): Promise<ContainerView[]>;
   /** The running container an exec goes into. Rejects `NotFound`, `FailedPrecondition` (not running). */
   execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget>;
 

@@ -125,6 +125,47 @@ export interface StatsList {
 }
 
 /**
+ * `GET /v1/containers`: one container run (an attempt) as `hostpod ps` and `hostpod inspect` show
+ * it, in crictl's words (`CONTAINER_RUNNING`, `podSandboxId`, `mounts`, `logPath`).
+ */
+export interface ContainerView {
+  id: string;
+  /** The daemon's pod uid; absent for a pod of `hostpod run` (it has none). */
+  podSandboxId?: string;
+  pod: { namespace: string; name: string };
+  name: string;
+  type: 'init_container' | 'container' | 'ephemeral_container';
+  attempt: number;
+  image: string;
+  /** The image id (config digest) the image name has in the store now. */
+  imageRef?: string;
+  state: 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  reason?: string;
+  message?: string;
+  /** The kubelet's labels of a container (`io.kubernetes.pod.name`, …). */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Container path → host path, as the container's private view has them. */
+  mounts: { containerPath: string; hostPath: string }[];
+  logPath: string;
+  /** Of a running container: its first process, its job's cgroup (v2 path), its workspace. */
+  pid?: number;
+  cgroupPath?: string;
+  workspace?: { containerPath: string; hostPath?: string };
+  taskDir: string;
+  /** Who supervises it: the daemon, or a `hostpod run` (its pid; `ownerAlive` false once it is gone). */
+  owner: { kind: 'daemon' | 'run'; pid: number; alive: boolean };
+}
+
+export interface ContainerList {
+  items: ContainerView[];
+}
+
+/**
  * `GET /v1/namespaces/NS/pods/NAME/exec?container=C`: the running container an exec goes into.
  * The CLI (root) starts the process itself in the container's job with this.
  */

@@ -20,6 +20,10 @@ export const EXIT = {
   unavailable: 6,
   /** A bug or corrupted data in hostpod itself. */
   internal: 7,
+  /** `exec`: the command was found but cannot be executed (docker's and podman's 126). */
+  cannotExecute: 126,
+  /** `exec`: the command was not found in the container (docker's and podman's 127). */
+  commandNotFound: 127,
   /** Interrupted by the user (Ctrl-C) before finishing. */
   interrupted: 130,
 } as const;
@@ -82,7 +86,25 @@ export const COMMAND_EXIT_CODES: Readonly<Record<string, readonly ExitCodeDoc[]>
     [EXIT.usage, 'bad flags'],
     [EXIT.notFound, 'no such pod or container'],
     [EXIT.precondition, 'the container is not running'],
+    [
+      EXIT.cannotExecute,
+      'the command cannot be executed (not executable, a directory, not a program for this host)',
+    ],
+    [EXIT.commandNotFound, "the command is not found (the container's working directory, then its PATH)"],
     ...DAEMON_CLIENT,
+  ],
+  ps: [
+    [EXIT.ok, 'listed'],
+    [EXIT.usage, 'bad flags'],
+    [EXIT.permission, 'the state root or socket is not readable (not root)'],
+    [EXIT.unavailable, 'the daemon (--socket) does not answer'],
+  ],
+  inspect: [
+    [EXIT.ok, 'shown'],
+    [EXIT.usage, 'an ambiguous prefix (the matches are listed) or bad flags'],
+    [EXIT.notFound, 'no such container'],
+    [EXIT.permission, 'the state root or socket is not readable (not root)'],
+    [EXIT.unavailable, 'the daemon (--socket) does not answer'],
   ],
   pull: [
     [EXIT.ok, 'pulled'],

@@ -18,7 +18,9 @@ import type {
   ApiError,
   ApplyRequest,
   ApplyResponse,
+  ContainerList,
   ContainerStatsView,
+  ContainerView,
   DeleteResponse,
   EventView,
   ExecTarget,
@@ -137,6 +139,10 @@ export class DaemonClient implements NodeApi {
     const trailer = res.trailers['hostpod-error'];
     if (trailer) throw errorFromApi(parseError(`{"error":${trailer}}`), 200);
     if (!res.complete) throw streamBroken(undefined);
+  }
+
+  async listContainers(): Promise<ContainerView[]> {
+    return (await this.json<ContainerList>('GET', '/v1/containers', {})).items;
   }
 
   execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget> {

@@ -16,6 +16,7 @@ import type {
   ApplyResponse,
   ApplyResult,
   ContainerStatsView,
+  ContainerView,
   DeleteResponse,
   EventView,
   ExecTarget,
@@ -272,6 +273,10 @@ export class NodeAgent implements NodeApi {
 
   stats(filter: PodFilter = {}): Promise<ContainerStatsView[]> {
     return this.#views.stats(filter);
+  }
+
+  listContainers(): Promise<ContainerView[]> {
+    return this.#views.containers();
   }
 
   async execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget> {

@@ -6,6 +6,7 @@
 import type { EventFilter, PodFilter } from '../api/node-api.ts';
 import type {
   ContainerStatsView,
+  ContainerView,
   EventView,
   ExecTarget,
   ImageView,
@@ -19,6 +20,7 @@ import { removeImageContent } from '../image/gc.ts';
 import { AsyncQueue, produced } from '../lib/async-queue.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
 import { shimAlive } from '../runtime/task/wait-task.ts';
+import { containerView } from '../services/container-view.ts';
 import { execTargetOf } from '../services/exec.ts';
 import { assertImageUnused } from '../services/image-use.ts';
 import { type ImageContext, prepareImage } from '../services/images.ts';
@@ -208,6 +210,12 @@ export class NodeViews {
       }
     }
     return out;
+  }
+
+  async containers(): Promise<ContainerView[]> {
+    const { root } = this.#x.deps;
+    const imageStore = this.#x.images.images;
+    return Promise.all(this.#db.containers.listAll().map((r) => containerView(root, r, { imageStore })));
   }
 
   execTarget(namespace: string, name: string, container?: string): ExecTarget {

@@ -11,6 +11,7 @@ import { RuntimeError } from '../errors.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
 import { expandArgv, resolveExecutable } from '../runtime/spec/command.ts';
 import { DEFAULT_PATH } from '../runtime/spec/env.ts';
+import { TaskStartError } from '../runtime/task/shim.ts';
 import { shimAlive } from '../runtime/task/wait-task.ts';
 import type { ContainerRecord, ExecInfo } from '../state/containers.ts';
 import type { StateDb } from '../state/state-db.ts';
@@ -32,7 +33,9 @@ export function execTargetOf(root: string, rec: ContainerRecord): ExecTarget | u
 
 /**
  * The running container `pod`/`container` of a `hostpod run` pod (the only or first regular one
- * when unnamed). Throws `NotFound` (no such pod), `FailedPrecondition` (not running).
+ * when unnamed). A container whose `hostpod run` was killed still runs while its shim does: it is
+ * found, with `ownerGone` naming the dead run's pid. Throws `NotFound` (no such pod or
+ * container), `FailedPrecondition` (not running).
  */
 export async function findRunningContainer(
   db: StateDb,
@@ -40,7 +43,7 @@ export async function findRunningContainer(
   pod: string,
   container: string | undefined,
   namespace = 'default',
-): Promise<ExecTarget> {
+): Promise<ExecTarget & { ownerGone?: number }> {
   const ofPod = db.containers.listByPodName(namespace, pod);
   if (ofPod.length === 0) {
     throw new RuntimeError('NotFound', `Pod "${pod}" not found in namespace "${namespace}"`, {
@@ -48,20 +51,22 @@ export async function findRunningContainer(
     });
   }
   const running: ContainerRecord[] = [];
-  // A daemon's container runs while the daemon is down: its shim says whether it runs.
-  for (const r of ofPod) {
+  const gone = new Set<ContainerRecord>();
+  // A container runs while its shim does, whether or not what started it (a daemon, a `hostpod
+  // run`) still runs: the shim is not their child and outlives them.
+  // Oldest first: without -c, the first regular container of the pod (as kubectl picks).
+  for (const r of [...ofPod].reverse()) {
     if (!('running' in r.state)) continue;
-    const alive = r.owner.daemon
-      ? await shimAlive(r.taskDir ?? taskDir(root, r.id))
-      : await ownerAlive(r.owner);
-    if (alive) running.push(r);
+    if (!(await shimAlive(r.taskDir ?? taskDir(root, r.id)))) continue;
+    running.push(r);
+    if (!r.owner.daemon && !(await ownerAlive(r.owner))) gone.add(r);
   }
   const pick = container
     ? running.find((r) => r.name === container)
     : (running.find((r) => r.type === 'container') ?? running[0]);
   const target = pick && execTargetOf(root, pick);
   if (!target) {
-    const names = [...new Set(ofPod.map((r) => r.name))];
+    const names = [...new Set([...ofPod].reverse().map((r) => r.name))];
     if (container && !names.includes(container))
       throw new RuntimeError('NotFound', `container ${container} not found in pod ${pod}`, {
         hint: `its containers: ${names.join(', ')}`,
@@ -73,7 +78,7 @@ export async function findRunningContainer(
         : `Cannot exec in pod "${pod}": no container is running`,
     );
   }
-  return target;
+  return pick && gone.has(pick) ? { ...target, ownerGone: pick.owner.pid } : target;
 }
 
 /** The task of an exec target, as `spawnExec` needs it. */
@@ -98,4 +103,92 @@ export async function execArgv(
     container,
   });
   return [exe, ...argv.slice(1)];
+}
+
+/**
+ * An exec whose command cannot run, with the exit code docker, podman and kubectl report for it:
+ * 127 when it is not found, 126 when it is found but cannot be executed (not executable, a
+ * directory, not a program the kernel can run).
+ */
+export class ExecCommandError extends RuntimeError {
+  constructor(
+    readonly exitCode: 126 | 127,
+    message: string,
+    hint: string,
+    cause?: unknown,
+  ) {
+    super(exitCode === 127 ? 'NotFound' : 'PermissionDenied', message, { hint, cause });
+    this.name = 'ExecCommandError';
+  }
+}
+
+/**
+ * `execArgv` for `hostpod exec`: a command that is not found in the container's view rejects
+ * `ExecCommandError` 127 (naming the working directory and PATH it was looked for in), a
+ * directory 126.
+ */
+export async function resolveExecCommand(target: ExecTarget, command: readonly string[]): Promise<string[]> {
+  try {
+    return await execArgv(target, target.container, command);
+  } catch (e) {
+    const name = expandArgv(command, target.mountPoint)[0] ?? '';
+    if (e instanceof RuntimeError && e.code === 'NotFound') {
+      const path = target.env.find((v) => v.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+      const where = name.includes('/')
+        ? `no such file in container "${target.container}" (a relative path starts at the working directory ${target.cwd})`
+        : `executable file not found in container "${target.container}": looked in the working directory ${target.cwd}, then in PATH ${path}`;
+      throw new ExecCommandError(
+        127,
+        `exec: "${name}": ${where}`,
+        `the workspace (CONTAINER_SANDBOX_MOUNT_POINT) is ${target.mountPoint}; name the program by a path in it or on the host, e.g. hostpod exec POD -- ls ${target.mountPoint}`,
+        e,
+      );
+    }
+    if (e instanceof RuntimeError && e.code === 'FailedPrecondition' && /directory instead/.test(e.message)) {
+      throw new ExecCommandError(
+        126,
+        `exec: "${name}": is a directory, not an executable (container "${target.container}")`,
+        'point the command at a program file',
+        e,
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * The `ExecCommandError` of an exec the shim could not start at its `execve` (ENOENT: 127 — the
+ * file or its script interpreter is gone; EACCES, EPERM, ENOEXEC, EISDIR, ETXTBSY: 126);
+ * undefined for any other failure.
+ */
+export function execStartFailure(
+  err: unknown,
+  argv0: string,
+  container: string,
+): ExecCommandError | undefined {
+  if (!(err instanceof TaskStartError) || err.stage !== 'exec') return undefined;
+  if (err.errno === 'ENOENT')
+    return new ExecCommandError(
+      127,
+      `exec: "${argv0}": not found in container "${container}" (execve: ENOENT; for a script, its #! interpreter may be missing)`,
+      'check the program and the interpreter its first line names',
+      err,
+    );
+  const why: Record<string, string> = {
+    EACCES: "permission denied (not executable for the container's user)",
+    EPERM: 'permission denied',
+    ENOEXEC: 'exec format error (not a program this host can run, and no #! line)',
+    EISDIR: 'is a directory',
+    ETXTBSY: 'text file busy (being written)',
+  };
+  const text = why[err.errno];
+  if (!text) return undefined;
+  return new ExecCommandError(
+    126,
+    `exec: "${argv0}": ${text} in container "${container}" (execve: ${err.errno})`,
+    err.errno === 'EACCES'
+      ? `make it executable (chmod +x) or run it through its interpreter, e.g. hostpod exec POD -- sh ${argv0}`
+      : 'point the command at a program for this host',
+    err,
+  );
 }

@@ -256,6 +256,14 @@ export class ContainerRepository {
     return rows.map(parseContainerRow);
   }
 
+  /** Every container run of every pod (the daemon's and `hostpod run`'s), newest first. */
+  listAll(): ContainerRecord[] {
+    const rows = guard('list the containers', () =>
+      this.#sql(`SELECT ${COLUMNS} FROM containers ORDER BY created_at DESC, ${ORDER}`).all(),
+    );
+    return rows.map(parseContainerRow);
+  }
+
   /** Every container that is not terminated (waiting to start or running), of any pod. */
   listUnfinished(): ContainerRecord[] {
     const rows = guard('list the unfinished containers', () =>

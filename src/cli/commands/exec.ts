@@ -2,10 +2,17 @@ import type { Command } from 'commander';
 import type { ExecTarget } from '../../api/protocol.ts';
 import { isRuntimeError, RuntimeError } from '../../errors.ts';
 import { spawnExec } from '../../runtime/task/exec-task.ts';
-import { execArgv, findRunningContainer, targetTask } from '../../services/exec.ts';
+import {
+  ExecCommandError,
+  execStartFailure,
+  findRunningContainer,
+  resolveExecCommand,
+  targetTask,
+} from '../../services/exec.ts';
 import { openStateDb, type StateDb, stateDbPath } from '../../state/state-db.ts';
+import { EXIT } from '../exit-codes.ts';
 import { requireRoot } from '../foreground.ts';
-import type { CliContext } from '../io.ts';
+import { type CliContext, err } from '../io.ts';
 import { daemonIfRunning, rootOption, socketFlag } from './daemon-common.ts';
 import { resolveStateRoot } from './images-common.ts';
 
@@ -43,14 +50,25 @@ export function registerExec(program: Command, ctx: CliContext): void {
       // pods of `hostpod run` are looked up in the state root's records.
       const target =
         (await daemonTarget(ctx, opts, pod)) ??
-        (await localTarget(resolveStateRoot(opts.root, ctx), pod, opts.container, opts.namespace));
-      const argv = await execArgv(target, target.container, command);
-      const task = await targetTask(target);
+        (await localTarget(ctx, resolveStateRoot(opts.root, ctx), pod, opts));
       // The command gets the signals of the terminal; hostpod just waits for it.
       const off = ctx.onInterrupt?.(() => {});
       try {
+        const argv = await resolveExecCommand(target, command);
+        const task = await targetTask(target);
         const { result } = await spawnExec(task, { argv, ...(opts.tty ? { tty: true } : {}) });
-        ctx.exitCode = (await result).exitCode;
+        ctx.exitCode = await result.then(
+          (r) => r.exitCode,
+          (e: unknown) => {
+            throw execStartFailure(e, argv[0] ?? '', target.container) ?? e;
+          },
+        );
+      } catch (e) {
+        if (!(e instanceof ExecCommandError)) throw e;
+        // 126/127, as docker, podman and kubectl report a command that cannot run.
+        err(ctx, `hostpod: ${e.message}`);
+        if (e.hint) err(ctx, `hint: ${e.hint}`);
+        ctx.exitCode = e.exitCode === 127 ? EXIT.commandNotFound : EXIT.cannotExecute;
       } finally {
         off?.();
       }
@@ -59,10 +77,10 @@ export function registerExec(program: Command, ctx: CliContext): void {
 
 /** The running container of a `hostpod run` pod under `root`. */
 async function localTarget(
+  ctx: CliContext,
   root: string,
   pod: string,
-  container: string | undefined,
-  namespace: string,
+  { container, namespace }: ExecFlags,
 ): Promise<ExecTarget> {
   let db: StateDb;
   try {
@@ -74,7 +92,13 @@ async function localTarget(
     });
   }
   try {
-    return await findRunningContainer(db, root, pod, container, namespace);
+    const { ownerGone, ...target } = await findRunningContainer(db, root, pod, container, namespace);
+    if (ownerGone !== undefined)
+      err(
+        ctx,
+        `hostpod: warning: the hostpod run (pid ${ownerGone}) of pod "${pod}" is gone; its container "${target.container}" still runs (the next hostpod run under ${root} stops it)`,
+      );
+    return target;
   } finally {
     db.close();
   }
@@ -91,7 +115,14 @@ async function daemonTarget(ctx: CliContext, opts: ExecFlags, pod: string): Prom
   try {
     return await client.execTarget(opts.namespace, pod, opts.container);
   } catch (e) {
-    if (isRuntimeError(e, 'NotFound')) return undefined;
-    throw e;
+    if (!isRuntimeError(e, 'NotFound')) throw e;
+    // The daemon's pod without that container: its answer stands ("container X not found in
+    // pod Y"); a pod the daemon does not know may be one of `hostpod run`.
+    const known = await client.getPod(opts.namespace, pod).then(
+      () => true,
+      (g: unknown) => (isRuntimeError(g, 'NotFound') ? false : Promise.reject(g)),
+    );
+    if (known) throw e;
+    return undefined;
   }
 }

@@ -255,6 +255,13 @@ const STATS: Route = {
   },
 };
 
+const CONTAINERS: Route = {
+  pattern: '/v1/containers',
+  methods: {
+    GET: { params: [], run: async (c) => sendJson(c.res, { items: await c.backend.listContainers() }) },
+  },
+};
+
 const IMAGES: Route = {
   pattern: '/v1/images',
   methods: {
@@ -309,6 +316,7 @@ export function matchRoute(rawPath: string): { route: Route; namespace: string; 
     images: IMAGES,
     'images/pull': PULL,
     'stats/pods': STATS,
+    containers: CONTAINERS,
   };
   const rest = s.slice(1).join('/');
   if (s[1] !== 'namespaces') {

@@ -10,6 +10,7 @@ import type {
   ApplyResponse,
   ApplyResult,
   ContainerStatsView,
+  ContainerView,
   DeleteResponse,
   EventView,
   ExecTarget,
@@ -71,6 +72,7 @@ export class FakeBackend implements NodeApi {
   readonly logLines = new Map<string, string[]>();
   images: ImageView[] = [];
   statsItems: ContainerStatsView[] = [];
+  containerItems: ContainerView[] = [];
   healthState: Health = { ok: true, problems: [] };
   /** Every call, as `method args…` (JSON), for assertions. */
   readonly calls: string[] = [];
@@ -297,6 +299,11 @@ export class FakeBackend implements NodeApi {
   async stats(filter: PodFilter = {}): Promise<ContainerStatsView[]> {
     this.enter('stats', filter);
     return this.statsItems.filter((s) => !filter.namespace || s.namespace === filter.namespace);
+  }
+
+  async listContainers(): Promise<ContainerView[]> {
+    this.enter('listContainers');
+    return this.containerItems;
   }
 
   async execTarget(namespace: string, name: string, container?: string): Promise<ExecTarget> {

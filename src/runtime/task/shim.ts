@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
 import { RuntimeError } from '../../errors.ts';
@@ -17,7 +18,7 @@ let checked: string | undefined;
 export function shimPath(path = DEFAULT_SHIM_PATH): string {
   if (checked === path) return path;
   try {
-    accessSync(path, constants.X_OK);
+    accessSync(path, fsConstants.X_OK);
   } catch (err) {
     throw new RuntimeError('FailedPrecondition', `Cannot launch processes: the shim ${path} is missing`, {
       hint: 'Build it with `npm run build:native` (needs cc and make).',
@@ -90,5 +91,8 @@ export function parseShimError(line: string, what: string): TaskStartError | und
   } catch {
     name = `errno ${errno}`;
   }
+  // libuv names only the errnos it uses itself (not ENOEXEC, for one): ask the OS's table.
+  if (!/^E[A-Z0-9]+$/.test(name))
+    name = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
   return new TaskStartError(m[1] as string, name, what);
 }
