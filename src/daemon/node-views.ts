@@ -31,6 +31,7 @@ import { decodeStoredPod } from './apply.ts';
 import type { HealthMonitor } from './health-monitor.ts';
 import { streamPodLogs } from './pod-logs.ts';
 import type { StateWriter } from './state-writer.ts';
+import { resourceOfKind } from '../api/resources.ts';
 import { eventView, imageView, logBytes, viewOf as podView } from './views.ts';
 
 export interface NodeViewsContext {
@@ -67,7 +68,10 @@ export class NodeViews {
   }
 
   viewOf(rec: PodRecord): PodView {
-    return podView(rec, this.#db.containers.listByPod(rec.uid));
+    const w = rec.ownerUid === undefined ? undefined : this.#db.workloads.get(rec.ownerUid);
+    const r = w && resourceOfKind(w.kind);
+    const owner = w && r ? { kind: w.kind, apiVersion: r.apiVersion, name: w.name, uid: w.uid } : undefined;
+    return podView(rec, this.#db.containers.listByPod(rec.uid), owner);
   }
 
   pods(filter: PodFilter): PodView[] {
