@@ -23,8 +23,8 @@ export interface VersionInfo {
   schema: number;
   pid: number;
   startedAt: string;
-  /** The node name and labels pods are matched against. */
-  node: { name: string; labels: Record<string, string> };
+  /** The node name and labels pods are matched against; its IP (a HostProcess pod's IP too). */
+  node: { name: string; ip?: string; labels: Record<string, string> };
 }
 
 /** `POST /v1/apply` body. `objects`: Kubernetes objects as JSON (Pod, workloads with a pod template, ConfigMap, Secret, List). */

@@ -14,6 +14,7 @@ import type {
   PodWatchEvent,
   VersionInfo,
 } from '../api/protocol.ts';
+import { resourceOfKind } from '../api/resources.ts';
 import { RuntimeError } from '../errors.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { AsyncQueue, produced } from '../lib/async-queue.ts';
@@ -31,7 +32,6 @@ import { decodeStoredPod } from './apply.ts';
 import type { HealthMonitor } from './health-monitor.ts';
 import { streamPodLogs } from './pod-logs.ts';
 import type { StateWriter } from './state-writer.ts';
-import { resourceOfKind } from '../api/resources.ts';
 import { eventView, imageView, logBytes, viewOf as podView } from './views.ts';
 
 export interface NodeViewsContext {
@@ -63,7 +63,7 @@ export class NodeViews {
       schema: this.#db.schemaVersion,
       pid: this.#x.pid,
       startedAt: this.#startedAt,
-      node: { name: node.name, labels: { ...node.labels } },
+      node: { name: node.name, ip: node.ip, labels: { ...node.labels } },
     };
   }
 

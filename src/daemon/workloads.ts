@@ -64,6 +64,39 @@ function canonical(v: unknown): string {
   return JSON.stringify(sort(v)) ?? 'null';
 }
 
+function templateAnnotations(manifest: object): Record<string, unknown> | undefined {
+  const a = Reflect.get(manifest, 'spec')?.template?.metadata?.annotations as unknown;
+  return a !== null && typeof a === 'object' ? (a as Record<string, unknown>) : undefined;
+}
+
+/**
+ * A `rollout restart` stamp the applied manifest does not carry is kept (as kubectl's three-way
+ * merge keeps it): applying the same file after a restart changes nothing.
+ */
+function keepRestartedAt(stored: JsonObject, p: DesiredPod): void {
+  const stamp = templateAnnotations(stored)?.[RESTARTED_AT];
+  const w = p.workload;
+  if (typeof stamp !== 'string' || !w || templateAnnotations(w.manifest)?.[RESTARTED_AT] !== undefined)
+    return;
+  const spec = (w.manifest.spec ?? {}) as Record<string, unknown>;
+  const template = (spec.template ?? {}) as Record<string, unknown>;
+  const meta = (template.metadata ?? {}) as Record<string, unknown>;
+  const annotations = { ...((meta.annotations ?? {}) as Record<string, unknown>), [RESTARTED_AT]: stamp };
+  w.manifest = {
+    ...w.manifest,
+    spec: { ...spec, template: { ...template, metadata: { ...meta, annotations } } },
+  };
+  const podMeta = (p.manifest.metadata ?? {}) as Record<string, unknown>;
+  p.manifest = {
+    ...p.manifest,
+    metadata: {
+      ...podMeta,
+      annotations: { ...((podMeta.annotations ?? {}) as Record<string, unknown>), [RESTARTED_AT]: stamp },
+    },
+  };
+  p.pod.metadata.annotations = { ...(p.pod.metadata.annotations ?? {}), [RESTARTED_AT]: stamp };
+}
+
 function ownerKind(kind: string): OwnerKind {
   if (!isOwnerKind(kind))
     throw new RuntimeError('InvalidArgument', `"${kind}" is not a workload kind hostpod keeps`, {
@@ -110,14 +143,15 @@ export class Workloads {
    * Stores the workloads of `pods` (one transition) and says, per pod (`ns/name`), its owner's
    * uid and what apply did to the workload. With `dryRun` nothing is stored.
    */
-  store(pods: readonly DesiredPod[], dryRun: boolean): Map<string, { uid?: string; change: PutChange }> {
+  store(pods: DesiredPod[], dryRun: boolean): Map<string, { uid?: string; change: PutChange }> {
     const out = new Map<string, { uid?: string; change: PutChange }>();
     const run = () => {
       for (const p of pods) {
         const w = p.workload;
         if (!w) continue;
+        const old = this.#x.db.workloads.find(w.kind, w.namespace, w.name);
+        if (old) keepRestartedAt(old.manifest, p);
         if (dryRun) {
-          const old = this.#x.db.workloads.find(w.kind, w.namespace, w.name);
           const change: PutChange =
             old === undefined
               ? 'created'

@@ -146,8 +146,12 @@ test('hostpod get pods prints the table, -o name|json|yaml, -A, and exit 3 for a
   assert.match(r.stderr, /hostpod: pod "nope" not found/);
   r = await cli(['get', 'pods', '-n', 'empty']);
   assert.equal(r.stderr, 'No resources found in empty namespace.\n');
-  r = await cli(['get', 'deployments']);
+  r = await cli(['get', 'services']);
   assert.equal(r.code, 2);
+  assert.match(r.stderr, /doesn't have a resource type "services"/);
+  r = await cli(['get', 'deployments']);
+  assert.equal(r.code, 0, 'deployments are kept as objects now');
+  assert.equal(r.stderr, 'No resources found in default namespace.\n');
   r = await cli(['get', 'pods', 'web', '-A']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /across all namespaces/);
