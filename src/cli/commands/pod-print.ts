@@ -6,6 +6,7 @@
 
 import type { ContainerState, ContainerStatus } from '../../api/pod-status-types.ts';
 import type { PodView } from '../../api/protocol.ts';
+import { withPodSpecDefaults } from '../../api/spec-defaults.ts';
 import { formatColumns } from './table.ts';
 
 /** kubectl's `duration.HumanDuration`: `45s`, `3m20s`, `15m`, `5h4m`, `12h`, `3d4h`, `20d`, `2y30d`. */
@@ -167,7 +168,8 @@ export interface NodeInfoView {
 }
 
 /**
- * A PodView as the Kubernetes Pod object kubectl prints with `-o json|yaml`: `ownerReferences`
+ * A PodView as the Kubernetes Pod object kubectl prints with `-o json|yaml`: the spec with the
+ * API server's defaults, `ownerReferences`
  * naming its workload, `spec.nodeName`, and the node's IP as `status.hostIP` and `podIP` (a
  * HostProcess pod has the node's network).
  */
@@ -202,7 +204,7 @@ export function toKubePod(p: PodView, node?: NodeInfoView): Record<string, unkno
       'hostpod.io/config.path': p.source.path,
     };
   }
-  const spec = { ...((m.spec ?? {}) as Record<string, unknown>) };
+  const spec = withPodSpecDefaults(m.spec);
   if (node) spec.nodeName = node.name;
   const status: Record<string, unknown> = p.status ? { ...p.status, phase: p.phase } : { phase: p.phase };
   // kubectl shows a container id with its runtime's scheme (`containerd://…`): ours is hostpod://.

@@ -142,6 +142,9 @@ describe('hostpod workloads through the CLI', { concurrency: false }, () => {
     );
     assert.match(yaml.stdout, new RegExp(`^  nodeName: ${node}$`, 'm'));
     assert.match(yaml.stdout, /containerID: hostpod:\/\//);
+    assert.match(yaml.stdout, /imageID: localhost\/hostpod-test@sha256:[0-9a-f]{64}\n/);
+    assert.match(yaml.stdout, /^ {2}dnsPolicy: ClusterFirst$/m, 'the spec shows the API server defaults');
+    assert.match(yaml.stdout, /^ {6}terminationMessagePath: \/dev\/termination-log$/m);
     assert.match(yaml.stdout, /^ {2}podIP: \S+$/m);
     const ds = hp('describe', 'ds', 'agent');
     assert.equal(ds.code, 0, ds.stderr);

@@ -269,6 +269,8 @@ test('migration0005 adds workloads and pod owners; stored pods, containers and e
     const podBefore = db.prepare('SELECT * FROM pods').get() as Record<string, unknown>;
     assert.deepEqual(migrate(db, path, [...before4, migration0005]), { from: 4, to: 5 });
     assert.deepEqual(db.prepare('SELECT * FROM pods').get(), { ...podBefore, owner_uid: null });
+    const containerCols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('containers');
+    assert.ok(containerCols.includes('image_digest'), 'a container records its image digest');
     assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1);
     // A pod can point to a workload; a pod pointing nowhere is refused; removing the workload
     // leaves its pod without an owner (the daemon stops the pods first).
