@@ -5,6 +5,7 @@
  * Kubernetes object kubectl prints with `-o json|yaml` (its status counted the same way).
  */
 import type { PodView, WorkloadView } from '../../api/protocol.ts';
+import { withPodSpecDefaults } from '../../api/spec-defaults.ts';
 import { age, humanDuration } from './pod-print.ts';
 
 /** The counts every kind's columns and status draw on. */
@@ -167,6 +168,20 @@ function statusOf(w: WorkloadView): Record<string, unknown> {
   }
 }
 
+/** The workload's spec with its pod template's spec defaulted as the API server stores it. */
+function specWithDefaults(w: WorkloadView): unknown {
+  const spec = w.manifest.spec;
+  if (spec === null || typeof spec !== 'object') return {};
+  const s = structuredClone(spec) as Record<string, unknown>;
+  const holder = (w.kind === 'CronJob' ? at(s, 'jobTemplate', 'spec') : s) as
+    | Record<string, unknown>
+    | undefined;
+  const template = holder?.template;
+  if (holder && template !== null && typeof template === 'object')
+    holder.template = { ...template, spec: withPodSpecDefaults((template as Record<string, unknown>).spec) };
+  return s;
+}
+
 /** A WorkloadView as the object kubectl prints (apiVersion, kind, metadata, spec, status). */
 export function toKubeWorkload(w: WorkloadView): Record<string, unknown> {
   const meta = (at(w.manifest, 'metadata') ?? {}) as Record<string, unknown>;
@@ -181,7 +196,7 @@ export function toKubeWorkload(w: WorkloadView): Record<string, unknown> {
       generation: w.generation,
       creationTimestamp: w.createdAt,
     },
-    spec: w.manifest.spec ?? {},
+    spec: specWithDefaults(w),
     status: statusOf(w),
   };
 }
