@@ -20,10 +20,17 @@ import type {
   PodView,
   PodWatchEvent,
   VersionInfo,
+  WorkloadView,
 } from './protocol.ts';
 
 export interface PodFilter {
   namespace?: string;
+}
+
+export interface WorkloadFilter {
+  namespace?: string;
+  /** One kind (`DaemonSet`, …); every kind when absent. */
+  kind?: string;
 }
 
 export interface EventFilter {
@@ -62,6 +69,24 @@ export interface NodeApi {
    * aborts or the consumer stops iterating. No change falls between the list and the follow.
    */
   watchPods(filter: PodFilter, signal?: AbortSignal): AsyncIterable<PodWatchEvent>;
+
+  /** Workloads kept as objects (DaemonSet, Deployment, …) with their pods. Rejects `InvalidArgument` (a kind that is no workload). */
+  listWorkloads(filter?: WorkloadFilter): Promise<WorkloadView[]>;
+  /** Rejects `NotFound`, `InvalidArgument` (a kind that is no workload). */
+  getWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView>;
+  /** Deletes the workload's pods (as `deletePod` does), then the workload. Rejects `NotFound`. */
+  deleteWorkload(
+    kind: string,
+    namespace: string,
+    name: string,
+    options?: DeleteOptions,
+  ): Promise<DeleteResponse>;
+  /**
+   * `kubectl rollout restart`: stamps `kubectl.kubernetes.io/restartedAt` on the pod template,
+   * so its pods are stopped and started again (new containers). Rejects `NotFound`,
+   * `FailedPrecondition` (Job and CronJob cannot be restarted, as in kubectl).
+   */
+  restartWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView>;
 
   /** Events, oldest first. Rejects `NotFound` (no such pod). */
   listEvents(filter?: EventFilter): Promise<EventView[]>;

@@ -36,6 +36,8 @@ export interface ContainerStatus {
   image: string;
   /** The current (or last) container's id; absent before its first start. */
   containerID?: string;
+  /** The image the current (or last) container runs, as `repository@sha256:…` (kubectl's imageID). */
+  imageID?: string;
   state: ContainerState;
   /** The previous run's end, once it has been restarted (or is waiting to be). */
   lastState: ContainerState | Record<string, never>;

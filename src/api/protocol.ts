@@ -23,8 +23,8 @@ export interface VersionInfo {
   schema: number;
   pid: number;
   startedAt: string;
-  /** The node name and labels pods are matched against. */
-  node: { name: string; labels: Record<string, string> };
+  /** The node name and labels pods are matched against; its IP (a HostProcess pod's IP too). */
+  node: { name: string; ip?: string; labels: Record<string, string> };
 }
 
 /** `POST /v1/apply` body. `objects`: Kubernetes objects as JSON (Pod, workloads with a pod template, ConfigMap, Secret, List). */
@@ -67,6 +67,38 @@ export interface PodView {
   generation: number;
   phase: PodPhase;
   status?: PodStatus;
+  /** The workload that runs the pod (`metadata.ownerReferences`, "Controlled By"); absent for a bare Pod. */
+  owner?: OwnerView;
+}
+
+/** The workload a pod belongs to. */
+export interface OwnerView {
+  kind: string;
+  apiVersion: string;
+  name: string;
+  uid: string;
+}
+
+/**
+ * A workload kept as an object (`GET /v1/workloads`, `GET /v1/namespaces/NS/RESOURCE/NAME`,
+ * RESOURCE one of `daemonsets`, `deployments`, `replicasets`, `statefulsets`, `jobs`,
+ * `cronjobs`): the object as applied and the pods it runs on this node.
+ */
+export interface WorkloadView {
+  uid: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** The object as applied (apiVersion, kind, metadata, spec; no status). */
+  manifest: Record<string, unknown>;
+  createdAt: string;
+  generation: number;
+  /** The pods it runs (on this node: one), by name. */
+  pods: PodView[];
+}
+
+export interface WorkloadList {
+  items: WorkloadView[];
 }
 
 export interface PodList {

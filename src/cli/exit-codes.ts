@@ -106,6 +106,17 @@ export const COMMAND_EXIT_CODES: Readonly<Record<string, readonly ExitCodeDoc[]>
     [EXIT.permission, 'the state root or socket is not readable (not root)'],
     [EXIT.unavailable, 'the daemon (--socket) does not answer'],
   ],
+  rollout: [
+    [EXIT.ok, 'help shown'],
+    [EXIT.usage, 'no such rollout subcommand'],
+  ],
+  'rollout restart': [
+    [EXIT.ok, 'restarted'],
+    [EXIT.usage, 'bad arguments'],
+    [EXIT.notFound, 'no such workload'],
+    [EXIT.precondition, 'a kind that cannot be restarted (job, cronjob, replicaset)'],
+    ...DAEMON_CLIENT,
+  ],
   pull: [
     [EXIT.ok, 'pulled'],
     [EXIT.usage, 'bad reference, flag or hosts.toml'],
@@ -181,20 +192,20 @@ export const COMMAND_EXIT_CODES: Readonly<Record<string, readonly ExitCodeDoc[]>
   ],
   get: [
     [EXIT.ok, 'listed'],
-    [EXIT.usage, 'bad flags'],
+    [EXIT.usage, 'bad flags, type, selector or template'],
     [EXIT.notFound, 'a named object does not exist'],
     ...DAEMON_CLIENT,
   ],
   describe: [
     [EXIT.ok, 'shown'],
-    [EXIT.usage, 'bad flags'],
+    [EXIT.usage, 'bad type, selector or flags'],
     [EXIT.notFound, 'no such object'],
     ...DAEMON_CLIENT,
   ],
   logs: [
     [EXIT.ok, 'shown (also after Ctrl-C with -f)'],
     [EXIT.usage, 'bad flags'],
-    [EXIT.notFound, 'no such pod, container or previous run'],
+    [EXIT.notFound, 'no such pod, workload, container or previous run'],
     ...DAEMON_CLIENT,
   ],
   delete: [

@@ -13,7 +13,7 @@ import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:h
  */
 const ONE_SHOT = new Agent({ keepAlive: false });
 
-import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
+import type { DeleteOptions, EventFilter, NodeApi, PodFilter, WorkloadFilter } from '../api/node-api.ts';
 import type {
   ApiError,
   ApplyRequest,
@@ -30,7 +30,9 @@ import type {
   PodView,
   PodWatchEvent,
   VersionInfo,
+  WorkloadView,
 } from '../api/protocol.ts';
+import { resourceOfKind } from '../api/resources.ts';
 import { ERROR_CODES, type ErrorCode, errnoCode, RuntimeError } from '../errors.ts';
 
 /** Where the daemon listens unless told otherwise. */
@@ -117,6 +119,37 @@ export class DaemonClient implements NodeApi {
       undefined,
       options.wait === false ? this.timeoutMs : 0,
     );
+  }
+
+  listWorkloads(filter: WorkloadFilter = {}): Promise<WorkloadView[]> {
+    return this.json<{ items: WorkloadView[] }>('GET', '/v1/workloads', {
+      namespace: filter.namespace,
+      kind: filter.kind,
+    }).then((r) => r.items);
+  }
+
+  getWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView> {
+    return this.json('GET', workloadPath(kind, namespace, name));
+  }
+
+  deleteWorkload(
+    kind: string,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<DeleteResponse> {
+    const query = { gracePeriod: options.gracePeriodSeconds, force: options.force, wait: options.wait };
+    return this.json(
+      'DELETE',
+      workloadPath(kind, namespace, name),
+      query,
+      undefined,
+      options.wait === false ? this.timeoutMs : 0,
+    );
+  }
+
+  restartWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView> {
+    return this.json('POST', `${workloadPath(kind, namespace, name)}/restart`, {}, undefined, 0);
   }
 
   /** The log as chunks of text; with `follow`, until the container's run ends or `signal` aborts. */
@@ -338,6 +371,13 @@ export class DaemonClient implements NodeApi {
       { cause: e },
     );
   }
+}
+
+function workloadPath(kind: string, namespace: string, name: string): string {
+  const r = resourceOfKind(kind);
+  if (!r || r.kind === 'Pod')
+    throw new RuntimeError('InvalidArgument', `"${kind}" is not a workload kind hostpod keeps`);
+  return `/v1/namespaces/${encodeURIComponent(namespace)}/${r.plural}/${encodeURIComponent(name)}`;
 }
 
 function podPath(namespace: string, name: string): string {

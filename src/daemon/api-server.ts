@@ -77,7 +77,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
-    const { route, namespace, name } = matchRoute(rawPath);
+    const { route, namespace, name, kind } = matchRoute(rawPath);
     matched(route.pattern);
     const method = req.method ?? 'GET';
     const handler = Object.hasOwn(route.methods, method) ? route.methods[method] : undefined;
@@ -107,6 +107,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       query,
       namespace,
       name,
+      kind,
       limits,
       stream: { streams, maxBufferedBytes: limits.maxBufferedBytes, onInternalError },
     };

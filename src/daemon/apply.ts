@@ -9,7 +9,7 @@ import {
   isWorkloadKind,
 } from '../api/objects.ts';
 import type { ApiError } from '../api/protocol.ts';
-import type { ConfigMap, Pod, Secret } from '../api/types.ts';
+import type { ConfigMap, Pod, Secret, WorkloadKind } from '../api/types.ts';
 import { RuntimeError } from '../errors.ts';
 
 export interface DesiredPod {
@@ -18,6 +18,17 @@ export interface DesiredPod {
   /** The Pod as applied (raw JSON: what is stored, compared and decoded again after a restart). */
   manifest: Record<string, unknown>;
   pod: Pod;
+  /** The workload (DaemonSet, …) whose template this pod is; absent for a Pod object. */
+  workload?: DesiredWorkload;
+}
+
+/** A workload object as applied: kept as an object, its pod owned by it. */
+export interface DesiredWorkload {
+  kind: Exclude<WorkloadKind, 'Pod'>;
+  namespace: string;
+  name: string;
+  /** The object as applied, without `status`. */
+  manifest: Record<string, unknown>;
 }
 
 export interface DesiredObject {
@@ -98,7 +109,25 @@ export function decodeDesired(
       o.kind === 'Pod' ? (pod.metadata.name ?? '') : templatePodName(pod.metadata.name ?? '', options.node);
     pod.metadata.name = name;
     const namespace = pod.metadata.namespace ?? 'default';
-    out.pods.push({ namespace, name, manifest: podManifest(o.kind, o.raw, name, namespace), pod });
+    const desired: DesiredPod = {
+      namespace,
+      name,
+      manifest: podManifest(o.kind, o.raw, name, namespace),
+      pod,
+    };
+    if (w.kind !== 'Pod') {
+      const { status: _status, ...rest } = o.raw;
+      const meta = (
+        typeof rest.metadata === 'object' && rest.metadata !== null ? rest.metadata : {}
+      ) as Record<string, unknown>;
+      desired.workload = {
+        kind: w.kind,
+        namespace,
+        name: o.name ?? '',
+        manifest: { ...rest, metadata: { ...meta, namespace } },
+      };
+    }
+    out.pods.push(desired);
   }
   const seen = new Set<string>();
   for (const p of out.pods) {

@@ -10,7 +10,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sameDesiredState, sameSpec } from '../api/applied-object.ts';
-import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../api/node-api.ts';
+import type { DeleteOptions, EventFilter, NodeApi, PodFilter, WorkloadFilter } from '../api/node-api.ts';
 import type {
   ApplyRequest,
   ApplyResponse,
@@ -27,6 +27,7 @@ import type {
   PodView,
   PodWatchEvent,
   VersionInfo,
+  WorkloadView,
 } from '../api/protocol.ts';
 import type { Pod } from '../api/types.ts';
 import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
@@ -53,6 +54,7 @@ import { NodeViews } from './node-views.ts';
 import { PodWorker } from './pod-worker.ts';
 import { Reconciler } from './reconcile.ts';
 import { StateWriter } from './state-writer.ts';
+import { Workloads } from './workloads.ts';
 
 export type { AgentConfig, AgentLogger, AgentMetrics, AgentOptions, CrashPoint } from './agent-types.ts';
 export { CRASH_POINTS } from './agent-types.ts';
@@ -67,6 +69,7 @@ export class NodeAgent implements NodeApi {
   readonly writer: StateWriter;
   readonly monitor: HealthMonitor;
   readonly #views: NodeViews;
+  readonly #workloads: Workloads;
   readonly #reconciler: Reconciler;
   readonly #images: ImageContext;
   readonly #config: AgentConfig;
@@ -111,6 +114,12 @@ export class NodeAgent implements NodeApi {
       monitor: this.monitor,
       version: options.version,
       pid: options.pid,
+    });
+    this.#workloads = new Workloads({
+      db: this.db,
+      viewOf: (rec) => this.#views.viewOf(rec),
+      deletePod: (namespace, name, o) => this.deletePod(namespace, name, o),
+      apply: (request) => this.apply(request),
     });
   }
 
@@ -257,6 +266,22 @@ export class NodeAgent implements NodeApi {
 
   watchPods(filter: PodFilter, signal?: AbortSignal): AsyncIterable<PodWatchEvent> {
     return this.#views.watchPods(filter, signal);
+  }
+
+  async listWorkloads(filter: WorkloadFilter = {}): Promise<WorkloadView[]> {
+    return this.#workloads.list(filter);
+  }
+
+  async getWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView> {
+    return this.#workloads.get(kind, namespace, name);
+  }
+
+  deleteWorkload(kind: string, namespace: string, name: string, options: DeleteOptions = {}) {
+    return this.#workloads.delete(kind, namespace, name, options);
+  }
+
+  restartWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView> {
+    return this.#workloads.restart(kind, namespace, name);
   }
 
   async listEvents(filter: EventFilter = {}): Promise<EventView[]> {
@@ -412,6 +437,7 @@ export class NodeAgent implements NodeApi {
           },
         );
     }
+    const owners = this.#workloads.store(source.kind === 'apply' ? pods : [], dryRun);
     if (dryRun) {
       for (const o of objects) {
         const old = this.db.objects.get(o.kind, o.namespace, o.name);
@@ -424,12 +450,13 @@ export class NodeAgent implements NodeApi {
       }
       for (const p of pods) {
         const old = this.db.pods.find(p.namespace, p.name);
-        results.push({
+        const pod: ApplyResult = {
           kind: 'Pod',
           namespace: p.namespace,
           name: p.name,
           change: dryRunChange(old?.manifest, p.manifest),
-        });
+        };
+        results.push(Workloads.result(p, pod, owners.get(`${p.namespace}/${p.name}`)?.change));
       }
       return { results, skipped, warnings: [] };
     }
@@ -440,19 +467,23 @@ export class NodeAgent implements NodeApi {
       }
     });
     this.#loadObjects();
-    for (const p of pods)
-      results.push(await this.#serial(`${p.namespace}/${p.name}`, () => this.#applyPod(p, source)));
+    for (const p of pods) {
+      const owner = owners.get(`${p.namespace}/${p.name}`);
+      const r = await this.#serial(`${p.namespace}/${p.name}`, () => this.#applyPod(p, source, owner?.uid));
+      results.push(Workloads.result(p, r, owner?.change));
+    }
     return { results, skipped, warnings: [] };
   }
 
   /** Stores one pod and (re)starts its worker; runs in the pod's queue. */
-  async #applyPod(p: DesiredPod, source: PodSourceView): Promise<ApplyResult> {
+  async #applyPod(p: DesiredPod, source: PodSourceView, ownerUid?: string): Promise<ApplyResult> {
     const before = this.db.pods.find(p.namespace, p.name)?.manifest;
     const { pod: rec, change } = this.db.pods.put({
       namespace: p.namespace,
       name: p.name,
       manifest: p.manifest,
       source,
+      ...(ownerUid === undefined ? {} : { ownerUid }),
     });
     const result: ApplyResult = { kind: 'Pod', namespace: p.namespace, name: p.name, change };
     this.#crashPoint('pod-stored');

@@ -15,6 +15,7 @@ import type {
   PodWatchEvent,
   VersionInfo,
 } from '../api/protocol.ts';
+import { resourceOfKind } from '../api/resources.ts';
 import { RuntimeError } from '../errors.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { AsyncQueue, produced } from '../lib/async-queue.ts';
@@ -64,12 +65,15 @@ export class NodeViews {
       schema: this.#db.schemaVersion,
       pid: this.#x.pid,
       startedAt: this.#startedAt,
-      node: { name: node.name, labels: { ...node.labels } },
+      node: { name: node.name, ip: node.ip, labels: { ...node.labels } },
     };
   }
 
   viewOf(rec: PodRecord): PodView {
-    return podView(rec, this.#db.containers.listByPod(rec.uid));
+    const w = rec.ownerUid === undefined ? undefined : this.#db.workloads.get(rec.ownerUid);
+    const r = w && resourceOfKind(w.kind);
+    const owner = w && r ? { kind: w.kind, apiVersion: r.apiVersion, name: w.name, uid: w.uid } : undefined;
+    return podView(rec, this.#db.containers.listByPod(rec.uid), owner);
   }
 
   pods(filter: PodFilter): PodView[] {

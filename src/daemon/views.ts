@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { PodPhase } from '../api/pod-status-types.ts';
-import type { EventView, ImageView, PodView } from '../api/protocol.ts';
+import type { EventView, ImageView, OwnerView, PodView } from '../api/protocol.ts';
 import type { Pod } from '../api/types.ts';
 import { RuntimeError } from '../errors.ts';
 import type { ImageRecord } from '../image/image-store.ts';
@@ -42,7 +42,7 @@ export function statusSpecOf(manifest: Record<string, unknown>): StatusSpec {
 }
 
 /** A pod as the API shows it: its status composed from what is kept and its container records. */
-export function viewOf(rec: PodRecord, rows: readonly ContainerRow[]): PodView {
+export function viewOf(rec: PodRecord, rows: readonly ContainerRow[], owner?: OwnerView): PodView {
   const stored = parseStoredStatus(rec.status);
   const manifest = rec.manifest as Record<string, unknown>;
   const status = stored ? composeStatus(statusSpecOf(manifest), stored, rows) : undefined;
@@ -57,6 +57,7 @@ export function viewOf(rec: PodRecord, rows: readonly ContainerRow[]): PodView {
     generation: rec.generation,
     phase: (rec.phase ?? 'Pending') as PodPhase,
     ...(status ? { status } : {}),
+    ...(owner ? { owner } : {}),
   };
 }
 

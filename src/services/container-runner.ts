@@ -111,6 +111,7 @@ export async function startContainer(
     type,
     attempt: options.attempt,
     image: image.reference,
+    imageDigest: image.manifestDigest,
     owner: deps.owner,
   };
   let recorded = false;

@@ -8,6 +8,7 @@
  */
 import type { ContainerState, ContainerStatus, PodStatus, WaitingState } from '../api/pod-status-types.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
+import { parseReference } from '../oci/reference.ts';
 import { derivePodStatus, initialPodStatus, type StatusSpec } from './pod-status.ts';
 
 /** What a container's status holds besides its runs. */
@@ -63,7 +64,15 @@ export function parseStoredStatus(v: unknown): StoredPodStatus | undefined {
 export function composeStatus(
   spec: StatusSpec,
   stored: StoredPodStatus | undefined,
-  rows: readonly { id: string; type: ContainerType; name: string; attempt: number; state: ContainerState }[],
+  rows: readonly {
+    id: string;
+    type: ContainerType;
+    name: string;
+    attempt: number;
+    state: ContainerState;
+    image?: string;
+    imageDigest?: string;
+  }[],
 ): PodStatus {
   const status = initialPodStatus(spec, stored?.startTime);
   const fill = (type: ContainerType, c: ContainerStatus) => {
@@ -79,6 +88,7 @@ export function composeStatus(
       return;
     }
     c.containerID = latest.id;
+    if (latest.imageDigest) c.imageID = imageId(latest.image ?? '', latest.imageDigest);
     c.restartCount = latest.attempt;
     const last: ContainerState | Record<string, never> =
       previous && 'terminated' in previous.state ? previous.state : {};
@@ -100,4 +110,13 @@ export function composeStatus(
     status.conditions = stored.conditions;
   } else derivePodStatus(status, spec, status.startTime);
   return status;
+}
+
+/** kubectl's imageID: the repository of the reference with the manifest digest (`docker.io/library/busybox@sha256:…`). */
+function imageId(reference: string, digest: string): string {
+  try {
+    return `${parseReference(reference).name}@${digest}`;
+  } catch {
+    return digest;
+  }
 }

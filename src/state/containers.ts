@@ -58,6 +58,8 @@ export interface ContainerRecord {
   /** 0 for the first run; the restart count of the container name. */
   attempt: number;
   image: string;
+  /** The manifest digest of the image (`sha256:…`); absent for containers older than schema 5. */
+  imageDigest?: string;
   state: ContainerState;
   /** The end of the previous attempt, kept here so older rows can be pruned. */
   lastState?: ContainerState;
@@ -83,6 +85,7 @@ export interface CreateContainerInput {
   type: ContainerType;
   attempt: number;
   image: string;
+  imageDigest?: string;
   /** Default: waiting, `ContainerCreating`. */
   state?: ContainerState;
   lastState?: ContainerState;
@@ -102,7 +105,7 @@ export interface UpdateContainerInput {
 }
 
 const COLUMNS =
-  'id, pod_uid, pod_namespace, pod_name, name, type, attempt, image, state, last_state, exit_code, exit_reason, created_at, started_at, finished_at, task_dir, group_id, owner, exec';
+  'id, pod_uid, pod_namespace, pod_name, name, type, attempt, image, state, last_state, exit_code, exit_reason, created_at, started_at, finished_at, task_dir, group_id, owner, exec, image_digest';
 const ORDER = "CASE type WHEN 'init_container' THEN 0 WHEN 'container' THEN 1 ELSE 2 END, name, attempt";
 
 /** Typed access to the `containers` table. Every method throws `RuntimeError`s only. */
@@ -139,7 +142,7 @@ export class ContainerRepository {
     return guard(`create ${what}`, () => {
       try {
         this.#sql(
-          `INSERT INTO containers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO containers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           input.id,
           input.podUid ?? null,
@@ -160,6 +163,7 @@ export class ContainerRepository {
           input.groupId ?? null,
           toJsonText(input.owner, `the owner of ${what}`),
           input.exec === undefined ? null : toJsonText(input.exec, `the exec info of ${what}`),
+          input.imageDigest ?? null,
         );
       } catch (err) {
         const code = sqliteCode(err);
@@ -346,6 +350,7 @@ function parseContainerRow(row: unknown): ContainerRecord {
   const groupId = r.optText('group_id');
   const podUid = r.optText('pod_uid');
   const exec = r.optJsonObject('exec');
+  const imageDigest = r.optText('image_digest');
   const d = derived(state);
   if (
     d.exitCode !== (exitCode ?? null) ||
@@ -361,6 +366,7 @@ function parseContainerRow(row: unknown): ContainerRecord {
     type: r.oneOf('type', CONTAINER_TYPES),
     attempt: r.int('attempt'),
     image: r.text('image'),
+    ...(imageDigest === undefined ? {} : { imageDigest }),
     state,
     ...(last === undefined ? {} : { lastState: parseContainerState(last, r.where, 'last_state') }),
     ...(exitCode === undefined || exitReason === undefined

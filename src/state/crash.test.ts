@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import type { ContainerState } from './container-state.ts';
+import { parsePodUid } from './ids.ts';
 import { migration0001 } from './migrations/0001-initial.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
 import { openStateDb } from './state-db.ts';
@@ -130,15 +131,15 @@ test('StateDb.transition() leaves a sound database when SIGKILLed at random poin
 test('openStateDb() killed inside a migration leaves the previous version, which the next open migrates', async () => {
   const m = tempState();
   try {
-    const old = openStateDb(m.path, { migrations: [migration0001] });
-    const { pod } = old.pods.put({
-      namespace: 'default',
-      name: 'web',
-      manifest: podManifest('web'),
-      source: { kind: 'apply' },
-    });
-    old.close();
+    openStateDb(m.path, { migrations: [migration0001] }).close();
+    // Written as a version 1 hostpod wrote it (today's repositories know today's columns).
+    const pod = { uid: parsePodUid('3f1d2c4b-5a69-4e7f-8a1b-2c3d4e5f6a7b') };
     const raw = new Database(m.path);
+    raw
+      .prepare(
+        "INSERT INTO pods VALUES (?, 'default', 'web', ?, 'apply', NULL, '2026-11-27T12:00:00.000Z', NULL, NULL, 1)",
+      )
+      .run(pod.uid, JSON.stringify(podManifest('web')));
     raw
       .prepare(
         "INSERT INTO events (pod_uid, time, type, reason, message) VALUES (?, ?, 'Normal', 'Started', 'before')",

@@ -39,6 +39,8 @@ export interface PodRecord {
   phase?: PodPhase;
   /** 1 on creation, +1 each time `put` changes the manifest. */
   generation: number;
+  /** The uid of the workload (`workloads` table) that runs this pod; absent for a bare Pod. */
+  ownerUid?: string;
 }
 
 export interface PutPodInput {
@@ -52,26 +54,24 @@ export interface PutPodInput {
   status?: PodStatusInput;
   /** The creation time of a new pod (default: now). */
   at?: string;
+  /** The workload that runs the pod (its uid); a bare Pod has none. Set again on every put. */
+  ownerUid?: string;
 }
 
 /** What `put` did, in `kubectl apply`'s words. */
 export type PutChange = 'created' | 'configured' | 'unchanged';
 
 const COLUMNS =
-  'uid, namespace, name, manifest, source, source_path, created_at, deleted_at, status, generation';
+  'uid, namespace, name, manifest, source, source_path, created_at, deleted_at, status, generation, owner_uid';
 
 /** Typed access to the `pods` table. Every method throws `RuntimeError`s only. */
 export class PodRepository {
   readonly #db: Database.Database;
   readonly #sql: (sql: string) => Database.Statement;
-  readonly #byUid: Database.Statement;
-  readonly #byName: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = statementCache(db);
-    this.#byUid = db.prepare(`SELECT ${COLUMNS} FROM pods WHERE uid = ?`);
-    this.#byName = db.prepare(`SELECT ${COLUMNS} FROM pods WHERE namespace = ? AND name = ?`);
   }
 
   /**
@@ -92,7 +92,7 @@ export class PodRepository {
         if (existing === undefined) {
           const uid = input.uid ?? newPodUid();
           try {
-            this.#sql(`INSERT INTO pods (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1)`).run(
+            this.#sql(`INSERT INTO pods (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 1, ?)`).run(
               uid,
               input.namespace,
               input.name,
@@ -101,6 +101,7 @@ export class PodRepository {
               sourcePath,
               input.at ?? now(),
               status,
+              input.ownerUid ?? null,
             );
           } catch (err) {
             if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY')
@@ -122,10 +123,12 @@ export class PodRepository {
             `Cannot change ${what}: it comes from ${sourceText(existing.source)}, not ${sourceText(input.source)}`,
             { hint: 'change a static pod through its file; delete the other pod first to replace it' },
           );
+        if (existing.ownerUid !== input.ownerUid)
+          this.#sql('UPDATE pods SET owner_uid = ? WHERE uid = ?').run(input.ownerUid ?? null, existing.uid);
         // What the user asked for, not the saved status, uid or server defaults (apply of a
         // `get -o yaml` copy is unchanged).
         if (sameDesiredState(existing.manifest, input.manifest))
-          return { pod: existing, change: 'unchanged' as const };
+          return { pod: this.#mustGet(existing.uid), change: 'unchanged' as const };
         // As the API server does: the generation counts spec changes, not label or annotation edits.
         const bump = sameSpec(existing.manifest, input.manifest) ? 0 : 1;
         this.#sql('UPDATE pods SET manifest = ?, generation = generation + ? WHERE uid = ?').run(
@@ -149,13 +152,17 @@ export class PodRepository {
 
   /** The pod of that uid, or undefined. */
   get(uid: PodUid): PodRecord | undefined {
-    const row = guard(`read pod ${uid}`, () => this.#byUid.get(uid));
+    const row = guard(`read pod ${uid}`, () =>
+      this.#sql(`SELECT ${COLUMNS} FROM pods WHERE uid = ?`).get(uid),
+    );
     return row === undefined ? undefined : parsePodRow(row);
   }
 
   /** The pod of that namespace and name, or undefined. */
   find(namespace: string, name: string): PodRecord | undefined {
-    const row = guard(`read pod "${namespace}/${name}"`, () => this.#byName.get(namespace, name));
+    const row = guard(`read pod "${namespace}/${name}"`, () =>
+      this.#sql(`SELECT ${COLUMNS} FROM pods WHERE namespace = ? AND name = ?`).get(namespace, name),
+    );
     return row === undefined ? undefined : parsePodRow(row);
   }
 
@@ -165,6 +172,14 @@ export class PodRepository {
       options.namespace === undefined
         ? this.#sql(`SELECT ${COLUMNS} FROM pods ORDER BY namespace, name`).all()
         : this.#sql(`SELECT ${COLUMNS} FROM pods WHERE namespace = ? ORDER BY name`).all(options.namespace),
+    );
+    return rows.map(parsePodRow);
+  }
+
+  /** The pods a workload runs (by its uid), ordered by name. */
+  listByOwner(ownerUid: string): PodRecord[] {
+    const rows = guard(`list the pods of workload ${ownerUid}`, () =>
+      this.#sql(`SELECT ${COLUMNS} FROM pods WHERE owner_uid = ? ORDER BY namespace, name`).all(ownerUid),
     );
     return rows.map(parsePodRow);
   }
@@ -213,6 +228,7 @@ function parsePodRow(row: unknown): PodRecord {
     throw damaged(r.where, 'has a source_path that does not match its source');
   const status = r.optJsonObject('status');
   const deletedAt = r.optTime('deleted_at');
+  const ownerUid = r.optText('owner_uid');
   let phase: PodPhase | undefined;
   if (status !== undefined) {
     const p = status.phase;
@@ -231,6 +247,7 @@ function parsePodRow(row: unknown): PodRecord {
     ...(status === undefined ? {} : { status }),
     ...(phase === undefined ? {} : { phase }),
     generation: r.int('generation'),
+    ...(ownerUid === undefined ? {} : { ownerUid }),
   };
 }
 

@@ -17,6 +17,7 @@ import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import { ObjectRepository } from './objects.ts';
 import { PodRepository } from './pods.ts';
 import { guard, sqliteCode, toRuntimeError } from './sqlite-errors.ts';
+import { WorkloadRepository } from './workloads.ts';
 
 export interface StateDbOptions {
   /** Open for reading only: the file must exist and be at this build's schema version. */
@@ -48,6 +49,7 @@ export class StateDb {
   readonly containers: ContainerRepository;
   readonly events: EventRepository;
   readonly objects: ObjectRepository;
+  readonly workloads: WorkloadRepository;
   readonly #db: Database.Database;
 
   /** Use `openStateDb`. */
@@ -59,6 +61,7 @@ export class StateDb {
     this.containers = new ContainerRepository(db);
     this.events = new EventRepository(db, eventsPerPod);
     this.objects = new ObjectRepository(db);
+    this.workloads = new WorkloadRepository(db);
   }
 
   /**

@@ -146,8 +146,12 @@ test('hostpod get pods prints the table, -o name|json|yaml, -A, and exit 3 for a
   assert.match(r.stderr, /hostpod: pod "nope" not found/);
   r = await cli(['get', 'pods', '-n', 'empty']);
   assert.equal(r.stderr, 'No resources found in empty namespace.\n');
-  r = await cli(['get', 'deployments']);
+  r = await cli(['get', 'services']);
   assert.equal(r.code, 2);
+  assert.match(r.stderr, /doesn't have a resource type "services"/);
+  r = await cli(['get', 'deployments']);
+  assert.equal(r.code, 0, 'deployments are kept as objects now');
+  assert.equal(r.stderr, 'No resources found in default namespace.\n');
   r = await cli(['get', 'pods', 'web', '-A']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /across all namespaces/);
@@ -375,4 +379,40 @@ _hostpod; printf '%s\\n' "\${COMPREPLY[@]}"`;
   const fish = await cli(['completion', 'fish']);
   assert.match(fish.stdout, /complete -c hostpod -f -n "__fish_use_subcommand" -a "lint run /);
   assert.equal((await cli(['completion', 'tcsh'])).code, 2);
+});
+
+test('hostpod logs with two containers: defaults to the first (saying so), --all-containers prints both, -l selects pods', async () => {
+  const two = fakePod('default', 'pair', {
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pair', labels: { app: 'pair' } },
+      spec: {
+        containers: [
+          { name: 'first', image: 'a:1' },
+          { name: 'second', image: 'b:1' },
+        ],
+      },
+    },
+  });
+  t.backend.putPod(two);
+  t.backend.logLines.set('default/pair/first', ['from-first']);
+  t.backend.logLines.set('default/pair/second', ['from-second']);
+  let r = await cli(['logs', 'pair']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'from-first\n');
+  assert.equal(r.stderr, 'Defaulted container "first" out of: first, second\n');
+  r = await cli(['logs', 'pair', '--all-containers']);
+  assert.equal(r.stdout, 'from-first\nfrom-second\n');
+  assert.equal(r.stderr, '');
+  r = await cli(['logs', '-l', 'app=pair', '-c', 'second']);
+  assert.equal(r.stdout, 'from-second\n');
+  r = await cli(['logs', '-l', 'app=nothing']);
+  assert.equal(r.code, 3);
+  r = await cli(['logs', 'pair', '-c', 'first', '--all-containers']);
+  assert.equal(r.code, 2);
+  r = await cli(['logs', 'svc/pair']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no resource type "svc"/);
+  t.backend.pods.delete('default/pair');
 });

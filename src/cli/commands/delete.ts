@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { parseLabelSelector } from '../../api/label-selector.ts';
+import { isOwnerKind, qualifiedName } from '../../api/resources.ts';
+import type { DaemonClient } from '../../client/client.ts';
 import { isRuntimeError, RuntimeError } from '../../errors.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { type CliContext, err, out } from '../io.ts';
@@ -7,10 +10,10 @@ import {
   type NamespaceFlags,
   namespaceOf,
   namespaceOptions,
-  podNames,
   type SocketFlags,
   socketOption,
 } from './daemon-common.ts';
+import { resourceArgs, selected } from './resource-args.ts';
 
 interface DeleteFlags extends SocketFlags, NamespaceFlags {
   filename: string[];
@@ -18,6 +21,15 @@ interface DeleteFlags extends SocketFlags, NamespaceFlags {
   force?: boolean;
   wait: boolean;
   ignoreNotFound?: boolean;
+  all?: boolean;
+  selector?: string;
+}
+
+/** What a delete removes: a pod, or a workload with its pods. */
+interface Target {
+  kind: string;
+  namespace: string;
+  name: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -28,24 +40,52 @@ function parseBool(v: string): boolean {
   throw new RuntimeError('InvalidArgument', `--wait="${v}" is not true or false`);
 }
 
-/** The pods a manifest set made on node `node` (workload templates named as the daemon names them). */
-async function podsOfManifests(
-  files: string[],
-  ctx: CliContext,
-  node: () => Promise<string>,
-): Promise<{ namespace: string; name: string }[]> {
+/** The pods and workloads a manifest set names. */
+async function objectsOfManifests(files: string[], ctx: CliContext): Promise<Target[]> {
   const { readManifestObjects, resourceOf } = await import('./manifest-objects.ts');
   const entries = await readManifestObjects(files, ctx, 'deleted');
-  const { isWorkloadKind } = await import('../../api/objects.ts');
-  const pods: { namespace: string; name: string }[] = [];
+  const targets: Target[] = [];
   for (const e of entries) {
-    if (e.kind === 'Pod') pods.push({ namespace: e.namespace, name: e.name });
-    else if (isWorkloadKind(e.kind)) {
-      const { templatePodName } = await import('../../api/names.ts');
-      pods.push({ namespace: e.namespace, name: templatePodName(e.name, await node()) });
-    } else err(ctx, `Warning: ${resourceOf(e.kind)}/${e.name} skipped: hostpod deletes pods only`);
+    if (e.kind === 'Pod' || isOwnerKind(e.kind))
+      targets.push({ kind: e.kind, namespace: e.namespace, name: e.name });
+    else
+      err(ctx, `Warning: ${resourceOf(e.kind)}/${e.name} skipped: hostpod deletes pods and workloads only`);
   }
-  return pods;
+  return targets;
+}
+
+/** The objects named, or every one of the types (`--all`, `-l`). */
+async function objectsNamed(client: DaemonClient, args: string[], flags: DeleteFlags): Promise<Target[]> {
+  const namespace = namespaceOf(flags) ?? 'default';
+  if (args.length === 0)
+    throw new RuntimeError('InvalidArgument', 'name the objects to delete, or give -f', {
+      hint: 'hostpod delete pod NAME… (ds NAME, ds/NAME, pods --all, pods -l app=x, or -f FILE)',
+    });
+  const req = resourceArgs(args, 'delete');
+  const many = flags.all === true || flags.selector !== undefined;
+  if (many && req.named.length > 0)
+    throw new RuntimeError('InvalidArgument', 'give names, or --all / -l, not both');
+  if (!many) {
+    if (req.named.length === 0)
+      throw new RuntimeError('InvalidArgument', 'resource(s) were provided, but no name was specified', {
+        hint: `hostpod delete ${args[0]} NAME, or --all, or -l SELECTOR`,
+      });
+    return req.named.map((n) => ({ kind: n.resource.kind, namespace, name: n.name }));
+  }
+  const selector = parseLabelSelector(flags.selector ?? '');
+  const targets: Target[] = [];
+  for (const r of req.resources) {
+    if (r.kind === 'Pod') {
+      // A workload's pod goes with its workload: --all / -l on pods leaves them to it, as the
+      // controller would bring them back.
+      for (const p of selected(await client.listPods({ namespace }), selector))
+        if (!p.owner && p.source.kind !== 'static') targets.push({ kind: 'Pod', namespace, name: p.name });
+    } else {
+      for (const w of selected(await client.listWorkloads({ kind: r.kind, namespace }), selector))
+        targets.push({ kind: w.kind, namespace, name: w.name });
+    }
+  }
+  return targets;
 }
 
 export function registerDelete(program: Command, ctx: CliContext): void {
@@ -55,10 +95,14 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .description(
       "Stop pods gracefully (preStop, SIGTERM, SIGKILL after the grace period: the pod's " +
         'terminationGracePeriodSeconds or --grace-period) and remove them; --force kills at once. ' +
-        'Waits until they are gone unless --wait=false. -f deletes the pods a manifest set made. ' +
-        'A static pod cannot be deleted: remove its file from the manifest directory.',
+        'A workload (ds, deploy, rs, sts, job, cj) is deleted with its pods. --all deletes every ' +
+        'object of the types in the namespace, -l those whose labels match (with pods: only pods no ' +
+        'workload runs). Waits until they are gone unless --wait=false. -f deletes the objects a ' +
+        'manifest set names. A static pod cannot be deleted: remove its file from the manifest directory.',
     )
-    .argument('[args...]', 'pod NAME… or pod/NAME…')
+    .argument('[args...]', 'TYPE NAME… or TYPE/NAME… (TYPE: pod, ds, deploy, rs, sts, job, cj)')
+    .option('--all', 'every object of the types in the namespace')
+    .option('-l, --selector <selector>', 'the objects of the types whose labels match')
     .option('-f, --filename <file>', 'delete the pods of these manifests (repeatable)', collect, [])
     .option('--grace-period <seconds>', "seconds to wait after SIGTERM (default: the pod's own)")
     .option('--force', 'kill the containers at once (SIGKILL), without a grace period')
@@ -79,24 +123,20 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     if (flags.force) options.force = true;
     if (flags.wait === false) options.wait = false;
     const client = await daemonClient(flags, ctx);
-    let targets: { namespace: string; name: string }[];
+    let targets: Target[];
     if (flags.filename.length > 0) {
-      if (args.length > 0) throw new RuntimeError('InvalidArgument', 'give pod names or -f, not both');
-      targets = await podsOfManifests(flags.filename, ctx, async () => (await client.version()).node.name);
-    } else {
-      const namespace = namespaceOf(flags) ?? 'default';
-      const names = args.length > 0 ? podNames(args, 'delete') : [];
-      if (names.length === 0)
-        throw new RuntimeError('InvalidArgument', 'name the pods to delete, or give -f', {
-          hint: 'hostpod delete pod NAME… (or -f FILE)',
-        });
-      targets = names.map((name) => ({ namespace, name }));
-    }
+      if (args.length > 0) throw new RuntimeError('InvalidArgument', 'give names or -f, not both');
+      targets = await objectsOfManifests(flags.filename, ctx);
+    } else targets = await objectsNamed(client, args, flags);
+    if (targets.length === 0 && (flags.all || flags.selector !== undefined))
+      ctx.stderr.write(`No resources found in ${namespaceOf(flags) ?? 'default'} namespace.\n`);
     let failed: number | undefined;
     for (const t of targets) {
       try {
-        await client.deletePod(t.namespace, t.name, options);
-        out(ctx, `pod "${t.name}" deleted`);
+        if (t.kind === 'Pod') await client.deletePod(t.namespace, t.name, options);
+        else await client.deleteWorkload(t.kind, t.namespace, t.name, options);
+        const q = qualifiedName(t.kind, t.name);
+        out(ctx, `${q.slice(0, q.lastIndexOf('/'))} "${t.name}" deleted`);
       } catch (e) {
         if (flags.ignoreNotFound && isRuntimeError(e, 'NotFound')) continue;
         if (!isRuntimeError(e) || targets.length === 1) throw e;

@@ -35,6 +35,7 @@ export const COMMANDS: [name: string, load: () => Promise<RegisterCommand[]>][] 
   ['describe', async () => [(await import('./describe.ts')).registerDescribe]],
   ['logs', async () => [(await import('./logs.ts')).registerLogs]],
   ['delete', async () => [(await import('./delete.ts')).registerDelete]],
+  ['rollout', async () => [(await import('./rollout.ts')).registerRollout]],
   ['top', async () => [(await import('./top.ts')).registerTop]],
   ['events', async () => [(await import('./events.ts')).registerEvents]],
   ['install', async () => [(await import('./install.ts')).registerInstall]],

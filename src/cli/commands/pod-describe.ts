@@ -224,6 +224,7 @@ export function describePod(p: PodView, events: readonly EventView[], node: stri
   if (p.deletedAt)
     lines.push(['Termination Grace Period:', `${String(spec.terminationGracePeriodSeconds ?? 30)}s`]);
   lines.push(['Source:', p.source.kind === 'static' ? `static pod file ${p.source.path}` : 'apply']);
+  if (p.owner) lines.push(['Controlled By:', `${p.owner.kind}/${p.owner.name}`]);
   const reason = podColumns(p, now).status;
   if (reason !== p.phase && !p.deletedAt) lines.push(['Reason:', reason]);
   const inits = list(spec.initContainers);
@@ -253,14 +254,20 @@ export function describePod(p: PodView, events: readonly EventView[], node: stri
   if (volumes.length === 0) lines.push(['Volumes:', '<none>']);
   else lines.push('Volumes:', ...volumes.flatMap(volumeLines));
   lines.push(...mapLines('Node-Selectors', rec(spec.nodeSelector)));
-  if (events.length === 0) lines.push(['Events:', '<none>']);
-  else {
-    lines.push(
-      'Events:',
-      ['  Type', 'Reason', 'Age', 'From', 'Message'],
-      ['  ----', '------', '----', '----', '-------'],
-    );
-    for (const e of events) lines.push([`  ${e.type}`, e.reason, eventAge(e, now), 'hostpod', e.message]);
-  }
+  lines.push(...eventLines(events, now));
   return tabwrite(lines);
 }
+
+/** The Events table of describe (`Events: <none>` when there are none). */
+export function eventLines(events: readonly EventView[], now: Date): Line[] {
+  if (events.length === 0) return [['Events:', '<none>']];
+  const lines: Line[] = [
+    'Events:',
+    ['  Type', 'Reason', 'Age', 'From', 'Message'],
+    ['  ----', '------', '----', '----', '-------'],
+  ];
+  for (const e of events) lines.push([`  ${e.type}`, e.reason, eventAge(e, now), 'hostpod', e.message]);
+  return lines;
+}
+
+export { type Line, mapLines };

@@ -6,6 +6,7 @@
 
 import type { ContainerState, ContainerStatus } from '../../api/pod-status-types.ts';
 import type { PodView } from '../../api/protocol.ts';
+import { withPodSpecDefaults } from '../../api/spec-defaults.ts';
 import { formatColumns } from './table.ts';
 
 /** kubectl's `duration.HumanDuration`: `45s`, `3m20s`, `15m`, `5h4m`, `12h`, `3d4h`, `20d`, `2y30d`. */
@@ -160,8 +161,19 @@ export function formatPodTable(pods: readonly PodView[], o: PodTableOptions, now
   );
 }
 
-/** A PodView as the Kubernetes Pod object kubectl prints with `-o json|yaml`. */
-export function toKubePod(p: PodView): Record<string, unknown> {
+/** The node a pod runs on, as `-o json|yaml` shows it (`spec.nodeName`, `status.hostIP`/`podIP`). */
+export interface NodeInfoView {
+  name: string;
+  ip?: string;
+}
+
+/**
+ * A PodView as the Kubernetes Pod object kubectl prints with `-o json|yaml`: the spec with the
+ * API server's defaults, `ownerReferences`
+ * naming its workload, `spec.nodeName`, and the node's IP as `status.hostIP` and `podIP` (a
+ * HostProcess pod has the node's network).
+ */
+export function toKubePod(p: PodView, node?: NodeInfoView): Record<string, unknown> {
   const m = p.manifest;
   const meta = (m.metadata && typeof m.metadata === 'object' ? m.metadata : {}) as Record<string, unknown>;
   const metadata: Record<string, unknown> = {
@@ -173,6 +185,18 @@ export function toKubePod(p: PodView): Record<string, unknown> {
     creationTimestamp: p.createdAt,
   };
   if (p.deletedAt) metadata.deletionTimestamp = p.deletedAt;
+  if (p.owner) {
+    metadata.ownerReferences = [
+      {
+        apiVersion: p.owner.apiVersion,
+        kind: p.owner.kind,
+        name: p.owner.name,
+        uid: p.owner.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+  }
   if (p.source.kind === 'static') {
     metadata.annotations = {
       ...((meta.annotations as Record<string, string> | undefined) ?? {}),
@@ -180,18 +204,36 @@ export function toKubePod(p: PodView): Record<string, unknown> {
       'hostpod.io/config.path': p.source.path,
     };
   }
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata,
-    spec: m.spec ?? {},
-    status: p.status ? { ...p.status, phase: p.phase } : { phase: p.phase },
-  };
+  const spec = withPodSpecDefaults(m.spec);
+  if (node) spec.nodeName = node.name;
+  const status: Record<string, unknown> = p.status ? { ...p.status, phase: p.phase } : { phase: p.phase };
+  // kubectl shows a container id with its runtime's scheme (`containerd://…`): ours is hostpod://.
+  for (const key of ['containerStatuses', 'initContainerStatuses'] as const) {
+    const list = p.status?.[key];
+    if (list)
+      status[key] = list.map((c) =>
+        c.containerID && !c.containerID.includes('://')
+          ? { ...c, containerID: `hostpod://${c.containerID}` }
+          : c,
+      );
+  }
+  if (node?.ip && p.status) {
+    status.hostIP = node.ip;
+    status.hostIPs = [{ ip: node.ip }];
+    status.podIP = node.ip;
+    status.podIPs = [{ ip: node.ip }];
+  }
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status };
 }
 
 /** Several pods as a `List` (kubectl's shape for `get pods -o json`). */
-export function toKubeList(pods: readonly PodView[]): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'List', items: pods.map(toKubePod), metadata: { resourceVersion: '' } };
+export function toKubeList(pods: readonly PodView[], node?: NodeInfoView): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: pods.map((p) => toKubePod(p, node)),
+    metadata: { resourceVersion: '' },
+  };
 }
 
 export { isTerminated };

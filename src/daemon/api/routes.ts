@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeApi } from '../../api/node-api.ts';
 import type { ApplyRequest, LogQuery } from '../../api/protocol.ts';
+import { RESOURCES, resourceOfKind } from '../../api/resources.ts';
 import { RuntimeError } from '../../errors.ts';
 import { HttpError } from './errors.ts';
 import {
@@ -26,6 +27,8 @@ export interface RouteContext {
   query: Query;
   namespace: string;
   name: string;
+  /** The workload kind of a `/v1/namespaces/NS/RESOURCE/NAME` path (`DaemonSet`, …); else ''. */
+  kind: string;
   limits: RequestLimits;
   stream: StreamOptions;
 }
@@ -143,16 +146,66 @@ const POD: Route = {
     GET: { params: [], run: async (c) => sendJson(c.res, await c.backend.getPod(c.namespace, c.name)) },
     DELETE: {
       params: ['gracePeriod', 'force', 'wait'],
+      run: async (c) =>
+        sendJson(c.res, await c.backend.deletePod(c.namespace, c.name, deleteOptions(c.query))),
+    },
+  },
+};
+
+function deleteOptions(q: Query): { gracePeriodSeconds?: number; force?: boolean; wait?: boolean } {
+  const options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean } = {};
+  const grace = q.int('gracePeriod', 365 * 24 * 3600);
+  const force = q.bool('force');
+  const wait = q.bool('wait');
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
+  if (force !== undefined) options.force = force;
+  if (wait !== undefined) options.wait = wait;
+  return options;
+}
+
+const WORKLOADS: Route = {
+  pattern: '/v1/workloads',
+  methods: {
+    GET: {
+      params: ['namespace', 'kind'],
       run: async (c) => {
-        const options: { gracePeriodSeconds?: number; force?: boolean; wait?: boolean } = {};
-        const grace = c.query.int('gracePeriod', 365 * 24 * 3600);
-        const force = c.query.bool('force');
-        const wait = c.query.bool('wait');
-        if (grace !== undefined) options.gracePeriodSeconds = grace;
-        if (force !== undefined) options.force = force;
-        if (wait !== undefined) options.wait = wait;
-        sendJson(c.res, await c.backend.deletePod(c.namespace, c.name, options));
+        const filter: { namespace?: string; kind?: string } = ns(c.query);
+        const kind = c.query.string('kind');
+        if (kind !== undefined) {
+          if (!resourceOfKind(kind) || kind === 'Pod')
+            throw new RuntimeError(
+              'InvalidArgument',
+              `query parameter "kind" must be a workload kind (DaemonSet, …)`,
+            );
+          filter.kind = kind;
+        }
+        sendJson(c.res, { items: await c.backend.listWorkloads(filter) });
       },
+    },
+  },
+};
+
+const WORKLOAD: Route = {
+  pattern: '/v1/namespaces/{namespace}/{workloads}/{name}',
+  methods: {
+    GET: {
+      params: [],
+      run: async (c) => sendJson(c.res, await c.backend.getWorkload(c.kind, c.namespace, c.name)),
+    },
+    DELETE: {
+      params: ['gracePeriod', 'force', 'wait'],
+      run: async (c) =>
+        sendJson(c.res, await c.backend.deleteWorkload(c.kind, c.namespace, c.name, deleteOptions(c.query))),
+    },
+  },
+};
+
+const RESTART: Route = {
+  pattern: '/v1/namespaces/{namespace}/{workloads}/{name}/restart',
+  methods: {
+    POST: {
+      params: [],
+      run: async (c) => sendJson(c.res, await c.backend.restartWorkload(c.kind, c.namespace, c.name)),
     },
   },
 };
@@ -298,7 +351,7 @@ const PULL: Route = {
 };
 
 /** The route of a raw path and the names in it. Throws `InvalidArgument` (bad name), `HttpError` 404. */
-export function matchRoute(rawPath: string): { route: Route; namespace: string; name: string } {
+export function matchRoute(rawPath: string): { route: Route; namespace: string; name: string; kind: string } {
   const s = pathSegments(rawPath);
   const notFound = () =>
     new HttpError(404, {
@@ -312,6 +365,7 @@ export function matchRoute(rawPath: string): { route: Route; namespace: string; 
     healthz: HEALTHZ,
     apply: APPLY,
     pods: PODS,
+    workloads: WORKLOADS,
     events: EVENTS,
     images: IMAGES,
     'images/pull': PULL,
@@ -322,14 +376,20 @@ export function matchRoute(rawPath: string): { route: Route; namespace: string; 
   if (s[1] !== 'namespaces') {
     const r = Object.hasOwn(simple, rest) ? simple[rest] : undefined;
     if (!r || s.slice(1).some((x) => x.includes('/'))) throw notFound();
-    return { route: r, namespace: '', name: '' };
+    return { route: r, namespace: '', name: '', kind: '' };
+  }
+  const workload = RESOURCES.find((r) => r.plural === s[3] && r.kind !== 'Pod');
+  if (workload && (s.length === 5 || (s.length === 6 && s[5] === 'restart'))) {
+    const namespace = checkName(s[2]!, 'namespace');
+    const name = checkName(s[4]!, 'pod');
+    return { route: s.length === 5 ? WORKLOAD : RESTART, namespace, name, kind: workload.kind };
   }
   if (s.length < 5 || s[3] !== 'pods') throw notFound();
   const namespace = checkName(s[2]!, 'namespace');
   const name = checkName(s[4]!, 'pod');
-  if (s.length === 5) return { route: POD, namespace, name };
-  if (s.length === 6 && s[5] === 'log') return { route: LOG, namespace, name };
-  if (s.length === 6 && s[5] === 'exec') return { route: EXEC, namespace, name };
+  if (s.length === 5) return { route: POD, namespace, name, kind: '' };
+  if (s.length === 6 && s[5] === 'log') return { route: LOG, namespace, name, kind: '' };
+  if (s.length === 6 && s[5] === 'exec') return { route: EXEC, namespace, name, kind: '' };
   throw notFound();
 }
 

@@ -4,7 +4,7 @@
  * `failNext(method, error)` makes the next call of a method throw.
  */
 
-import type { DeleteOptions, EventFilter, NodeApi, PodFilter } from '../../api/node-api.ts';
+import type { DeleteOptions, EventFilter, NodeApi, PodFilter, WorkloadFilter } from '../../api/node-api.ts';
 import type {
   ApplyRequest,
   ApplyResponse,
@@ -20,6 +20,7 @@ import type {
   PodView,
   PodWatchEvent,
   VersionInfo,
+  WorkloadView,
 } from '../../api/protocol.ts';
 import { RuntimeError } from '../../errors.ts';
 import { AsyncQueue, produced } from '../../lib/async-queue.ts';
@@ -67,6 +68,8 @@ export function fakePod(namespace: string, name: string, extra: Partial<PodView>
 
 export class FakeBackend implements NodeApi {
   readonly pods = new Map<string, PodView>();
+  /** Workloads by `Kind/namespace/name`; their `pods` are looked up in `pods` by owner uid. */
+  readonly workloads = new Map<string, Omit<WorkloadView, 'pods'>>();
   readonly events: EventView[] = [];
   /** Log lines per `namespace/pod/container` (previous run: key + `#previous`). */
   readonly logLines = new Map<string, string[]>();
@@ -197,6 +200,49 @@ export class FakeBackend implements NodeApi {
     this.pods.delete(`${namespace}/${name}`);
     for (const w of this.podWatchers) if (!w.ns || w.ns === namespace) w.fn({ type: 'DELETED', object: p });
     return { namespace, name, status: options.wait === false ? 'terminating' : 'deleted' };
+  }
+
+  #workloadView(w: Omit<WorkloadView, 'pods'>): WorkloadView {
+    return { ...w, pods: [...this.pods.values()].filter((p) => p.owner?.uid === w.uid) };
+  }
+
+  #getWorkload(kind: string, namespace: string, name: string): Omit<WorkloadView, 'pods'> {
+    const w = this.workloads.get(`${kind}/${namespace}/${name}`);
+    if (!w) throw new RuntimeError('NotFound', `${kind} "${name}" not found in namespace "${namespace}"`);
+    return w;
+  }
+
+  async listWorkloads(filter: WorkloadFilter = {}): Promise<WorkloadView[]> {
+    this.enter('listWorkloads', filter);
+    return [...this.workloads.values()]
+      .filter(
+        (w) =>
+          (!filter.kind || w.kind === filter.kind) && (!filter.namespace || w.namespace === filter.namespace),
+      )
+      .map((w) => this.#workloadView(w));
+  }
+
+  async getWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView> {
+    this.enter('getWorkload', kind, namespace, name);
+    return this.#workloadView(this.#getWorkload(kind, namespace, name));
+  }
+
+  async deleteWorkload(
+    kind: string,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<DeleteResponse> {
+    this.enter('deleteWorkload', kind, namespace, name, options);
+    const w = this.#getWorkload(kind, namespace, name);
+    for (const [k, p] of this.pods) if (p.owner?.uid === w.uid) this.pods.delete(k);
+    this.workloads.delete(`${kind}/${namespace}/${name}`);
+    return { namespace, name, status: options.wait === false ? 'terminating' : 'deleted' };
+  }
+
+  async restartWorkload(kind: string, namespace: string, name: string): Promise<WorkloadView> {
+    this.enter('restartWorkload', kind, namespace, name);
+    return this.#workloadView(this.#getWorkload(kind, namespace, name));
   }
 
   watchPods(filter: PodFilter, signal?: AbortSignal): AsyncIterable<PodWatchEvent> {

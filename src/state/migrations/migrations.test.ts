@@ -9,6 +9,7 @@ import { APPLICATION_ID, migration0001 } from './0001-initial.ts';
 import { migration0002 } from './0002-event-series.ts';
 import { migration0003 } from './0003-container-record.ts';
 import { migration0004 } from './0004-stored-status.ts';
+import { migration0005 } from './0005-workloads.ts';
 import { MIGRATIONS, type Migration, SCHEMA_VERSION } from './index.ts';
 
 const temps: TempState[] = [];
@@ -250,6 +251,46 @@ test('migrate() in steps gives the same schema as in one go', () => {
   } finally {
     a.db.close();
     b.db.close();
+  }
+});
+
+test('migration0005 adds workloads and pod owners; stored pods, containers and events survive without an owner', () => {
+  const { db, path } = rawDb();
+  try {
+    const before4 = [migration0001, migration0002, migration0003, migration0004];
+    migrate(db, path, before4);
+    const t0 = '2026-12-05T10:00:00.000Z';
+    db.prepare(
+      "INSERT INTO pods VALUES ('u1', 'default', 'agent-5bce9', '{\"kind\":\"Pod\"}', 'apply', NULL, ?, NULL, NULL, 2)",
+    ).run(t0);
+    db.prepare(
+      "INSERT INTO events (pod_uid, first_time, time, count, type, reason, message) VALUES ('u1', ?, ?, 1, 'Normal', 'Started', 'x')",
+    ).run(t0, t0);
+    const podBefore = db.prepare('SELECT * FROM pods').get() as Record<string, unknown>;
+    assert.deepEqual(migrate(db, path, [...before4, migration0005]), { from: 4, to: 5 });
+    assert.deepEqual(db.prepare('SELECT * FROM pods').get(), { ...podBefore, owner_uid: null });
+    const containerCols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('containers');
+    assert.ok(containerCols.includes('image_digest'), 'a container records its image digest');
+    assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1);
+    // A pod can point to a workload; a pod pointing nowhere is refused; removing the workload
+    // leaves its pod without an owner (the daemon stops the pods first).
+    db.prepare(
+      "INSERT INTO workloads VALUES ('w1', 'DaemonSet', 'default', 'agent', '{\"kind\":\"DaemonSet\"}', 1, ?)",
+    ).run(t0);
+    db.prepare("UPDATE pods SET owner_uid = 'w1' WHERE uid = 'u1'").run();
+    assert.throws(
+      () => db.prepare("UPDATE pods SET owner_uid = 'nope' WHERE uid = 'u1'").run(),
+      /FOREIGN KEY/,
+    );
+    assert.throws(
+      () => db.prepare("INSERT INTO workloads VALUES ('w2', 'Service', 'default', 's', '{}', 1, ?)").run(t0),
+      /CHECK/,
+    );
+    db.prepare("DELETE FROM workloads WHERE uid = 'w1'").run();
+    assert.equal(db.prepare("SELECT owner_uid FROM pods WHERE uid = 'u1'").pluck().get(), null);
+    assert.deepEqual(db.pragma('foreign_key_check'), []);
+  } finally {
+    db.close();
   }
 });
 
