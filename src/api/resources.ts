@@ -83,6 +83,6 @@ export const RESTARTABLE_KINDS: readonly OwnerKind[] = ['DaemonSet', 'Deployment
 /** kubectl's `TYPE.GROUP/NAME` of an object (`daemonset.apps/agent`, `pod/web`). */
 export function qualifiedName(kind: string, name: string): string {
   const r = resourceOfKind(kind);
-  const group = r && r.apiVersion.includes('/') ? `.${r.apiVersion.split('/')[0]}` : '';
+  const group = r?.apiVersion.includes('/') ? `.${r.apiVersion.split('/')[0]}` : '';
   return `${kind.toLowerCase()}${group}/${name}`;
 }
