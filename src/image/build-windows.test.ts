@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
   chmodSync,
+  createWriteStream,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -18,7 +20,10 @@ import { after, test } from 'node:test';
 import { buildImage } from './build.ts';
 import { LocalContentStore } from './content-store.ts';
 import { ImageStore } from './image-store.ts';
+import { importImage } from './import.ts';
 import { readImage, unpackImageTo } from './layers.ts';
+import { saveImages } from './save.ts';
+import { describeTree } from './unpack/testing/tree.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostpod-build-win-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -138,11 +143,6 @@ test('buildImage(platform windows) refuses names Windows cannot hold, and names 
 });
 
 test('a built windows image survives save (docker-archive) and import into another store, unpacking the same', async () => {
-  const { createWriteStream } = await import('node:fs');
-  const { once } = await import('node:events');
-  const { saveImages } = await import('./save.ts');
-  const { importImage } = await import('./import.ts');
-  const { describeTree } = await import('./unpack/testing/tree.ts');
   const a = stores();
   const r = await buildImage(windowsSource(), a.content, a.images, {
     tag: 'localhost/win/move:1',
