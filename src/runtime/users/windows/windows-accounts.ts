@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { RuntimeError } from '../../../errors.ts';
-import { decodeEnvBlockText } from '../../spec/windows/env-block.ts';
+import type { EnvVar } from '../../spec/types.ts';
 import {
   ephemeralUserName,
   LOGON_TYPES,
   tokenError,
   type WindowsAccountSpec,
 } from '../../spec/windows/account.ts';
-import type { EnvVar } from '../../spec/types.ts';
+import { decodeEnvBlockText } from '../../spec/windows/env-block.ts';
 import { type Win32Api, type Win32Handle, win32 } from './win32-api.ts';
 import { describeWin32Error, NERR_USER_NOT_FOUND } from './win32-errors.ts';
 
