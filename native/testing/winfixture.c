@@ -4,9 +4,12 @@
  *   long N                 writes one N-byte line of 'x' to stdout
  *   spawn PIDFILE          starts "winfixture sleep 600" (a grandchild), writes its pid to PIDFILE, sleeps
  *   sleep S                sleeps S seconds
- *   trap CODE MARKFILE     on CTRL_SHUTDOWN writes MARKFILE and exits with CODE; else sleeps
+ *   trap CODE MARKFILE     writes MARKFILE.ready once its handler is in place; on CTRL_SHUTDOWN
+ *                          writes MARKFILE and exits with CODE; else sleeps
  *   ignore                 ignores CTRL_SHUTDOWN (returns TRUE from the handler) and sleeps
- *   spawn-exit             starts "winfixture ignore" and exits 3 at once */
+ *   spawn-exit             starts "winfixture ignore" and exits 3 at once
+ *   alive PID              exits 0 while process PID runs, 1 when it has ended or is unknown
+ *   kill PID               TerminateProcess(PID, 9); exits 0 when done */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 #include <stdio.h>
@@ -83,8 +86,21 @@ int main(int argc, char **argv) {
     code = atoi(argv[2]);
     mark = argv[3];
     SetConsoleCtrlHandler(on_trap, TRUE);
+    char ready[MAX_PATH];
+    snprintf(ready, sizeof ready, "%s.ready", mark);
+    HANDLE h = CreateFileA(ready, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
     Sleep(600000);
     return 0;
+  }
+  if (!strcmp(m, "alive") && argc == 3) {
+    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)atoi(argv[2]));
+    DWORD c = 0;
+    return h && GetExitCodeProcess(h, &c) && c == STILL_ACTIVE ? 0 : 1;
+  }
+  if (!strcmp(m, "kill") && argc == 3) {
+    HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)atoi(argv[2]));
+    return h && TerminateProcess(h, 9) ? 0 : 1;
   }
   if (!strcmp(m, "ignore")) {
     SetConsoleCtrlHandler(on_ignore, TRUE);
