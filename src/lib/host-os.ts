@@ -25,6 +25,8 @@ export interface HostDefaults {
   configFile: string;
   staticPodDir: string;
   registryConfigDir: string;
+  /** The host's resolver file pods' resolv.conf start from; '' = none (Windows). */
+  resolvConf: string;
 }
 
 const DEFAULTS: Record<HostOs, HostDefaults> = {
@@ -34,6 +36,7 @@ const DEFAULTS: Record<HostOs, HostDefaults> = {
     configFile: '/etc/hostpod/config.yaml',
     staticPodDir: '/etc/hostpod/manifests',
     registryConfigDir: '/etc/hostpod/certs.d',
+    resolvConf: '/etc/resolv.conf',
   },
   windows: {
     root: 'C:\\ProgramData\\hostpod',
@@ -41,6 +44,7 @@ const DEFAULTS: Record<HostOs, HostDefaults> = {
     configFile: 'C:\\ProgramData\\hostpod\\config.yaml',
     staticPodDir: 'C:\\ProgramData\\hostpod\\manifests',
     registryConfigDir: 'C:\\ProgramData\\hostpod\\certs.d',
+    resolvConf: '',
   },
 };
 

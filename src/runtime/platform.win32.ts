@@ -145,6 +145,7 @@ async function resolveWindowsAccount(
 
 export const windowsPlatform: RuntimePlatform = {
   os: 'windows',
+  podResolvConf: false,
   createGroupManager: async (o) => new ShimJobGroupManager(o?.instance ?? 'default'),
   createSandbox: createWindowsSandbox,
   removeSandbox: removeWindowsSandbox,
@@ -152,6 +153,9 @@ export const windowsPlatform: RuntimePlatform = {
   resolveAccount: resolveWindowsAccount,
   accountBaseEnv: () => [...SYSTEM_DEFAULT_ENV],
   removeEphemeralUser: async () => false,
+  // No ephemeral users or pod groups are made on this build's Windows platform.
+  cleanupEphemeralUsers: async () => ({ removed: [], failed: [] }),
+  cleanupPodGroups: async () => ({ removed: [], failed: [] }),
   startTask: startTaskWindows,
   stopTask: stopTaskWindows,
   waitTask: waitTaskWindows,

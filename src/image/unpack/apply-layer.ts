@@ -1,4 +1,3 @@
-import { getuid } from 'node:process';
 import { describeError, type ErrorCode, errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError, hasherFor, parseDigest } from '../../oci/digest.ts';
 import { type ApplierSummary, LayerApplier, type LowerLayer, type UnpackMode } from './applier.ts';
@@ -85,7 +84,7 @@ export async function applyLayer(
           mode: opts.mode,
           lowers: opts.lowers ?? [],
           keepSetuid: opts.keepSetuid ?? false,
-          chown: getuid?.() === 0,
+          chown: process.getuid?.() === 0,
           what,
         });
   const parser = new TarParser(applier, {
