@@ -184,7 +184,7 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
   if (metrics !== undefined) c.metricsAddress = metrics;
   const dir = str('staticPodDir');
   if (dir !== undefined) {
-    if (dir !== '' && !dir.startsWith('/')) throw bad('staticPodDir', 'an absolute path, or "" for none');
+    if (dir !== '' && !isAbsolute(dir)) throw bad('staticPodDir', 'an absolute path, or "" for none');
     c.staticPodDir = dir;
   }
   const size = merged.logMaxSize;
@@ -214,7 +214,7 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
   }
   const registryDir = str('registryConfigDir');
   if (registryDir !== undefined) {
-    if (!registryDir.startsWith('/')) throw bad('registryConfigDir', 'an absolute path');
+    if (!isAbsolute(registryDir)) throw bad('registryConfigDir', 'an absolute path');
     c.registryConfigDir = registryDir;
   }
   const token = str('serviceAccountTokenFile');
