@@ -104,15 +104,7 @@ export class JobObjectGroup implements Group {
     for (const pid of pids) {
       const p = this.k.OpenProcess(PROCESS_REMOTE_THREAD, false, pid);
       if (!p) continue;
-      const t = this.k.CreateRemoteThread(
-        p,
-        null,
-        0,
-        routine,
-        CTRL_SHUTDOWN_EVENT as unknown as Handle,
-        0,
-        null,
-      );
+      const t = this.k.CreateRemoteThread(p, null, 0, routine, CTRL_SHUTDOWN_EVENT, 0, null);
       if (t) {
         this.k.CloseHandle(t);
         sent += 1;

@@ -25,7 +25,8 @@ export interface Kernel32 {
     attributes: null,
     stackSize: number,
     start: Handle,
-    parameter: Handle,
+    /** A number: the routine's argument (an event code, not a pointer). */
+    parameter: number,
     flags: number,
     threadId: null,
   ): Handle;
@@ -53,7 +54,7 @@ const PROTOTYPES: Record<keyof Kernel32, string> = {
   OpenProcess: 'void * __stdcall OpenProcess(uint32_t access, bool inherit, uint32_t pid)',
   TerminateProcess: 'bool __stdcall TerminateProcess(void *process, uint32_t exitCode)',
   CreateRemoteThread:
-    'void * __stdcall CreateRemoteThread(void *process, void *attributes, size_t stackSize, void *start, void *parameter, uint32_t flags, _Out_ uint32_t *threadId)',
+    'void * __stdcall CreateRemoteThread(void *process, void *attributes, size_t stackSize, void *start, uintptr_t parameter, uint32_t flags, _Out_ uint32_t *threadId)',
   GetModuleHandleW: 'void * __stdcall GetModuleHandleW(const char16_t *name)',
   GetProcAddress: 'void * __stdcall GetProcAddress(void *module, const char *name)',
 };
