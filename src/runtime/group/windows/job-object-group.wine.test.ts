@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 const dist = process.argv[2];
 const load = (p) => import(pathToFileURL(dist + '\\\\' + p).href);
 const { JobObjectGroupManager } = await load('runtime\\\\group\\\\windows\\\\job-object-group.js');
-const task = await load('runtime\\\\task\\\\windows\\\\start-task.js');
+const task = { ...(await load('runtime\\\\task\\\\windows\\\\start-task.js')), ...(await load('runtime\\\\task\\\\windows\\\\shim-alive.js')) };
 const args = JSON.parse(process.argv[3]);
 const out = {};
 const code = async (fn) => { try { return await fn(); } catch (e) { return e.code + ': ' + e.message; } };
@@ -105,6 +105,28 @@ describe('JobObjectGroupManager (koffi, Windows Node.js under Wine)', { skip, ti
     assert.equal(out.empty, true);
     assert.deepEqual(out.gone, []);
     assert.match(String(out.badId), /^InvalidArgument: /);
+  });
+
+  test('windowsShimAlive() is true while the shim runs and false once it was killed; waitWindowsTask() then rejects DataLoss', async () => {
+    const out = await run(`
+      const dir = 'C:\\\\tasks\\\\c3';
+      out.before = await task.windowsShimAlive(dir);
+      const h = await task.startWindowsTask(
+        { jobName: m.nameOf('c3'), application: args.fixture, commandLine: 'winfixture.exe sleep 60' }, { dir });
+      out.running = await task.windowsShimAlive(dir);
+      const { spawnSync } = await import('node:child_process');
+      out.killed = spawnSync(args.fixture, ['kill', String(h.shimPid)]).status;
+      await new Promise((r) => setTimeout(r, 300));
+      out.after = await task.windowsShimAlive(dir);
+      out.wait = await code(() => task.waitWindowsTask(dir, { timeoutMs: 5000, pollMs: 100, shimAlive: () => task.windowsShimAlive(dir) }));
+      out.jobGone = await m.open('c3').pids();
+    `);
+    assert.equal(out.before, false, 'no shim.pid yet');
+    assert.equal(out.running, true);
+    assert.equal(out.killed, 0);
+    assert.equal(out.after, false);
+    assert.match(String(out.wait), /^DataLoss: Task in C:\\tasks\\c3 ended without an exit record/);
+    assert.deepEqual(out.jobGone, [], 'the job went with its shim (KILL_ON_JOB_CLOSE)');
   });
 
   test('kill() terminates a job that ignores CTRL_SHUTDOWN with exit code 1 and leaves it empty', async () => {

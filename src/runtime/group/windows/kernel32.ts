@@ -31,6 +31,9 @@ export interface Kernel32 {
     threadId: null,
   ): Handle;
   GetModuleHandleW(name: string): Handle;
+  /** Each of the four FILETIMEs is an 8-byte Buffer. */
+  GetProcessTimes(process: Handle, creation: Buffer, exit: Buffer, kernel: Buffer, user: Buffer): boolean;
+  GetExitCodeProcess(process: Handle, code: Buffer): boolean;
   GetProcAddress(module: Handle, name: string): Handle;
 }
 
@@ -56,6 +59,9 @@ const PROTOTYPES: Record<keyof Kernel32, string> = {
   CreateRemoteThread:
     'void * __stdcall CreateRemoteThread(void *process, void *attributes, size_t stackSize, void *start, uintptr_t parameter, uint32_t flags, _Out_ uint32_t *threadId)',
   GetModuleHandleW: 'void * __stdcall GetModuleHandleW(const char16_t *name)',
+  GetProcessTimes:
+    'bool __stdcall GetProcessTimes(void *process, _Out_ void *creation, _Out_ void *exit, _Out_ void *kernel, _Out_ void *user)',
+  GetExitCodeProcess: 'bool __stdcall GetExitCodeProcess(void *process, _Out_ void *code)',
   GetProcAddress: 'void * __stdcall GetProcAddress(void *module, const char *name)',
 };
 
