@@ -237,3 +237,17 @@ export class JobObjectGroupManager implements GroupManager {
     return [];
   }
 }
+
+/**
+ * The Windows `createGroupManager` (same signature as the Linux one, for `RuntimePlatform`):
+ * a `JobObjectGroupManager` with the options' `instance` and `hostCpus`; the cgroup options
+ * (`parent`, `systemd`, `layout`, `fallback`) do not apply to Job Objects and are ignored.
+ */
+export async function createJobObjectGroupManager(
+  options: { instance?: string; hostCpus?: number } = {},
+): Promise<GroupManager> {
+  return new JobObjectGroupManager({
+    ...(options.instance !== undefined ? { instance: options.instance } : {}),
+    ...(options.hostCpus !== undefined ? { hostCpus: options.hostCpus } : {}),
+  });
+}

@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 const dist = process.argv[2];
 const load = (p) => import(pathToFileURL(dist + '\\\\' + p).href);
 const { JobObjectGroupManager } = await load('runtime\\\\group\\\\windows\\\\job-object-group.js');
-const task = { ...(await load('runtime\\\\task\\\\windows\\\\start-task.js')), ...(await load('runtime\\\\task\\\\windows\\\\shim-alive.js')) };
+const task = { ...(await load('runtime\\\\task\\\\windows\\\\start-task.js')), ...(await load('runtime\\\\task\\\\windows\\\\shim-alive.js')), ...(await load('runtime\\\\task\\\\windows\\\\platform-task.js')), ...(await load('runtime\\\\group\\\\windows\\\\job-object-group.js')) };
 const args = JSON.parse(process.argv[3]);
 const out = {};
 const code = async (fn) => { try { return await fn(); } catch (e) { return e.code + ': ' + e.message; } };
@@ -127,6 +127,46 @@ describe('JobObjectGroupManager (koffi, Windows Node.js under Wine)', { skip, ti
     assert.equal(out.after, false);
     assert.match(String(out.wait), /^DataLoss: Task in C:\\tasks\\c3 ended without an exit record/);
     assert.deepEqual(out.jobGone, [], 'the job went with its shim (KILL_ON_JOB_CLOSE)');
+  });
+
+  test('the platform-shaped functions run a LaunchSpec: createJobObjectGroupManager, startTaskOnWindows (argv escaped), waitTaskOnWindows, stopTaskOnWindows', async () => {
+    const out = await run(`
+      const mgr = await task.createJobObjectGroupManager({ instance: 'i2', hostCpus: 2 });
+      const g = await mgr.create('p1', { memoryBytes: 128 * 1024 * 1024 });
+      const env = Object.entries(process.env).map(([k, v]) => k + '=' + v);
+      const h = await task.startTaskOnWindows(
+        { argv: [args.fixture, 'print', '2'], env, cwd: 'C:\\\\', logPath: 'C:\\\\p1.log' },
+        { group: g, dir: 'C:\\\\tasks\\\\p1' });
+      out.sameGroup = h.group === g;
+      out.rec = await task.waitTaskOnWindows('C:\\\\tasks\\\\p1');
+      out.log = fs.readFileSync('C:\\\\p1.log', 'utf8').split('\\n').map((l) => l.split(' ').slice(1).join(' '));
+      const g2 = await mgr.create('p2');
+      await task.startTaskOnWindows({ argv: [args.fixture, 'ignore'], env, cwd: 'C:\\\\' }, { group: g2, dir: 'C:\\\\tasks\\\\p2' });
+      out.stopped = await task.stopTaskOnWindows({ dir: 'C:\\\\tasks\\\\p2', group: g2 }, 500);
+      out.notJob = await code(() => task.startTaskOnWindows({ argv: [args.fixture], env, cwd: 'C:\\\\' }, { group: { id: 'x' }, dir: 'C:\\\\tasks\\\\p3' }));
+      await g.destroy();
+      await g2.destroy();
+    `);
+    assert.equal(out.sameGroup, true);
+    assert.equal((out.rec as { exitCode: number }).exitCode, 0);
+    // Two pipes, two copying threads: the streams interleave in any order; each is in order.
+    const log = out.log as string[];
+    assert.deepEqual(
+      log.filter((l) => l.startsWith('stdout')),
+      ['stdout F line 0', 'stdout F line 1', 'stdout F tail'],
+    );
+    assert.deepEqual(
+      log.filter((l) => !l.startsWith('stdout')),
+      ['stderr F err', ''],
+    );
+    assert.deepEqual(
+      [(out.stopped as { exitCode: number }).exitCode, (out.stopped as { killed: boolean }).killed],
+      [1, true],
+    );
+    assert.match(
+      String(out.notJob),
+      /^InvalidArgument: Cannot start a Windows task outside a Job Object group/,
+    );
   });
 
   test('kill() terminates a job that ignores CTRL_SHUTDOWN with exit code 1 and leaves it empty', async () => {
