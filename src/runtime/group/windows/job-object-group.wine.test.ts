@@ -141,7 +141,8 @@ describe('JobObjectGroupManager (koffi, Windows Node.js under Wine)', { skip, ti
       out.rec = await task.waitTaskOnWindows('C:\\\\tasks\\\\p1');
       out.log = fs.readFileSync('C:\\\\p1.log', 'utf8').split('\\n').map((l) => l.split(' ').slice(1).join(' '));
       const g2 = await mgr.create('p2');
-      await task.startTaskOnWindows({ argv: [args.fixture, 'ignore'], env, cwd: 'C:\\\\' }, { group: g2, dir: 'C:\\\\tasks\\\\p2' });
+      await task.startTaskOnWindows({ argv: [args.fixture, 'ignore', 'C:\\\\p2.ready'], env, cwd: 'C:\\\\' }, { group: g2, dir: 'C:\\\\tasks\\\\p2' });
+      await until(() => fs.existsSync('C:\\\\p2.ready'));
       out.stopped = await task.stopTaskOnWindows({ dir: 'C:\\\\tasks\\\\p2', group: g2 }, 500);
       out.notJob = await code(() => task.startTaskOnWindows({ argv: [args.fixture], env, cwd: 'C:\\\\' }, { group: { id: 'x' }, dir: 'C:\\\\tasks\\\\p3' }));
       await g.destroy();

@@ -156,10 +156,12 @@ describe('hostpod-shim.exe under Wine', { skip, timeout: 180_000 }, () => {
 
   it('stopWindowsTask() terminates a job that ignores CTRL_SHUTDOWN at the grace, exit code 1 as the reference reports', async () => {
     const { dir, jobName } = task();
+    const ready = join(dir, 'handler-ready');
     await startWindowsTask(
-      { jobName, application: fixture, commandLine: 'winfixture.exe ignore' },
+      { jobName, application: fixture, commandLine: `winfixture.exe ignore ${winePath(ready)}` },
       { dir, launcher: wine.launcher },
     );
+    for (let i = 0; i < 100 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     const rec = await stopWindowsTask(dir, 1000);
     assert.equal(rec.exitCode, 1);
