@@ -5,13 +5,16 @@
  * `contrib/config.yaml` documents every key.
  */
 import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import jsYaml from 'js-yaml';
 import { integerValue, parseQuantity } from '../api/quantity.ts';
 import { errnoCode, RuntimeError } from '../errors.ts';
+import { hostDefaults } from '../lib/host-os.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import { parseDnsSettings } from '../services/dns-settings.ts';
 import { DEFAULT_DNS_SETTINGS, type DnsSettings } from '../services/resolv-conf.ts';
+import { isNamedPipe } from './api/socket.ts';
 
 export interface DaemonConfig {
   root: string;
@@ -38,19 +41,19 @@ export interface DaemonConfig {
   dns: DnsSettings;
 }
 
-export const DEFAULT_CONFIG_FILE = '/etc/hostpod/config.yaml';
+export const DEFAULT_CONFIG_FILE = hostDefaults().configFile;
 
 export const DEFAULTS: DaemonConfig = {
-  root: '/var/lib/hostpod',
-  socket: '/run/hostpod/hostpod.sock',
+  root: hostDefaults().root,
+  socket: hostDefaults().socket,
   layout: 'bind',
   nodeLabels: {},
   metricsAddress: '127.0.0.1:9470',
-  staticPodDir: '/etc/hostpod/manifests',
+  staticPodDir: hostDefaults().staticPodDir,
   logRotation: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
   logLevel: 'info',
   insecureRegistries: [],
-  registryConfigDir: '/etc/hostpod/certs.d',
+  registryConfigDir: hostDefaults().registryConfigDir,
   dns: DEFAULT_DNS_SETTINGS,
 };
 
@@ -132,12 +135,13 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
   const c: DaemonConfig = { ...DEFAULTS, nodeLabels: {}, insecureRegistries: [] };
   const root = str('root');
   if (root !== undefined) {
-    if (!root.startsWith('/')) throw bad('root', 'an absolute path');
+    if (!isAbsolute(root)) throw bad('root', 'an absolute path');
     c.root = root;
   }
   const socket = str('socket');
   if (socket !== undefined) {
-    if (!socket.startsWith('/')) throw bad('socket', 'an absolute path');
+    if (!isAbsolute(socket) && !isNamedPipe(socket))
+      throw bad('socket', 'an absolute path or a named pipe (\\\\.\\pipe\\name)');
     c.socket = socket;
   }
   const group = merged.socketGroup;

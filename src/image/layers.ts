@@ -165,6 +165,15 @@ export async function ensureUnpacked(
   opts: EnsureUnpackedOptions = {},
 ): Promise<UnpackedLayer[]> {
   const { manifest, config } = await readImage(content, manifestDigest);
+  if (config.os === 'windows') {
+    throw new RuntimeError(
+      'FailedPrecondition',
+      `Cannot unpack image ${manifestDigest} into the layer cache: it is a Windows image`,
+      {
+        hint: 'Windows layers are applied onto one directory (unpackImageTo), not stacked as overlay layers',
+      },
+    );
+  }
   await secureCache(root, content);
   const diffIds = config.rootfs.diff_ids;
   const chains = chainIds(diffIds);
@@ -314,6 +323,8 @@ export async function listLayers(root: string): Promise<Digest[]> {
  * Unpacks every layer of the image `manifestDigest` onto one directory `target` (apply mode:
  * whiteouts delete, opaque directories are emptied) — the copy fallback for hosts without
  * overlayfs, and what tests compare with `umoci unpack`. Each layer's diffID is checked.
+ * A `windows` image (config `os`) is unpacked in the Windows layer format: its `Files/` become
+ * the directory (see unpack/windows/README.md); that is how a Windows workspace is made.
  */
 export async function unpackImageTo(
   target: string,
@@ -334,6 +345,7 @@ export async function unpackImageTo(
         limits: opts.limits ?? {},
         expectedDiffId: config.rootfs.diff_ids[i]!,
         what: `layer ${desc.digest}`,
+        ...(config.os === 'windows' ? { format: 'windows' as const, base: i === 0 } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       }),
     );

@@ -14,11 +14,19 @@ import { buildProcessConfig } from './spec/process-config.ts';
 import { startTask } from './task/start-task.ts';
 import { stopTask } from './task/stop-task.ts';
 import { shimIdentity, waitTask } from './task/wait-task.ts';
-import { accountBaseEnv, removeEphemeralUser, resolveAccount } from './users/accounts.ts';
+import {
+  accountBaseEnv,
+  cleanupEphemeralUsers,
+  removeEphemeralUser,
+  resolveAccount,
+} from './users/accounts.ts';
+import { cleanupPodGroups } from './users/pod-groups.ts';
 
 /** One host's backends; each member has the contract of the Linux function of the same name. */
 export interface RuntimePlatform {
   readonly os: HostOs;
+  /** Pods get their own resolv.conf (Linux); Windows pods use the host's DNS as it is. */
+  readonly podResolvConf: boolean;
   /** The job backend (`group/`). */
   createGroupManager: typeof createGroupManager;
   /** The container's workspace and its volumes (`sandbox/`). */
@@ -30,6 +38,9 @@ export interface RuntimePlatform {
   resolveAccount: typeof resolveAccount;
   accountBaseEnv: typeof accountBaseEnv;
   removeEphemeralUser: typeof removeEphemeralUser;
+  /** Crash cleanup: ephemeral users and pod groups no live container accounts for. */
+  cleanupEphemeralUsers: typeof cleanupEphemeralUsers;
+  cleanupPodGroups: typeof cleanupPodGroups;
   /** The per-container helper holding the job, the log and the exit record (`task/`). */
   startTask: typeof startTask;
   stopTask: typeof stopTask;
@@ -40,6 +51,7 @@ export interface RuntimePlatform {
 /** Linux: cgroups, overlay/copy workspaces, passwd accounts, the C shim. */
 export const linuxPlatform: RuntimePlatform = {
   os: 'linux',
+  podResolvConf: true,
   createGroupManager,
   createSandbox,
   removeSandbox,
@@ -47,6 +59,8 @@ export const linuxPlatform: RuntimePlatform = {
   resolveAccount,
   accountBaseEnv,
   removeEphemeralUser,
+  cleanupEphemeralUsers,
+  cleanupPodGroups,
   startTask,
   stopTask,
   waitTask,

@@ -5,7 +5,6 @@
  * on Windows.
  */
 import { stat } from 'node:fs/promises';
-import { RuntimeError } from '../errors.ts';
 import type { RuntimePlatform } from './platform.ts';
 import { createWindowsSandbox, removeWindowsSandbox } from './sandbox/windows/workspace.ts';
 import type { AccountSpec } from './spec/account.ts';
@@ -19,6 +18,13 @@ import { buildWindowsEnv, getWindowsEnv } from './spec/windows/env-block.ts';
 import { getApplicationName, launchFor } from './spec/windows/executable.ts';
 import { replaceWindowsSandboxTokens } from './spec/windows/mount-point.ts';
 import { resolveWindowsWorkingDir } from './spec/windows/working-dir.ts';
+import {
+  ShimJobGroupManager,
+  shimIdentityWindows,
+  startTaskWindows,
+  stopTaskWindows,
+  waitTaskWindows,
+} from './task/windows/adapter.ts';
 import type { ResolveAccountOptions, ResolvedAccount } from './users/accounts.ts';
 
 const SYSTEM_ROOT = 'C:\\Windows';
@@ -104,6 +110,7 @@ export async function buildWindowsProcessConfig(
   return {
     executable: launch.applicationName,
     argv: [launch.applicationName, ...args.slice(1)],
+    commandLine: launch.commandLine,
     env,
     cwd,
     mountPoint,
@@ -136,23 +143,21 @@ async function resolveWindowsAccount(
   );
 }
 
-function notInThisBuild(what: string): never {
-  throw new RuntimeError('NotImplemented', `${what} is not in this build of hostpod for Windows`, {
-    hint: 'see docs/windows.md for what runs on Windows',
-  });
-}
-
 export const windowsPlatform: RuntimePlatform = {
   os: 'windows',
-  createGroupManager: async () => notInThisBuild('The Job Object backend (runtime/group/windows)'),
+  podResolvConf: false,
+  createGroupManager: async (o) => new ShimJobGroupManager(o?.instance ?? 'default'),
   createSandbox: createWindowsSandbox,
   removeSandbox: removeWindowsSandbox,
   buildProcessConfig: buildWindowsProcessConfig,
   resolveAccount: resolveWindowsAccount,
   accountBaseEnv: () => [...SYSTEM_DEFAULT_ENV],
   removeEphemeralUser: async () => false,
-  startTask: async () => notInThisBuild('The Windows task starter (runtime/task/windows)'),
-  stopTask: async () => notInThisBuild('The Windows task starter (runtime/task/windows)'),
-  waitTask: async () => notInThisBuild('The Windows task starter (runtime/task/windows)'),
-  shimIdentity: async () => undefined,
+  // No ephemeral users or pod groups are made on this build's Windows platform.
+  cleanupEphemeralUsers: async () => ({ removed: [], failed: [] }),
+  cleanupPodGroups: async () => ({ removed: [], failed: [] }),
+  startTask: startTaskWindows,
+  stopTask: stopTaskWindows,
+  waitTask: waitTaskWindows,
+  shimIdentity: shimIdentityWindows,
 };

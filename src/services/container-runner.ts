@@ -161,6 +161,7 @@ export async function startContainer(
     const task = await platform.startTask(
       {
         argv: [pc.executable, ...pc.argv.slice(1)],
+        ...(pc.commandLine !== undefined ? { commandLine: pc.commandLine } : {}),
         env,
         cwd: pc.cwd,
         createCwdMode: WORKING_DIR_MODE,

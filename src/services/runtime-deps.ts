@@ -71,6 +71,7 @@ export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
     instance: instanceId(o.root),
   });
   const node = localNode({
+    os: platform.os,
     arch: arch(),
     ip: o.nodeIp ?? hostIp(),
     ...(o.nodeName ? { name: o.nodeName } : {}),

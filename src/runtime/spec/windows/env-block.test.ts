@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildWindowsEnv, encodeEnvBlock, getWindowsEnv, POWERSHELL_PATH_SUFFIX } from './env-block.ts';
+import {
+  buildWindowsEnv,
+  decodeEnvBlockText,
+  encodeEnvBlock,
+  getWindowsEnv,
+  POWERSHELL_PATH_SUFFIX,
+} from './env-block.ts';
 
 const mountPoint = 'C:\\hpc\\abc\\';
 
@@ -57,4 +63,14 @@ test('encodeEnvBlock() refuses names with = or NUL and values with NUL, naming t
       (e: Error & { code?: string }) => e.code === 'InvalidArgument' && e.message.includes(`"${bad.name}"`),
     );
   }
+});
+
+test('decodeEnvBlockText() reads back what encodeEnvBlock() wrote, keeping =C: names and skipping junk', () => {
+  const env = [
+    { name: '=C:', value: 'C:\\' },
+    { name: 'Path', value: 'C:\\Windows;C:\\x=y' },
+    { name: 'EMPTY', value: '' },
+  ];
+  assert.deepEqual(decodeEnvBlockText(encodeEnvBlock(env).toString('utf16le')), env);
+  assert.deepEqual(decodeEnvBlockText('junk\0A=1\0\0'), [{ name: 'A', value: '1' }]);
 });

@@ -86,3 +86,18 @@ export function encodeEnvBlock(env: readonly EnvVar[]): Buffer {
   text += '\0';
   return Buffer.from(text, 'utf16le');
 }
+
+/**
+ * The inverse of `encodeEnvBlock` on text: `k=v\0…` → variables in order. An entry without
+ * `=` past its first character is skipped; a leading `=` (`=C:=C:\\`) belongs to the name.
+ */
+export function decodeEnvBlockText(text: string): EnvVar[] {
+  const out: EnvVar[] = [];
+  for (const entry of text.split('\0')) {
+    if (entry === '') continue;
+    const eq = entry.indexOf('=', 1);
+    if (eq < 0) continue;
+    out.push({ name: entry.slice(0, eq), value: entry.slice(eq + 1) });
+  }
+  return out;
+}
