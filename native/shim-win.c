@@ -342,11 +342,14 @@ static int start(void) {
 
   job = CreateJobObjectW(NULL, s.job);
   if (!job) return fail("job", GetLastError());
-  if (GetLastError() == ERROR_ALREADY_EXISTS) {
+  /* A job that exists was made by hostpod (JobObjectGroupManager.create) with its limits and
+   * KILL_ON_JOB_CLOSE: setting ours over them would drop what it set. */
+  int made_here = GetLastError() != ERROR_ALREADY_EXISTS;
+  if (!made_here) {
     DWORD pid;
     if (job_pids(&pid, 1) != 0) return fail("job", ERROR_ALREADY_EXISTS); /* a live container's job */
   }
-  int lr = set_limits(&s);
+  int lr = made_here ? set_limits(&s) : 0;
   if (lr == -1) return fail("memory", GetLastError());
   if (lr == -2) return fail("cpu", GetLastError());
   port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);

@@ -6,7 +6,8 @@
  *   sleep S                sleeps S seconds
  *   trap CODE MARKFILE     writes MARKFILE.ready once its handler is in place; on CTRL_SHUTDOWN
  *                          writes MARKFILE and exits with CODE; else sleeps
- *   ignore                 ignores CTRL_SHUTDOWN (returns TRUE from the handler) and sleeps
+ *   ignore [READYFILE]     ignores CTRL_SHUTDOWN (returns TRUE from the handler) and sleeps;
+ *                          writes READYFILE once the handler is in place
  *   spawn-exit             starts "winfixture ignore" and exits 3 at once
  *   alive PID              exits 0 while process PID runs, 1 when it has ended or is unknown
  *   kill PID               TerminateProcess(PID, 9); exits 0 when done */
@@ -104,6 +105,10 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(m, "ignore")) {
     SetConsoleCtrlHandler(on_ignore, TRUE);
+    if (argc == 3) {
+      HANDLE h = CreateFileA(argv[2], GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+      if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+    }
     Sleep(600000);
     return 0;
   }

@@ -12,6 +12,8 @@ import { RuntimeError } from '../../../errors.ts';
 import type { ProcessIdentity } from '../../../lib/process-identity.ts';
 import type { JobLimits } from '../../group/limits.ts';
 import type { Group, GroupManager, GroupStats } from '../../group/types.ts';
+import { jobObjectLimits } from '../../group/windows/job-limits.ts';
+import { JobObjectGroup } from '../../group/windows/job-object-group.ts';
 import { buildCommandLine } from '../../spec/windows/command-line.ts';
 import type { ExitRecord } from '../exit-record.ts';
 import type { LaunchSpec } from '../launch-spec.ts';
@@ -111,7 +113,7 @@ export class ShimJobGroupManager implements GroupManager {
  */
 export async function startTaskWindows(spec: LaunchSpec, options: StartTaskOptions): Promise<TaskHandle> {
   const group = options.group;
-  if (!(group instanceof ShimJobGroup))
+  if (!(group instanceof ShimJobGroup) && !(group instanceof JobObjectGroup))
     throw new RuntimeError(
       'Internal',
       'The Windows task starter needs a job made by the Windows job manager',
@@ -120,11 +122,14 @@ export async function startTaskWindows(spec: LaunchSpec, options: StartTaskOptio
   if (application === undefined)
     throw new RuntimeError('InvalidArgument', 'Cannot start a task without a program');
   await mkdir(spec.cwd, { recursive: true });
+  // A JobObjectGroup's job exists with its limits (JobObjectGroupManager.create set them); a
+  // ShimJobGroup's job is made by the shim, which sets these.
   const limits: { jobMemoryBytes?: number; cpuRate?: number } = {};
-  if (group.limits.memoryBytes !== undefined) limits.jobMemoryBytes = group.limits.memoryBytes;
+  const memory = group instanceof ShimJobGroup ? jobObjectLimits(group.limits, 1).jobMemoryBytes : undefined;
+  if (memory !== undefined) limits.jobMemoryBytes = memory;
   const h = await startWindowsTask(
     {
-      jobName: group.jobName,
+      jobName: group instanceof ShimJobGroup ? group.jobName : group.name,
       application,
       commandLine: spec.commandLine ?? buildCommandLine(spec.argv),
       env: spec.env,

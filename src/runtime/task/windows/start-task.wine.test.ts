@@ -6,21 +6,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseCriRecord } from '../../logs/cri-log.ts';
 import { startWindowsTask, stopWindowsTask, waitWindowsTask } from './start-task.ts';
-import {
-  FIXTURE_EXE,
-  prepareWineShim,
-  type WineShim,
-  winePath,
-  wineShimSkipReason,
-} from './testing/wine-shim.ts';
+import { FIXTURE_EXE, startWineShim, type WineShim, wineShimSkip } from './testing/wine-shim.ts';
 
-const skip = wineShimSkipReason();
+const skip = wineShimSkip();
 
 describe('hostpod-shim.exe under Wine', { skip, timeout: 180_000 }, () => {
   let wine: WineShim;
   let root: string;
   let n = 0;
-  const fixture = winePath(FIXTURE_EXE);
+  let fixture = '';
+  let winePath: (p: string) => string = (p) => p;
   /** A fresh task directory and a job name of its own. */
   const task = () => {
     n += 1;
@@ -29,7 +24,9 @@ describe('hostpod-shim.exe under Wine', { skip, timeout: 180_000 }, () => {
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'hostpod-winjob-'));
-    wine = await prepareWineShim();
+    wine = await startWineShim();
+    winePath = (p) => wine.session.winPath(p);
+    fixture = winePath(FIXTURE_EXE);
   });
   after(async () => {
     await wine?.close();
@@ -159,10 +156,12 @@ describe('hostpod-shim.exe under Wine', { skip, timeout: 180_000 }, () => {
 
   it('stopWindowsTask() terminates a job that ignores CTRL_SHUTDOWN at the grace, exit code 1 as the reference reports', async () => {
     const { dir, jobName } = task();
+    const ready = join(dir, 'handler-ready');
     await startWindowsTask(
-      { jobName, application: fixture, commandLine: 'winfixture.exe ignore' },
+      { jobName, application: fixture, commandLine: `winfixture.exe ignore ${winePath(ready)}` },
       { dir, launcher: wine.launcher },
     );
+    for (let i = 0; i < 100 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     const rec = await stopWindowsTask(dir, 1000);
     assert.equal(rec.exitCode, 1);
