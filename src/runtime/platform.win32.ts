@@ -5,6 +5,7 @@
  * on Windows.
  */
 import { stat } from 'node:fs/promises';
+import { createJobObjectGroupManager } from './group/windows/job-object-group.ts';
 import type { RuntimePlatform } from './platform.ts';
 import { createWindowsSandbox, removeWindowsSandbox } from './sandbox/windows/workspace.ts';
 import type { AccountSpec } from './spec/account.ts';
@@ -19,7 +20,6 @@ import { getApplicationName, launchFor } from './spec/windows/executable.ts';
 import { replaceWindowsSandboxTokens } from './spec/windows/mount-point.ts';
 import { resolveWindowsWorkingDir } from './spec/windows/working-dir.ts';
 import {
-  ShimJobGroupManager,
   shimIdentityWindows,
   startTaskWindows,
   stopTaskWindows,
@@ -146,7 +146,12 @@ async function resolveWindowsAccount(
 export const windowsPlatform: RuntimePlatform = {
   os: 'windows',
   podResolvConf: false,
-  createGroupManager: async (o) => new ShimJobGroupManager(o?.instance ?? 'default'),
+  // Job Objects through koffi (runtime/group/windows/): limits set at create, pids, accounting.
+  createGroupManager: async (o) =>
+    createJobObjectGroupManager({
+      instance: o?.instance ?? 'default',
+      ...(o?.hostCpus !== undefined ? { hostCpus: o.hostCpus } : {}),
+    }),
   createSandbox: createWindowsSandbox,
   removeSandbox: removeWindowsSandbox,
   buildProcessConfig: buildWindowsProcessConfig,
