@@ -146,9 +146,12 @@ async function resolveWindowsAccount(
 export const windowsPlatform: RuntimePlatform = {
   os: 'windows',
   podResolvConf: false,
-  // Job Objects through koffi (kernel32): named jobs hostpod re-opens, limits, accounting.
+  // Job Objects through koffi (runtime/group/windows/): limits set at create, pids, accounting.
   createGroupManager: async (o) =>
-    createJobObjectGroupManager(o?.instance !== undefined ? { instance: o.instance } : {}),
+    createJobObjectGroupManager({
+      instance: o?.instance ?? 'default',
+      ...(o?.hostCpus !== undefined ? { hostCpus: o.hostCpus } : {}),
+    }),
   createSandbox: createWindowsSandbox,
   removeSandbox: removeWindowsSandbox,
   buildProcessConfig: buildWindowsProcessConfig,

@@ -19,6 +19,7 @@ import type { ExitRecord } from '../exit-record.ts';
 import type { LaunchSpec } from '../launch-spec.ts';
 import type { StartTaskOptions, TaskHandle } from '../start-task.ts';
 import type { WaitTaskOptions } from '../wait-task.ts';
+import { windowsShimAlive } from './shim-alive.ts';
 import { startWindowsTask, stopWindowsTask, waitWindowsTask } from './start-task.ts';
 
 /** True while process `pid` exists (signal 0 is a pure existence check on Windows too). */
@@ -157,10 +158,10 @@ export async function shimIdentityWindows(dir: string): Promise<ProcessIdentity 
 
 /** `waitTask` for Windows: the exit record; `DataLoss` when the shim is gone without one. */
 export async function waitTaskWindows(dir: string, options: WaitTaskOptions = {}): Promise<ExitRecord> {
-  const id = await shimIdentityWindows(dir);
+  // The shim by pid and creation time (a pid Windows reused is not it).
   return waitWindowsTask(dir, {
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(id ? { shimAlive: async () => pidAlive(id.pid) } : {}),
+    shimAlive: () => windowsShimAlive(dir),
   });
 }
 
