@@ -26,6 +26,7 @@ import {
   waitTaskWindows,
 } from './task/windows/adapter.ts';
 import type { ResolveAccountOptions, ResolvedAccount } from './users/accounts.ts';
+import { openAccountToken } from './users/windows/windows-accounts.ts';
 
 const SYSTEM_ROOT = 'C:\\Windows';
 const SYSTEM_DIR = `${SYSTEM_ROOT}\\system32`;
@@ -57,6 +58,9 @@ export const SYSTEM_DEFAULT_ENV: readonly EnvVar[] = [
   { name: 'USERPROFILE', value: `${SYSTEM_DIR}\\config\\systemprofile` },
   { name: 'windir', value: SYSTEM_ROOT },
 ];
+
+/** The default environment read for each resolved account (from its token). */
+const BASE_ENV = new WeakMap<ResolvedAccount, EnvVar[]>();
 
 /** A Windows host path as a `PathKind` (the workspace is a plain directory, so host path = container path). */
 async function hostProbe(path: string): Promise<PathKind> {
@@ -125,10 +129,10 @@ export async function buildWindowsProcessConfig(
  */
 async function resolveWindowsAccount(
   spec: AccountSpec,
-  _options: ResolveAccountOptions,
+  options: ResolveAccountOptions,
 ): Promise<ResolvedAccount> {
-  if (spec.kind === 'system' || spec.kind === 'inherit')
-    return {
+  if (spec.kind === 'system' || spec.kind === 'inherit') {
+    const account: ResolvedAccount = {
       name: 'NT AUTHORITY\\SYSTEM',
       uid: 0,
       gid: 0,
@@ -137,6 +141,15 @@ async function resolveWindowsAccount(
       shell: `${SYSTEM_DIR}\\cmd.exe`,
       ephemeral: false,
     };
+    // The account's default environment from hostpod's own token (CreateEnvironmentBlock).
+    const token = openAccountToken({ kind: 'inherit' }, options.containerId);
+    try {
+      BASE_ENV.set(account, token.environment());
+    } finally {
+      token.close();
+    }
+    return account;
+  }
   throw tokenError(
     'failed to logon user',
     `the ${spec.kind} account is not supported by this build on Windows`,
@@ -156,7 +169,7 @@ export const windowsPlatform: RuntimePlatform = {
   removeSandbox: removeWindowsSandbox,
   buildProcessConfig: buildWindowsProcessConfig,
   resolveAccount: resolveWindowsAccount,
-  accountBaseEnv: () => [...SYSTEM_DEFAULT_ENV],
+  accountBaseEnv: (account) => [...(BASE_ENV.get(account) ?? SYSTEM_DEFAULT_ENV)],
   removeEphemeralUser: async () => false,
   // No ephemeral users or pod groups are made on this build's Windows platform.
   cleanupEphemeralUsers: async () => ({ removed: [], failed: [] }),
