@@ -11,9 +11,9 @@ import { type HostOs, hostOs } from '../lib/host-os.ts';
 import { createGroupManager } from './group/group-manager.ts';
 import { createSandbox, removeSandbox } from './sandbox/sandbox.ts';
 import { buildProcessConfig } from './spec/process-config.ts';
-import { startTask } from './task/start-task.ts';
+import { openTask, startTask } from './task/start-task.ts';
 import { stopTask } from './task/stop-task.ts';
-import { shimIdentity, waitTask } from './task/wait-task.ts';
+import { shimAlive, shimIdentity, waitTask } from './task/wait-task.ts';
 import {
   accountBaseEnv,
   cleanupEphemeralUsers,
@@ -46,6 +46,9 @@ export interface RuntimePlatform {
   stopTask: typeof stopTask;
   waitTask: typeof waitTask;
   shimIdentity: typeof shimIdentity;
+  /** A task started earlier (a restarted daemon re-adopts it), and whether its helper still runs. */
+  openTask: typeof openTask;
+  shimAlive: typeof shimAlive;
 }
 
 /** Linux: cgroups, overlay/copy workspaces, passwd accounts, the C shim. */
@@ -65,6 +68,8 @@ export const linuxPlatform: RuntimePlatform = {
   stopTask,
   waitTask,
   shimIdentity,
+  openTask,
+  shimAlive,
 };
 
 /** This host's platform (or `os`'s): Linux's, or Windows' loaded on first use. */

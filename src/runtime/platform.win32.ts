@@ -20,11 +20,13 @@ import { getApplicationName, launchFor } from './spec/windows/executable.ts';
 import { replaceWindowsSandboxTokens } from './spec/windows/mount-point.ts';
 import { resolveWindowsWorkingDir } from './spec/windows/working-dir.ts';
 import {
+  openTaskWindows,
   shimIdentityWindows,
   startTaskWindows,
   stopTaskWindows,
   waitTaskWindows,
 } from './task/windows/adapter.ts';
+import { windowsShimAlive } from './task/windows/shim-alive.ts';
 import type { ResolveAccountOptions, ResolvedAccount } from './users/accounts.ts';
 import { openAccountToken } from './users/windows/windows-accounts.ts';
 
@@ -178,4 +180,6 @@ export const windowsPlatform: RuntimePlatform = {
   stopTask: stopTaskWindows,
   waitTask: waitTaskWindows,
   shimIdentity: shimIdentityWindows,
+  openTask: openTaskWindows,
+  shimAlive: windowsShimAlive,
 };

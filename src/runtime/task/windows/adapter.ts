@@ -20,7 +20,7 @@ import type { LaunchSpec } from '../launch-spec.ts';
 import type { StartTaskOptions, TaskHandle } from '../start-task.ts';
 import type { WaitTaskOptions } from '../wait-task.ts';
 import { windowsShimAlive } from './shim-alive.ts';
-import { startWindowsTask, stopWindowsTask, waitWindowsTask } from './start-task.ts';
+import { openWindowsTask, startWindowsTask, stopWindowsTask, waitWindowsTask } from './start-task.ts';
 
 /** True while process `pid` exists (signal 0 is a pure existence check on Windows too). */
 function pidAlive(pid: number): boolean {
@@ -168,4 +168,19 @@ export async function waitTaskWindows(dir: string, options: WaitTaskOptions = {}
 /** `stopTask` for Windows: CTRL_SHUTDOWN to the job, `TerminateJobObject(job, 1)` at the grace. */
 export async function stopTaskWindows(task: Pick<TaskHandle, 'dir'>, graceMs: number): Promise<ExitRecord> {
   return stopWindowsTask(task.dir, Math.max(0, Math.round(graceMs)));
+}
+
+/**
+ * `openTask` for Windows: a task a hostpod process started earlier (the daemon re-adopts it
+ * after a restart), from its `started` report, with its named job opened again by `groupId`.
+ * Throws `NotFound` if the task never started in `dir`.
+ */
+export async function openTaskWindows(
+  dir: string,
+  groups: GroupManager,
+  groupId: string,
+): Promise<TaskHandle> {
+  const h = await openWindowsTask(dir, groupId);
+  const group = groups.open(groupId, { shimPid: h.shimPid });
+  return { dir, shimPid: h.shimPid, initPid: h.initPid, startedAt: h.startedAt, group };
 }
