@@ -129,4 +129,42 @@ spec:
     assert.match(err, /container "test" started \(pid \d+, workspace C:\\hpc\\\w+\\\)/);
     assert.match(err, /container "test" exited with \d+/);
   });
+
+  test('Ctrl-C (SIGINT) stops the pod gracefully: the container ends, hostpod exits, nothing is left', async () => {
+    buildImage('localhost/win/serve:1', {
+      'bin/serve.cmd': `@echo serving\r\n@"${wine.winPath(wine.kit.nodeExe)}" -e "setInterval(() => {}, 1000)"\r\n`,
+    });
+    writeFileSync(
+      wine.hostPath('C:\\serve.yaml'),
+      `apiVersion: v1
+kind: Pod
+metadata: { name: serve }
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 2
+  securityContext:
+    windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\\\SYSTEM" }
+  containers:
+  - { name: main, image: localhost/win/serve:1, command: ["%CONTAINER_SANDBOX_MOUNT_POINT%\\\\bin\\\\serve.cmd"] }
+`,
+    );
+    const p = wine.spawnNode(CLI, ['run', '-f', 'C:\\serve.yaml', '--root', 'C:\\hp'], {
+      timeoutMs: 120_000,
+    });
+    let out = '';
+    for (let i = 0; i < 300 && !out.includes('serving'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      out = readFileSync(p.stdoutPath, 'utf8');
+    }
+    assert.match(out, /serving/, readFileSync(p.stderrPath, 'utf8'));
+    const id = /workspace C:\\hpc\\(\w+)\\/.exec(readFileSync(p.stderrPath, 'utf8'))?.[1];
+    assert.ok(id);
+    const t0 = Date.now();
+    p.kill('SIGINT');
+    const r = await p.exited;
+    assert.equal(r.timedOut, false);
+    assert.ok(Date.now() - t0 < 30_000, `stopping took ${Date.now() - t0} ms`);
+    assert.match(r.stderr, /container "main" exited with/);
+    assert.equal(existsSync(wine.hostPath(`C:\\hpc\\${id}`)), false, 'the workspace is removed');
+  });
 });
