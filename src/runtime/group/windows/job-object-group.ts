@@ -50,27 +50,37 @@ export class JobObjectGroup implements Group {
   readonly procsFiles: readonly string[] = [];
   readonly killFile = undefined;
 
+  /**
+   * `owned`: the handle `create()` made, kept until `destroy()` (the job must outlive the moment
+   * between create and the shim opening it). A group from `open()` holds no handle: each call
+   * opens the job by name and closes it again, so polling stats leaks nothing.
+   */
   constructor(
     readonly id: string,
     readonly name: string,
-    private handle: Handle | null,
+    private owned: Handle | null,
     private readonly k: Kernel32,
   ) {}
 
   adopt(): void {}
 
-  async pids(): Promise<number[]> {
-    if (!this.handle) return [];
+  /** `fn` with a handle of the job; `gone` when no job of that name exists. */
+  private withJob<T>(fn: (job: Handle) => T, gone: T): T {
+    if (this.owned) return fn(this.owned);
+    const h = this.k.OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, false, this.name);
+    if (!h) return gone;
+    try {
+      return fn(h);
+    } finally {
+      this.k.CloseHandle(h);
+    }
+  }
+
+  private listPids(job: Handle): number[] {
     let n = 64;
     for (;;) {
       const b = Buffer.alloc(pidListSize(n));
-      const ok = this.k.QueryInformationJobObject(
-        this.handle,
-        JobInfoClass.BasicProcessIdList,
-        b,
-        b.length,
-        null,
-      );
+      const ok = this.k.QueryInformationJobObject(job, JobInfoClass.BasicProcessIdList, b, b.length, null);
       if (!ok && this.k.GetLastError() !== ERROR_MORE_DATA)
         throw win32Error(this.k, `list the processes of job ${this.name}`);
       const list = decodePidList(b);
@@ -79,18 +89,16 @@ export class JobObjectGroup implements Group {
     }
   }
 
+  async pids(): Promise<number[]> {
+    return this.withJob((job) => this.listPids(job), []);
+  }
+
   /**
    * SIGKILL: `TerminateJobObject(job, 1)` (counted as every pid); SIGTERM, SIGINT, SIGHUP:
    * CTRL_SHUTDOWN to each process (hcsshim's mapping of signal 15). Other signals: `InvalidArgument`.
    */
   async signalAll(signal: NodeJS.Signals): Promise<number> {
-    const pids = await this.pids();
-    if (pids.length === 0 || !this.handle) return 0;
-    if (signal === 'SIGKILL') {
-      if (!this.k.TerminateJobObject(this.handle, 1)) throw win32Error(this.k, `terminate job ${this.name}`);
-      return pids.length;
-    }
-    if (signal !== 'SIGTERM' && signal !== 'SIGINT' && signal !== 'SIGHUP')
+    if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && signal !== 'SIGINT' && signal !== 'SIGHUP')
       throw new RuntimeError(
         'InvalidArgument',
         `Cannot send ${signal} to job ${this.name}: not a Windows signal`,
@@ -98,20 +106,28 @@ export class JobObjectGroup implements Group {
           hint: 'Windows jobs take SIGTERM (CTRL_SHUTDOWN) and SIGKILL (TerminateJobObject).',
         },
       );
-    const routine = this.k.GetProcAddress(this.k.GetModuleHandleW('kernel32.dll'), 'CtrlRoutine');
-    if (!routine) return 0;
-    let sent = 0;
-    for (const pid of pids) {
-      const p = this.k.OpenProcess(PROCESS_REMOTE_THREAD, false, pid);
-      if (!p) continue;
-      const t = this.k.CreateRemoteThread(p, null, 0, routine, CTRL_SHUTDOWN_EVENT, 0, null);
-      if (t) {
-        this.k.CloseHandle(t);
-        sent += 1;
+    return this.withJob((job) => {
+      const pids = this.listPids(job);
+      if (pids.length === 0) return 0;
+      if (signal === 'SIGKILL') {
+        if (!this.k.TerminateJobObject(job, 1)) throw win32Error(this.k, `terminate job ${this.name}`);
+        return pids.length;
       }
-      this.k.CloseHandle(p);
-    }
-    return sent;
+      const routine = this.k.GetProcAddress(this.k.GetModuleHandleW('kernel32.dll'), 'CtrlRoutine');
+      if (!routine) return 0;
+      let sent = 0;
+      for (const pid of pids) {
+        const p = this.k.OpenProcess(PROCESS_REMOTE_THREAD, false, pid);
+        if (!p) continue;
+        const t = this.k.CreateRemoteThread(p, null, 0, routine, CTRL_SHUTDOWN_EVENT, 0, null);
+        if (t) {
+          this.k.CloseHandle(t);
+          sent += 1;
+        }
+        this.k.CloseHandle(p);
+      }
+      return sent;
+    }, 0);
   }
 
   async waitEmpty(timeoutMs: number): Promise<boolean> {
@@ -124,11 +140,13 @@ export class JobObjectGroup implements Group {
   }
 
   async kill(): Promise<void> {
-    if (!this.handle) return;
     for (let i = 0; i < 20; i++) {
-      if ((await this.pids()).length === 0) return;
-      this.k.TerminateJobObject(this.handle, 1);
-      if (await this.waitEmpty(500)) return;
+      const left = this.withJob((job) => {
+        const n = this.listPids(job).length;
+        if (n > 0) this.k.TerminateJobObject(job, 1);
+        return n;
+      }, 0);
+      if (left === 0 || (await this.waitEmpty(500))) return;
     }
     throw new RuntimeError(
       'DeadlineExceeded',
@@ -143,35 +161,35 @@ export class JobObjectGroup implements Group {
    * a refused commit, which the shim writes as `oomKilled` in the exit record.
    */
   async stats(): Promise<GroupStats> {
-    const pids = this.handle ? await this.pids() : [];
     const stats: GroupStats = {
       cpuUsageNs: 0,
       memoryWorkingSetBytes: 0,
       memoryUsageBytes: 0,
-      processCount: pids.length,
+      processCount: 0,
       oomKillCount: 0,
     };
-    if (!this.handle) return stats;
-    const acc = Buffer.alloc(BASIC_AND_IO_ACCOUNTING_SIZE);
-    if (
-      this.k.QueryInformationJobObject(this.handle, JobInfoClass.BasicAndIoAccounting, acc, acc.length, null)
-    )
-      stats.cpuUsageNs = decodeAccounting(acc).cpuNs;
-    const mem = Buffer.alloc(MEMORY_USAGE_SIZE);
-    if (this.k.QueryInformationJobObject(this.handle, JobInfoClass.MemoryUsage, mem, mem.length, null)) {
-      const m = decodeMemoryUsage(mem).jobMemory;
-      stats.memoryUsageBytes = m;
-      stats.memoryWorkingSetBytes = m;
-    }
-    return stats;
+    return this.withJob((job) => {
+      stats.processCount = this.listPids(job).length;
+      const acc = Buffer.alloc(BASIC_AND_IO_ACCOUNTING_SIZE);
+      if (this.k.QueryInformationJobObject(job, JobInfoClass.BasicAndIoAccounting, acc, acc.length, null))
+        stats.cpuUsageNs = decodeAccounting(acc).cpuNs;
+      const mem = Buffer.alloc(MEMORY_USAGE_SIZE);
+      if (this.k.QueryInformationJobObject(job, JobInfoClass.MemoryUsage, mem, mem.length, null)) {
+        const m = decodeMemoryUsage(mem).jobMemory;
+        stats.memoryUsageBytes = m;
+        stats.memoryWorkingSetBytes = m;
+      }
+      return stats;
+    }, stats);
   }
 
   /** Terminates what is left and closes hostpod's handle (the shim's goes with the shim). Idempotent. */
   async destroy(): Promise<void> {
-    if (!this.handle) return;
     await this.kill();
-    this.k.CloseHandle(this.handle);
-    this.handle = null;
+    if (this.owned) {
+      this.k.CloseHandle(this.owned);
+      this.owned = null;
+    }
   }
 }
 
@@ -229,8 +247,7 @@ export class JobObjectGroupManager implements GroupManager {
     checkGroupId(id);
     const k = this.k;
     const name = this.nameOf(id);
-    const h = k.OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, false, name);
-    return new JobObjectGroup(id, name, h || null, k);
+    return new JobObjectGroup(id, name, null, k);
   }
 
   async listOrphans(): Promise<string[]> {
