@@ -178,3 +178,51 @@ test('a built windows image survives save (docker-archive) and import into anoth
     );
   }
 });
+
+test('ensureUnpacked() caches a windows image layer by layer: Files/ only, tombstones as .wh. markers', async () => {
+  const { craftTar } = await import('./unpack/testing/tar-builder.ts');
+  const { ensureUnpacked } = await import('./layers.ts');
+  const { createHash } = await import('node:crypto');
+  const { gzipSync } = await import('node:zlib');
+  const s = stores();
+  const layers = [
+    craftTar([
+      { name: 'Files', type: 'dir' },
+      { name: 'Files/app.exe', body: 'MZ' },
+      { name: 'Files/old.txt', body: 'old' },
+      { name: 'Hives', type: 'dir' },
+      { name: 'Hives/SOFTWARE_Delta', body: 'regf' },
+    ]),
+    craftTar([
+      { name: 'Files/.wh.OLD.txt' },
+      { name: 'Files/app2.exe', type: 'hardlink', linkname: 'Files/APP.exe' },
+    ]),
+  ];
+  const diffIds = layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`);
+  const blobs = [];
+  for (const l of layers) blobs.push(await s.content.writeBlob(gzipSync(l)));
+  const config = await s.content.writeBlob(
+    JSON.stringify({ architecture: 'amd64', os: 'windows', rootfs: { type: 'layers', diff_ids: diffIds } }),
+  );
+  const manifest = await s.content.writeBlob(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: config.digest,
+        size: config.size,
+      },
+      layers: blobs.map((b) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: b.digest,
+        size: b.size,
+      })),
+    }),
+  );
+  const out = await ensureUnpacked(s.root, s.content, manifest.digest);
+  assert.equal(out.length, 2);
+  assert.deepEqual(readdirSync(out[0]!.dir).sort(), ['app.exe', 'old.txt']);
+  assert.deepEqual(readdirSync(out[1]!.dir).sort(), ['.wh.OLD.txt', 'app2.exe']);
+  assert.equal(readFileSync(join(out[1]!.dir, 'app2.exe'), 'utf8'), 'MZ');
+});

@@ -33,7 +33,8 @@ export interface ApplyLayerOptions {
   expectedDiffId?: Digest;
   /**
    * The layer format, from the image's platform: `linux` (default) or `windows` (the Windows
-   * layer format, `windows/windows-applier.ts`; apply mode only).
+   * layer format, `windows/windows-applier.ts`: in overlay mode tombstones stay as `.wh.NAME`
+   * marker files and `lowers` serve hard-link targets).
    */
   format?: 'linux' | 'windows';
   /** Windows format: the image's first layer (which may not hold whiteouts). */
@@ -67,18 +68,16 @@ export async function applyLayer(
 ): Promise<ApplyLayerResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const what = opts.what ?? 'layer';
-  if (opts.format === 'windows' && opts.mode !== 'apply') {
-    throw new RuntimeError(
-      'NotImplemented',
-      `Cannot unpack ${what}: a Windows layer is unpacked in apply mode only`,
-      {
-        hint: 'unpack Windows images onto one directory (unpackImageTo)',
-      },
-    );
-  }
   const applier =
     opts.format === 'windows'
-      ? new WindowsLayerApplier({ target: opts.target, base: opts.base ?? false, what })
+      ? new WindowsLayerApplier({
+          target: opts.target,
+          base: opts.base ?? false,
+          what,
+          // Overlay mode = this layer's own cache directory: tombstones stay as markers.
+          tombstones: opts.mode === 'overlay' ? 'keep' : 'apply',
+          lowers: (opts.lowers ?? []).map((l) => l.dir),
+        })
       : new LayerApplier({
           target: opts.target,
           mode: opts.mode,

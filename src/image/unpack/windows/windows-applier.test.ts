@@ -190,12 +190,46 @@ test('applyLayer(format windows) replaces a file by a directory and a read-only 
   assert.ok(lstatSync(join(dir, 'a')).isDirectory());
 });
 
-test('applyLayer(format windows) is refused in overlay mode', async (t) => {
-  const dir = tmp(t);
-  await assert.rejects(
-    applyLayer(chunked(craftTar(BASE)), { target: dir, mode: 'overlay', format: 'windows' }),
-    (e: Error & { code?: string }) => e.code === 'NotImplemented',
+test('applyLayer(format windows, overlay) keeps tombstones as .wh. markers and links to lower layers', async (t) => {
+  const lower = tmp(t);
+  await applyLayer(chunked(craftTar(BASE)), {
+    target: lower,
+    mode: 'overlay',
+    format: 'windows',
+    base: true,
+  });
+  const upper = tmp(t);
+  const r = await applyLayer(
+    chunked(
+      craftTar([
+        { name: 'Files/.wh.License.txt' },
+        { name: 'Files/Windows/System32/.wh.cmd2.exe' },
+        { name: 'Files/new.txt', body: 'own' },
+        { name: 'Files/.wh.new.txt' },
+        { name: 'Files/again.txt', body: 'x' },
+        { name: 'Files/.wh.again.txt' },
+        { name: 'Files/again.txt', body: 'back' },
+        { name: 'Files/Windows/.wh..wh..opq' },
+        { name: 'Files/link.exe', type: 'hardlink', linkname: 'Files/WINDOWS/system32/CMD.exe' },
+      ]),
+    ),
+    { target: upper, mode: 'overlay', format: 'windows', lowers: [{ dir: lower, opaque: new Set() }] },
   );
+  assert.deepEqual(readdirSync(upper).sort(), [
+    '.wh.License.txt',
+    '.wh.new.txt',
+    'Windows',
+    'again.txt',
+    'link.exe',
+  ]);
+  assert.deepEqual(readdirSync(join(upper, 'Windows')), ['System32']);
+  assert.deepEqual(readdirSync(join(upper, 'Windows/System32')), ['.wh.cmd2.exe']);
+  assert.equal(statSync(join(upper, '.wh.License.txt')).size, 0);
+  assert.equal(readFileSync(join(upper, 'again.txt'), 'utf8'), 'back');
+  assert.equal(readFileSync(join(upper, 'link.exe'), 'utf8'), 'MZ-cmd');
+  assert.match(r.notes.join('\n'), /tombstone of "\.wh\.\.opq"/);
+  // The lower layer is untouched.
+  assert.ok(readdirSync(lower).includes('License.txt'));
 });
 
 test('applyLayer(format windows) reads a layer written by Python tarfile with MSWINDOWS PAX records', async (t) => {

@@ -34,6 +34,18 @@ export interface WindowsApplierOptions {
   base: boolean;
   /** Names the layer in messages. */
   what: string;
+  /**
+   * `apply` (default): a tombstone deletes what the layers below left in `target`. `keep`: the
+   * target is this layer's own directory in the layer cache, so a tombstone is kept as an empty
+   * `.wh.NAME` marker file for the copy that stacks the layers (`.wh..wh..opq`, which hcsshim
+   * reads as a tombstone of `.wh..opq`, is skipped with a note).
+   */
+  tombstones?: 'apply' | 'keep';
+  /**
+   * `keep` mode: the unpacked directories of the layers below, top-most first, where a hard link
+   * to a file of a lower layer finds its target.
+   */
+  lowers?: readonly string[];
 }
 
 /**
@@ -104,6 +116,7 @@ export class WindowsLayerApplier implements TarHandler {
     }
     if (e.windows?.has('MSWINDOWS.rawsd') || e.windows?.has('MSWINDOWS.sd')) this.#skipped.sd++;
     const dirRel = this.#ensureDirs(parent, e);
+    if (this.#o.tombstones === 'keep') this.#dropMarker(dirRel, last, e);
     const onDisk = this.#lookup(dirRel, last) ?? last;
     const rel = dirRel === '' ? onDisk : `${dirRel}/${onDisk}`;
     const path = this.#abs(rel, e);
@@ -295,6 +308,26 @@ export class WindowsLayerApplier implements TarHandler {
     if (this.#o.base) this.#refuse(e, 'base layer cannot have tombstones');
     this.#whiteouts++;
     if (name === '' || name === '.' || name === '..') this.#refuse(e, 'invalid tombstone');
+    if (this.#o.tombstones === 'keep') {
+      if (name === '.wh..opq') {
+        this.#note(
+          `skipped "${e.name}": a tombstone of ".wh..opq" (Windows layers have no opaque directories)`,
+        );
+        return;
+      }
+      const dirRel = this.#ensureDirs(parent, e);
+      const own = this.#lookup(dirRel, name);
+      if (own !== undefined) {
+        this.#remove(this.#abs(dirRel === '' ? own : `${dirRel}/${own}`, e));
+        this.#forget(dirRel, own);
+      }
+      const marker = `.wh.${name}`;
+      const rel = dirRel === '' ? marker : `${dirRel}/${marker}`;
+      this.#remove(this.#abs(rel, e));
+      closeSync(openSync(this.#abs(rel, e), O_CREATE, 0o444));
+      this.#remember(dirRel, marker);
+      return;
+    }
     // Resolve without creating: a tombstone for something absent deletes nothing.
     let rel = '';
     for (const c of parent) {
@@ -311,6 +344,45 @@ export class WindowsLayerApplier implements TarHandler {
     this.#forget(rel, onDisk);
   }
 
+  /** `keep` mode: this layer writes `name`, so an earlier tombstone of it in this layer goes. */
+  #dropMarker(dirRel: string, name: string, e: TarEntry): void {
+    const marker = this.#lookup(dirRel, `.wh.${name}`);
+    if (marker === undefined) return;
+    this.#remove(this.#abs(dirRel === '' ? marker : `${dirRel}/${marker}`, e));
+    this.#forget(dirRel, marker);
+  }
+
+  /** A hard link target in the layers below (`keep` mode), matched case-insensitively. */
+  #lowerFile(comps: readonly string[]): string | undefined {
+    for (const lower of this.#o.lowers ?? []) {
+      let dir = lower;
+      let ok = true;
+      for (const [i, c] of comps.entries()) {
+        let names: string[];
+        try {
+          names = readdirSync(dir);
+        } catch {
+          ok = false;
+          break;
+        }
+        const found = names.find((n) => windowsFoldCase(n) === windowsFoldCase(c));
+        if (found === undefined) {
+          ok = false;
+          break;
+        }
+        dir = join(dir, found);
+        const st = lstatOrUndefined(dir);
+        const isLast = i === comps.length - 1;
+        if (st === undefined || st.isSymbolicLink() || (isLast ? !st.isFile() : !st.isDirectory())) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return dir;
+    }
+    return undefined;
+  }
+
   #hardlink(e: TarEntry, path: string, dirRel: string, onDisk: string): void {
     const link = e.linkname.replace(/\\/g, '/').replace(/^\/+/, '');
     const top = link.split('/')[0] ?? '';
@@ -322,8 +394,10 @@ export class WindowsLayerApplier implements TarHandler {
     } catch (err) {
       this.#refuse(e, `invalid hard link target "${e.linkname}": ${(err as Error).message}`);
     }
+    if (comps.length === 0) this.#refuse(e, 'it is a hard link without a target');
+    const lower = this.#o.tombstones === 'keep' ? this.#lowerFile(comps) : undefined;
     let rel = '';
-    for (const [i, c] of comps.entries()) {
+    for (const [i, c] of lower === undefined ? comps.entries() : []) {
       const found = this.#lookup(rel, c);
       if (found === undefined)
         this.#refuse(e, `failed to find link target for '${e.name}' -> '${e.linkname}'`);
@@ -334,8 +408,7 @@ export class WindowsLayerApplier implements TarHandler {
         this.#refuse(e, `hard link target "${e.linkname}" is not a regular file inside the layer`);
       }
     }
-    if (comps.length === 0) this.#refuse(e, 'it is a hard link without a target');
-    const source = this.#abs(rel, e);
+    const source = lower ?? this.#abs(rel, e);
     if (source === path) return;
     this.#remove(path);
     try {

@@ -6,6 +6,7 @@ import {
   normalizeWindowsMountPath,
   PIPE_MOUNT_REFUSED,
   windowsMountLinkPath,
+  windowsVolumeFilePaths,
 } from './volume-paths.ts';
 
 test("normalizeWindowsHostPath() keeps drive paths and puts the kubelet's rooted forms on c:", () => {
@@ -65,4 +66,30 @@ test('normalizeWindowsMountPath() makes container paths absolute on C: and refus
 test('windowsMountLinkPath() puts the link under the workspace, drive dropped', () => {
   assert.equal(windowsMountLinkPath('C:\\hpc\\abc\\', 'C:\\etc\\app'), 'C:\\hpc\\abc\\etc\\app');
   assert.equal(windowsMountLinkPath('C:\\C\\abc\\', 'D:\\data'), 'C:\\C\\abc\\data');
+});
+
+test('windowsVolumeFilePaths() joins configMap/secret file paths with \\ and refuses names Windows cannot hold', () => {
+  assert.deepEqual(
+    windowsVolumeFilePaths([
+      { path: 'config.yaml', field: 'a' },
+      { path: 'sub/dir/key', field: 'b' },
+    ]),
+    ['config.yaml', 'sub\\dir\\key'],
+  );
+  for (const bad of ['../x', 'C:/x', 'nul', 'a:b', 'x.', '\\\\srv\\s', '']) {
+    assert.throws(
+      () => windowsVolumeFilePaths([{ path: bad, field: 'spec.volumes[0].configMap.items[0].path' }]),
+      (e: Error & { code?: string }) =>
+        e.code === 'InvalidArgument' && e.message.startsWith('spec.volumes[0].configMap.items[0].path: '),
+      bad,
+    );
+  }
+  assert.throws(
+    () =>
+      windowsVolumeFilePaths([
+        { path: 'Key', field: 'spec.volumes[1].secret' },
+        { path: 'key', field: 'spec.volumes[1].secret' },
+      ]),
+    /differ only in case/,
+  );
 });

@@ -1,5 +1,5 @@
 import { RuntimeError } from '../../../errors.ts';
-import { windowsNameProblem } from '../../../lib/windows-path.ts';
+import { splitWindowsRelative, windowsFoldCase, windowsNameProblem } from '../../../lib/windows-path.ts';
 import { joinUnderRoot } from './paths.ts';
 
 /** The reference's refusal of a named-pipe mount source (hcsshim jc/mounts.go). */
@@ -95,4 +95,44 @@ export function normalizeWindowsMountPath(mountPath: string, field = 'volumeMoun
  */
 export function windowsMountLinkPath(mountPoint: string, mountPath: string): string {
   return joinUnderRoot(mountPoint, mountPath.replace(/^[A-Za-z]:/, ''));
+}
+
+/**
+ * The relative paths of the files an emptyDir-backed volume writes (configMap / secret keys or
+ * `items[].path`, projected sources, downwardAPI items) on a Windows host: each split into names
+ * Windows accepts, joined with `\\`. Throws InvalidArgument naming `field` (e.g.
+ * `spec.volumes[2].configMap.items[0].path`) for `..`, a drive, a UNC start, a bad name
+ * (`CON`, `a:b`, trailing dot…), or two paths that differ only in case (one file on NTFS).
+ */
+export function windowsVolumeFilePaths(paths: readonly { path: string; field: string }[]): string[] {
+  const seen = new Map<string, string>();
+  return paths.map(({ path, field }) => {
+    let parts: string[];
+    try {
+      parts = splitWindowsRelative(path);
+    } catch (e) {
+      throw new RuntimeError(
+        'InvalidArgument',
+        `${field}: "${path}" cannot be a file name on Windows: ${(e as Error).message}`,
+        {
+          hint: 'use a relative path of names Windows accepts (no .., drive, ":", reserved names such as CON)',
+        },
+      );
+    }
+    if (parts.length === 0) throw new RuntimeError('InvalidArgument', `${field}: the path is empty`);
+    const joined = parts.join('\\');
+    const key = windowsFoldCase(joined);
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new RuntimeError(
+        'InvalidArgument',
+        `${field}: "${path}" and "${other}" are the same file on Windows (names differ only in case)`,
+        {
+          hint: 'give the keys or items paths that differ in more than case',
+        },
+      );
+    }
+    seen.set(key, path);
+    return joined;
+  });
 }
