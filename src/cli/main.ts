@@ -30,5 +30,12 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   // A closed pipe (`hostpod lint … | head`) is not an error worth a stack trace.
   if (e.code === 'EPIPE') process.exit(0);
 });
+// On Windows the state database is node:sqlite, which Node 22 calls experimental on first use:
+// that notice is not for hostpod's users. Every other warning is printed as Node prints it.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'ExperimentalWarning' && /SQLite/i.test(w.message)) return;
+  process.stderr.write(`(node:${process.pid}) ${w.name}: ${w.message}\n`);
+});
 const code = await runCli(process.argv.slice(2), ctx);
 process.exitCode = code;

@@ -5,7 +5,9 @@
  * `PermissionDenied`. Streams (watches, logs) are async iterables that end quietly when the
  * caller's `AbortSignal` aborts.
  */
+
 import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
+import { hostDefaults } from '../lib/host-os.ts';
 
 /**
  * One connection per request (a unix socket connects in microseconds): a kept-alive connection
@@ -36,7 +38,7 @@ import { resourceOfKind } from '../api/resources.ts';
 import { ERROR_CODES, type ErrorCode, errnoCode, RuntimeError } from '../errors.ts';
 
 /** Where the daemon listens unless told otherwise. */
-export const DEFAULT_SOCKET = '/run/hostpod/hostpod.sock';
+export const DEFAULT_SOCKET = hostDefaults().socket;
 
 /** The socket path: the `--socket` flag, else `$HOSTPOD_SOCKET`, else `DEFAULT_SOCKET`. */
 export function resolveSocket(

@@ -5,14 +5,17 @@
  * `contrib/config.yaml` documents every key.
  */
 import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import jsYaml from 'js-yaml';
 import { parseFieldValidation } from '../api/field-validation.ts';
 import { integerValue, parseQuantity } from '../api/quantity.ts';
 import { describeError, errnoCode, RuntimeError } from '../errors.ts';
+import { hostDefaults } from '../lib/host-os.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import { parseDnsSettings } from '../services/dns-settings.ts';
 import { DEFAULT_DNS_SETTINGS, type DnsSettings } from '../services/resolv-conf.ts';
+import { isNamedPipe } from './api/socket.ts';
 import { parseListenAddress } from './metrics.ts';
 
 export interface DaemonConfig {
@@ -42,20 +45,20 @@ export interface DaemonConfig {
   dns: DnsSettings;
 }
 
-export const DEFAULT_CONFIG_FILE = '/etc/hostpod/config.yaml';
+export const DEFAULT_CONFIG_FILE = hostDefaults().configFile;
 
 export const DEFAULTS: DaemonConfig = {
-  root: '/var/lib/hostpod',
-  socket: '/run/hostpod/hostpod.sock',
+  root: hostDefaults().root,
+  socket: hostDefaults().socket,
   layout: 'bind',
   nodeLabels: {},
   metricsAddress: '127.0.0.1:9470',
-  staticPodDir: '/etc/hostpod/manifests',
+  staticPodDir: hostDefaults().staticPodDir,
   staticPodValidate: 'strict',
   logRotation: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
   logLevel: 'info',
   insecureRegistries: [],
-  registryConfigDir: '/etc/hostpod/certs.d',
+  registryConfigDir: hostDefaults().registryConfigDir,
   dns: DEFAULT_DNS_SETTINGS,
 };
 
@@ -152,14 +155,15 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
   step(() => {
     const root = str('root');
     if (root !== undefined) {
-      if (!root.startsWith('/')) throw bad('root', 'an absolute path');
+      if (!isAbsolute(root)) throw bad('root', 'an absolute path');
       c.root = root;
     }
   });
   step(() => {
     const socket = str('socket');
     if (socket !== undefined) {
-      if (!socket.startsWith('/')) throw bad('socket', 'an absolute path');
+      if (!isAbsolute(socket) && !isNamedPipe(socket))
+        throw bad('socket', 'an absolute path or a named pipe (\\\\.\\pipe\\name)');
       c.socket = socket;
     }
   });
@@ -227,7 +231,7 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
   step(() => {
     const dir = str('staticPodDir');
     if (dir !== undefined) {
-      if (dir !== '' && !dir.startsWith('/')) throw bad('staticPodDir', 'an absolute path, or "" for none');
+      if (dir !== '' && !isAbsolute(dir)) throw bad('staticPodDir', 'an absolute path, or "" for none');
       c.staticPodDir = dir;
     }
   });
@@ -278,7 +282,7 @@ export function buildConfig(file: Raw, flags: Raw, where: string): DaemonConfig 
   step(() => {
     const registryDir = str('registryConfigDir');
     if (registryDir !== undefined) {
-      if (!registryDir.startsWith('/')) throw bad('registryConfigDir', 'an absolute path');
+      if (!isAbsolute(registryDir)) throw bad('registryConfigDir', 'an absolute path');
       c.registryConfigDir = registryDir;
     }
   });

@@ -22,6 +22,7 @@ import { AsyncQueue, produced } from '../lib/async-queue.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
 import { shimAlive } from '../runtime/task/wait-task.ts';
 import { containerView } from '../services/container-view.ts';
+import { platformOf } from '../services/container-runner.ts';
 import { execTargetOf } from '../services/exec.ts';
 import { assertImageUnused } from '../services/image-use.ts';
 import { type ImageContext, prepareImage } from '../services/images.ts';
@@ -181,7 +182,9 @@ export class NodeViews {
           const now = this.#db.containers.get(parseContainerId(id));
           if (now === undefined || !('running' in now.state)) return false;
           const dir = now.taskDir ?? taskDir(root, id);
-          return !(await readExit(dir).catch(() => undefined)) && (await shimAlive(dir));
+          return (
+            !(await readExit(dir).catch(() => undefined)) && (await platformOf(this.#x.deps).shimAlive(dir))
+          );
         },
         query,
         write,

@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import type { Pod } from '../api/types.ts';
 import { describeError } from '../errors.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
-import { openTask } from '../runtime/task/start-task.ts';
-import { shimAlive } from '../runtime/task/wait-task.ts';
 import {
   type ContainerExit,
   exitOfTerminated,
@@ -20,7 +18,7 @@ import {
   terminatedState,
   vanishedExit,
 } from '../services/container-exit.ts';
-import { type RunningContainer, removeContainer } from '../services/container-runner.ts';
+import { platformOf, type RunningContainer, removeContainer } from '../services/container-runner.ts';
 import type { ContainerResume, PodResume } from '../services/pod-runner.ts';
 import { containerDir, logPath, taskDir } from '../services/records.ts';
 import type { RuntimeDeps } from '../services/runtime-deps.ts';
@@ -106,12 +104,15 @@ export class Reconciler {
   /** A running container of an earlier daemon, if its shim still runs it: handed to the supervisor. */
   async #adopt(row: ContainerRecord): Promise<RunningContainer | undefined> {
     const dir = row.taskDir ?? taskDir(this.#deps.root, row.id);
-    if (!(await shimAlive(dir))) return undefined;
+    const platform = platformOf(this.#deps);
+    if (!(await platform.shimAlive(dir))) return undefined;
     // An exit record (or one that does not read): it ended; `#end` reads it.
     if ((await readExit(dir).catch(() => 'unreadable')) !== undefined) return undefined;
     const exec = row.exec ?? (await this.#legacyExec(row));
     if (!exec) return undefined;
-    const task = await openTask(dir, this.#deps.groups, row.groupId ?? row.id).catch(() => undefined);
+    const task = await platform
+      .openTask(dir, this.#deps.groups, row.groupId ?? row.id)
+      .catch(() => undefined);
     if (!task) return undefined;
     return {
       id: row.id,
@@ -122,6 +123,7 @@ export class Reconciler {
       account: { name: '', uid: 0, gid: 0, groups: [], home: '/', shell: '', ephemeral: exec.ephemeralUser },
       logPath: logPath(this.#deps.root, row.id),
       warnings: [],
+      platform,
     };
   }
 

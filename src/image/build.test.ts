@@ -108,13 +108,14 @@ test('buildImage() writes the config from the options and a layer GNU tar reads 
     env: ['PATH=/bin'],
     workdir: '/work',
     labels: { b: '2', a: '1' },
-    platform: { os: 'windows', architecture: 'amd64' },
+    platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
     tmpDir: s.tmpDir,
     sourceDateEpoch: 0,
   });
   assert.equal(r.name, 'localhost/example/cfg:latest');
-  assert.equal(r.platform, 'windows/amd64');
+  assert.equal(r.platform, 'linux/arm64/v8');
   const { config } = await readImage(s.content, r.digest);
+  assert.equal(config.architecture, 'arm64');
   assert.deepEqual(config.config, {
     Env: ['PATH=/bin'],
     Entrypoint: ['/bin/sh', '-c'],

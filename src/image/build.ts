@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { RuntimeError } from '../errors.ts';
+import { splitWindowsRelative, windowsFoldCase } from '../lib/windows-path.ts';
 import type { Digest } from '../oci/digest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { formatPlatform, hostPlatform, type Platform } from '../oci/platform.ts';
@@ -23,7 +24,12 @@ export interface BuildOptions {
   env?: string[];
   workdir?: string;
   labels?: Record<string, string>;
-  /** Default: linux and this host's architecture. */
+  /**
+   * Default: linux and this host's architecture. With os `windows` the layer is written in the
+   * Windows layer format (`Files/…`, an empty `Hives/`, `MSWINDOWS.fileattr` records) and every
+   * name must be one Windows accepts (InvalidArgument otherwise, also for two names differing
+   * only in case).
+   */
   platform?: Platform;
   /**
    * `SOURCE_DATE_EPOCH` (seconds), the reproducible-builds convention: when set, the config's
@@ -99,6 +105,51 @@ function pad(n: number): Buffer | undefined {
   return r === 0 ? undefined : Buffer.alloc(BLOCK - r);
 }
 
+function* paxEntry(records: readonly string[], mtime: number): Generator<Buffer> {
+  const body = Buffer.from(records.join(''));
+  yield header('PaxHeaders/entry', 'x', 0o644, body.length, '', mtime);
+  yield body;
+  const p = pad(body.length);
+  if (p) yield p;
+}
+
+/** How a built layer is laid out: plain (linux) or the Windows layer format. */
+export type LayerFormat = 'linux' | 'windows';
+
+/** `FILE_ATTRIBUTE_*` bits a built Windows layer records. */
+const WIN_ATTR_READONLY = 0x1;
+const WIN_ATTR_DIRECTORY = 0x10;
+const WIN_ATTR_ARCHIVE = 0x20;
+const WIN_ATTR_REPARSE_POINT = 0x400;
+
+/** `MSWINDOWS.fileattr` for a build entry: directory, archive (+ read-only without write bits), reparse point. */
+function windowsAttributes(type: 'dir' | 'file' | 'symlink', mode: number): number {
+  if (type === 'dir') return WIN_ATTR_DIRECTORY;
+  if (type === 'symlink') return WIN_ATTR_ARCHIVE | WIN_ATTR_REPARSE_POINT;
+  return WIN_ATTR_ARCHIVE | ((mode & 0o222) === 0 ? WIN_ATTR_READONLY : 0);
+}
+
+/** Refuses names Windows cannot hold, and two names that differ only in case. */
+class WindowsNames {
+  readonly #seen = new Map<string, string>();
+
+  check(rel: string): void {
+    const bad = (why: string) =>
+      new RuntimeError('InvalidArgument', `Cannot build a Windows image: "${rel}" ${why}`, {
+        hint: 'rename it: Windows refuses this name (see docs/images.md, "Windows images")',
+      });
+    try {
+      splitWindowsRelative(rel);
+    } catch (e) {
+      throw bad(`is not a valid Windows path: ${(e as Error).message}`);
+    }
+    const key = windowsFoldCase(rel);
+    const other = this.#seen.get(key);
+    if (other !== undefined) throw bad(`and "${other}" differ only in case (one file on Windows)`);
+    this.#seen.set(key, rel);
+  }
+}
+
 /**
  * The deterministic tar stream of the build directory (PAX records for long names and big
  * files); `counted.entries` is set as entries go by.
@@ -108,25 +159,34 @@ async function* tarStream(
   mtime: number,
   notes: string[],
   counted: { entries: number },
+  format: LayerFormat,
 ): AsyncGenerator<Buffer> {
+  const windows = format === 'windows' ? new WindowsNames() : undefined;
+  if (windows) {
+    // The Windows layer format: the filesystem under Files/, registry deltas under Hives/.
+    for (const top of ['Files/', 'Hives/']) {
+      counted.entries++;
+      yield* paxEntry([paxRecord('MSWINDOWS.fileattr', String(WIN_ATTR_DIRECTORY))], mtime);
+      yield header(top, '5', 0o755, 0, '', mtime);
+    }
+  }
   for await (const it of readBuildDir(dir, notes)) {
     try {
       counted.entries++;
-      const name = it.type === 'dir' ? `${it.rel}/` : it.rel;
+      windows?.check(it.rel);
+      const rel = windows ? `Files/${it.rel}` : it.rel;
+      const name = it.type === 'dir' ? `${rel}/` : rel;
+      // A Windows symlink target uses `\` (a relative one stays relative).
+      const linkname = windows ? it.linkname.replace(/\//g, '\\') : it.linkname;
       const pax: string[] = [];
+      if (windows) pax.push(paxRecord('MSWINDOWS.fileattr', String(windowsAttributes(it.type, it.mode))));
       if (Buffer.byteLength(name) > 100) pax.push(paxRecord('path', name));
-      if (Buffer.byteLength(it.linkname) > 100) pax.push(paxRecord('linkpath', it.linkname));
+      if (Buffer.byteLength(linkname) > 100) pax.push(paxRecord('linkpath', linkname));
       if (it.size > 0o77777777777) pax.push(paxRecord('size', String(it.size)));
-      if (pax.length > 0) {
-        const body = Buffer.from(pax.join(''));
-        yield header('PaxHeaders/entry', 'x', 0o644, body.length, '', mtime);
-        yield body;
-        const p = pad(body.length);
-        if (p) yield p;
-      }
+      if (pax.length > 0) yield* paxEntry(pax, mtime);
       const flag = it.type === 'dir' ? '5' : it.type === 'symlink' ? '2' : '0';
       const shortName = Buffer.byteLength(name) > 100 ? name.slice(-99) : name;
-      const shortLink = Buffer.byteLength(it.linkname) > 100 ? '' : it.linkname;
+      const shortLink = Buffer.byteLength(linkname) > 100 ? '' : linkname;
       yield header(shortName, flag, it.mode, Math.min(it.size, 0o77777777777), shortLink, mtime);
       if (it.file === undefined || it.size === 0) continue;
       let left = it.size;
@@ -179,14 +239,18 @@ export async function buildImage(
   const epoch =
     opts.sourceDateEpoch === undefined ? undefined : Math.max(0, Math.floor(opts.sourceDateEpoch));
   const mtime = epoch ?? 0;
+  const platform = opts.platform ?? { os: 'linux', architecture: hostPlatform().architecture };
   const source = await openBuildDir(dir);
   let layer: BuiltLayer;
   try {
-    layer = await writeLayer(source, content, { tmpDir: opts.tmpDir, mtime });
+    layer = await writeLayer(source, content, {
+      tmpDir: opts.tmpDir,
+      mtime,
+      format: platform.os === 'windows' ? 'windows' : 'linux',
+    });
   } finally {
     await source.close();
   }
-  const platform = opts.platform ?? { os: 'linux', architecture: hostPlatform().architecture };
   const when = epoch === undefined ? (opts.now ?? new Date()) : new Date(epoch * 1000);
   const created = when.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const cfg: Record<string, unknown> = {};
@@ -246,7 +310,7 @@ interface BuiltLayer {
 async function writeLayer(
   source: FileHandle,
   content: LocalContentStore,
-  o: { tmpDir: string; mtime: number },
+  o: { tmpDir: string; mtime: number; format: LayerFormat },
 ): Promise<BuiltLayer> {
   const notes: string[] = [];
   const counted = { entries: 0 };
@@ -259,7 +323,7 @@ async function writeLayer(
     await pipeline(
       Readable.from(
         (async function* () {
-          for await (const b of tarStream(source, o.mtime, notes, counted)) {
+          for await (const b of tarStream(source, o.mtime, notes, counted, o.format)) {
             diffHash.update(b);
             yield b;
           }

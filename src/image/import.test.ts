@@ -270,7 +270,12 @@ test('importImage() takes the host platform from a multi-platform layout, or the
       layers: [{ 'which.txt': 'host' }],
     }),
     await writeImage(dir, { os: 'linux', architecture: other, layers: [{ 'which.txt': 'other' }] }),
-    await writeImage(dir, { os: 'windows', architecture: 'amd64', layers: [{ 'which.txt': 'windows' }] }),
+    // A Windows image's layer is in the Windows layer format: its files under Files/.
+    await writeImage(dir, {
+      os: 'windows',
+      architecture: 'amd64',
+      layers: [{ 'Files/which.txt': 'windows' }],
+    }),
   ];
   await writeLayout(dir, '1', imgs);
   const cases: [Platform | undefined, string][] = [

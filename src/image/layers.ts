@@ -153,7 +153,9 @@ const inFlight = new Map<string, Promise<UnpackedLayer>>();
  * overlay mode into `<root>/layers/tmp-<pid>-<random>/fs`, its diffID checked against the
  * config's `rootfs.diff_ids`, then renamed to `<root>/layers/sha256/<chainid>`; a failure
  * removes the temporary dir. Concurrent unpacks of the same layer (in or across processes) are
- * safe: the loser of the rename discards its copy.
+ * safe: the loser of the rename discards its copy. A Windows image's layers (config `os:
+ * windows`) are unpacked in the Windows layer format: `Files/` only, each tombstone kept as an
+ * empty `.wh.NAME` marker for the copy that stacks them into a workspace.
  *
  * Throws RuntimeError `NotFound` (a blob is missing), `DataLoss` (diffID mismatch, corrupt blob)
  * and whatever {@link applyLayer} throws for a hostile or malformed layer.
@@ -186,7 +188,7 @@ export async function ensureUnpacked(
           chainId,
           chains[i - 1] ?? null,
           lowers,
-          opts,
+          { ...opts, ...(config.os === 'windows' ? { windows: { base: i === 0 } } : {}) },
         );
         inFlight.set(final, p);
         p.finally(() => inFlight.delete(final)).catch(() => {});
@@ -212,7 +214,7 @@ async function unpackOne(
   chainId: Digest,
   parent: Digest | null,
   lowers: readonly LowerLayer[],
-  opts: EnsureUnpackedOptions,
+  opts: EnsureUnpackedOptions & { windows?: { base: boolean } },
   run?: (o: ApplyLayerOptions) => Promise<ApplyLayerResult>,
 ): Promise<UnpackedLayer> {
   if (run === undefined && !(await content.info(desc.digest))) {
@@ -240,6 +242,7 @@ async function unpackOne(
       limits: opts.limits ?? {},
       expectedDiffId: diffId,
       what: `layer ${desc.digest}`,
+      ...(opts.windows ? { format: 'windows' as const, base: opts.windows.base } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const rec: LayerRecord = {
@@ -314,6 +317,8 @@ export async function listLayers(root: string): Promise<Digest[]> {
  * Unpacks every layer of the image `manifestDigest` onto one directory `target` (apply mode:
  * whiteouts delete, opaque directories are emptied) — the copy fallback for hosts without
  * overlayfs, and what tests compare with `umoci unpack`. Each layer's diffID is checked.
+ * A `windows` image (config `os`) is unpacked in the Windows layer format: its `Files/` become
+ * the directory (see unpack/windows/README.md).
  */
 export async function unpackImageTo(
   target: string,
@@ -334,6 +339,7 @@ export async function unpackImageTo(
         limits: opts.limits ?? {},
         expectedDiffId: config.rootfs.diff_ids[i]!,
         what: `layer ${desc.digest}`,
+        ...(config.os === 'windows' ? { format: 'windows' as const, base: i === 0 } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       }),
     );
@@ -450,6 +456,8 @@ export async function pullAndUnpack<T extends { manifestDigest: Digest }>(
     const config = parseImageConfig(
       parseJson(await content.readBytes(cfg.digest), `image config ${cfg.digest}`),
     );
+    // Windows layers are unpacked after the pull, by ensureUnpacked (the worker speaks the Linux format only).
+    if (config.os === 'windows') return;
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== layerBlobs.length) return; // the pull refuses such an image itself
     const chains = chainIds(diffIds);

@@ -10,13 +10,13 @@
 import { readdir } from 'node:fs/promises';
 import { describeError } from '../errors.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
+import type { RuntimePlatform } from '../runtime/platform.ts';
 import { safeRemove } from '../runtime/sandbox/safe-fs.ts';
-import { listSandboxes, removeSandbox, trashDir } from '../runtime/sandbox/sandbox.ts';
-import { cleanupEphemeralUsers, ephemeralScope } from '../runtime/users/accounts.ts';
-import { cleanupPodGroups } from '../runtime/users/pod-groups.ts';
+import { listSandboxes, trashDir } from '../runtime/sandbox/sandbox.ts';
+import { ephemeralScope } from '../runtime/users/accounts.ts';
 import type { ContainerRepository } from '../state/containers.ts';
 import { terminatedState, vanishedExit } from './container-exit.ts';
-import { removeContainer } from './container-runner.ts';
+import { platformOf, removeContainer } from './container-runner.ts';
 import { ownerAlive } from './records.ts';
 import { livePodGroups, removeStalePodVolumes } from './volumes.ts';
 
@@ -37,7 +37,9 @@ export async function cleanupStale(deps: {
   root: string;
   groups: GroupManager;
   containers: ContainerRepository;
+  platform?: RuntimePlatform;
 }): Promise<CleanupReport> {
+  const platform = platformOf(deps);
   const report: CleanupReport = { containers: [], orphans: [], problems: [] };
   const live = new Set<string>();
   for (const rec of deps.containers.listUnfinished()) {
@@ -69,7 +71,7 @@ export async function cleanupStale(deps: {
   for (const id of await deps.groups.listOrphans(live))
     await step(`job ${id}`, () => deps.groups.open(id).destroy());
   for (const id of await listSandboxes(deps.root)) {
-    if (!live.has(id)) await step(`workspace ${id}`, () => removeSandbox({ root: deps.root, id }));
+    if (!live.has(id)) await step(`workspace ${id}`, () => platform.removeSandbox({ root: deps.root, id }));
   }
   // Trees a crashed removal had moved aside (removeTreeSafely) but not finished deleting.
   try {
@@ -88,14 +90,14 @@ export async function cleanupStale(deps: {
   }
   // Pod groups of this instance whose pod directory is gone.
   try {
-    const groups = await cleanupPodGroups(ephemeralScope(deps.root), await livePodGroups(deps.root));
+    const groups = await platform.cleanupPodGroups(ephemeralScope(deps.root), await livePodGroups(deps.root));
     for (const name of groups.removed) report.orphans.push(`group ${name}`);
     for (const f of groups.failed) report.problems.push(`group ${f.name}: ${describeError(f.error)}`);
   } catch (e) {
     report.problems.push(`pod groups: ${describeError(e)}`);
   }
   try {
-    const users = await cleanupEphemeralUsers(live, { scope: ephemeralScope(deps.root) });
+    const users = await platform.cleanupEphemeralUsers(live, { scope: ephemeralScope(deps.root) });
     for (const name of users.removed) report.orphans.push(`user ${name}`);
     for (const f of users.failed) report.problems.push(`user ${f.name}: ${describeError(f.error)}`);
   } catch (e) {

@@ -11,24 +11,15 @@ import type { ContainerType } from '../api/visit-containers.ts';
 import { describeError, isRuntimeError, RuntimeError } from '../errors.ts';
 import { Rollback } from '../lib/rollback.ts';
 import type { JobLimits } from '../runtime/group/limits.ts';
+import { linuxPlatform, type RuntimePlatform } from '../runtime/platform.ts';
 import { makeContainerProbe } from '../runtime/sandbox/host-paths.ts';
 import { WORKING_DIR_MODE } from '../runtime/sandbox/prepare-container.ts';
-import { createSandbox, removeSandbox } from '../runtime/sandbox/sandbox.ts';
 import { parseRunAsUserName } from '../runtime/spec/account.ts';
-import { buildProcessConfig } from '../runtime/spec/process-config.ts';
 import { ANNOTATION_ROOTFS_LOCATION, type VolumeMount } from '../runtime/spec/types.ts';
 import type { ExitRecord } from '../runtime/task/exit-record.ts';
 import { DEFAULT_LOG_ROTATION } from '../runtime/task/launch-spec.ts';
-import { startTask, type TaskHandle } from '../runtime/task/start-task.ts';
-import { stopTask } from '../runtime/task/stop-task.ts';
-import { shimIdentity, waitTask } from '../runtime/task/wait-task.ts';
-import {
-  accountBaseEnv,
-  ephemeralScope,
-  type ResolvedAccount,
-  removeEphemeralUser,
-  resolveAccount,
-} from '../runtime/users/accounts.ts';
+import type { TaskHandle } from '../runtime/task/start-task.ts';
+import { ephemeralScope, type ResolvedAccount } from '../runtime/users/accounts.ts';
 import type { CreateContainerInput, ExecInfo } from '../state/containers.ts';
 import { type ContainerId, type PodUid, parseContainerId } from '../state/ids.ts';
 import { containerInput } from './container-input.ts';
@@ -58,6 +49,13 @@ export interface RunningContainer {
   logPath: string;
   /** Things to tell the user (a shadowed host directory, …). */
   warnings: string[];
+  /** The host backends it was started with (default: Linux's). */
+  platform?: RuntimePlatform;
+}
+
+/** The host backends of `deps` (Linux's when the front door chose none). */
+export function platformOf(deps: { platform?: RuntimePlatform | undefined }): RuntimePlatform {
+  return deps.platform ?? linuxPlatform;
 }
 
 export type { ContainerExit, ExitReason } from './container-exit.ts';
@@ -126,20 +124,21 @@ export async function startContainer(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     rb.add('container directory', () => rm(dir, { recursive: true, force: true }));
 
+    const platform = platformOf(deps);
     const group = await deps.groups.create(id, jobLimits(container));
     rb.add('job', () => group.destroy());
 
-    const account = await resolveAccount(accountSpec, {
+    const account = await platform.resolveAccount(accountSpec, {
       containerId: id,
       container: container.name,
       scope: ephemeralScope(deps.root),
       ...(deps.serviceAccounts ? { serviceAccounts: deps.serviceAccounts } : {}),
     });
     if (account.ephemeral) {
-      rb.add('ephemeral user', () => removeEphemeralUser(id, { scope: ephemeralScope(deps.root) }));
+      rb.add('ephemeral user', () => platform.removeEphemeralUser(id, { scope: ephemeralScope(deps.root) }));
     }
 
-    const sandbox = await createSandbox({
+    const sandbox = await platform.createSandbox({
       root: deps.root,
       id,
       container: container.name,
@@ -151,18 +150,19 @@ export async function startContainer(
       ...(accountSpec.kind === 'inherit' ? {} : { owner: { uid: account.uid, gid: account.gid } }),
       ...(options.podGroup !== undefined ? { group: options.podGroup } : {}),
     });
-    rb.add('workspace', () => removeSandbox({ root: deps.root, id }));
+    rb.add('workspace', () => platform.removeSandbox({ root: deps.root, id }));
 
-    const pc = await buildProcessConfig(input, image.config.config ?? {}, {
+    const pc = await platform.buildProcessConfig(input, image.config.config ?? {}, {
       layout: deps.layout,
       mountPoint: sandbox.mountPoint,
-      baseEnv: accountBaseEnv(account),
+      baseEnv: platform.accountBaseEnv(account),
       probe: makeContainerProbe(sandbox.mappings),
     });
     const env = pc.env.map((e) => `${e.name}=${e.value}`);
-    const task = await startTask(
+    const task = await platform.startTask(
       {
         argv: [pc.executable, ...pc.argv.slice(1)],
+        ...(pc.commandLine !== undefined ? { commandLine: pc.commandLine } : {}),
         env,
         cwd: pc.cwd,
         createCwdMode: WORKING_DIR_MODE,
@@ -210,6 +210,7 @@ export async function startContainer(
       account,
       logPath: logPath(deps.root, id),
       warnings: sandbox.warnings,
+      ...(deps.platform ? { platform: deps.platform } : {}),
     };
   } catch (e) {
     const failures = await rb.rollback();
@@ -236,7 +237,7 @@ export async function startContainer(
 
 /** Waits for the container's first process to end (the job is emptied by the shim). */
 export async function waitContainer(c: RunningContainer, signal?: AbortSignal): Promise<ContainerExit> {
-  return exitOf(c, waitTask(c.task.dir, signal ? { signal } : {}));
+  return exitOf(c, platformOf(c).waitTask(c.task.dir, signal ? { signal } : {}));
 }
 
 /**
@@ -244,7 +245,7 @@ export async function waitContainer(c: RunningContainer, signal?: AbortSignal): 
  * container stays stopped).
  */
 export async function stopContainer(c: RunningContainer, graceMs: number): Promise<ContainerExit> {
-  return exitOf(c, stopTask(c.task, graceMs));
+  return exitOf(c, platformOf(c).stopTask(c.task, graceMs));
 }
 
 /**
@@ -274,7 +275,7 @@ export function recordExit(deps: Pick<RuntimeDeps, 'records'>, id: string, exit:
  * Returns the problems it met (it goes on after each).
  */
 export async function removeContainer(
-  deps: Pick<RuntimeDeps, 'root' | 'groups'>,
+  deps: Pick<RuntimeDeps, 'root' | 'groups' | 'platform'>,
   c: { id: string; task?: Pick<TaskHandle, 'group'>; shimPid?: number },
   options: { keepLogs?: boolean } = {},
 ): Promise<string[]> {
@@ -288,7 +289,10 @@ export async function removeContainer(
   };
   // The shim by pid and start time (its shim.pid), so the process-tree backend never takes a
   // reused pid for it.
-  const shim = c.task ? undefined : await shimIdentity(taskDir(deps.root, c.id)).catch(() => undefined);
+  const platform = platformOf(deps);
+  const shim = c.task
+    ? undefined
+    : await platform.shimIdentity(taskDir(deps.root, c.id)).catch(() => undefined);
   const group =
     c.task?.group ??
     deps.groups.open(
@@ -300,8 +304,10 @@ export async function removeContainer(
           : { shimPid: c.shimPid },
     );
   await step('job', () => group.destroy());
-  await step('workspace', () => removeSandbox({ root: deps.root, id: c.id }));
-  await step('ephemeral user', () => removeEphemeralUser(c.id, { scope: ephemeralScope(deps.root) }));
+  await step('workspace', () => platform.removeSandbox({ root: deps.root, id: c.id }));
+  await step('ephemeral user', () =>
+    platform.removeEphemeralUser(c.id, { scope: ephemeralScope(deps.root) }),
+  );
   if (!options.keepLogs)
     await step('directory', () => rm(containerDir(deps.root, c.id), { recursive: true, force: true }));
   else await step('task directory', () => rm(taskDir(deps.root, c.id), { recursive: true, force: true }));

@@ -2,12 +2,16 @@
  * Images for a pod: each container's image by its pull policy (`Always`, `IfNotPresent`,
  * `Never`), checked against this host's OS, unpacked into the layer cache.
  */
+
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RuntimeError } from '../errors.ts';
 import type { LocalContentStore } from '../image/content-store.ts';
 import type { ImageStore } from '../image/image-store.ts';
-import { ensureUnpacked, readImage } from '../image/layers.ts';
+import { ensureUnpacked, readImage, unpackImageTo } from '../image/layers.ts';
 import type { PullEvent } from '../image/pull.ts';
 import type { CredentialLookup } from '../image/registry/docker-config.ts';
+import type { HostOs } from '../lib/host-os.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { ImageConfig } from '../oci/manifest.ts';
 import { PodStartError } from './start-error.ts';
@@ -26,6 +30,8 @@ export interface ImageContext {
   /** Called after each registry pull with its duration (the daemon's pull-duration metric). */
   onPulled?: (image: string, seconds: number, outcome: 'success' | 'failure') => void;
   signal?: AbortSignal;
+  /** The OS the image must be for (the runtime platform's; default linux). */
+  hostOs?: HostOs;
 }
 
 /** An image ready to run: its config and its unpacked layer directories, lowest first. */
@@ -101,14 +107,20 @@ export async function prepareImage(
     }
   }
   const { config } = await readImage(ctx.content, record.digest);
-  if (config.os !== 'linux') {
+  const os = ctx.hostOs ?? 'linux';
+  if (config.os !== os) {
     throw new RuntimeError(
       'FailedPrecondition',
-      `Cannot run image "${image}": its OS is ${config.os} (${record.platform}) but this host's OS is linux`,
+      `Cannot run image "${image}": its OS is ${config.os} (${record.platform}) but this host's OS is ${os}`,
       {
-        hint: 'HostProcess images run their programs on the host: build the image for linux (hostpod image build --platform linux/amd64)',
+        hint: `HostProcess images run their programs on the host: build the image for ${os} (hostpod image build --platform ${os}/amd64)`,
       },
     );
+  }
+  if (os === 'windows') {
+    // Windows layers are applied onto one directory, kept per image: the workspaces copy it.
+    const dir = await unpackedWindowsImage(ctx, record.digest);
+    return { reference: image, manifestDigest: record.digest, config, layers: [dir] };
   }
   const layers = await ensureUnpacked(
     ctx.root,
@@ -117,4 +129,31 @@ export async function prepareImage(
     ctx.signal ? { signal: ctx.signal } : {},
   );
   return { reference: image, manifestDigest: record.digest, config, layers: layers.map((l) => l.dir) };
+}
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * `<root>/images-windows/<hex>`: the Windows image `digest` unpacked onto one directory (its
+ * `Files/`), made once in a temporary directory and renamed into place.
+ */
+async function unpackedWindowsImage(ctx: ImageContext, digest: Digest): Promise<string> {
+  const base = join(ctx.root, 'images-windows');
+  const dir = join(base, digest.replace(/^sha256:/, ''));
+  if (await exists(dir)) return dir;
+  await mkdir(base, { recursive: true });
+  const tmp = join(base, `tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  try {
+    await unpackImageTo(tmp, ctx.content, digest, ctx.signal ? { signal: ctx.signal } : {});
+    await rename(tmp, dir).catch(async (e: unknown) => {
+      if (!(await exists(dir))) throw e; // else another start unpacked it meanwhile: keep theirs
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return dir;
 }

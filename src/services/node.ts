@@ -37,6 +37,8 @@ export function hostIp(): string {
 export function localNode(options: {
   arch: string;
   ip: string;
+  /** `kubernetes.io/os` (default linux): the runtime platform's OS. */
+  os?: 'linux' | 'windows';
   name?: string;
   extraLabels?: Record<string, string>;
 }): NodeInfo {
@@ -45,7 +47,7 @@ export function localNode(options: {
     name,
     ip: options.ip,
     labels: {
-      'kubernetes.io/os': 'linux',
+      'kubernetes.io/os': options.os ?? 'linux',
       'kubernetes.io/arch': goArch(options.arch),
       'kubernetes.io/hostname': name,
       ...options.extraLabels,

@@ -11,7 +11,7 @@ import { containersWithPath } from '../api/visit-containers.ts';
 import { isHostProcessPod } from '../api/warnings.ts';
 import { describeError, RuntimeError } from '../errors.ts';
 import type { PodUid } from '../state/ids.ts';
-import type { RuntimeDeps } from './container-runner.ts';
+import { platformOf, type RuntimeDeps } from './container-runner.ts';
 import { type ContainerResume, ContainerSupervisor } from './container-supervisor.ts';
 import { type ImageContext, prepareImage, type ReadyImage } from './images.ts';
 import { nodeMismatch } from './node.ts';
@@ -140,7 +140,9 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
     // Resuming, an image once pulled is not pulled again (`Always` means at each container start).
     const policy =
       options.resume && container.imagePullPolicy === 'Always' ? 'IfNotPresent' : container.imagePullPolicy;
-    const ready = await startStage('image', 'ErrImagePull', () => prepareImage(ref, policy, options.images));
+    const ready = await startStage('image', 'ErrImagePull', () =>
+      prepareImage(ref, policy, { ...options.images, hostOs: platformOf(deps).os }),
+    );
     images.set(ref, ready);
     emit({ type: 'image', pod: name, image: ref, manifestDigest: ready.manifestDigest });
   }
@@ -158,11 +160,13 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
         : {}),
     });
     try {
-      const podDns = await preparePodDns(pod, {
-        ...(deps.dns ? { settings: deps.dns } : {}),
-        layout: deps.layout,
-        podDir: prepared.dir,
-      });
+      const podDns = platformOf(deps).podResolvConf
+        ? await preparePodDns(pod, {
+            ...(deps.dns ? { settings: deps.dns } : {}),
+            layout: deps.layout,
+            podDir: prepared.dir,
+          })
+        : { warnings: [] };
       return { volumes: withPodDns(prepared, podDns), dns: podDns };
     } catch (err) {
       // A resumed pod's directory is in use by its running containers: kept.

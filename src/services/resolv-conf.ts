@@ -4,6 +4,7 @@
  * and `dnsConfig`, then written as containerd writes a sandbox's `resolv.conf`. Pure.
  */
 import type { Pod } from '../api/types.ts';
+import { hostDefaults } from '../lib/host-os.ts';
 
 /** The node's DNS settings: the kubelet's flags of the same names. */
 export interface DnsSettings {
@@ -19,7 +20,8 @@ export interface DnsSettings {
 export const DEFAULT_DNS_SETTINGS: DnsSettings = {
   clusterDNS: [],
   clusterDomain: '',
-  resolvConf: '/etc/resolv.conf',
+  // Windows has no resolver file: pods use the host's DNS as the node's HostProcess pods do.
+  resolvConf: hostDefaults().resolvConf,
 };
 
 /** The runtime's DNS config (CRI `DNSConfig`). */

@@ -6,8 +6,8 @@
  */
 import { arch } from 'node:os';
 import { instanceId } from '../lib/instance-id.ts';
-import { createGroupManager } from '../runtime/group/group-manager.ts';
 import type { GroupManager } from '../runtime/group/types.ts';
+import { hostPlatform, type RuntimePlatform } from '../runtime/platform.ts';
 import type { Layout } from '../runtime/spec/types.ts';
 import type { LogRotation } from '../runtime/task/launch-spec.ts';
 import type { ServiceAccountNames } from '../runtime/users/accounts.ts';
@@ -22,6 +22,8 @@ export interface RuntimeDeps {
   records: ContainerStore;
   layout: Layout;
   groups: GroupManager;
+  /** The host backends (job, workspace, account, process rules, task); default Linux's. */
+  platform?: RuntimePlatform;
   node: NodeInfo;
   owner: Owner;
   workspaceMode?: 'auto' | 'overlay' | 'copy';
@@ -63,11 +65,13 @@ export interface HostOptions {
 /** Chooses the host backends once and builds the runtime deps. Throws what `createGroupManager` throws. */
 export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
   // Jobs are named for this state root's instance: another hostpod on the host never touches them.
-  const groups = await createGroupManager({
+  const platform = await hostPlatform();
+  const groups = await platform.createGroupManager({
     ...(o.cgroupParent ? { parent: o.cgroupParent } : {}),
     instance: instanceId(o.root),
   });
   const node = localNode({
+    os: platform.os,
     arch: arch(),
     ip: o.nodeIp ?? hostIp(),
     ...(o.nodeName ? { name: o.nodeName } : {}),
@@ -79,6 +83,7 @@ export async function hostRuntimeDeps(o: HostOptions): Promise<RuntimeDeps> {
     records: o.records,
     layout: o.layout ?? 'bind',
     groups,
+    platform,
     node,
     owner: o.daemon ? { ...owner, daemon: true } : owner,
     ...(o.workspace ? { workspaceMode: o.workspace } : {}),

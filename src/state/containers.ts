@@ -6,7 +6,7 @@
  * copied from it on every write so they can be queried, and a row whose copies disagree with its
  * state is `DataLoss`), who supervises it (`owner`), and what exec and probes need (`exec`).
  */
-import type Database from 'better-sqlite3';
+
 import { dns1123LabelErrors } from '../api/names.ts';
 import type { ContainerType } from '../api/visit-containers.ts';
 import { RuntimeError } from '../errors.ts';
@@ -16,6 +16,7 @@ import { type Json, type JsonObject, toJsonText } from './json.ts';
 import { checkNames, rowContainerId, rowPodUid } from './names.ts';
 import { notFound } from './pods.ts';
 import { damaged, Row } from './row.ts';
+import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
 import { statementCache } from './statements.ts';
 
@@ -110,10 +111,10 @@ const ORDER = "CASE type WHEN 'init_container' THEN 0 WHEN 'container' THEN 1 EL
 
 /** Typed access to the `containers` table. Every method throws `RuntimeError`s only. */
 export class ContainerRepository {
-  readonly #db: Database.Database;
-  readonly #sql: (sql: string) => Database.Statement;
+  readonly #db: SqlDatabase;
+  readonly #sql: (sql: string) => SqlStatement;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.#db = db;
     this.#sql = statementCache(db);
   }

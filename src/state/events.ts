@@ -4,12 +4,13 @@
  * continues that series: its count rises and it becomes the newest. Each pod keeps its newest
  * `EVENTS_PER_POD` events; a pod's events go with the pod.
  */
-import type Database from 'better-sqlite3';
+
 import { RuntimeError } from '../errors.ts';
 import type { PodUid } from './ids.ts';
 import { rowPodUid } from './names.ts';
 import { notFound } from './pods.ts';
 import { Row } from './row.ts';
+import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
 import { statementCache } from './statements.ts';
 
@@ -49,12 +50,12 @@ const REASON = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
 
 /** Typed access to the `events` table. Every method throws `RuntimeError`s only. */
 export class EventRepository {
-  readonly #db: Database.Database;
-  readonly #sql: (sql: string) => Database.Statement;
+  readonly #db: SqlDatabase;
+  readonly #sql: (sql: string) => SqlStatement;
   readonly #limit: number;
 
   /** `limit`: events kept per pod (tests use a small one). */
-  constructor(db: Database.Database, limit = EVENTS_PER_POD) {
+  constructor(db: SqlDatabase, limit = EVENTS_PER_POD) {
     this.#db = db;
     this.#sql = statementCache(db);
     this.#limit = limit;

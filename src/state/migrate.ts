@@ -3,18 +3,19 @@
  * own immediate transaction together with the version bump; the version is re-read inside the
  * transaction, so two processes opening one database at once migrate it once.
  */
-import type Database from 'better-sqlite3';
+
 import { RuntimeError } from '../errors.ts';
 import { APPLICATION_ID } from './migrations/0001-initial.ts';
 import type { Migration } from './migrations/index.ts';
 import { Row } from './row.ts';
+import type { SqlDatabase } from './sqlite-driver.ts';
 
 /**
  * The schema version of an open database: 0 for an empty one. Throws `FailedPrecondition` for
  * a SQLite file that is not hostpod's (another application id, or tables but no `meta`), and
  * `DataLoss` for a `meta` table without a readable version.
  */
-export function readSchemaVersion(db: Database.Database, path: string): number {
+export function readSchemaVersion(db: SqlDatabase, path: string): number {
   const appId = db.pragma('application_id', { simple: true });
   if (appId !== 0 && appId !== APPLICATION_ID) throw notOurs(path, `its application id is ${String(appId)}`);
   const hasMeta = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get();
@@ -59,7 +60,7 @@ export function newerSchema(path: string, found: number, known: number): Runtime
  * `migrations` (nothing written), or the error of the failing step (that step rolled back).
  */
 export function migrate(
-  db: Database.Database,
+  db: SqlDatabase,
   path: string,
   migrations: readonly Migration[],
 ): { from: number; to: number } {

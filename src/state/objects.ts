@@ -2,13 +2,13 @@
  * The `objects` table: ConfigMaps and Secrets applied to the node, stored as applied (Secret
  * data stays base64, as in the API; the database file is 0600), keyed by kind, namespace and name.
  */
-import type Database from 'better-sqlite3';
 import { sameDesiredState } from '../api/applied-object.ts';
 import { RuntimeError } from '../errors.ts';
 import { type JsonObject, toJsonText } from './json.ts';
 import { checkNames } from './names.ts';
 import type { PutChange } from './pods.ts';
 import { damaged, Row } from './row.ts';
+import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { guard } from './sqlite-errors.ts';
 import { statementCache } from './statements.ts';
 
@@ -31,10 +31,10 @@ const COLUMNS = 'kind, namespace, name, object, generation, created_at, updated_
 
 /** Typed access to the `objects` table. Every method throws `RuntimeError`s only. */
 export class ObjectRepository {
-  readonly #db: Database.Database;
-  readonly #sql: (sql: string) => Database.Statement;
+  readonly #db: SqlDatabase;
+  readonly #sql: (sql: string) => SqlStatement;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.#db = db;
     this.#sql = statementCache(db);
   }

@@ -3,13 +3,14 @@
  * the Pod object as applied (decoded by the services, not here); the status is the pod status
  * the services keep, stored whole so it moves with the container rows in one transition.
  */
-import type Database from 'better-sqlite3';
+
 import { sameDesiredState, sameSpec } from '../api/applied-object.ts';
 import { RuntimeError } from '../errors.ts';
 import { type ContainerId, newPodUid, type PodUid } from './ids.ts';
 import { type JsonObject, toJsonText } from './json.ts';
 import { checkNames, rowPodUid } from './names.ts';
 import { damaged, Row } from './row.ts';
+import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { guard, sqliteCode } from './sqlite-errors.ts';
 import { statementCache } from './statements.ts';
 
@@ -66,10 +67,10 @@ const COLUMNS =
 
 /** Typed access to the `pods` table. Every method throws `RuntimeError`s only. */
 export class PodRepository {
-  readonly #db: Database.Database;
-  readonly #sql: (sql: string) => Database.Statement;
+  readonly #db: SqlDatabase;
+  readonly #sql: (sql: string) => SqlStatement;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.#db = db;
     this.#sql = statementCache(db);
   }

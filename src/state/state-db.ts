@@ -8,7 +8,6 @@
  */
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describeError, errnoCode, RuntimeError } from '../errors.ts';
 import { ContainerRepository } from './containers.ts';
 import { EVENTS_PER_POD, EventRepository } from './events.ts';
@@ -16,6 +15,7 @@ import { migrate, newerSchema, readSchemaVersion } from './migrate.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import { ObjectRepository } from './objects.ts';
 import { PodRepository } from './pods.ts';
+import { openSqlite, type SqlDatabase } from './sqlite-driver.ts';
 import { guard, sqliteCode, toRuntimeError } from './sqlite-errors.ts';
 import { WorkloadRepository } from './workloads.ts';
 
@@ -50,10 +50,10 @@ export class StateDb {
   readonly events: EventRepository;
   readonly objects: ObjectRepository;
   readonly workloads: WorkloadRepository;
-  readonly #db: Database.Database;
+  readonly #db: SqlDatabase;
 
   /** Use `openStateDb`. */
-  constructor(db: Database.Database, path: string, schemaVersion: number, eventsPerPod: number) {
+  constructor(db: SqlDatabase, path: string, schemaVersion: number, eventsPerPod: number) {
     this.#db = db;
     this.path = path;
     this.schemaVersion = schemaVersion;
@@ -122,9 +122,8 @@ export function openStateDb(path: string, options: StateDbOptions = {}): StateDb
       `State database ${path} has schema version ${found}, this hostpod reads only version ${known}`,
       { hint: 'start `hostpod daemon` once so that it migrates the database' },
     );
-  const db = guard(
-    `open the state database ${path}`,
-    () => new Database(path, { readonly, fileMustExist: true, timeout }),
+  const db = guard(`open the state database ${path}`, () =>
+    openSqlite(path, { readonly, fileMustExist: true, timeout }),
   );
   try {
     db.pragma(`busy_timeout = ${timeout}`);
@@ -188,9 +187,9 @@ function inspect(path: string, readonly: boolean, timeout: number): number {
         hint: DAMAGED_HINT,
       });
   }
-  let db: Database.Database | undefined;
+  let db: SqlDatabase | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout });
+    db = openSqlite(path, { readonly: true, fileMustExist: true, timeout });
     const check = quickCheck(db);
     if (check.length !== 1 || check[0] !== 'ok')
       throw new RuntimeError(
@@ -214,7 +213,7 @@ function inspect(path: string, readonly: boolean, timeout: number): number {
   }
 }
 
-function quickCheck(db: Database.Database): string[] {
+function quickCheck(db: SqlDatabase): string[] {
   return db
     .prepare('PRAGMA quick_check')
     .raw()

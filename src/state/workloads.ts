@@ -4,7 +4,7 @@
  * namespace and name. The pods they run point to them (`pods.owner_uid`).
  */
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { RuntimeError } from '../errors.ts';
 import { type JsonObject, toJsonText } from './json.ts';
 import { checkNames } from './names.ts';
@@ -52,10 +52,10 @@ const COLUMNS = 'uid, kind, namespace, name, manifest, generation, created_at';
 
 /** Typed access to the `workloads` table. Every method throws `RuntimeError`s only. */
 export class WorkloadRepository {
-  readonly #db: Database.Database;
-  readonly #sql: (sql: string) => Database.Statement;
+  readonly #db: SqlDatabase;
+  readonly #sql: (sql: string) => SqlStatement;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     this.#db = db;
     this.#sql = statementCache(db);
   }

@@ -56,7 +56,10 @@ export function registerImageBuild(program: Command, ctx: CliContext): void {
     .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable)', collect)
     .option('-w, --workdir <dir>', 'working directory')
     .option('--label <KEY=VALUE>', 'label (repeatable)', collect)
-    .option('--platform <os/arch>', 'platform recorded in the config (default linux/<host arch>)')
+    .option(
+      '--platform <os/arch>',
+      'platform recorded in the config (default linux/<host arch>); windows/<arch> writes the Windows layer format',
+    )
     .option('-q, --quiet', 'print only the manifest digest')
     .option('--root <dir>', 'state root (default $HOSTPOD_ROOT or /var/lib/hostpod)')
     .action(

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { checkTag, type ImportedImage, importImage } from '../../image/import.ts';
+import { hostDefaults } from '../../lib/host-os.ts';
 import { prepareStateRoot } from '../../lib/state-root.ts';
 import { parsePlatform } from '../../oci/platform.ts';
 import { type CliContext, err, out } from '../io.ts';
@@ -20,7 +21,7 @@ export function imageGroup(program: Command): Command {
  * tightened, first (`prepareStateRoot`).
  */
 export function stateRoot(opt: string | undefined, ctx: CliContext): string {
-  const root = resolve(ctx.cwd, opt ?? ctx.env.HOSTPOD_ROOT ?? '/var/lib/hostpod');
+  const root = resolve(ctx.cwd, opt ?? ctx.env.HOSTPOD_ROOT ?? hostDefaults().root);
   prepareStateRoot(root, ctx.uid);
   return root;
 }

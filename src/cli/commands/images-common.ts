@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { LocalContentStore } from '../../image/content-store.ts';
 import { ImageStore } from '../../image/image-store.ts';
 import { checkRegistryConfigDir, DEFAULT_REGISTRY_CONFIG_DIR } from '../../image/registry/hosts.ts';
+import { hostDefaults } from '../../lib/host-os.ts';
 import { prepareStateRoot } from '../../lib/state-root.ts';
 import type { CliContext } from '../io.ts';
 
@@ -38,7 +39,7 @@ export async function registryConfigDir(flag: string | undefined, ctx: CliContex
  * /var/lib/hostpod — made, or its modes tightened, first (`prepareStateRoot`).
  */
 export function resolveStateRoot(opt: string | undefined, ctx: CliContext): string {
-  const root = opt ?? ctx.env.HOSTPOD_ROOT ?? '/var/lib/hostpod';
+  const root = opt ?? ctx.env.HOSTPOD_ROOT ?? hostDefaults().root;
   prepareStateRoot(root, ctx.uid);
   return root;
 }

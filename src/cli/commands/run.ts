@@ -6,6 +6,7 @@ import { integerValue, parseQuantity } from '../../api/quantity.ts';
 import type { Pod } from '../../api/types.ts';
 import { RuntimeError } from '../../errors.ts';
 import { loadDockerCredentials } from '../../image/registry/docker-config.ts';
+import { hostDefaults } from '../../lib/host-os.ts';
 import { LogFollower as Follower, type LogFollower } from '../../runtime/logs/cri-log.ts';
 import type { Layout } from '../../runtime/spec/types.ts';
 import type { LogRotation } from '../../runtime/task/launch-spec.ts';
@@ -195,8 +196,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--cluster-domain <domain>', 'the cluster domain pods search (e.g. cluster.local)')
     .option(
       '--resolv-conf <file>',
-      "the host resolver file pods' DNS starts from ('' for none)",
-      '/etc/resolv.conf',
+      `the host resolver file pods' DNS starts from ('' for none; default ${hostDefaults().resolvConf || "'' on Windows"})`,
     )
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', collect, [])
     .addOption(registryConfigDirOption())

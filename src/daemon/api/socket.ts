@@ -9,7 +9,15 @@ import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 
-/** True when something accepts a connection on the unix socket at `path`. */
+/**
+ * True for a Windows named pipe path (`\\.\pipe\hostpod`): the API's endpoint on Windows. A pipe
+ * has no file, mode or owner to set: it is created by `listen` and gone with the server.
+ */
+export function isNamedPipe(path: string): boolean {
+  return /^\\\\[.?]\\pipe\\[^\\]+/i.test(path);
+}
+
+/** True when something accepts a connection on the unix socket (or named pipe) at `path`. */
 export function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ path });
@@ -34,6 +42,17 @@ export function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> 
  * Throws `AlreadyExists` when a daemon answers there or the path is not a socket.
  */
 export async function clearSocketPath(path: string): Promise<void> {
+  if (isNamedPipe(path)) {
+    if (await socketAnswers(path))
+      throw new RuntimeError(
+        'AlreadyExists',
+        `Cannot serve the API at ${path}: another hostpod daemon is serving on it`,
+        {
+          hint: 'stop the other daemon first, or give another --socket pipe name',
+        },
+      );
+    return;
+  }
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   let st: Awaited<ReturnType<typeof lstat>>;
   try {
@@ -76,6 +95,17 @@ export async function listenOnSocket(
   path: string,
   group: number | undefined,
 ): Promise<number> {
+  if (isNamedPipe(path)) {
+    // The pipe's default security: full access for SYSTEM, Administrators and its creator.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ path }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return 0;
+  }
   const dir = dirname(path);
   const tmpDir = await mkdtemp(join(dir, `.${basename(path)}-`));
   try {
@@ -104,6 +134,7 @@ export async function listenOnSocket(
 
 /** Removes the socket file if it is still the one with inode `ino`. */
 export async function removeSocket(path: string, ino: number): Promise<void> {
+  if (isNamedPipe(path)) return;
   try {
     if ((await lstat(path)).ino === ino) await unlink(path);
   } catch (e) {

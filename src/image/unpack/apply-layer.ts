@@ -1,9 +1,9 @@
-import { getuid } from 'node:process';
 import { describeError, type ErrorCode, errnoCode, RuntimeError } from '../../errors.ts';
 import { type Digest, DigestMismatchError, hasherFor, parseDigest } from '../../oci/digest.ts';
 import { type ApplierSummary, LayerApplier, type LowerLayer, type UnpackMode } from './applier.ts';
 import { type Compression, decompress } from './decompress.ts';
 import { TarParser } from './tar-reader.ts';
+import { WindowsLayerApplier } from './windows/windows-applier.ts';
 
 /** Bounds on what one layer may contain; exceeding one is RuntimeError `ResourceExhausted`. */
 export interface UnpackLimits {
@@ -31,6 +31,14 @@ export interface ApplyLayerOptions {
   limits?: Partial<UnpackLimits>;
   /** When given, the diffID computed while unpacking must equal it (else DataLoss). */
   expectedDiffId?: Digest;
+  /**
+   * The layer format, from the image's platform: `linux` (default) or `windows` (the Windows
+   * layer format, `windows/windows-applier.ts`: in overlay mode tombstones stay as `.wh.NAME`
+   * marker files and `lowers` serve hard-link targets).
+   */
+  format?: 'linux' | 'windows';
+  /** Windows format: the image's first layer (which may not hold whiteouts). */
+  base?: boolean;
   /** Names the layer in messages (default: "layer"). */
   what?: string;
   signal?: AbortSignal;
@@ -60,14 +68,24 @@ export async function applyLayer(
 ): Promise<ApplyLayerResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const what = opts.what ?? 'layer';
-  const applier = new LayerApplier({
-    target: opts.target,
-    mode: opts.mode,
-    lowers: opts.lowers ?? [],
-    keepSetuid: opts.keepSetuid ?? false,
-    chown: getuid?.() === 0,
-    what,
-  });
+  const applier =
+    opts.format === 'windows'
+      ? new WindowsLayerApplier({
+          target: opts.target,
+          base: opts.base ?? false,
+          what,
+          // Overlay mode = this layer's own cache directory: tombstones stay as markers.
+          tombstones: opts.mode === 'overlay' ? 'keep' : 'apply',
+          lowers: (opts.lowers ?? []).map((l) => l.dir),
+        })
+      : new LayerApplier({
+          target: opts.target,
+          mode: opts.mode,
+          lowers: opts.lowers ?? [],
+          keepSetuid: opts.keepSetuid ?? false,
+          chown: process.getuid?.() === 0,
+          what,
+        });
   const parser = new TarParser(applier, {
     maxEntries: limits.maxEntries,
     maxEntrySize: limits.maxEntrySize,
@@ -109,7 +127,7 @@ export async function applyLayer(
       actualSize: size,
     });
   }
-  let summary: Awaited<ReturnType<LayerApplier['finish']>>;
+  let summary: ApplierSummary;
   try {
     summary = await applier.finish();
   } catch (e) {

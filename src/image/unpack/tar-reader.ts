@@ -22,6 +22,11 @@ export interface TarEntry {
   devminor: number;
   /** Extended attributes from PAX `SCHILY.xattr.*` / `LIBARCHIVE.xattr.*` records. */
   xattrs: Map<string, Buffer> | undefined;
+  /**
+   * The Windows layer format's PAX records (`MSWINDOWS.fileattr`, `MSWINDOWS.rawsd`,
+   * `MSWINDOWS.mountpoint`, `MSWINDOWS.xattr.*`, `LIBARCHIVE.creationtime`), verbatim.
+   */
+  windows?: Map<string, string> | undefined;
 }
 
 /**
@@ -266,6 +271,7 @@ export class TarParser {
     let gid = readNumber(b, 116, 8, 'gid', what);
     let mtime = readNumber(b, 136, 12, 'mtime', what);
     let xattrs: Map<string, Buffer> | undefined;
+    let windows: Map<string, string> | undefined;
     const ext = new Map(this.#global);
     if (this.#pax) for (const [k, v] of this.#pax) ext.set(k, v);
     this.#pax = undefined;
@@ -297,7 +303,10 @@ export class TarParser {
           break;
         }
         default:
-          if (k.startsWith('SCHILY.xattr.')) {
+          if (k.startsWith('MSWINDOWS.') || k === 'LIBARCHIVE.creationtime') {
+            windows ??= new Map();
+            windows.set(k, s);
+          } else if (k.startsWith('SCHILY.xattr.')) {
             xattrs ??= new Map();
             xattrs.set(k.slice('SCHILY.xattr.'.length), typeof v === 'string' ? Buffer.from(v) : v);
           } else if (k.startsWith('LIBARCHIVE.xattr.')) {
@@ -362,6 +371,7 @@ export class TarParser {
       devmajor: type === 'char' || type === 'block' ? readNumber(b, 329, 8, 'devmajor', what) : 0,
       devminor: type === 'char' || type === 'block' ? readNumber(b, 337, 8, 'devminor', what) : 0,
       xattrs,
+      windows,
     };
   }
 }

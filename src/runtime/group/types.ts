@@ -5,7 +5,7 @@
  * shim). A `GroupManager` is chosen once per host and makes them.
  */
 
-export type GroupKind = 'v2' | 'hybrid' | 'v1' | 'none';
+export type GroupKind = 'v2' | 'hybrid' | 'v1' | 'none' | 'job-object';
 
 /** What `stats()` reports: CRI `ContainerStats` / Windows job accounting. */
 export interface GroupStats {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isWindowsHost } from '../../lib/host-os.ts';
 
 /** One line of /proc/self/mountinfo, the fields hostpod uses. */
 export interface MountInfoEntry {
@@ -39,6 +40,8 @@ export async function mountsUnder(
   dir: string,
   mountInfoPath = '/proc/self/mountinfo',
 ): Promise<MountInfoEntry[]> {
+  // Windows has no mount table of this kind, and hostpod mounts nothing there.
+  if (isWindowsHost()) return [];
   const all = parseMountInfo(await readFile(mountInfoPath, 'utf8'));
   const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
   return all
@@ -52,6 +55,7 @@ export async function mountsUnder(
  * must not be removed: since Linux 3.18 rmdir succeeds there and detaches the container's mount.
  */
 export async function mountPointsInAllNamespaces(): Promise<Set<string>> {
+  if (isWindowsHost()) return new Set();
   const { readdir, readlink } = await import('node:fs/promises');
   const seen = new Set<string>();
   const points = new Set<string>();

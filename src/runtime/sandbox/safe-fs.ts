@@ -8,10 +8,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import { errnoCode, RuntimeError } from '../../errors.ts';
+import { isWindowsHost } from '../../lib/host-os.ts';
 import { shimPath } from '../task/shim.ts';
 
 export interface SafeMkdirOptions {
@@ -90,6 +91,8 @@ export async function safeMkdir(
  * component.
  */
 export async function safeRemove(base: string, name: string, options: { shim?: string } = {}): Promise<void> {
+  // Windows: no C shim; Node's rm unlinks a symbolic link or junction instead of following it.
+  if (isWindowsHost()) return rm(join(base, name), { recursive: true, force: true, maxRetries: 3 });
   await run(['rm', base, name], options.shim, `remove ${base}/${name}`);
 }
 

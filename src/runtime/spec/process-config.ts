@@ -25,6 +25,8 @@ export interface ProcessConfig {
   cwd: string;
   /** `CONTAINER_SANDBOX_MOUNT_POINT`, with its trailing `/`. */
   mountPoint: string;
+  /** Windows: the command line to give `CreateProcess` (quoted by Windows rules). */
+  commandLine?: string;
 }
 
 /**

@@ -15,6 +15,11 @@ export interface ExitRecord {
   killed: boolean;
   initPid: number;
   shimPid: number;
+  /**
+   * Windows only (`hostpod-shim.exe`): the job hit its memory limit (JOB_OBJECT_MSG_JOB_MEMORY_LIMIT).
+   * Absent in the Linux shim's records, where the cgroup's oom_kill count tells.
+   */
+  oomKilled?: boolean;
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
@@ -62,5 +67,6 @@ export async function readExit(dir: string): Promise<ExitRecord | undefined> {
     killed: r.killed === true,
     initPid: num('initPid'),
     shimPid: num('shimPid'),
+    ...(typeof r.oomKilled === 'boolean' ? { oomKilled: r.oomKilled } : {}),
   };
 }

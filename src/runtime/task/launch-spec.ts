@@ -7,6 +7,8 @@ import { RuntimeError } from '../../errors.ts';
 export interface LaunchSpec {
   /** argv; `argv[0]` is the absolute path of the program. */
   argv: readonly string[];
+  /** Windows: the command line as the process rules built it (argv is then its split); ignored on Linux. */
+  commandLine?: string;
   /** The whole environment, `NAME=value` each. */
   env: readonly string[];
   /** Absolute working directory. */

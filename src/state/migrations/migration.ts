@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from '../sqlite-driver.ts';
 
 /**
  * One numbered schema step. `up` runs inside the transaction that also records `version` in
@@ -8,5 +8,5 @@ import type Database from 'better-sqlite3';
 export interface Migration {
   version: number;
   name: string;
-  up(db: Database.Database): void;
+  up(db: SqlDatabase): void;
 }
