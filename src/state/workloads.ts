@@ -4,12 +4,12 @@
  * namespace and name. The pods they run point to them (`pods.owner_uid`).
  */
 import { randomUUID } from 'node:crypto';
-import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { RuntimeError } from '../errors.ts';
 import { type JsonObject, toJsonText } from './json.ts';
 import { checkNames } from './names.ts';
 import type { PutChange } from './pods.ts';
 import { Row } from './row.ts';
+import type { SqlDatabase, SqlStatement } from './sqlite-driver.ts';
 import { guard } from './sqlite-errors.ts';
 import { statementCache } from './statements.ts';
 
