@@ -20,7 +20,6 @@ import { RuntimeError } from '../errors.ts';
 import { removeImageContent } from '../image/gc.ts';
 import { AsyncQueue, produced } from '../lib/async-queue.ts';
 import { readExit } from '../runtime/task/exit-record.ts';
-import { shimAlive } from '../runtime/task/wait-task.ts';
 import { platformOf } from '../services/container-runner.ts';
 import { containerView } from '../services/container-view.ts';
 import { execTargetOf } from '../services/exec.ts';
