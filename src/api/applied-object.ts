@@ -6,17 +6,7 @@
  * which the user asked to change. Both sides are normalized the same way (server fields dropped,
  * the API server's defaults filled in, empty values dropped) and then compared as JSON.
  */
-import {
-  DEFAULT_DNS_POLICY,
-  DEFAULT_PROBE,
-  DEFAULT_PROTOCOL,
-  DEFAULT_RESTART_POLICY,
-  DEFAULT_SCHEDULER_NAME,
-  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
-  DEFAULT_TERMINATION_MESSAGE_PATH,
-  DEFAULT_TERMINATION_MESSAGE_POLICY,
-  defaultImagePullPolicy,
-} from './defaults.ts';
+import { withPodSpecDefaults } from './spec-defaults.ts';
 
 type Json = Record<string, unknown>;
 
@@ -40,43 +30,12 @@ function prune(v: unknown): unknown {
   return out;
 }
 
-function withDefaults(target: Json, defaults: Json): Json {
-  const out: Json = { ...target };
-  for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined || out[k] === null) out[k] = v;
-  return out;
-}
-
-function defaultProbe(p: unknown): unknown {
-  return isObject(p) ? withDefaults(p, DEFAULT_PROBE) : p;
-}
-
-function defaultContainer(c: unknown): unknown {
-  if (!isObject(c)) return c;
-  const image = typeof c.image === 'string' ? c.image : undefined;
-  const out = withDefaults(c, {
-    imagePullPolicy: defaultImagePullPolicy(image),
-    terminationMessagePath: DEFAULT_TERMINATION_MESSAGE_PATH,
-    terminationMessagePolicy: DEFAULT_TERMINATION_MESSAGE_POLICY,
-  });
-  for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe'])
-    if (out[k] !== undefined) out[k] = defaultProbe(out[k]);
-  if (Array.isArray(out.ports))
-    out.ports = out.ports.map((p) => (isObject(p) ? withDefaults(p, { protocol: DEFAULT_PROTOCOL }) : p));
-  return out;
-}
-
 function defaultSpec(spec: unknown): unknown {
   if (!isObject(spec)) return spec;
-  const out = withDefaults(spec, {
-    restartPolicy: DEFAULT_RESTART_POLICY,
-    dnsPolicy: DEFAULT_DNS_POLICY,
-    terminationGracePeriodSeconds: DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
-    schedulerName: DEFAULT_SCHEDULER_NAME,
-  });
+  // The same defaults `-o yaml` shows (one defaulting, so a saved copy compares equal).
+  const out = withPodSpecDefaults(spec);
   // Where the server puts the node's name: the user did not ask for it (hostpod runs on one node).
   delete out.nodeName;
-  for (const k of ['containers', 'initContainers', 'ephemeralContainers'])
-    if (Array.isArray(out[k])) out[k] = (out[k] as unknown[]).map(defaultContainer);
   return out;
 }
 
@@ -108,16 +67,38 @@ export function normalizeForCompare(obj: unknown): unknown {
   return prune(out);
 }
 
-/** True when applying `b` over `a` changes nothing the user asked for (see `normalizeForCompare`). */
-export function sameDesiredState(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalizeForCompare(a)) === JSON.stringify(normalizeForCompare(b));
+/** JSON text with every object's keys sorted: key order (`-o yaml` sorts them) is no change. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
 }
 
-/** True when the two objects differ in their `spec` only as far as `normalizeForCompare` sees it. */
+/** True when applying `b` over `a` changes nothing the user asked for (see `normalizeForCompare`). */
+export function sameDesiredState(a: unknown, b: unknown): boolean {
+  return canonical(normalizeForCompare(a)) === canonical(normalizeForCompare(b));
+}
+
+/** `kubectl rollout restart`'s stamp: a change of it restarts the pod, like a spec change. */
+const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+/**
+ * True when the two objects differ in their `spec` only as far as `normalizeForCompare` sees it
+ * (and carry the same `rollout restart` stamp).
+ */
 export function sameSpec(a: unknown, b: unknown): boolean {
   const sa = normalizeForCompare(a);
   const sb = normalizeForCompare(b);
+  const stamp = (o: unknown) =>
+    isObject(o) && isObject(o.metadata) && isObject(o.metadata.annotations)
+      ? o.metadata.annotations[RESTARTED_AT]
+      : undefined;
   return (
-    JSON.stringify(isObject(sa) ? sa.spec : undefined) === JSON.stringify(isObject(sb) ? sb.spec : undefined)
+    canonical(isObject(sa) ? sa.spec : undefined) === canonical(isObject(sb) ? sb.spec : undefined) &&
+    stamp(sa) === stamp(sb)
   );
 }
