@@ -4,6 +4,7 @@
  * (their pods first) and restarted (`kubectl rollout restart`: a new `restartedAt` annotation on
  * the pod template, so the pod is replaced with new containers). The node agent delegates here.
  */
+import { sameDesiredState } from '../api/applied-object.ts';
 import type { DeleteOptions, WorkloadFilter } from '../api/node-api.ts';
 import type {
   ApplyRequest,
@@ -32,36 +33,11 @@ export interface WorkloadHost {
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
 /**
- * True when two workload manifests want the same thing: `spec`, labels and annotations equal;
- * `status` and the fields the server sets (uid, resourceVersion, generation, creationTimestamp,
- * managedFields) do not count. (When `api/applied-object.ts`'s `sameDesiredState` lands, this
- * is the one line to swap.)
+ * True when two workload manifests want the same thing: apply's one comparison
+ * (`sameDesiredState`: `status` and the fields the server sets do not count).
  */
 export function sameWorkloadState(stored: JsonObject, next: object): boolean {
-  const pick = (o: object) => {
-    const m = (Reflect.get(o, 'metadata') ?? {}) as Record<string, unknown>;
-    return canonical({
-      apiVersion: Reflect.get(o, 'apiVersion'),
-      labels: m.labels ?? {},
-      annotations: m.annotations ?? {},
-      spec: Reflect.get(o, 'spec') ?? {},
-    });
-  };
-  return pick(stored) === pick(next);
-}
-
-function canonical(v: unknown): string {
-  const sort = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(sort)
-      : typeof x === 'object' && x !== null
-        ? Object.fromEntries(
-            Object.keys(x)
-              .sort()
-              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
-          )
-        : x;
-  return JSON.stringify(sort(v)) ?? 'null';
+  return sameDesiredState(stored, next);
 }
 
 function templateAnnotations(manifest: object): Record<string, unknown> | undefined {
