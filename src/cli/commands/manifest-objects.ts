@@ -99,18 +99,22 @@ export function unknownFieldLine(o: ManifestObject, path: FieldPath, mode: 'stri
  * `b.yaml:1:1  metadata.name: Pod "default/web" is also defined at a.yaml:3:1`.
  */
 export function duplicateLines(objects: readonly ManifestObject[]): string[] {
-  const seen = new Map<string, string>();
+  // Positions come from the YAML syntax tree, which is built on first use: they are located
+  // for duplicates only, so a manifest without one never loads the position parser.
+  const where = (o: ManifestObject) => {
+    const pos = o.doc.locate([...o.objectPath, 'metadata', 'name']);
+    return `${o.doc.file}:${pos.line}:${pos.col}`;
+  };
+  const seen = new Map<string, ManifestObject>();
   const lines: string[] = [];
   for (const o of objects) {
     if (o.name === undefined || o.name === '') continue;
     const key = `${o.kind}/${o.namespace ?? 'default'}/${o.name}`;
-    const pos = o.doc.locate([...o.objectPath, 'metadata', 'name']);
-    const here = `${o.doc.file}:${pos.line}:${pos.col}`;
     const first = seen.get(key);
-    if (first === undefined) seen.set(key, here);
+    if (first === undefined) seen.set(key, o);
     else
       lines.push(
-        `${here}  metadata.name: ${o.kind} "${o.namespace ?? 'default'}/${o.name}" is also defined at ${first}; rename one of them`,
+        `${where(o)}  metadata.name: ${o.kind} "${o.namespace ?? 'default'}/${o.name}" is also defined at ${where(first)}; rename one of them`,
       );
   }
   return lines;
