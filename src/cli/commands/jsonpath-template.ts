@@ -6,8 +6,17 @@
  * The expressions are evaluated by the jsonpath-plus library, with its safe evaluator for
  * filters (`?(@.type=="Ready")`): no script of the user's runs.
  */
-import { JSONPath } from 'jsonpath-plus';
+import { createRequire } from 'node:module';
+import type * as JsonPathLib from 'jsonpath-plus';
 import { RuntimeError } from '../../errors.ts';
+
+// jsonpath-plus is loaded on first use (its CommonJS build, synchronously): `get` without
+// `-o jsonpath=…` / `custom-columns=…` never pays for it.
+let jsonPathLib: typeof JsonPathLib | undefined;
+function jsonPathLibrary(): typeof JsonPathLib {
+  jsonPathLib ??= createRequire(import.meta.url)('jsonpath-plus') as typeof JsonPathLib;
+  return jsonPathLib;
+}
 
 type Node =
   | { t: 'text'; value: string }
@@ -111,7 +120,12 @@ export function parseTemplate(template: string, what = '-o jsonpath'): Node[] {
 export function evaluate(path: string, current: unknown): unknown[] {
   const p = path.startsWith('$') ? path : path.startsWith('@') ? `$${path.slice(1)}` : `$${path}`;
   try {
-    const r: unknown = JSONPath({ path: p, json: current as object, wrap: true, eval: 'safe' });
+    const r: unknown = jsonPathLibrary().JSONPath({
+      path: p,
+      json: current as object,
+      wrap: true,
+      eval: 'safe',
+    });
     return Array.isArray(r) ? r : [];
   } catch (e) {
     throw new RuntimeError('InvalidArgument', `cannot evaluate JSONPath "${path}": ${(e as Error).message}`, {
