@@ -42,10 +42,16 @@ export async function memOf(pid: number): Promise<Mem | undefined> {
 
 /** CPU time (user + system) the process has used so far, in ms. */
 export async function cpuMsOf(pid: number): Promise<number> {
+  const { user, system } = await cpuSplitOf(pid);
+  return user + system;
+}
+
+/** CPU time the process has used so far in user and in system (kernel) mode, in ms. */
+export async function cpuSplitOf(pid: number): Promise<{ user: number; system: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the comm, in clock ticks (100/s).
-  return (Number(f[11]) + Number(f[12])) * 10;
+  return { user: Number(f[11]) * 10, system: Number(f[12]) * 10 };
 }
 
 export interface Proc {

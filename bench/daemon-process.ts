@@ -69,13 +69,15 @@ export interface BenchDaemon {
   cleanup(): Promise<void>;
 }
 
-export async function startDaemon(main: string): Promise<BenchDaemon> {
+/** `nodeArgs`: options for node before the script, e.g. `--cpu-prof`. */
+export async function startDaemon(main: string, nodeArgs: readonly string[] = []): Promise<BenchDaemon> {
   const h = await makeHarness();
   const socket = join(h.root, 'api.sock');
   let out = '';
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       main,
       'daemon',
       '--root',

@@ -17,18 +17,23 @@
  * Log throughput is `npm run bench:logs` (bench/log-throughput.bench.ts), not repeated here.
  *
  * Usage: npm run bench:daemon   (root: cgroups, mounts)
- * Env: PODS (100), ROUNDS (3), CALLS (500), CLI_RUNS (10), SKIP_CONTAINERD=1.
+ *      First, ROUNDS of one apply of N where `listPods` is polled only every QUIET_POLL_MS (250):
+ *      the daemon's CPU per pod start without the cost of the 20 ms polling (one `listPods` of
+ *      100 pods costs the daemon ≈ 7 ms).
+ * Env: PODS (100), ROUNDS (3), CALLS (500), CLI_RUNS (10), SKIP_CONTAINERD=1, QUIET_POLL_MS (250),
+ *      ONLY_START=1 (the "no polling" rounds only), DAEMON_MAIN=path/to/dist/cli/main.js (a build to
+ *      measure instead of compiling this tree, e.g. another checkout's, to compare old and new).
  * Prints progress on stderr and a markdown table on stdout. Everything started is stopped and
  * removed, also on failure or Ctrl-C.
  */
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { PodView } from '../src/api/protocol.ts';
 import { hpcPodObject } from '../src/daemon/testing/daemon-harness.ts';
 import { type ContainerdFigures, measureContainerd } from './daemon-containerd.ts';
-import { cpuMsOf, type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
+import { cpuSplitOf, type Mem, median, memOf, mib, percentile, processes, spread } from './daemon-proc.ts';
 import { type BenchDaemon, compile, deleteAll, REPO, startDaemon } from './daemon-process.ts';
 import { writeBarChart } from './svg-chart.ts';
 
@@ -36,7 +41,15 @@ const PODS = Number(process.env.PODS ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CALLS = Number(process.env.CALLS ?? 500);
 const CLI_RUNS = Number(process.env.CLI_RUNS ?? 10);
-
+/** How often the "no polling" rounds ask `listPods` whether all are running. */
+const QUIET_POLL_MS = Number(process.env.QUIET_POLL_MS ?? 250);
+/** Only the "no polling" rounds (part 1), for comparing builds. */
+const ONLY_START = process.env.ONLY_START === '1';
+/** A directory for the daemon's V8 CPU profile (written when it stops; read by bench/daemon-profile.ts). */
+const CPU_PROF = process.env.CPU_PROF;
+/** The "no polling" rounds, from the apply until all running, on the monotonic clock in µs (as in the profile). */
+const windows: [number, number][] = [];
+const micros = () => Number(process.hrtime.bigint() / 1000n);
 const log = (s: string) =>
   process.stderr.write(`[daemon.bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const load = () =>
@@ -54,30 +67,45 @@ const pod = (name: string) => hpcPodObject(name, ['sleep', '600']);
 const running = (p: PodView) =>
   p.phase === 'Running' && p.status?.containerStatuses.every((c) => 'running' in c.state) === true;
 
-/** ms from `apply()` until `listPods` shows all `names` Running; also when the apply answered. */
+/**
+ * ms from `apply()` until `listPods` (polled every `pollMs`) shows all `names` Running; also when
+ * the apply answered, the daemon's CPU ms meanwhile and how many times it was polled.
+ */
 async function timeUntilRunning(
   d: BenchDaemon,
   names: string[],
   apply: () => Promise<unknown>,
+  pollMs = 20,
 ): Promise<Round> {
+  const split0 = await cpuSplitOf(d.pid());
+  const cpu0 = split0.user + split0.system;
+  const m0 = micros();
   const t0 = performance.now();
   let answered = Number.NaN;
   const applied = apply().then(() => {
     answered = performance.now() - t0;
   });
-  const cpu0 = await cpuMsOf(d.pid());
-  for (;;) {
+  for (let polls = 1; ; polls++) {
+    if (pollMs > 20) await new Promise((r) => setTimeout(r, pollMs));
     const pods = await d.client.listPods();
     const mine = pods.filter((p) => names.includes(p.name));
     if (mine.length === names.length && mine.every(running)) {
       const all = performance.now() - t0;
       await applied;
-      return { all, answered, cpu: (await cpuMsOf(d.pid())) - cpu0 };
+      if (pollMs > 20) windows.push([m0, micros()]);
+      const split = await cpuSplitOf(d.pid());
+      return {
+        all,
+        answered,
+        cpu: split.user + split.system - cpu0,
+        user: split.user - split0.user,
+        polls,
+      };
     }
     if (performance.now() - t0 > 180_000) throw new Error(`${names.length} pods not running after 180 s`);
     const failed = mine.find((p) => p.phase === 'Failed');
     if (failed) throw new Error(`pod ${failed.name} failed: ${JSON.stringify(failed.status)}`);
-    await new Promise((r) => setTimeout(r, 20));
+    if (pollMs <= 20) await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
@@ -104,6 +132,10 @@ interface Round {
   all: number;
   answered: number;
   cpu: number;
+  /** … of which in user mode (the rest is the kernel's work for it). */
+  user: number;
+  /** `listPods` calls made while waiting (each costs the daemon CPU too). */
+  polls: number;
 }
 
 interface Figures {
@@ -111,6 +143,7 @@ interface Figures {
   commit: string;
   oneRequest: Round[];
   concurrent: Round[];
+  quiet: Round[];
   idle?: Mem | undefined;
   busy?: Mem | undefined;
   idleHeap?: Heap | undefined;
@@ -129,7 +162,7 @@ interface Figures {
 }
 
 async function daemonParts(main: string, f: Figures): Promise<void> {
-  const d = await startDaemon(main);
+  const d = await startDaemon(main, CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []);
   const stop = async () => {
     await d.cleanup().catch((e) => log(`daemon cleanup: ${e}`));
   };
@@ -147,27 +180,39 @@ async function daemonParts(main: string, f: Figures): Promise<void> {
 
     part(`1. ${PODS} pods applied at once`);
     const names = Array.from({ length: PODS }, (_, i) => `p${i}`);
-    const rounds: ['one' | 'many', number][] = [];
-    for (let r = 0; r < ROUNDS; r++) rounds.push(['one', r]);
-    for (let r = 0; r < ROUNDS; r++) rounds.push(['many', r]);
+    const rounds: ['quiet' | 'one' | 'many', number][] = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(['quiet', r]);
+    if (!ONLY_START) for (let r = 0; r < ROUNDS; r++) rounds.push(['one', r]);
+    if (!ONLY_START) for (let r = 0; r < ROUNDS; r++) rounds.push(['many', r]);
     for (const [i, [how, r]] of rounds.entries()) {
-      const t = await timeUntilRunning(d, names, () =>
-        how === 'one'
-          ? d.client.apply({ objects: names.map(pod) })
-          : Promise.all(names.map((n) => d.client.apply({ objects: [pod(n)] }))),
+      const t = await timeUntilRunning(
+        d,
+        names,
+        () =>
+          how === 'many'
+            ? Promise.all(names.map((n) => d.client.apply({ objects: [pod(n)] })))
+            : d.client.apply({ objects: names.map(pod) }),
+        how === 'quiet' ? QUIET_POLL_MS : 20,
       );
-      (how === 'one' ? f.oneRequest : f.concurrent).push(t);
+      ({ quiet: f.quiet, one: f.oneRequest, many: f.concurrent })[how].push(t);
+      const what = {
+        quiet: `one request, polled every ${QUIET_POLL_MS} ms`,
+        one: 'one request',
+        many: `${PODS} requests`,
+      };
       log(
-        `${how === 'one' ? 'one request' : `${PODS} requests`} round ${r + 1}: all running after ` +
+        `${what[how]} round ${r + 1}: all running after ` +
           `${t.all.toFixed(0)} ms (apply answered after ${t.answered.toFixed(0)} ms, daemon CPU ` +
-          `${t.cpu.toFixed(0)} ms), load ${load()}`,
+          `${t.cpu.toFixed(0)} ms = ${(t.cpu / PODS).toFixed(2)} ms/pod, user ${t.user} / system ${t.cpu - t.user} ms, ` +
+          `${t.polls} polls), load ${load()}`,
       );
-      if (i < rounds.length - 1) {
+      if (i < rounds.length - 1 || ONLY_START) {
         const t0 = performance.now();
         await deleteAll(d.client);
         log(`deleted ${PODS} pods (force) in ${(performance.now() - t0).toFixed(0)} ms`);
       }
     }
+    if (ONLY_START) return;
 
     part(`2b. memory with ${PODS} pods running`);
     await new Promise((r) => setTimeout(r, 1000));
@@ -279,6 +324,12 @@ function report(f: Figures): string {
     "… the daemon's CPU time per round (user + system), median ms: one request / concurrent",
     `${ms(median(f.oneRequest.map((x) => x.cpu)))} / ${ms(median(f.concurrent.map((x) => x.cpu)))}`,
   );
+  const quietCpu = f.quiet.map((x) => x.cpu / PODS);
+  row(
+    `daemon CPU per pod start (no polling), ms: median (rounds); listPods every ${QUIET_POLL_MS} ms`,
+    `${ms2(median(quietCpu))} (${quietCpu.map(ms2).join(', ')}); ${f.quiet.map((x) => x.polls).join(', ')} polls, ` +
+      `all running after ${runsOf(f.quiet)} ms`,
+  );
   row(
     '… the apply request(s) answered after, median ms',
     `${ms(median(f.oneRequest.map((x) => x.answered)))} / ${ms(median(f.concurrent.map((x) => x.answered)))}`,
@@ -344,18 +395,22 @@ const f: Figures = {
   commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim(),
   oneRequest: [],
   concurrent: [],
+  quiet: [],
   shims: [],
   listPods: [],
   cli: [],
   nodeE0: [],
 };
 log(`compiling the daemon (load ${load()})`);
-const built = await compile();
+const built = process.env.DAEMON_MAIN
+  ? { main: process.env.DAEMON_MAIN, remove: async () => {} }
+  : await compile();
 try {
   await daemonParts(built.main, f);
 } finally {
   await built.remove();
 }
+if (CPU_PROF) await writeFile(join(CPU_PROF, 'windows.json'), JSON.stringify(windows));
 if (process.env.SKIP_CONTAINERD !== '1') {
   part(`4. containerd: ${PODS} ctr run -d at once`);
   try {
@@ -379,7 +434,7 @@ if (process.env.SKIP_CONTAINERD !== '1') {
   }
 }
 console.log(report(f));
-if (process.env.NO_CHART !== '1') {
+if (process.env.NO_CHART !== '1' && !ONLY_START) {
   const c = f.containerd;
   const charts = join(REPO, 'docs/charts');
   await writeBarChart(join(charts, 'daemon-100-pods.svg'), {

@@ -23,6 +23,7 @@ test('HealthMonitor reports each problem once as a node event, and is healthy ag
     ok: false,
     problems: ['no space left on the filesystem of /var/lib/hostpod'],
   });
+  await new Promise((r) => setImmediate(r)); // the writer writes events at the end of the turn
   const events = db.events.list({ podUid: null });
   assert.deepEqual(
     events.map((e) => [e.reason, e.count]),

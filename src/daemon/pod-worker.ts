@@ -43,7 +43,10 @@ export class PodWorker {
   readonly pod: Pod;
   /** Aborted to stop the pod (delete, replace). */
   readonly stop = new AbortController();
-  /** Settles when the worker ended (the pod stopped, finished, or was let go). Never rejects. */
+  /**
+   * Settles when the worker ended (the pod stopped, finished, or was let go) and its last status
+   * and events were written (or held back by a full disk). Never rejects.
+   */
   readonly done: Promise<void>;
   readonly #x: PodWorkerContext;
   #status: PodStatus | undefined;
@@ -53,9 +56,17 @@ export class PodWorker {
     this.uid = uid;
     this.pod = pod;
     pod.metadata.uid = uid;
-    this.done = this.#run(resume).catch((e: unknown) =>
-      x.log.error({ pod: this.name, err: describeError(e) }, 'pod worker failed'),
-    );
+    this.done = this.#run(resume)
+      .catch((e: unknown) => x.log.error({ pod: this.name, err: describeError(e) }, 'pod worker failed'))
+      // The writer queues statuses and events for the end of the turn: the last ones are
+      // written by the time the worker is done.
+      .then(() => {
+        try {
+          x.writer.flush();
+        } catch (e) {
+          x.log.error({ pod: this.name, err: describeError(e) }, 'cannot write the last status');
+        }
+      });
   }
 
   get name(): string {

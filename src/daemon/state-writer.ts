@@ -5,6 +5,12 @@
  * back in order and written by the next write or `flush()` (the periodic check), and `problem`
  * says so until they are. A container is never *created* unrecorded: `create` throws instead.
  *
+ * Pod statuses and events are written in batches: `setStatus` and `addEvent` queue them and one
+ * transaction at the end of the event loop's turn (`setImmediate`) writes all that came meanwhile —
+ * when 100 pods start at once, a few commits instead of one per status and per event. Container
+ * changes are written at once (with the statuses queued before them), and `flush()` writes what is
+ * queued.
+ *
  * It is the daemon's `ContainerStore`, so the services record container runs through it.
  */
 import type { PodStatus } from '../api/pod-status-types.ts';
@@ -49,6 +55,8 @@ export class StateWriter implements ContainerStore {
   #problem: string | undefined;
   readonly #podWatchers = new Set<(uid: PodUid, deleted?: unknown) => void>();
   readonly #eventWatchers = new Set<(e: EventRecord) => void>();
+  /** A batch write is scheduled for the end of this turn of the event loop. */
+  #scheduled: NodeJS.Immediate | undefined;
 
   constructor(db: StateDb, options: StateWriterOptions) {
     this.db = db;
@@ -73,7 +81,9 @@ export class StateWriter implements ContainerStore {
 
   update(id: ContainerId, change: UpdateContainerInput): void {
     this.#heldChanges.push({ id, change });
-    this.#writeHeld();
+    // The statuses queued before the change are written with it: their watchers are told.
+    const pods = [...this.#heldStatus.keys()];
+    if (this.#writeHeld()) for (const uid of pods) this.notifyPod(uid);
   }
 
   remove(id: ContainerId): void {
@@ -98,7 +108,7 @@ export class StateWriter implements ContainerStore {
    */
   setStatus(uid: PodUid, status: PodStatus): void {
     this.#heldStatus.set(uid, status);
-    if (this.#writeHeld()) this.notifyPod(uid);
+    this.#schedule();
   }
 
   /** Forgets what is held back for a pod (it was replaced or deleted). */
@@ -129,7 +139,7 @@ export class StateWriter implements ContainerStore {
       at: new Date().toISOString(),
     });
     if (this.#heldEvents.length > MAX_HELD_EVENTS) this.#heldEvents.shift();
-    this.#writeEvents();
+    this.#schedule();
   }
 
   watchEvents(fn: (e: EventRecord) => void): () => void {
@@ -139,8 +149,21 @@ export class StateWriter implements ContainerStore {
 
   // ---- retry ---------------------------------------------------------------------------------
 
-  /** Writes what is held back (the periodic check). Returns true when nothing is left. */
+  /** Writes the queued statuses and events once this turn of the event loop is over. */
+  #schedule(): void {
+    this.#scheduled ??= setImmediate(() => {
+      this.#scheduled = undefined;
+      this.flush();
+    });
+  }
+
+  /**
+   * Writes what is queued or held back (the periodic check, the daemon's stop). Returns true when
+   * nothing is left.
+   */
   flush(): boolean {
+    clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
     const pods = [...this.#heldStatus.keys()];
     const ok = this.#writeHeld();
     if (ok) for (const uid of pods) this.notifyPod(uid);
@@ -171,7 +194,7 @@ export class StateWriter implements ContainerStore {
         }
         this.#o.crashPoint?.('status-transition');
         for (const [uid, status] of statuses)
-          if (this.db.pods.get(uid)) this.db.pods.setStatus(uid, storedStatus(status));
+          if (this.db.pods.has(uid)) this.db.pods.setStatus(uid, storedStatus(status));
       });
     } catch (e) {
       this.#failed(e);
@@ -184,34 +207,46 @@ export class StateWriter implements ContainerStore {
     return true;
   }
 
+  /**
+   * Writes the held events in one transaction (each in its own savepoint: one that can never be
+   * written is dropped alone), then tells the watchers. A disk error keeps them all held.
+   */
   #writeEvents(): void {
-    while (this.#heldEvents.length > 0) {
-      const e = this.#heldEvents[0]!;
-      let rec: EventRecord;
-      try {
-        if (e.uid && !this.db.pods.get(e.uid)) {
-          this.#heldEvents.shift();
-          continue;
-        }
-        rec = this.db.events.add({
-          ...(e.uid ? { podUid: e.uid } : {}),
-          type: e.type,
-          reason: e.reason,
-          message: e.message,
-          at: e.at,
-        });
-      } catch (err) {
-        if (!isDiskError(err)) {
-          this.#heldEvents.shift();
-          this.#o.log.error({ err: describeError(err), reason: e.reason }, 'an event was dropped');
-          continue;
-        }
-        this.#failed(err);
-        return;
-      }
-      this.#heldEvents.shift();
-      for (const fn of this.#eventWatchers) fn(rec);
+    const batch = this.#heldEvents;
+    if (batch.length === 0) {
+      this.#cleared();
+      return;
     }
+    const written: EventRecord[] = [];
+    try {
+      this.db.transition(() => {
+        for (const e of batch) {
+          // The pod was deleted meanwhile: its event goes with it.
+          if (e.uid && !this.db.pods.has(e.uid)) continue;
+          try {
+            written.push(
+              this.db.transition(() =>
+                this.db.events.add({
+                  ...(e.uid ? { podUid: e.uid } : {}),
+                  type: e.type,
+                  reason: e.reason,
+                  message: e.message,
+                  at: e.at,
+                }),
+              ),
+            );
+          } catch (err) {
+            if (isDiskError(err)) throw err;
+            this.#o.log.error({ err: describeError(err), reason: e.reason }, 'an event was dropped');
+          }
+        }
+      });
+    } catch (err) {
+      this.#failed(err);
+      return;
+    }
+    this.#heldEvents = this.#heldEvents.slice(batch.length);
+    for (const rec of written) for (const fn of this.#eventWatchers) fn(rec);
     this.#cleared();
   }
 

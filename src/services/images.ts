@@ -7,7 +7,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.ts';
 import type { LocalContentStore } from '../image/content-store.ts';
-import type { ImageStore } from '../image/image-store.ts';
+import type { ImageRecord, ImageStore } from '../image/image-store.ts';
 import { ensureUnpacked, readImage, unpackImageTo } from '../image/layers.ts';
 import type { PullEvent } from '../image/pull.ts';
 import type { CredentialLookup } from '../image/registry/docker-config.ts';
@@ -53,59 +53,79 @@ export async function prepareImage(
   pullPolicy: string,
   ctx: ImageContext,
 ): Promise<ReadyImage> {
-  let record = pullPolicy === 'Always' ? undefined : await ctx.images.get(image);
-  if (!record) {
-    if (pullPolicy === 'Never') {
-      throw new PodStartError(
-        'image',
-        'ErrImageNeverPull',
-        new RuntimeError(
-          'NotFound',
-          `ErrImageNeverPull: image "${image}" is not present and imagePullPolicy is Never`,
-          { hint: `import or build it first (hostpod image import / hostpod image build --tag ${image})` },
-        ),
-      );
-    }
-    // Loaded only when a pull happens: a pod whose images are present starts without them.
-    const [{ pullImage }, { RegistryClient }] = await Promise.all([
-      import('../image/pull.ts'),
-      import('../image/registry/client.ts'),
-    ]);
-    const client = new RegistryClient({
-      insecureRegistries: ctx.insecureRegistries ?? [],
-      ...(ctx.registryConfigDir !== undefined ? { registryConfigDir: ctx.registryConfigDir } : {}),
-      ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+  if (pullPolicy !== 'Always') {
+    // Pods started at once with the same present image share one lookup, read and unpack check.
+    const os = ctx.hostOs ?? 'linux';
+    const ready = await sharedCall(ctx, `${os}\0${image}`, async (signal) => {
+      const record = await ctx.images.get(image);
+      return record ? await readyImage(image, record, { ...ctx, signal }) : undefined;
     });
-    const t0 = performance.now();
-    let outcome: 'success' | 'failure' = 'failure';
-    try {
-      const r = await pullImage(image, {
-        content: ctx.content,
-        images: ctx.images,
-        client,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        ...(ctx.onPullEvent ? { onEvent: (e: PullEvent) => ctx.onPullEvent?.(image, e) } : {}),
-      });
-      record = r.record;
-      outcome = 'success';
-    } catch (e) {
-      if (e instanceof RuntimeError) {
-        const local =
-          pullPolicy === 'Always' ? await ctx.images.get(image).catch(() => undefined) : undefined;
-        const hint = local
-          ? `the image "${image}" is in the local store (${local.digest.slice(0, 19)}…) but imagePullPolicy is Always (the default for an image without a tag or with :latest): set imagePullPolicy: IfNotPresent, or give the image a tag (hostpod run also takes --image-pull-policy IfNotPresent)`
-          : e.hint;
-        throw new RuntimeError(e.code, `ErrImagePull: ${e.message}`, {
-          ...(hint ? { hint } : {}),
-          cause: e,
-        });
-      }
-      throw e;
-    } finally {
-      await client.close();
-      ctx.onPulled?.(image, (performance.now() - t0) / 1000, outcome);
-    }
+    if (ready) return ready;
   }
+  return await readyImage(image, await pull(image, pullPolicy, ctx), ctx);
+}
+
+/** The image pulled (or, for `Never`, the ErrImageNeverPull failure). */
+async function pull(image: string, pullPolicy: string, ctx: ImageContext): Promise<ImageRecord> {
+  let record: ImageRecord | undefined;
+  if (pullPolicy === 'Never') {
+    throw new PodStartError(
+      'image',
+      'ErrImageNeverPull',
+      new RuntimeError(
+        'NotFound',
+        `ErrImageNeverPull: image "${image}" is not present and imagePullPolicy is Never`,
+        { hint: `import or build it first (hostpod image import / hostpod image build --tag ${image})` },
+      ),
+    );
+  }
+  // Loaded only when a pull happens: a pod whose images are present starts without them.
+  const [{ pullImage }, { RegistryClient }] = await Promise.all([
+    import('../image/pull.ts'),
+    import('../image/registry/client.ts'),
+  ]);
+  const client = new RegistryClient({
+    insecureRegistries: ctx.insecureRegistries ?? [],
+    ...(ctx.registryConfigDir !== undefined ? { registryConfigDir: ctx.registryConfigDir } : {}),
+    ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+  });
+  const t0 = performance.now();
+  let outcome: 'success' | 'failure' = 'failure';
+  try {
+    const r = await pullImage(image, {
+      content: ctx.content,
+      images: ctx.images,
+      client,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onPullEvent ? { onEvent: (e: PullEvent) => ctx.onPullEvent?.(image, e) } : {}),
+    });
+    record = r.record;
+    outcome = 'success';
+  } catch (e) {
+    if (e instanceof RuntimeError) {
+      const local = pullPolicy === 'Always' ? await ctx.images.get(image).catch(() => undefined) : undefined;
+      const hint = local
+        ? `the image "${image}" is in the local store (${local.digest.slice(0, 19)}…) but imagePullPolicy is Always (the default for an image without a tag or with :latest): set imagePullPolicy: IfNotPresent, or give the image a tag (hostpod run also takes --image-pull-policy IfNotPresent)`
+        : e.hint;
+      throw new RuntimeError(e.code, `ErrImagePull: ${e.message}`, {
+        ...(hint ? { hint } : {}),
+        cause: e,
+      });
+    }
+    throw e;
+  } finally {
+    await client.close();
+    ctx.onPulled?.(image, (performance.now() - t0) / 1000, outcome);
+  }
+  return record;
+}
+
+/** The present image `record` (of `image`) checked against the host's OS and unpacked. */
+async function readyImage(
+  image: string,
+  record: { digest: Digest; platform: string },
+  ctx: ImageContext,
+): Promise<ReadyImage> {
   const { config } = await readImage(ctx.content, record.digest);
   const os = ctx.hostOs ?? 'linux';
   if (config.os !== os) {
@@ -156,4 +176,67 @@ async function unpackedWindowsImage(ctx: ImageContext, digest: Digest): Promise<
     await rm(tmp, { recursive: true, force: true });
   }
   return dir;
+}
+
+interface SharedCall {
+  promise: Promise<ReadyImage | undefined>;
+  /** Aborts the shared work: once every caller waiting on it was aborted. */
+  abort: AbortController;
+  waiting: number;
+}
+
+/** The calls under way, per image store (the daemon's one, or a test's). */
+const underWay = new WeakMap<ImageStore, Map<string, SharedCall>>();
+
+/**
+ * `fn` run once for the callers that ask for the same `key` while it runs; each gets its own
+ * copy of the result. A caller whose `ctx.signal` aborts stops waiting at once; the work is
+ * aborted (its signal) when no caller waits any more, and the next caller starts it anew.
+ */
+function sharedCall(
+  ctx: ImageContext,
+  key: string,
+  fn: (signal: AbortSignal) => Promise<ReadyImage | undefined>,
+): Promise<ReadyImage | undefined> {
+  if (ctx.signal?.aborted) return fn(ctx.signal);
+  const m = underWay.get(ctx.images) ?? new Map<string, SharedCall>();
+  underWay.set(ctx.images, m);
+  let call = m.get(key);
+  if (!call) {
+    const abort = new AbortController();
+    const c: SharedCall = { abort, waiting: 0, promise: Promise.resolve(undefined) };
+    c.promise = fn(abort.signal).finally(() => {
+      if (m.get(key) === c) m.delete(key);
+    });
+    // Rejections reach each caller through its own promise below.
+    c.promise.catch(() => {});
+    m.set(key, c);
+    call = c;
+  }
+  const c = call;
+  c.waiting++;
+  const signal = ctx.signal;
+  if (!signal) return c.promise.then((r) => (r ? structuredClone(r) : undefined));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      if (--c.waiting === 0) {
+        if (m.get(key) === c) m.delete(key);
+        c.abort.abort(signal.reason);
+      }
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    c.promise.then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        c.waiting--;
+        resolve(r ? structuredClone(r) : undefined);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        c.waiting--;
+        reject(e);
+      },
+    );
+  });
 }

@@ -70,7 +70,7 @@ test('PodRepository.put() creates, leaves unchanged, and bumps the generation on
   assert.equal(spec.containers[0]?.image, 'busybox:1.37');
 });
 
-test('PodRepository.get(), find() and list() return what was stored', () => {
+test('PodRepository.get(), find(), has() and list() return what was stored', () => {
   const uid = parsePodUid('6a1f2c3d-0000-4000-8000-000000000001');
   db.pods.put({
     namespace: 'kube-system',
@@ -83,6 +83,8 @@ test('PodRepository.get(), find() and list() return what was stored', () => {
   assert.deepEqual(p?.source, { kind: 'static', path: '/etc/hostpod/manifests/agent.yaml' });
   assert.equal(p?.status, undefined);
   assert.deepEqual(db.pods.find('kube-system', 'agent'), p);
+  assert.equal(db.pods.has(uid), true);
+  assert.equal(db.pods.has(parsePodUid('6a1f2c3d-0000-4000-8000-0000000000ff')), false);
   assert.equal(db.pods.get(parsePodUid('nope')), undefined);
   assert.deepEqual(
     db.pods.list().map((x) => `${x.namespace}/${x.name}`),

@@ -159,6 +159,13 @@ export class PodRepository {
     return row === undefined ? undefined : parsePodRow(row);
   }
 
+  /** Whether a pod of that uid is stored (without reading its manifest and status). */
+  has(uid: PodUid): boolean {
+    return (
+      guard(`read pod ${uid}`, () => this.#sql('SELECT 1 FROM pods WHERE uid = ?').get(uid)) !== undefined
+    );
+  }
+
   /** The pod of that namespace and name, or undefined. */
   find(namespace: string, name: string): PodRecord | undefined {
     const row = guard(`read pod "${namespace}/${name}"`, () =>

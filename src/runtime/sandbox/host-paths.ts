@@ -1,6 +1,6 @@
 import { chown, lstat, mkdir } from 'node:fs/promises';
 import { errnoCode } from '../../errors.ts';
-import { fsWalker, rootedFsWalker, walkPath } from '../../lib/walk-path.ts';
+import { fsWalker, type LinkKind, type PathWalker, rootedFsWalker, walkPath } from '../../lib/walk-path.ts';
 import { type MountMapping, translatePath } from '../spec/translate-path.ts';
 import type { PathKind, Probe } from '../spec/types.ts';
 
@@ -68,6 +68,20 @@ export async function mkdirs(
  * resolving every symlink in that view.
  */
 export function makeContainerProbe(mounts: readonly MountMapping[]): Probe {
-  const walker = fsWalker((p) => translatePath(p, mounts));
+  const fs = fsWalker((p) => translatePath(p, mounts));
+  // One start's lookups (the PATH search) share their leading directories (/usr, /usr/local …):
+  // each host path is looked at once per probe, which lives as long as one container's start.
+  const kinds = new Map<string, Promise<LinkKind>>();
+  const walker: PathWalker = {
+    ...fs,
+    lstatKind(hostPath) {
+      let kind = kinds.get(hostPath);
+      if (!kind) {
+        kind = fs.lstatKind(hostPath);
+        kinds.set(hostPath, kind);
+      }
+      return kind;
+    },
+  };
   return async (path) => (await walkPath(path, walker)).kind;
 }

@@ -80,7 +80,12 @@ export async function waitTask(dir: string, options: WaitTaskOptions = {}): Prom
     };
     const onAbort = (): void =>
       finish(new RuntimeError('Canceled', `Stopped waiting for the task in ${dir}`));
-    const watcher = watch(dir, () => void check(false));
+    // Only the exit record's arrival matters (the shim renames it into place); the other files
+    // of the directory (shim.pid, init.pid, their temporary names) would each cost a read. A
+    // platform that gives no name gets the check.
+    const watcher = watch(dir, (_event, name) => {
+      if (name === null || name === 'exit') void check(false);
+    });
     watcher.on('error', () => {});
     const timer = setInterval(() => void check(true), options.pollMs ?? 1000);
     options.signal?.addEventListener('abort', onAbort);
