@@ -1,4 +1,5 @@
-import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { linkSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { link, readFile, rename, unlink } from 'node:fs/promises';
 import { errnoCode, RuntimeError } from '../errors.ts';
 import {
   formatIdentity,
@@ -35,16 +36,19 @@ function same(a: ProcessIdentity, b: ProcessIdentity): boolean {
  * (link fails with EEXIST when the lock is held: the same guarantee as O_EXCL). A lock whose
  * holder process is gone (killed mid-pull; its pid possibly reused since: the start time tells)
  * is stale and is broken. Returns the lock, or `{ heldBy }` (a pid) when a live process holds it.
+ * The uncontended path (write, link, stat, unlink; on release stat, unlink) is synchronous: a
+ * lock file is a few bytes in the page cache, and each async call would be a thread-pool round
+ * trip — the mount-target lock is taken twice per container start.
  */
 export async function tryFileLock(path: string): Promise<FileLock | { heldBy: number }> {
   const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
   const me = selfIdentity();
-  await writeFile(tmp, `${formatIdentity(me)}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(tmp, `${formatIdentity(me)}\n`, { mode: 0o600, flag: 'wx' });
   try {
     for (let attempt = 0; attempt < 10; attempt++) {
       try {
-        await link(tmp, path);
-        const ino = (await stat(path)).ino;
+        linkSync(tmp, path);
+        const ino = statSync(path).ino;
         let released = false;
         return {
           path,
@@ -52,8 +56,11 @@ export async function tryFileLock(path: string): Promise<FileLock | { heldBy: nu
             if (released) return;
             released = true;
             // Remove it only if it is still ours (a stale-lock breaker may have replaced it).
-            const st = await stat(path).catch(() => undefined);
-            if (st?.ino === ino) await unlink(path).catch(() => {});
+            try {
+              if (statSync(path).ino === ino) unlinkSync(path);
+            } catch {
+              // Gone meanwhile (or unreadable): released all the same — release never throws.
+            }
           },
         };
       } catch (e) {
@@ -82,7 +89,11 @@ export async function tryFileLock(path: string): Promise<FileLock | { heldBy: nu
       await unlink(aside).catch(() => {});
     }
   } finally {
-    await unlink(tmp).catch(() => {});
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone: nothing to clean.
+    }
   }
   throw new RuntimeError('Unavailable', `Cannot take lock ${path}: it keeps changing hands`, {
     hint: 'another hostpod process is working on the same content; try again',

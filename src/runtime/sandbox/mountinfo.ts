@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isWindowsHost } from '../../lib/host-os.ts';
 
@@ -35,16 +36,30 @@ function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 
-/** The mounts of this process's namespace at or under `dir`, deepest first. */
+/** How the kernel writes a path in mountinfo: space, tab, newline and backslash as `\ooo`. */
+function escapeOctal(s: string): string {
+  return s.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/**
+ * The mounts of this process's namespace at or under `dir`, deepest first. Only the lines that
+ * name `dir` (as the kernel escapes it) are parsed: with many containers running the table
+ * holds hundreds of mounts, and each start asks about its own workspace. The table is read
+ * synchronously (one read of a procfs file; async readFile adds thread-pool round trips).
+ */
 export async function mountsUnder(
   dir: string,
   mountInfoPath = '/proc/self/mountinfo',
 ): Promise<MountInfoEntry[]> {
   // Windows has no mount table of this kind, and hostpod mounts nothing there.
   if (isWindowsHost()) return [];
-  const all = parseMountInfo(await readFile(mountInfoPath, 'utf8'));
   const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
-  return all
+  const needle = escapeOctal(base);
+  const text = readFileSync(mountInfoPath, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(needle))
+    .join('\n');
+  return parseMountInfo(text)
     .filter((m) => m.mountPoint === base || m.mountPoint.startsWith(`${base}/`))
     .sort((a, b) => b.mountPoint.length - a.mountPoint.length);
 }

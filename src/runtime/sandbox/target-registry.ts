@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, RuntimeError } from '../../errors.ts';
 import { withFileLock } from '../../lib/file-lock.ts';
@@ -109,6 +110,11 @@ export function acquireTarget(
   return locked(registry, () => acquire(registry, user, target, kind));
 }
 
+/**
+ * The registration and checks are synchronous (a few small files in the page cache, every
+ * container start of the bind layout, under the host-wide lock: a thread-pool round trip each
+ * would also lengthen the time others wait for the lock).
+ */
 async function acquire(
   registry: string,
   user: string,
@@ -116,15 +122,10 @@ async function acquire(
   kind: 'dir' | 'file',
 ): Promise<{ existed: boolean; owned: boolean }> {
   const entry = entryDir(registry, target);
-  await mkdir(join(entry, 'users'), { recursive: true, mode: 0o700 });
-  await writeFile(join(entry, 'path'), `${target}\n`);
-  await writeFile(join(entry, 'users', user), '');
-  let existing: Awaited<ReturnType<typeof stat>> | undefined;
-  try {
-    existing = await stat(target);
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
+  mkdirSync(join(entry, 'users'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(entry, 'path'), `${target}\n`);
+  writeFileSync(join(entry, 'users', user), '');
+  const existing = statSync(target, { throwIfNoEntry: false });
   if (existing !== undefined) {
     if (existing.isDirectory() !== (kind === 'dir')) {
       await release(registry, user, target);
@@ -133,7 +134,7 @@ async function acquire(
         `Cannot mount a ${kind === 'dir' ? 'directory' : 'file'} at "${target}": the host has a ${existing.isDirectory() ? 'directory' : 'file'} there`,
       );
     }
-    return { existed: true, owned: await exists(join(entry, 'owned')) };
+    return { existed: true, owned: existsSync(join(entry, 'owned')) };
   }
   const created = await mkdirs(kind === 'dir' ? target : dirname(target), { mode: 0o755 });
   if (kind === 'file') {
@@ -185,6 +186,10 @@ async function release(registry: string, user: string, target: string): Promise<
     if (!(await removeIfMade(registry, dir, mounted)) && (await exists(dir))) break;
   }
   await rm(entry, { recursive: true, force: true });
+}
+
+function existsSync(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 async function exists(path: string): Promise<boolean> {
