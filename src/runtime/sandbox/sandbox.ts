@@ -198,6 +198,12 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       user: `${instanceId(root)}-${id}`,
     },
   };
+  // Bind layout: where each volume's mount point lies, and so which host paths are mount targets.
+  // They are recorded with the first save, before anything is mounted or registered, so that
+  // removal (also after a crash) releases them — one record write less per start (releasing a
+  // target never registered is a no-op).
+  const targets = layout === 'bind' ? planTargets(mounts, mountPoint) : undefined;
+  if (targets) record.bindTargets = targets.bindTargets;
   const rollback = new Rollback();
   rollback.add('sandbox', () => removeSandbox({ root, id }));
   try {
@@ -258,25 +264,8 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     }
     let plan: MountPlan | undefined;
     let mappings: MountMapping[] = [];
-    if (layout === 'bind') {
-      const target = stripTrailingSlash(mountPoint);
-      // Parents before children (as containerd sorts them), so a volume nested in another is
-      // mounted on top of it; the order is otherwise kept.
-      const byDepth = [...mounts].sort((a, b) => depth(a.mountPath) - depth(b.mountPath));
-      const volumeMappings: MountMapping[] = [];
-      const where = byDepth.map((m) => {
-        const inVolume = translatePath(m.mountPath, volumeMappings);
-        volumeMappings.push({ source: m.hostPath, target: m.mountPath });
-        if (m.mountPath.startsWith(`${target}/`)) return { kind: 'workspace' as const };
-        if (inVolume !== m.mountPath) return { kind: 'volume' as const, hostPath: inVolume };
-        return { kind: 'host' as const };
-      });
-      // Recorded before any is registered, so that removal (also after a crash) releases them.
-      record.bindTargets = [
-        target,
-        ...byDepth.filter((_, i) => where[i]!.kind === 'host').map((m) => m.mountPath),
-      ];
-      await saveRecord(dir, record);
+    if (targets) {
+      const { target, byDepth, where } = targets;
       const registry = record.targetRegistry!;
       const acquire = async (path: string, kind: 'dir' | 'file') => {
         rollback.add(`mount target ${path}`, () => releaseTarget(registry.dir, registry.user, path));
@@ -354,6 +343,27 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     await rollback.rollback();
     throw err;
   }
+}
+
+/** Bind layout: the mount point and the volumes, parents first, with where each one's target lies. */
+function planTargets(mounts: readonly CheckedMount[], mountPoint: string) {
+  const target = stripTrailingSlash(mountPoint);
+  // Parents before children (as containerd sorts them), so a volume nested in another is
+  // mounted on top of it; the order is otherwise kept.
+  const byDepth = [...mounts].sort((a, b) => depth(a.mountPath) - depth(b.mountPath));
+  const volumeMappings: MountMapping[] = [];
+  const where = byDepth.map((m) => {
+    const inVolume = translatePath(m.mountPath, volumeMappings);
+    volumeMappings.push({ source: m.hostPath, target: m.mountPath });
+    if (m.mountPath.startsWith(`${target}/`)) return { kind: 'workspace' as const };
+    if (inVolume !== m.mountPath) return { kind: 'volume' as const, hostPath: inVolume };
+    return { kind: 'host' as const };
+  });
+  const bindTargets = [
+    target,
+    ...byDepth.filter((_, i) => where[i]!.kind === 'host').map((m) => m.mountPath),
+  ];
+  return { target, byDepth, where, bindTargets };
 }
 
 async function pickMode(base: string): Promise<WorkspaceMode> {
