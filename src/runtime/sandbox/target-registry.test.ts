@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -32,6 +32,20 @@ describe('mount targets hostpod makes on the host', () => {
     assert.equal(existsSync(host), false, 'the shared parent hostpod made is gone');
     assert.deepEqual(await readdir(join(sandboxes, '.made')).catch(() => []), []);
     assert.deepEqual(await readdir(join(sandboxes, '.targets')).catch(() => []), []);
+  });
+
+  test('acquireTarget() names the target for people, also when a crash lost its path file', async () => {
+    const t = join(dir, 'named/target');
+    await acquireTarget(sandboxes, 's1', t, 'dir');
+    assert.deepEqual(await listTargetUsers(sandboxes), [{ path: t, users: ['s1'] }]);
+    // A crash between making the entry and writing its path file: the next user writes it.
+    const [entry] = await readdir(join(sandboxes, '.targets'));
+    await unlink(join(sandboxes, '.targets', entry!, 'path'));
+    await acquireTarget(sandboxes, 's2', t, 'dir');
+    assert.deepEqual(await listTargetUsers(sandboxes), [{ path: t, users: ['s1', 's2'] }]);
+    await releaseTarget(sandboxes, 's1', t);
+    await releaseTarget(sandboxes, 's2', t);
+    assert.deepEqual(await listTargetUsers(sandboxes), []);
   });
 
   test('releaseTarget() leaves what existed before, and a target another sandbox still uses', async () => {

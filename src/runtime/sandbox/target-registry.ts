@@ -122,8 +122,11 @@ async function acquire(
   kind: 'dir' | 'file',
 ): Promise<{ existed: boolean; owned: boolean }> {
   const entry = entryDir(registry, target);
-  mkdirSync(join(entry, 'users'), { recursive: true, mode: 0o700 });
-  writeFileSync(join(entry, 'path'), `${target}\n`);
+  const made = mkdirSync(join(entry, 'users'), { recursive: true, mode: 0o700 });
+  // The path never changes for an entry: written by whoever made the entry (or finds it missing,
+  // after a crash between the two), not rewritten by every user (/hpc: every container).
+  const pathFile = join(entry, 'path');
+  if (made !== undefined || !existsSync(pathFile)) writeFileSync(pathFile, `${target}\n`);
   writeFileSync(join(entry, 'users', user), '');
   const existing = statSync(target, { throwIfNoEntry: false });
   if (existing !== undefined) {
