@@ -187,7 +187,20 @@ describe('hostpod daemon', { concurrency: false }, () => {
     );
     const st = failed.status!.containerStatuses[0]!.state;
     assert.ok('terminated' in st && st.terminated.reason === 'StartError', JSON.stringify(st));
-    const text = await scrape();
+    // The counters are bumped as the start's events are recorded, which may be a turn of the
+    // daemon's event loop after the status shows Failed: scraped until the failure is counted (5 s).
+    const errorCount = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) =>
+          l.startsWith('started_host_process_containers_errors_total{container_type="container"'),
+        )
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    let text = await scrape();
+    for (let i = 0; i < 50 && errorCount(text) <= errorCount(before); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await scrape();
+    }
     assert.equal(value(text, startedSeries), value(before, startedSeries) + 1, text);
     const codes = text
       .split('\n')

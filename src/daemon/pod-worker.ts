@@ -82,8 +82,10 @@ export class PodWorker {
       try {
         const r = await runPod(this.pod, {
           deps: x.deps,
-          // A delete or the daemon's stop ends a pull at once.
-          images: { ...x.images, signal: wake },
+          // A delete or the daemon's stop ends a pull at once — except for a resumed pod whose
+          // containers still run (their images are present): stopped at once, it must still reach
+          // their supervision, which stops them gracefully (preStop, the grace period).
+          images: { ...x.images, signal: resumeRunning(resume) ? x.detach : wake },
           signal: this.stop.signal,
           detach: x.detach,
           podUid: this.uid,
@@ -232,4 +234,11 @@ function eventReason(failure: PodStartError | undefined): string {
   if (failure?.stage === 'image') return 'Failed';
   if (failure?.stage === 'volumes') return 'FailedMount';
   return 'FailedCreate';
+}
+
+/** Whether a resumed pod has containers still running (adopted from the daemon before). */
+function resumeRunning(resume: PodResume | undefined): boolean {
+  if (!resume) return false;
+  for (const c of resume.containers.values()) if (c.running) return true;
+  return false;
 }

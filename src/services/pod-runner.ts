@@ -266,9 +266,15 @@ export async function runPod(pod: Pod, options: RunPodOptions): Promise<PodResul
         break;
       }
     }
-    if (!failed && !podStop.signal.aborted && !detach?.aborted) {
+    // Stopped before its containers were supervised — a resumed pod stopped right after the
+    // daemon started (a system shutdown) — the containers still running are stopped the graceful
+    // way all the same: preStop, SIGTERM, the grace period; not just killed with the job.
+    const toSupervise = podStop.signal.aborted
+      ? spec.containers.filter((ctr) => resumeOf('container', ctr.name)?.running)
+      : spec.containers;
+    if (!failed && !detach?.aborted && toSupervise.length > 0) {
       const ends = await Promise.all(
-        spec.containers.map((ctr) =>
+        toSupervise.map((ctr) =>
           supervise(ctr, 'container', podPolicy, podStop.signal, undefined, resumeOf('container', ctr.name)),
         ),
       );
