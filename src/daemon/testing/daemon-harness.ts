@@ -101,9 +101,11 @@ export async function makeDaemonHarness(options: DaemonHarnessOptions = {}): Pro
         (o) => o.includes('"msg":"serving"') || child?.exitCode != null || child?.signalCode != null,
         30_000,
       );
-      const m = /"metrics":"([^"]+)"/.exec(out.slice(out.lastIndexOf('"msg":"serving"') - 400));
       if (!out.includes('"msg":"serving"')) throw new Error(`the daemon did not start:\n${out}`);
-      metricsAddress = m?.[1] ?? '';
+      // The address from the "serving" line itself (a window of text before it can hold another
+      // line's keys, or miss this one's); matched, not parsed: the line's end may not be read yet.
+      const serving = out.split('\n').findLast((l) => l.includes('"msg":"serving"')) ?? '';
+      metricsAddress = /"metrics":"([^"]+)"/.exec(serving)?.[1] ?? '';
     },
     async kill() {
       child?.kill('SIGKILL');
